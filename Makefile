@@ -1,0 +1,45 @@
+# vmm: a minimal KVM hypervisor for hosting web sites.
+# `make` builds, `make run` boots the example guest, `make check` runs every test.
+# Each subsystem contributes a fragment (*.mk) so this file stays a table of contents.
+
+CC       ?= gcc
+CLANG    ?= clang
+BUILD    ?= build
+VERSION  := 0.1.0
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVMM_VERSION='"$(VERSION)"' -Ivmm -MMD -MP
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS   += -lpthread
+
+.PHONY: all deps run check unit integration fuzz bench clean help
+all: $(BUILD)/vmm guests
+
+help:
+	@echo "make            build vmm and the test guests"
+	@echo "make deps       install missing Debian packages (apt-get)"
+	@echo "make run        build and boot the example guest"
+	@echo "make check      run every test (unit, integration, fuzz smoke)"
+	@echo "make fuzz FUZZ_SECONDS=N   run each fuzzer for N seconds"
+	@echo "make bench      run the benchmarks under bench/"
+
+deps:
+	@scripts/deps.sh
+
+include vmm/vmm.mk
+include tests/guests/guests.mk
+include tests/tests.mk
+include tests/fuzz/fuzz.mk
+
+run: deps all
+	$(BUILD)/vmm run --kernel $(BUILD)/guests/hello.elf
+
+bench: all
+	bench/boot.sh
+	bench/memory.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,26 @@
+# Test guests: freestanding PVH ELF images, one per .c file here.
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-builtin -mno-red-zone -mgeneral-regs-only -fcf-protection=none \
+	-Itests/guests
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
+	-Wl,-T,tests/guests/lib/guest.ld -Wl,--no-warn-rwx-segments
+GUEST_NAMES := hello smp fault echo exitcode ring3 reset
+GUEST_LIB_OBJS := $(BUILD)/guests/lib/start.o $(BUILD)/guests/lib/guest.o
+GUESTS := $(GUEST_NAMES:%=$(BUILD)/guests/%.elf)
+
+.PHONY: guests
+guests: $(GUESTS)
+
+$(BUILD)/guests/%.o: tests/guests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guests/%.o: tests/guests/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guests/smp.elf: $(BUILD)/guests/smp_trampoline.o
+$(BUILD)/guests/ring3.elf: $(BUILD)/guests/ring3_traps.o
+
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LIB_OBJS) tests/guests/lib/guest.ld
+	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)

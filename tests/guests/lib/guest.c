@@ -1,0 +1,186 @@
+#include "guest.h"
+
+#include <stdarg.h>
+
+#define COM1 0x3f8
+#define PORT_EXIT 0x604 /* vmm's power device: exit code register */
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	uint8_t *dp = d;
+	const uint8_t *sp = s;
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+void *memset(void *d, int c, size_t n)
+{
+	uint8_t *dp = d;
+	while (n--)
+		*dp++ = (uint8_t)c;
+	return d;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+void putc_serial(char c)
+{
+	while (!(inb(COM1 + 5) & 0x20))
+		;
+	outb(COM1, (uint8_t)c);
+}
+
+void puts_serial(const char *s)
+{
+	while (*s)
+		putc_serial(*s++);
+}
+
+int getc_serial(void)
+{
+	while (!(inb(COM1 + 5) & 0x01))
+		__asm__ volatile("pause");
+	return inb(COM1);
+}
+
+static void put_uint(uint64_t v, unsigned base, int width)
+{
+	char buf[24];
+	int n = 0;
+
+	do {
+		buf[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (n < width)
+		buf[n++] = '0';
+	while (n)
+		putc_serial(buf[--n]);
+}
+
+void printf_serial(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	for (; *fmt; fmt++) {
+		int lng = 0, width = 0;
+
+		if (*fmt != '%') {
+			putc_serial(*fmt);
+			continue;
+		}
+		fmt++;
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l') {
+			lng = 1;
+			fmt++;
+		}
+		switch (*fmt) {
+		case 's': puts_serial(va_arg(ap, const char *)); break;
+		case 'c': putc_serial((char)va_arg(ap, int)); break;
+		case 'u': put_uint(lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width); break;
+		case 'd': {
+			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
+			if (v < 0) {
+				putc_serial('-');
+				v = -v;
+			}
+			put_uint((uint64_t)v, 10, width);
+			break;
+		}
+		case 'x': put_uint(lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width); break;
+		case '%': putc_serial('%'); break;
+		default: putc_serial('?'); break;
+		}
+	}
+	va_end(ap);
+}
+
+void poweroff(int code)
+{
+	outl(PORT_EXIT, (uint32_t)code);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void reset(void)
+{
+	outb(0x64, 0xfe);
+}
+
+const char *cmdline(const struct start_info *si)
+{
+	return si->cmdline_paddr ? (const char *)si->cmdline_paddr : "";
+}
+
+uint64_t cmdline_uint(const struct start_info *si, const char *key, uint64_t def)
+{
+	const char *s = cmdline(si);
+	size_t klen = strlen(key);
+
+	for (; *s; s++) {
+		size_t i = 0;
+
+		if (s != cmdline(si) && s[-1] != ' ')
+			continue;
+		while (i < klen && s[i] == key[i])
+			i++;
+		if (i == klen && s[i] == '=') {
+			uint64_t v = 0;
+			for (s += i + 1; *s >= '0' && *s <= '9'; s++)
+				v = v * 10 + (uint64_t)(*s - '0');
+			return v;
+		}
+	}
+	return def;
+}
+
+static int sig_is(const uint8_t *t, const char *sig)
+{
+	return t[0] == sig[0] && t[1] == sig[1] && t[2] == sig[2] && t[3] == sig[3];
+}
+
+int madt_cpus(const struct start_info *si, uint8_t *ids, int max)
+{
+	const uint8_t *rsdp = (const uint8_t *)si->rsdp_paddr, *root, *madt = 0;
+	uint32_t len, width = 8;
+	uint64_t root_addr = 0;
+	int n = 0;
+
+	if (!rsdp)
+		return 0;
+	if (rsdp[15] >= 2) {
+		memcpy(&root_addr, rsdp + 24, 8); /* XSDT: 64-bit entries */
+	} else {
+		memcpy(&root_addr, rsdp + 16, 4); /* RSDT: 32-bit entries */
+		width = 4;
+	}
+	root = (const uint8_t *)root_addr;
+	memcpy(&len, root + 4, 4);
+	for (uint32_t off = 36; off + width <= len; off += width) {
+		uint64_t t = 0;
+		memcpy(&t, root + off, width);
+		if (sig_is((const uint8_t *)t, "APIC"))
+			madt = (const uint8_t *)t;
+	}
+	if (!madt)
+		return 0;
+	memcpy(&len, madt + 4, 4);
+	for (uint32_t off = 44; off + 2 <= len && madt[off + 1] >= 2; off += madt[off + 1]) {
+		if (madt[off] == 0 && (madt[off + 4] & 1)) {
+			if (n < max)
+				ids[n] = madt[off + 3];
+			n++;
+		}
+	}
+	return n;
+}

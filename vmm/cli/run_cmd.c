@@ -1,0 +1,104 @@
+#include "cli/run_cmd.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli/run_options.h"
+#include "kvm/vcpu.h"
+#include "machine/machine.h"
+
+#define EXIT_SETUP  2
+#define EXIT_CRASH  125
+#define EXIT_RESET  126
+
+/* Signals that stop the VM are read from a signalfd by the I/O loop; the
+ * vCPU kick signal is handled in the vCPU threads only. */
+static int make_signal_fd(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return -1;
+	sigdelset(&set, SIGUSR1);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int report(const struct vm_config *cfg, const struct machine_result *r)
+{
+	switch (r->outcome) {
+	case OUTCOME_POWEROFF:
+		return r->code;
+	case OUTCOME_RESET:
+		fprintf(stderr, "vmm: %s: guest reset\n", cfg->name);
+		return EXIT_RESET;
+	case OUTCOME_CRASH:
+		fprintf(stderr, "vmm: %s: guest crashed on vCPU %u: %s\n%s", cfg->name, r->vcpu, r->reason, r->dump);
+		return EXIT_CRASH;
+	case OUTCOME_SIGNAL:
+		fprintf(stderr, "vmm: %s: stopped by %s\n", cfg->name, strsignal(r->code));
+		return 128 + r->code;
+	case OUTCOME_QUIT:
+		fprintf(stderr, "\r\nvmm: %s: quit from the console\n", cfg->name);
+		return 0;
+	}
+	return EXIT_CRASH;
+}
+
+int run_cmd(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct machine_result res;
+	struct console con;
+	struct err e = { "" };
+	sigset_t old;
+	int sig_fd, status;
+
+	switch (run_options_parse(argc, argv, &cfg, &e)) {
+	case PARSE_HELP:
+		run_options_usage(stdout);
+		return 0;
+	case PARSE_ERROR:
+		fprintf(stderr, "vmm: %s\n", e.msg);
+		return EXIT_SETUP;
+	case PARSE_OK:
+		break;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	vcpu_signal_init();
+	sig_fd = make_signal_fd(&old);
+	if (sig_fd < 0) {
+		perror("vmm: signalfd");
+		return EXIT_SETUP;
+	}
+	if (console_open(&con, cfg.console == CONSOLE_STDIO, &e) < 0) {
+		fprintf(stderr, "vmm: console: %s\n", e.msg);
+		close(sig_fd);
+		return EXIT_SETUP;
+	}
+	for (;;) {
+		if (machine_run(&cfg, &con, sig_fd, &res, &e) < 0) {
+			console_restore(&con);
+			fprintf(stderr, "vmm: %s\n", e.msg);
+			status = EXIT_SETUP;
+			break;
+		}
+		if (res.outcome == OUTCOME_RESET && !cfg.reset_exits) {
+			fprintf(stderr, "\r\nvmm: %s: guest reset, restarting\r\n", cfg.name);
+			continue;
+		}
+		console_restore(&con);
+		status = report(&cfg, &res);
+		break;
+	}
+	close(sig_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return status;
+}

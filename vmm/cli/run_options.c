@@ -1,0 +1,126 @@
+#include "cli/run_options.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "util/size.h"
+
+enum {
+	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
+	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE,
+};
+
+static const struct option options[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "on-reset", required_argument, NULL, OPT_ON_RESET },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+void run_options_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: vmm run --kernel FILE [OPTIONS]\n"
+		"Boot a guest kernel under KVM with its serial console on this terminal.\n"
+		"\n"
+		"  -k, --kernel FILE      ELF64 kernel with a PVH entry note (required)\n"
+		"  -i, --initrd FILE      initial ramdisk, passed as a PVH module\n"
+		"  -c, --cmdline STR      kernel command line\n"
+		"  -m, --mem SIZE         guest RAM, with K/M/G suffix (default 64M)\n"
+		"  -p, --cpus N           number of vCPUs (default 1, at most %u)\n"
+		"  -n, --name NAME        name of the VM (default: the kernel's file name)\n"
+		"      --on-reset=ACTION  restart (default) or exit when the guest resets\n"
+		"      --console=MODE     stdio (default): output and input; output: output only;\n"
+		"                         none: no console\n"
+		"  -h, --help             show this help\n"
+		"\n"
+		"Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+		"Exit status: the guest's power-off code (0 for a plain power-off);\n"
+		"  2 bad options or setup failure; 125 guest crashed (triple fault, KVM error);\n"
+		"  126 guest reset with --on-reset=exit; 128+N stopped by signal N; 0 after Ctrl-A x.\n",
+		VM_MAX_CPUS);
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg, struct err *e)
+{
+	uint64_t v;
+	int c;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->mem = VM_DEFAULT_MEM;
+	cfg->cpus = 1;
+	cfg->cmdline = "";
+	cfg->console = CONSOLE_STDIO;
+	optind = 0; /* full reset: we may be called more than once (tests) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:n:h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_KERNEL: cfg->kernel = optarg; break;
+		case OPT_INITRD: cfg->initrd = optarg; break;
+		case OPT_CMDLINE: cfg->cmdline = optarg; break;
+		case OPT_NAME:
+			if (!*optarg || strlen(optarg) > 64 || strchr(optarg, '/'))
+				return err_set(e, "--name '%s': use 1-64 characters without '/'", optarg);
+			cfg->name = optarg;
+			break;
+		case OPT_MEM:
+			if (parse_size(optarg, &v) < 0)
+				return err_set(e, "--mem '%s': not a size (examples: 64M, 1G)", optarg);
+			if (v == 0)
+				return err_set(e, "--mem must be greater than 0");
+			cfg->mem = v;
+			break;
+		case OPT_CPUS:
+			if (parse_uint(optarg, 0, UINT32_MAX, &v) < 0)
+				return err_set(e, "--cpus '%s': not a number", optarg);
+			if (v < 1 || v > VM_MAX_CPUS)
+				return err_set(e, "--cpus %s: must be between 1 and %u", optarg, VM_MAX_CPUS);
+			cfg->cpus = (unsigned)v;
+			break;
+		case OPT_ON_RESET:
+			if (strcmp(optarg, "restart") == 0)
+				cfg->reset_exits = false;
+			else if (strcmp(optarg, "exit") == 0)
+				cfg->reset_exits = true;
+			else
+				return err_set(e, "--on-reset '%s': use 'restart' or 'exit'", optarg);
+			break;
+		case OPT_CONSOLE:
+			if (strcmp(optarg, "stdio") == 0)
+				cfg->console = CONSOLE_STDIO;
+			else if (strcmp(optarg, "output") == 0)
+				cfg->console = CONSOLE_OUTPUT;
+			else if (strcmp(optarg, "none") == 0)
+				cfg->console = CONSOLE_NONE;
+			else
+				return err_set(e, "--console '%s': use 'stdio', 'output' or 'none'", optarg);
+			break;
+		case OPT_HELP: return PARSE_HELP;
+		case ':': return err_set(e, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt && optopt < 256)
+				return err_set(e, "unknown option '-%c' (see 'vmm run --help')", optopt);
+			return err_set(e, "unknown option '%s' (see 'vmm run --help')", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return err_set(e, "unexpected argument '%s' (see 'vmm run --help')", argv[optind]);
+	if (!cfg->kernel)
+		return err_set(e, "no kernel given: use --kernel FILE (see 'vmm run --help')");
+	if (!cfg->name)
+		cfg->name = basename_of(cfg->kernel);
+	return PARSE_OK;
+}

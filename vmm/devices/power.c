@@ -1,0 +1,32 @@
+#include "devices/power.h"
+
+#include <string.h>
+
+#include "boot/acpi.h"
+
+void power_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t size, bool is_write)
+{
+	const struct vm_requester *r = opaque;
+	uint32_t v = 0;
+
+	if (!is_write) {
+		memset(data, 0, size);
+		return;
+	}
+	memcpy(&v, data, size < 4 ? size : 4);
+	switch (offset) {
+	case 0:
+		if ((v & ACPI_SLP_EN) && ((v >> 2) & 7) == ACPI_SLP_TYP_S5)
+			r->fn(r->opaque, VM_REQ_POWEROFF, 0);
+		break;
+	case 2:
+		if ((v & 0xff) == ACPI_RESET_VALUE)
+			r->fn(r->opaque, VM_REQ_RESET, 0);
+		break;
+	case 4:
+		r->fn(r->opaque, VM_REQ_POWEROFF, (int)(v & 0xff));
+		break;
+	default:
+		break;
+	}
+}

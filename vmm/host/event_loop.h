@@ -1,0 +1,35 @@
+/* A small epoll loop: the VMM's I/O thread waits here for host events
+ * (console input, signals, vCPU requests, later device queues and sockets). */
+#ifndef VMM_HOST_EVENT_LOOP_H
+#define VMM_HOST_EVENT_LOOP_H
+
+#include <stdint.h>
+
+#include "util/err.h"
+
+typedef void (*event_fn)(void *opaque, uint32_t events);
+
+#define EVENT_LOOP_MAX 64
+
+struct event_source {
+	int fd;
+	event_fn fn;
+	void *opaque;
+};
+
+struct event_loop {
+	int epfd;
+	int quit;
+	struct event_source src[EVENT_LOOP_MAX];
+};
+
+int event_loop_init(struct event_loop *l, struct err *e);
+void event_loop_close(struct event_loop *l);
+int event_loop_add(struct event_loop *l, int fd, uint32_t events, event_fn fn, void *opaque, struct err *e);
+int event_loop_mod(struct event_loop *l, int fd, uint32_t events);
+void event_loop_del(struct event_loop *l, int fd);
+/* Runs until event_loop_quit() is called from a callback. */
+int event_loop_run(struct event_loop *l, struct err *e);
+void event_loop_quit(struct event_loop *l);
+
+#endif

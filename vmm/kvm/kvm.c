@@ -1,0 +1,159 @@
+#include "kvm/kvm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "boot/layout.h"
+
+static const char *device_path(void)
+{
+	const char *p = getenv("VMM_KVM_DEVICE");
+
+	return p && *p ? p : "/dev/kvm";
+}
+
+static int open_kvm(struct err *e)
+{
+	const char *path = device_path();
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == EACCES || errno == EPERM)
+		return err_set(e, "no permission to open %s (add your user to the 'kvm' group)", path);
+	if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
+		return err_set(e, "%s is not available: this host has no usable KVM", path);
+	return err_errno(e, "cannot open %s", path);
+}
+
+int kvm_available(struct err *e)
+{
+	int fd = open_kvm(e);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int need_cap(int fd, long cap, const char *name, struct err *e)
+{
+	if (ioctl(fd, KVM_CHECK_EXTENSION, cap) <= 0)
+		return err_set(e, "KVM lacks %s", name);
+	return 0;
+}
+
+static int create_vm_fd(int kvm_fd)
+{
+	int fd;
+
+	/* KVM_CREATE_VM may fail transiently with EINTR on busy hosts. */
+	for (int tries = 0; tries < 100; tries++) {
+		fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+		if (fd >= 0 || errno != EINTR)
+			break;
+	}
+	return fd;
+}
+
+int kvm_vm_create(struct kvm_vm *vm, struct err *e)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t ident = GPA_KVM_IDENT_MAP;
+	int v;
+
+	vm->vm_fd = -1;
+	vm->kvm_fd = open_kvm(e);
+	if (vm->kvm_fd < 0)
+		return -1;
+	v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (v != KVM_API_VERSION) {
+		err_set(e, "KVM API version %d, expected %d", v, KVM_API_VERSION);
+		goto fail;
+	}
+	if (need_cap(vm->kvm_fd, KVM_CAP_IRQCHIP, "an in-kernel irqchip", e) < 0 ||
+	    need_cap(vm->kvm_fd, KVM_CAP_USER_MEMORY, "user memory slots", e) < 0 ||
+	    need_cap(vm->kvm_fd, KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", e) < 0 ||
+	    need_cap(vm->kvm_fd, KVM_CAP_PIT2, "an in-kernel PIT", e) < 0)
+		goto fail;
+	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size <= 0) {
+		err_errno(e, "KVM_GET_VCPU_MMAP_SIZE");
+		goto fail;
+	}
+	vm->max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (vm->max_vcpus <= 0)
+		vm->max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (vm->max_vcpus <= 0)
+		vm->max_vcpus = 1;
+	vm->vm_fd = create_vm_fd(vm->kvm_fd);
+	if (vm->vm_fd < 0) {
+		err_errno(e, "KVM_CREATE_VM");
+		goto fail;
+	}
+	/* Intel VMX needs three private pages for real-mode emulation. */
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)GPA_KVM_TSS) < 0) {
+		err_errno(e, "KVM_SET_TSS_ADDR");
+		goto fail;
+	}
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0 &&
+	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0) {
+		err_errno(e, "KVM_SET_IDENTITY_MAP_ADDR");
+		goto fail;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		err_errno(e, "KVM_CREATE_IRQCHIP");
+		goto fail;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		err_errno(e, "KVM_CREATE_PIT2");
+		goto fail;
+	}
+	return 0;
+fail:
+	kvm_vm_destroy(vm);
+	return -1;
+}
+
+void kvm_vm_destroy(struct kvm_vm *vm)
+{
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->vm_fd = vm->kvm_fd = -1;
+}
+
+static int set_slot(struct kvm_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host, struct err *e)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot, .guest_phys_addr = gpa, .memory_size = size, .userspace_addr = (uint64_t)host,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return err_errno(e, "KVM_SET_USER_MEMORY_REGION (%llu MiB at 0x%llx)",
+				 (unsigned long long)(size >> 20), (unsigned long long)gpa);
+	return 0;
+}
+
+int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *m, struct err *e)
+{
+	if (set_slot(vm, 0, 0, m->low_size, m->host, e) < 0)
+		return -1;
+	if (m->size > m->low_size &&
+	    set_slot(vm, 1, MMIO_HOLE_END, m->size - m->low_size, m->host + m->low_size, e) < 0)
+		return -1;
+	return 0;
+}
+
+int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level)
+{
+	struct kvm_irq_level l = { .irq = gsi, .level = (uint32_t)level };
+
+	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &l);
+}

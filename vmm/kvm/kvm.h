@@ -1,0 +1,30 @@
+/* The host's KVM: /dev/kvm, the VM file descriptor, memory slots and
+ * interrupt lines. */
+#ifndef VMM_KVM_KVM_H
+#define VMM_KVM_KVM_H
+
+#include <stdint.h>
+
+#include "mem/guest_mem.h"
+#include "util/err.h"
+
+struct kvm_vm {
+	int kvm_fd;
+	int vm_fd;
+	int run_size;  /* bytes of each vCPU's kvm_run mapping */
+	int max_vcpus;
+};
+
+/* Opens /dev/kvm (path overridable for tests via VMM_KVM_DEVICE), checks the
+ * API and the capabilities we rely on, creates the VM with its in-kernel
+ * irqchip and PIT. */
+int kvm_vm_create(struct kvm_vm *vm, struct err *e);
+void kvm_vm_destroy(struct kvm_vm *vm);
+/* Registers guest RAM: below the hole at 0, the rest at 4 GiB. */
+int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *m, struct err *e);
+/* Drives an interrupt line (GSI) to level. */
+int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);
+/* Reports whether /dev/kvm can be opened at all (for early, clear errors). */
+int kvm_available(struct err *e);
+
+#endif

@@ -1,0 +1,28 @@
+/* What `vmm run` was asked to boot. */
+#ifndef VMM_MACHINE_CONFIG_H
+#define VMM_MACHINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum console_mode {
+	CONSOLE_STDIO,  /* guest output to stdout, stdin to the guest */
+	CONSOLE_OUTPUT, /* output only; stdin untouched, Ctrl-C is a signal */
+	CONSOLE_NONE,   /* output discarded */
+};
+
+struct vm_config {
+	const char *name;
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem;
+	unsigned cpus;
+	bool reset_exits; /* --on-reset=exit */
+	enum console_mode console;
+};
+
+#define VM_DEFAULT_MEM  (64ull << 20)
+#define VM_MAX_CPUS     254 /* xAPIC IDs are 8 bits; 0xff is broadcast, one is the IOAPIC's */
+
+#endif

@@ -1,0 +1,318 @@
+#include "machine/machine.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "boot/layout.h"
+#include "devices/i8042.h"
+#include "devices/io_bus.h"
+#include "devices/power.h"
+#include "devices/uart.h"
+#include "host/event_loop.h"
+#include "kvm/cpuid.h"
+#include "kvm/kvm.h"
+#include "kvm/vcpu.h"
+#include "machine/boot_image.h"
+
+struct machine {
+	const struct vm_config *cfg;
+	struct guest_mem mem;
+	struct kvm_vm kvm;
+	struct io_bus pio, mmio;
+	struct uart uart;
+	struct vm_requester req;
+	struct vcpu *vcpus;
+	unsigned nvcpus;
+	struct vcpu_env env;
+	volatile int stopping;
+
+	pthread_mutex_t stop_lock;
+	bool stop_set;
+	struct machine_result *res;
+	int stop_efd;
+
+	struct event_loop loop;
+	struct console *con;
+	int sig_fd;
+	int room_efd;           /* the UART FIFO has room for pending input */
+	uint8_t pending[512];   /* console input the guest has not taken yet */
+	size_t pend_off, pend_len;
+};
+
+/* Records the first reason to stop (later ones lose) and wakes the I/O loop. */
+static void machine_stop(struct machine *m, enum machine_outcome o, int code, unsigned vcpu, const char *reason,
+			 const char *dump)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&m->stop_lock);
+	if (!m->stop_set) {
+		m->stop_set = true;
+		m->res->outcome = o;
+		m->res->code = code;
+		m->res->vcpu = vcpu;
+		snprintf(m->res->reason, sizeof m->res->reason, "%s", reason ? reason : "");
+		snprintf(m->res->dump, sizeof m->res->dump, "%s", dump ? dump : "");
+	}
+	pthread_mutex_unlock(&m->stop_lock);
+	if (write(m->stop_efd, &one, sizeof one) < 0) {
+		/* The counter cannot overflow with one write per event; nothing to do. */
+	}
+}
+
+static void on_vcpu_stop(void *opaque, unsigned index, enum vcpu_stop why, int code, const char *reason,
+			 const char *dump)
+{
+	struct machine *m = opaque;
+	static const enum machine_outcome map[] = {
+		[VCPU_STOP_POWEROFF] = OUTCOME_POWEROFF,
+		[VCPU_STOP_RESET] = OUTCOME_RESET,
+		[VCPU_STOP_CRASH] = OUTCOME_CRASH,
+	};
+
+	machine_stop(m, map[why], code, index, reason, dump);
+}
+
+static void on_device_request(void *opaque, enum vm_request req, int code)
+{
+	struct machine *m = opaque;
+
+	machine_stop(m, req == VM_REQ_RESET ? OUTCOME_RESET : OUTCOME_POWEROFF, code, 0, NULL, NULL);
+}
+
+static void uart_tx(void *opaque, uint8_t b)
+{
+	struct machine *m = opaque;
+
+	if (m->cfg->console != CONSOLE_NONE)
+		console_write(m->con, &b, 1);
+}
+
+static void uart_irq(void *opaque, int level)
+{
+	struct machine *m = opaque;
+
+	kvm_vm_irq_line(&m->kvm, IRQ_COM1, level);
+}
+
+static void uart_room(void *opaque)
+{
+	struct machine *m = opaque;
+	uint64_t one = 1;
+
+	if (write(m->room_efd, &one, sizeof one) < 0) {
+		/* eventfd counters do not overflow here */
+	}
+}
+
+static const struct uart_ops uart_ops = { uart_tx, uart_irq, uart_room };
+
+static void deliver_pending(struct machine *m)
+{
+	size_t n = uart_receive(&m->uart, m->pending + m->pend_off, m->pend_len - m->pend_off);
+
+	m->pend_off += n;
+	if (m->pend_off == m->pend_len) {
+		m->pend_off = m->pend_len = 0;
+		event_loop_mod(&m->loop, m->con->in_fd, EPOLLIN);
+	}
+}
+
+static void on_stdin(void *opaque, uint32_t events)
+{
+	struct machine *m = opaque;
+	uint8_t buf[256];
+	ssize_t n;
+	bool quit;
+
+	(void)events;
+	n = read(m->con->in_fd, buf, sizeof buf);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) { /* end of input: the guest keeps running without it */
+		event_loop_del(&m->loop, m->con->in_fd);
+		return;
+	}
+	m->pend_len = console_escape_filter(&m->con->esc, buf, (size_t)n, m->pending, &quit);
+	m->pend_off = 0;
+	if (quit) {
+		machine_stop(m, OUTCOME_QUIT, 0, 0, NULL, NULL);
+		return;
+	}
+	/* Stop reading until the guest has taken what we hold: nothing is dropped. */
+	if (m->pend_len)
+		event_loop_mod(&m->loop, m->con->in_fd, 0);
+	deliver_pending(m);
+}
+
+static void on_room(void *opaque, uint32_t events)
+{
+	struct machine *m = opaque;
+	uint64_t v;
+
+	(void)events;
+	if (read(m->room_efd, &v, sizeof v) < 0)
+		return;
+	if (m->pend_len)
+		deliver_pending(m);
+}
+
+static void on_signal(void *opaque, uint32_t events)
+{
+	struct machine *m = opaque;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(m->sig_fd, &si, sizeof si) == sizeof si)
+		machine_stop(m, OUTCOME_SIGNAL, (int)si.ssi_signo, 0, NULL, NULL);
+}
+
+static void on_stop(void *opaque, uint32_t events)
+{
+	struct machine *m = opaque;
+	uint64_t v;
+
+	(void)events;
+	if (read(m->stop_efd, &v, sizeof v) < 0)
+		return;
+	event_loop_quit(&m->loop);
+}
+
+static int add_devices(struct machine *m, struct err *e)
+{
+	m->req = (struct vm_requester){ on_device_request, m };
+	uart_init(&m->uart, &uart_ops, m);
+	if (io_bus_add(&m->pio, PORT_COM1, 8, uart_io, &m->uart, e) < 0 ||
+	    io_bus_add(&m->pio, PORT_I8042_DATA, 5, i8042_io, &m->req, e) < 0 ||
+	    io_bus_add(&m->pio, PORT_POWER, PORT_POWER_LEN, power_io, &m->req, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int create_vcpus(struct machine *m, const struct boot_entry *boot, struct err *e)
+{
+	struct cpuid_table *cpuid = malloc(sizeof *cpuid);
+	int rc = -1;
+
+	if (!cpuid)
+		return err_set(e, "out of memory");
+	m->vcpus = calloc(m->cfg->cpus, sizeof *m->vcpus);
+	if (!m->vcpus) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	if (cpuid_supported(m->kvm.kvm_fd, cpuid, e) < 0)
+		goto out;
+	m->env = (struct vcpu_env){ &m->pio, &m->mmio, on_vcpu_stop, m, &m->stopping };
+	for (unsigned i = 0; i < m->cfg->cpus; i++) {
+		if (vcpu_create(&m->vcpus[i], &m->kvm, i, &m->env, e) < 0)
+			goto out;
+		m->nvcpus = i + 1;
+		if (cpuid_apply(cpuid, m->vcpus[i].fd, i, m->cfg->cpus, e) < 0)
+			goto out;
+	}
+	/* Only the boot vCPU gets registers; the others wait for INIT/SIPI. */
+	rc = vcpu_setup_pvh(&m->vcpus[0], boot->rip, boot->start_info, e);
+out:
+	free(cpuid);
+	return rc;
+}
+
+static int setup(struct machine *m, struct err *e)
+{
+	struct boot_entry boot;
+
+	if (m->cfg->cpus > VM_MAX_CPUS)
+		return err_set(e, "--cpus %u: at most %u vCPUs are supported", m->cfg->cpus, VM_MAX_CPUS);
+	if (guest_mem_alloc(&m->mem, m->cfg->mem, e) < 0)
+		return -1;
+	if (boot_image_load(m->cfg, &m->mem, &boot, e) < 0)
+		return -1;
+	if (kvm_vm_create(&m->kvm, e) < 0)
+		return -1;
+	if ((int)m->cfg->cpus > m->kvm.max_vcpus)
+		return err_set(e, "--cpus %u: this host's KVM allows at most %d vCPUs", m->cfg->cpus, m->kvm.max_vcpus);
+	if (kvm_vm_set_memory(&m->kvm, &m->mem, e) < 0)
+		return -1;
+	if (add_devices(m, e) < 0)
+		return -1;
+	if (create_vcpus(m, &boot, e) < 0)
+		return -1;
+	if (event_loop_init(&m->loop, e) < 0)
+		return -1;
+	if (event_loop_add(&m->loop, m->stop_efd, EPOLLIN, on_stop, m, e) < 0 ||
+	    event_loop_add(&m->loop, m->room_efd, EPOLLIN, on_room, m, e) < 0 ||
+	    event_loop_add(&m->loop, m->sig_fd, EPOLLIN, on_signal, m, e) < 0)
+		return -1;
+	/* Input that cannot be polled (a regular file, /dev/null) is simply not offered. */
+	if (m->con->in_fd >= 0 && event_loop_add(&m->loop, m->con->in_fd, EPOLLIN, on_stdin, m, NULL) < 0)
+		m->con->in_fd = -1;
+	return 0;
+}
+
+static void teardown(struct machine *m)
+{
+	__atomic_store_n(&m->stopping, 1, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < m->nvcpus; i++)
+		vcpu_kick(&m->vcpus[i]);
+	for (unsigned i = 0; i < m->nvcpus; i++)
+		vcpu_join(&m->vcpus[i]);
+	for (unsigned i = 0; i < m->nvcpus; i++)
+		vcpu_destroy(&m->vcpus[i]);
+	free(m->vcpus);
+	event_loop_close(&m->loop);
+	kvm_vm_destroy(&m->kvm);
+	guest_mem_free(&m->mem);
+	uart_destroy(&m->uart);
+	if (m->stop_efd >= 0)
+		close(m->stop_efd);
+	if (m->room_efd >= 0)
+		close(m->room_efd);
+	pthread_mutex_destroy(&m->stop_lock);
+}
+
+int machine_run(const struct vm_config *cfg, struct console *con, int sig_fd, struct machine_result *res,
+		struct err *e)
+{
+	struct machine *m = calloc(1, sizeof *m);
+	int rc = -1;
+
+	if (!m)
+		return err_set(e, "out of memory");
+	m->cfg = cfg;
+	m->con = con;
+	m->sig_fd = sig_fd;
+	m->res = res;
+	m->kvm.kvm_fd = m->kvm.vm_fd = -1;
+	m->loop.epfd = -1;
+	pthread_mutex_init(&m->stop_lock, NULL);
+	memset(res, 0, sizeof *res);
+	m->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->room_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->stop_efd < 0 || m->room_efd < 0) {
+		err_errno(e, "eventfd");
+		goto out;
+	}
+	if (setup(m, e) < 0)
+		goto out;
+	for (unsigned i = 0; i < m->nvcpus; i++)
+		if (vcpu_start(&m->vcpus[i], e) < 0) {
+			machine_stop(m, OUTCOME_CRASH, 0, i, e->msg, NULL);
+			break;
+		}
+	if (event_loop_run(&m->loop, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	teardown(m);
+	free(m);
+	return rc;
+}

@@ -1,0 +1,33 @@
+/* A machine: guest RAM, the KVM VM, its vCPUs and platform devices, booted
+ * from a PVH kernel. One boot per machine_run(); a reset ends the run and the
+ * caller decides whether to boot again. */
+#ifndef VMM_MACHINE_MACHINE_H
+#define VMM_MACHINE_MACHINE_H
+
+#include "host/console.h"
+#include "machine/config.h"
+#include "util/err.h"
+
+enum machine_outcome {
+	OUTCOME_POWEROFF, /* code: the guest's exit code */
+	OUTCOME_RESET,
+	OUTCOME_CRASH,    /* reason, vcpu and dump say what */
+	OUTCOME_SIGNAL,   /* code: the signal */
+	OUTCOME_QUIT,     /* Ctrl-A x */
+};
+
+struct machine_result {
+	enum machine_outcome outcome;
+	int code;
+	unsigned vcpu;
+	char reason[256];
+	char dump[2048];
+};
+
+/* Boots cfg and runs it until it stops. sig_fd is a signalfd for SIGINT,
+ * SIGTERM and SIGHUP. Returns -1 (with e) when the machine could not be set
+ * up; otherwise 0 with *res describing how the guest ended. */
+int machine_run(const struct vm_config *cfg, struct console *con, int sig_fd, struct machine_result *res,
+		struct err *e);
+
+#endif

@@ -1,0 +1,61 @@
+#include "mem/guest_mem.h"
+
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
+
+#include "boot/layout.h"
+
+int guest_mem_alloc(struct guest_mem *m, uint64_t size, struct err *e)
+{
+	struct sysinfo si;
+	void *p;
+
+	if (size < MEM_MIN)
+		return err_set(e, "--mem %llu bytes is too small: at least %llu MiB is needed",
+			       (unsigned long long)size, MEM_MIN >> 20);
+	if (size & 0xfff)
+		return err_set(e, "--mem must be a multiple of 4 KiB");
+	/* MAP_NORESERVE would accept almost any size; refuse what the host could
+	 * never back rather than let the guest die later on a failed page fault. */
+	if (sysinfo(&si) == 0) {
+		uint64_t host = (uint64_t)si.totalram * si.mem_unit + (uint64_t)si.totalswap * si.mem_unit;
+		if (size > host)
+			return err_set(e, "--mem %llu MiB is more than this host can reserve (%llu MiB of RAM and swap)",
+				       (unsigned long long)(size >> 20), (unsigned long long)(host >> 20));
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return err_errno(e, "cannot reserve %llu MiB of guest memory", (unsigned long long)(size >> 20));
+	m->host = p;
+	m->size = size;
+	m->low_size = size < MMIO_HOLE_START ? size : MMIO_HOLE_START;
+	return 0;
+}
+
+void guest_mem_free(struct guest_mem *m)
+{
+	if (m->host)
+		munmap(m->host, m->size);
+	m->host = NULL;
+	m->size = m->low_size = 0;
+}
+
+void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t high = m->size - m->low_size;
+
+	if (gpa + len < gpa)
+		return NULL;
+	if (gpa < m->low_size) {
+		if (len > m->low_size - gpa)
+			return NULL;
+		return m->host + gpa;
+	}
+	if (gpa >= MMIO_HOLE_END && gpa - MMIO_HOLE_END < high) {
+		uint64_t off = gpa - MMIO_HOLE_END;
+		if (len > high - off)
+			return NULL;
+		return m->host + m->low_size + off;
+	}
+	return NULL;
+}

@@ -1,0 +1,29 @@
+# The vmm binary. Every .c under vmm/ except cli/main.c also goes into a
+# library that unit tests and fuzzers link against.
+VMM_SRCS     := $(filter-out vmm/cli/main.c,$(wildcard vmm/*/*.c))
+VMM_OBJS     := $(VMM_SRCS:%.c=$(BUILD)/obj/%.o)
+VMM_SAN_OBJS := $(VMM_SRCS:%.c=$(BUILD)/obj-san/%.o)
+
+# Static: the VMM's resident memory is then only the pages it touches.
+VMM_LDFLAGS  := -static
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj-san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+$(BUILD)/libvmm.a: $(VMM_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/libvmm-san.a: $(VMM_SAN_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/vmm: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libvmm.a
+	$(CC) $(VMM_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The same VMM under AddressSanitizer/UBSan/LeakSanitizer, for the tests.
+$(BUILD)/vmm-san: $(BUILD)/obj-san/vmm/cli/main.o $(BUILD)/libvmm-san.a
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
