@@ -31,9 +31,20 @@ include vmm/vmm.mk
 include tests/guests/guests.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk
+-include vmm/daemon/daemon.mk
+-include guest/guest.mk
 
 run: deps all
 	$(BUILD)/vmm run --kernel $(BUILD)/guests/hello.elf
+
+# Unit tests and fuzz smoke runs need no KVM; programs in KVM_CHECK_PROGRAMS
+# boot guests and run through tests/run-with-kvm.sh, which supplies a KVM
+# when this host has none (see tests/README.md).
+check: deps
+	@$(MAKE) --no-print-directory all $(CHECK_PROGRAMS) $(KVM_CHECK_PROGRAMS) $(CHECK_DEPS) $(FUZZ_BINS)
+	@set -e; for t in $(CHECK_PROGRAMS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(KVM_CHECK_PROGRAMS); do echo "== $$t (KVM)"; tests/run-with-kvm.sh $$t; done
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 bench: all
 	bench/boot.sh

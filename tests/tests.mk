@@ -1,0 +1,29 @@
+# Tests, all written with check (libcheck). Each test program is a check
+# runner; `make check` runs every program listed in CHECK_PROGRAMS.
+# A subsystem adds its own program by appending to CHECK_PROGRAMS in its .mk.
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+TEST_CFLAGS  := $(filter-out -O2,$(CFLAGS)) -O1 $(SAN) $(CHECK_CFLAGS) -Itests
+
+UNIT_SRCS        := $(wildcard tests/unit/*.c)
+INTEGRATION_SRCS := $(wildcard tests/integration/*.c)
+
+$(BUILD)/tests/unit: $(UNIT_SRCS) $(BUILD)/libvmm-san.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(UNIT_SRCS) $(BUILD)/libvmm-san.a $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/integration: $(INTEGRATION_SRCS) $(wildcard tests/integration/*.h) $(BUILD)/libvmm-san.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(INTEGRATION_SRCS) $(BUILD)/libvmm-san.a $(CHECK_LIBS) $(LDLIBS) -lutil
+
+CHECK_PROGRAMS     += $(BUILD)/tests/unit
+KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration
+
+# What the integration tests run: the VMM under the sanitizers, and the guests.
+CHECK_DEPS += $(BUILD)/vmm $(BUILD)/vmm-san guests
+
+.PHONY: unit integration
+unit: $(BUILD)/tests/unit
+	$(BUILD)/tests/unit
+integration: $(BUILD)/tests/integration $(CHECK_DEPS)
+	tests/run-with-kvm.sh $(BUILD)/tests/integration

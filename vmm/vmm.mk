@@ -1,6 +1,6 @@
 # The vmm binary. Every .c under vmm/ except cli/main.c also goes into a
 # library that unit tests and fuzzers link against.
-VMM_SRCS     := $(filter-out vmm/cli/main.c,$(wildcard vmm/*/*.c))
+VMM_SRCS     := $(filter-out vmm/cli/main.c vmm/daemon/%,$(wildcard vmm/*/*.c))
 VMM_OBJS     := $(VMM_SRCS:%.c=$(BUILD)/obj/%.o)
 VMM_SAN_OBJS := $(VMM_SRCS:%.c=$(BUILD)/obj-san/%.o)
 

@@ -1,0 +1,24 @@
+# libFuzzer harnesses (clang). Each harness is tests/fuzz/fuzz_NAME.c and is
+# linked against the sanitized sources it exercises, listed in FUZZ_SRCS_NAME.
+# `make fuzz FUZZ_SECONDS=N` runs each for N seconds; `make check` runs each for
+# FUZZ_CHECK_SECONDS, seeded from (and saving new crashes to) tests/fuzz/corpus/NAME.
+FUZZ_SECONDS       ?= 300
+FUZZ_CHECK_SECONDS ?= 30
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -Ivmm -Iguest \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+FUZZERS += elf_pvh
+FUZZ_SRCS_elf_pvh := vmm/boot/elf_pvh.c vmm/mem/guest_mem.c vmm/util/err.c
+
+FUZZ_BINS = $(FUZZERS:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
+
+.PHONY: fuzz fuzz-smoke
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZERS); do tests/fuzz/run.sh $(BUILD)/fuzz/$$f $$f $(FUZZ_SECONDS) || exit 1; done
+
+fuzz-smoke: $(FUZZ_BINS)
+	@for f in $(FUZZERS); do tests/fuzz/run.sh $(BUILD)/fuzz/$$f $$f $(FUZZ_CHECK_SECONDS) || exit 1; done
