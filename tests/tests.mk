@@ -6,17 +6,23 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 TEST_CFLAGS  := $(filter-out -O2,$(CFLAGS)) -O1 $(SAN) $(CHECK_CFLAGS) -Itests
 
 UNIT_SRCS        := $(wildcard tests/unit/*.c)
-INTEGRATION_SRCS := $(wildcard tests/integration/*.c)
+PROC_SRCS        := tests/integration/proc.c
 
 $(BUILD)/tests/unit: $(UNIT_SRCS) $(BUILD)/libvmm-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(UNIT_SRCS) $(BUILD)/libvmm-san.a $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/integration: $(INTEGRATION_SRCS) $(wildcard tests/integration/*.h) $(BUILD)/libvmm-san.a
+# Bad command lines and files: needs no KVM.
+$(BUILD)/tests/cli: tests/integration/check_cli_errors.c $(PROC_SRCS) tests/integration/proc.h
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $(INTEGRATION_SRCS) $(BUILD)/libvmm-san.a $(CHECK_LIBS) $(LDLIBS) -lutil
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
 
-CHECK_PROGRAMS     += $(BUILD)/tests/unit
+# Real guests under KVM.
+$(BUILD)/tests/integration: tests/integration/check_guests.c $(PROC_SRCS) tests/integration/proc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS) -lutil
+
+CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli
 KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration
 
 # What the integration tests run: the VMM under the sanitizers, and the guests.

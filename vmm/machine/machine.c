@@ -45,6 +45,7 @@ struct machine {
 	int room_efd;           /* the UART FIFO has room for pending input */
 	uint8_t pending[512];   /* console input the guest has not taken yet */
 	size_t pend_off, pend_len;
+	bool stdin_paused;
 };
 
 /* Records the first reason to stop (later ones lose) and wakes the I/O loop. */
@@ -115,14 +116,27 @@ static void uart_room(void *opaque)
 
 static const struct uart_ops uart_ops = { uart_tx, uart_irq, uart_room };
 
+static void on_stdin(void *opaque, uint32_t events);
+
+/* Input waits in pending until the guest has room; meanwhile stdin is out of
+ * the loop entirely (a hang-up would otherwise be reported regardless). */
 static void deliver_pending(struct machine *m)
 {
 	size_t n = uart_receive(&m->uart, m->pending + m->pend_off, m->pend_len - m->pend_off);
 
 	m->pend_off += n;
-	if (m->pend_off == m->pend_len) {
-		m->pend_off = m->pend_len = 0;
-		event_loop_mod(&m->loop, m->con->in_fd, EPOLLIN);
+	if (m->pend_off < m->pend_len) {
+		if (!m->stdin_paused) {
+			event_loop_del(&m->loop, m->con->in_fd);
+			m->stdin_paused = true;
+		}
+		return;
+	}
+	m->pend_off = m->pend_len = 0;
+	if (m->stdin_paused) {
+		m->stdin_paused = false;
+		if (event_loop_add(&m->loop, m->con->in_fd, EPOLLIN, on_stdin, m, NULL) < 0)
+			m->con->in_fd = -1;
 	}
 }
 
@@ -147,9 +161,6 @@ static void on_stdin(void *opaque, uint32_t events)
 		machine_stop(m, OUTCOME_QUIT, 0, 0, NULL, NULL);
 		return;
 	}
-	/* Stop reading until the guest has taken what we hold: nothing is dropped. */
-	if (m->pend_len)
-		event_loop_mod(&m->loop, m->con->in_fd, 0);
 	deliver_pending(m);
 }
 

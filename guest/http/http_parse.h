@@ -1,0 +1,84 @@
+/* HTTP/1.1 request heads (RFC 9112): framing of the bytes received so far,
+ * then one pass over a complete head. Framing is incremental (it resumes where
+ * it stopped, so bytes may arrive one at a time); parsing is not, because a
+ * complete head is at most max_header_bytes and one pass over it is simpler to
+ * get right than a byte-at-a-time tokenizer. Nothing is copied: the request
+ * refers into the caller's buffer. */
+#ifndef GUEST_HTTP_PARSE_H
+#define GUEST_HTTP_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http_mem.h"
+
+enum http_method {
+	HTTP_M_UNKNOWN = 0, /* a valid token we do not implement: 501 */
+	HTTP_M_GET,
+	HTTP_M_HEAD,
+	HTTP_M_OTHER, /* a registered method we refuse: 405 with Allow */
+};
+
+struct http_limits {
+	size_t max_request_line;   /* longer request line: 414 */
+	size_t max_header_bytes;   /* longer head, request line included: 431 */
+	unsigned max_headers;      /* more header fields: 431 */
+	uint64_t max_body_discard; /* a GET/HEAD body up to this is read and dropped;
+				      larger: 413 */
+};
+
+#define HTTP_DEFAULT_REQUEST_LINE 8192
+#define HTTP_DEFAULT_HEADER_BYTES 16384
+#define HTTP_DEFAULT_HEADERS      100
+#define HTTP_DEFAULT_BODY_DISCARD 65536
+
+void http_limits_default(struct http_limits *l);
+
+/* Where framing stopped; zero it (http_framer_reset) for each new request. */
+struct http_framer {
+	size_t pos;        /* next byte to look at */
+	size_t line_start; /* first byte of the current line */
+	size_t head_start; /* first byte of the request line (after blank lines) */
+	unsigned lines;    /* complete lines of this head so far */
+};
+
+void http_framer_reset(struct http_framer *f);
+
+enum http_frame_res {
+	HTTP_FRAME_MORE, /* no complete head yet, limits not exceeded */
+	HTTP_FRAME_DONE, /* buf[f->head_start .. *head_end) is a complete head */
+	HTTP_FRAME_ERROR /* *status is 414 or 431 */
+};
+
+enum http_frame_res http_frame(struct http_framer *f, const char *buf, size_t len,
+			       const struct http_limits *lim, size_t *head_end, int *status);
+
+struct http_request {
+	struct http_slice line;   /* the request line, for the access log */
+	struct http_slice method;
+	struct http_slice target; /* as received */
+	struct http_slice path;   /* origin-form part of target ("/..."), or absent */
+	enum http_method m;
+	unsigned version;         /* 10 or 11 once the line parsed */
+	struct http_slice host;   /* from absolute-form target, else Host field */
+	bool has_host;
+	bool keep_alive;          /* the client allows the connection to persist */
+	bool has_body;            /* Content-Length > 0 or Transfer-Encoding */
+	bool chunked;             /* Transfer-Encoding present: body length unknown */
+	uint64_t content_length;
+	unsigned headers;
+	struct http_slice if_none_match, if_modified_since, if_range, range;
+	struct http_slice accept_encoding, referer, user_agent;
+};
+
+/* Parses the complete head buf[start, end) as found by http_frame. Returns 0
+ * when the request is well formed, else the status to answer with: 400
+ * (malformed, Host missing or repeated in HTTP/1.1, conflicting lengths), 431
+ * (too many fields), 505 (version other than 1.0 and 1.1), 413 (a body on a
+ * request that may not have one, beyond max_body_discard). req is filled as
+ * far as parsing got, so even a refused request can be logged. */
+int http_parse_head(const char *buf, size_t start, size_t end, const struct http_limits *lim,
+		    struct http_request *req);
+
+#endif

@@ -1,0 +1,204 @@
+/* Bad input to `vmm`: each gets one line on stderr naming the problem and
+ * exit status 2, never a crash. None of these needs KVM. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "integration/proc.h"
+
+static char dir[] = "/tmp/vmm-cli-XXXXXX";
+
+static void expect_error(const char *needle, const char **args, const char *env)
+{
+	char *argv[32];
+	int argc = 0;
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = 20000 };
+	struct proc_result r;
+
+	if (env) {
+		argv[argc++] = (char *)"/usr/bin/env";
+		argv[argc++] = (char *)env;
+	}
+	argv[argc++] = (char *)vmm_bin();
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	ck_assert_int_eq(proc_run(argv, &o, &r), 0);
+	ck_assert_msg(r.status == 2, "status %d for %s; stderr: %s", r.status, needle, r.err);
+	ck_assert_msg(strstr(r.err, needle), "stderr '%s' lacks '%s'", r.err, needle);
+	ck_assert_msg(count_of(r.err, "\n") == 1, "not one line: '%s'", r.err);
+	ck_assert_msg(strncmp(r.err, "vmm: ", 5) == 0, "no prefix: '%s'", r.err);
+	proc_result_free(&r);
+}
+
+#define EXPECT(needle, ...) expect_error(needle, (const char *[]){ __VA_ARGS__, NULL }, NULL)
+
+static const char *hello(void)
+{
+	static char p[512];
+
+	return guest_path("hello", p, sizeof p);
+}
+
+START_TEST(missing_kernel_file)
+{
+	EXPECT("cannot open kernel '/nonexistent/kernel': No such file", "run", "--kernel", "/nonexistent/kernel");
+}
+END_TEST
+
+START_TEST(kernel_is_a_directory)
+{
+	EXPECT("is a directory", "run", "--kernel", "/tmp");
+}
+END_TEST
+
+START_TEST(kernel_is_random_bytes)
+{
+	char path[600];
+	unsigned char b[8192];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/random", dir);
+	for (size_t i = 0; i < sizeof b; i++)
+		b[i] = (unsigned char)(rand() & 0xff);
+	b[0] = 0x42; /* never an ELF by accident */
+	f = fopen(path, "wb");
+	fwrite(b, 1, sizeof b, f);
+	fclose(f);
+	EXPECT("not an ELF file", "run", "--kernel", path);
+}
+END_TEST
+
+START_TEST(kernel_is_empty_or_a_host_program)
+{
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/empty", dir);
+	close(open(path, O_CREAT | O_WRONLY, 0644));
+	EXPECT("is empty", "run", "--kernel", path);
+	EXPECT("not an executable", "run", "--kernel", "/bin/ls"); /* a PIE, not a kernel */
+}
+END_TEST
+
+START_TEST(bad_memory_sizes)
+{
+	EXPECT("--mem must be greater than 0", "run", "--kernel", hello(), "--mem", "0");
+	EXPECT("more than this host can reserve", "run", "--kernel", hello(), "--mem", "100T");
+	EXPECT("not a size", "run", "--kernel", hello(), "--mem", "huge");
+	EXPECT("too small", "run", "--kernel", hello(), "--mem", "1M");
+}
+END_TEST
+
+START_TEST(bad_cpu_counts)
+{
+	EXPECT("--cpus 0: must be between 1 and 254", "run", "--kernel", hello(), "--cpus", "0");
+	EXPECT("--cpus 1000: must be between 1 and 254", "run", "--kernel", hello(), "--cpus", "1000");
+}
+END_TEST
+
+START_TEST(unknown_options_and_commands)
+{
+	EXPECT("unknown option '--frobnicate'", "run", "--kernel", hello(), "--frobnicate");
+	EXPECT("unknown command 'fly'", "fly");
+	EXPECT("no kernel given", "run");
+}
+END_TEST
+
+START_TEST(no_permission_on_kvm)
+{
+	char dev[600], env[700];
+
+	/* A device node root can read is useless here (root bypasses modes), so
+	 * run as nobody against a stand-in device only root may open. */
+	snprintf(dev, sizeof dev, "%s/kvm", dir);
+	close(open(dev, O_CREAT | O_WRONLY, 0600));
+	chmod(dev, 0600);
+	snprintf(env, sizeof env, "VMM_KVM_DEVICE=%s", dev);
+	const char *args[] = { "--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/env", env,
+			       vmm_bin(), "run", "--kernel", hello(), NULL };
+	char *argv[16];
+	int argc = 0;
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = 20000 };
+	struct proc_result r;
+
+	argv[argc++] = (char *)"/usr/bin/setpriv";
+	for (int i = 0; args[i]; i++)
+		argv[argc++] = (char *)args[i];
+	argv[argc] = NULL;
+	ck_assert_int_eq(proc_run(argv, &o, &r), 0);
+	ck_assert_msg(r.status == 2, "status %d; stderr: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "no permission to open"), "stderr: %s", r.err);
+	ck_assert_int_eq(count_of(r.err, "\n"), 1);
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+	char *argv[] = { (char *)vmm_bin(), (char *)"run", (char *)"--help", NULL };
+	char *argv2[] = { (char *)vmm_bin(), (char *)"--version", NULL };
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = 20000 };
+	struct proc_result r;
+
+	ck_assert_int_eq(proc_run(argv, &o, &r), 0);
+	ck_assert_int_eq(r.status, 0);
+	for (const char *opt = "--kernel\0--initrd\0--cmdline\0--mem\0--cpus\0--name\0--on-reset\0--console\0"; *opt;
+	     opt += strlen(opt) + 1)
+		ck_assert_msg(strstr(r.out, opt), "help lacks %s", opt);
+	proc_result_free(&r);
+	ck_assert_int_eq(proc_run(argv2, &o, &r), 0);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "vmm "));
+	proc_result_free(&r);
+}
+END_TEST
+
+static int make_dir(void)
+{
+	if (!mkdtemp(dir))
+		return -1;
+	return chmod(dir, 0755);
+}
+
+static void remove_dir(void)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+int main(void)
+{
+	Suite *s = suite_create("cli_errors");
+	TCase *tc = tcase_create("bad input");
+	SRunner *sr;
+	int failed;
+
+	if (make_dir() < 0) {
+		perror("mkdtemp");
+		return 1;
+	}
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, missing_kernel_file);
+	tcase_add_test(tc, kernel_is_a_directory);
+	tcase_add_test(tc, kernel_is_random_bytes);
+	tcase_add_test(tc, kernel_is_empty_or_a_host_program);
+	tcase_add_test(tc, bad_memory_sizes);
+	tcase_add_test(tc, bad_cpu_counts);
+	tcase_add_test(tc, unknown_options_and_commands);
+	tcase_add_test(tc, no_permission_on_kvm);
+	tcase_add_test(tc, help_and_version);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	remove_dir();
+	return failed ? 1 : 0;
+}

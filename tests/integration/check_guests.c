@@ -1,0 +1,273 @@
+/* Every test guest through `vmm run` under real KVM: output, exit status,
+ * signals, the console escape and terminal restore. */
+#include <check.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "integration/proc.h"
+
+#define TIMEOUT_MS 120000
+
+/* Runs `vmm run --kernel GUEST args...`. */
+static void run_guest(const char *guest, const struct proc_opts *opts, struct proc_result *r, const char **args)
+{
+	char kernel[512], *argv[32];
+	int argc = 0;
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = TIMEOUT_MS };
+
+	if (opts)
+		o = *opts;
+	argv[argc++] = (char *)vmm_bin();
+	argv[argc++] = (char *)"run";
+	argv[argc++] = (char *)"--kernel";
+	argv[argc++] = (char *)guest_path(guest, kernel, sizeof kernel);
+	for (; args && *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	ck_assert_int_eq(proc_run(argv, &o, r), 0);
+	ck_assert_msg(!r->timed_out, "%s timed out; stdout: %s\nstderr: %s", guest, r->out, r->err);
+}
+
+#define RUN(guest, opts, r, ...) run_guest(guest, opts, r, (const char *[]){ __VA_ARGS__ __VA_OPT__(,) NULL })
+
+START_TEST(hello_prints_and_powers_off)
+{
+	struct proc_result r;
+
+	RUN("hello", NULL, &r, "--cmdline", "greeting=1 x=y");
+	ck_assert_msg(r.status == 0, "status %d, stderr %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "Hello from the guest!\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "cmdline: 'greeting=1 x=y'"));
+	ck_assert_str_eq(r.err, "");
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(exit_code_passes_through)
+{
+	struct proc_result r;
+
+	RUN("exitcode", NULL, &r, "--cmdline", "code=42");
+	ck_assert_int_eq(r.status, 42);
+	ck_assert_ptr_nonnull(strstr(r.out, "powering off with 42"));
+	proc_result_free(&r);
+	RUN("exitcode", NULL, &r, "--cmdline", "code=0", "--mem", "16M");
+	ck_assert_int_eq(r.status, 0);
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(triple_fault_is_a_crash_with_registers)
+{
+	struct proc_result r;
+
+	RUN("fault", NULL, &r, "--name", "faulty");
+	ck_assert_int_eq(r.status, 125);
+	ck_assert_ptr_nonnull(strstr(r.out, "about to triple-fault"));
+	ck_assert_msg(strstr(r.err, "vmm: faulty: guest crashed on vCPU 0: triple fault"), "stderr: %s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "rip "));
+	ck_assert_ptr_nonnull(strstr(r.err, "cr0 "));
+	ck_assert_int_lt(count_of(r.err, "\n"), 25); /* one screen */
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(smp_every_cpu_reports)
+{
+	struct proc_result r;
+	char line[64];
+
+	RUN("smp", NULL, &r, "--cpus", "4");
+	ck_assert_msg(r.status == 0, "status %d, out %s err %s", r.status, r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "the MADT lists 4 cpus"));
+	for (int i = 1; i < 4; i++) {
+		snprintf(line, sizeof line, "cpu %d reporting\n", i);
+		ck_assert_msg(strstr(r.out, line), "missing '%s' in %s", line, r.out);
+	}
+	ck_assert_ptr_nonnull(strstr(r.out, "all 4 cpus reported"));
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(echo_round_trips_input)
+{
+	struct proc_result r;
+	const char in[] = "hello there\nexit\n";
+	struct proc_opts o = { .in = in, .in_len = sizeof in - 1, .in_fd = -1, .timeout_ms = TIMEOUT_MS };
+
+	RUN("echo", &o, &r, "--mem", "32M");
+	ck_assert_msg(r.status == 0, "status %d, err %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "echo: ready\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "hello there\nexit\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "echo: bye"));
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(echo_takes_more_input_than_the_fifo)
+{
+	static char in[4096 + 6];
+	struct proc_result r;
+	struct proc_opts o = { .in = in, .in_fd = -1, .timeout_ms = TIMEOUT_MS };
+
+	for (size_t i = 0; i < 4096; i++)
+		in[i] = (i % 64 == 63) ? '\n' : (char)('a' + i % 26);
+	memcpy(in + 4096, "exit\n", 5);
+	o.in_len = 4096 + 5;
+	RUN("echo", &o, &r);
+	ck_assert_int_eq(r.status, 0);
+	/* Nothing lost: every input byte comes back, in order. */
+	ck_assert_ptr_nonnull(strstr(r.out, in));
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(ring3_work_and_exception_gates)
+{
+	struct proc_result r;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	char want[128];
+
+	for (int i = 0; i < 10000000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	snprintf(want, sizeof want, "10000000 iterations, checksum %llx,", (unsigned long long)x);
+	RUN("ring3", NULL, &r, "--cmdline", "iters=10000000 waits=20");
+	ck_assert_msg(r.status == 0, "status %d, out %s err %s", r.status, r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "running at cpl 3"));
+	ck_assert_msg(strstr(r.out, want), "no '%s' in %s", want, r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "ud2 call into ring 0 saw cpl 3"));
+	ck_assert_ptr_nonnull(strstr(r.out, "20 hlt waits woke 20 times"));
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(reset_exits_when_asked)
+{
+	struct proc_result r;
+
+	RUN("reset", NULL, &r, "--on-reset=exit", "--name", "rb");
+	ck_assert_int_eq(r.status, 126);
+	ck_assert_int_eq(count_of(r.out, "reset: resetting"), 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "vmm: rb: guest reset"));
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(reset_restarts_by_default)
+{
+	struct proc_result r;
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = TIMEOUT_MS, .signo = SIGTERM,
+			       .until_out = "reset: resetting", .signal_count = 3 };
+
+	RUN("reset", &o, &r);
+	ck_assert_int_eq(r.status, 128 + SIGTERM);
+	ck_assert_int_ge(count_of(r.out, "reset: resetting"), 3);
+	ck_assert_int_eq(count_of(r.out, "still running"), 0);
+	ck_assert_ptr_nonnull(strstr(r.err, "guest reset, restarting"));
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(signals_stop_the_guest_cleanly)
+{
+	struct proc_result r;
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = TIMEOUT_MS, .signo = SIGTERM, .until_out = "echo: ready" };
+
+	/* echo with stdin open but silent: it waits for input until the signal. */
+	o.in = "";
+	o.in_len = 0;
+	RUN("echo", &o, &r);
+	ck_assert_int_eq(r.status, 128 + SIGTERM);
+	ck_assert_ptr_nonnull(strstr(r.err, "stopped by Terminated"));
+	proc_result_free(&r);
+	o.signo = SIGINT;
+	RUN("echo", &o, &r);
+	ck_assert_int_eq(r.status, 128 + SIGINT);
+	proc_result_free(&r);
+}
+END_TEST
+
+START_TEST(ctrl_a_x_quits)
+{
+	struct proc_result r;
+	const char in[] = "abc\n\x01x";
+	struct proc_opts o = { .in = in, .in_len = sizeof in - 1, .in_fd = -1, .timeout_ms = TIMEOUT_MS };
+
+	RUN("echo", &o, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.err, "quit from the console"));
+	proc_result_free(&r);
+}
+END_TEST
+
+/* On a terminal the console goes raw; every way out restores it. */
+static void check_tty_restored(const char *guest, const char *input, int want_status, const char **args)
+{
+	int master, slave;
+	struct termios before, after;
+	struct proc_result r;
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = TIMEOUT_MS };
+
+	ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(tcgetattr(slave, &before), 0);
+	ck_assert(before.c_lflag & ICANON);
+	if (input)
+		ck_assert_int_eq(write(master, input, strlen(input)), (ssize_t)strlen(input));
+	o.in_fd = slave;
+	run_guest(guest, &o, &r, args);
+	ck_assert_msg(r.status == want_status, "%s: status %d, err %s", guest, r.status, r.err);
+	ck_assert_int_eq(tcgetattr(slave, &after), 0);
+	ck_assert_int_eq(after.c_lflag, before.c_lflag);
+	ck_assert_int_eq(after.c_iflag, before.c_iflag);
+	ck_assert_int_eq(after.c_oflag, before.c_oflag);
+	proc_result_free(&r);
+	close(master);
+	close(slave);
+}
+
+START_TEST(terminal_restored_on_every_exit)
+{
+	const char *none[] = { NULL };
+
+	check_tty_restored("hello", NULL, 0, none);
+	check_tty_restored("fault", NULL, 125, none);
+	check_tty_restored("echo", "\x01x", 0, none);
+	check_tty_restored("echo", "exit\r", 0, none);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("guests");
+	TCase *tc = tcase_create("vmm run");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, hello_prints_and_powers_off);
+	tcase_add_test(tc, exit_code_passes_through);
+	tcase_add_test(tc, triple_fault_is_a_crash_with_registers);
+	tcase_add_test(tc, smp_every_cpu_reports);
+	tcase_add_test(tc, echo_round_trips_input);
+	tcase_add_test(tc, echo_takes_more_input_than_the_fifo);
+	tcase_add_test(tc, ring3_work_and_exception_gates);
+	tcase_add_test(tc, reset_exits_when_asked);
+	tcase_add_test(tc, reset_restarts_by_default);
+	tcase_add_test(tc, signals_stop_the_guest_cleanly);
+	tcase_add_test(tc, ctrl_a_x_quits);
+	tcase_add_test(tc, terminal_restored_on_every_exit);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,161 @@
+#include "integration/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void append(struct buf *b, const char *d, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = realloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	if (!hay)
+		return 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+const char *vmm_bin(void)
+{
+	const char *b = getenv("VMM_BIN");
+
+	return b && *b ? b : "build/vmm-san";
+}
+
+const char *guest_path(const char *name, char *buf, size_t len)
+{
+	const char *d = getenv("GUEST_DIR");
+
+	snprintf(buf, len, "%s/%s.elf", d && *d ? d : "build/guests", name);
+	return buf;
+}
+
+int proc_run(char *const argv[], const struct proc_opts *o, struct proc_result *r)
+{
+	int in[2], out[2], err[2], st;
+	struct buf bo = { 0 }, be = { 0 };
+	size_t in_off = 0;
+	long start = now_ms();
+	int signalled = 0, done_out = 0, done_err = 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof *r);
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd_in = o->in_fd >= 0 ? o->in_fd : (o->in ? in[0] : open("/dev/null", O_RDONLY));
+		dup2(fd_in, 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		if (o->in_fd >= 0)
+			setsid(), ioctl(0, TIOCSCTTY, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if (!o->in || o->in_fd >= 0)
+		close(in[1]), in[1] = -1;
+	else
+		fcntl(in[1], F_SETFL, O_NONBLOCK);
+	while (!done_out || !done_err) {
+		struct pollfd p[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 }, { in[1], POLLOUT, 0 } };
+		long t = now_ms() - start;
+		char b[4096];
+
+		if (!signalled && o->signo &&
+		    ((o->signal_after_ms > 0 && t >= o->signal_after_ms) ||
+		     (o->until_out && count_of(bo.p, o->until_out) >= (o->signal_count ? o->signal_count : 1)))) {
+			kill(pid, o->signo);
+			signalled = 1;
+		}
+		if (t > o->timeout_ms) {
+			kill(pid, SIGKILL);
+			r->timed_out = 1;
+			break;
+		}
+		if (in[1] >= 0 && in_off == o->in_len) {
+			close(in[1]);
+			in[1] = -1;
+		}
+		if (poll(p, in[1] >= 0 ? 3 : 2, 50) < 0 && errno != EINTR)
+			break;
+		if (!done_out && (p[0].revents & (POLLIN | POLLHUP))) {
+			ssize_t n = read(out[0], b, sizeof b);
+			if (n > 0)
+				append(&bo, b, (size_t)n);
+			else
+				done_out = 1;
+		}
+		if (!done_err && (p[1].revents & (POLLIN | POLLHUP))) {
+			ssize_t n = read(err[0], b, sizeof b);
+			if (n > 0)
+				append(&be, b, (size_t)n);
+			else
+				done_err = 1;
+		}
+		if (in[1] >= 0 && (p[2].revents & (POLLOUT | POLLERR))) {
+			ssize_t n = write(in[1], o->in + in_off, o->in_len - in_off);
+			if (n > 0)
+				in_off += (size_t)n;
+			else if (n < 0 && errno != EAGAIN)
+				in_off = o->in_len;
+		}
+	}
+	if (in[1] >= 0)
+		close(in[1]);
+	close(out[0]);
+	close(err[0]);
+	waitpid(pid, &st, 0);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	append(&bo, "", 0);
+	append(&be, "", 0);
+	r->out = bo.p;
+	r->out_len = bo.len;
+	r->err = be.p;
+	r->err_len = be.len;
+	return 0;
+}
+
+void proc_result_free(struct proc_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}

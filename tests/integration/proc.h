@@ -1,0 +1,37 @@
+/* Runs a program with given stdin bytes, captures stdout and stderr, and
+ * enforces a timeout; the integration tests drive `vmm` through this. */
+#ifndef TESTS_INTEGRATION_PROC_H
+#define TESTS_INTEGRATION_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct proc_result {
+	int status;     /* exit status, or 128 + signal */
+	int timed_out;
+	char *out;      /* NUL-terminated, malloc'd */
+	char *err;
+	size_t out_len, err_len;
+};
+
+struct proc_opts {
+	const char *in;        /* bytes for stdin (NULL: /dev/null) */
+	size_t in_len;
+	int in_fd;             /* if >= 0, used as stdin instead (a pty, say) */
+	int timeout_ms;
+	int signal_after_ms;   /* if > 0, send signo this long after start */
+	int signo;
+	const char *until_out; /* if set, send signo as soon as stdout contains it */
+	int signal_count;      /* with until_out: wait for this many occurrences (default 1) */
+};
+
+int proc_run(char *const argv[], const struct proc_opts *o, struct proc_result *r);
+void proc_result_free(struct proc_result *r);
+/* Counts occurrences of needle in hay. */
+int count_of(const char *hay, const char *needle);
+
+/* The binaries under test (overridable with VMM_BIN and GUEST_DIR). */
+const char *vmm_bin(void);
+const char *guest_path(const char *name, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,97 @@
+/* `vmm run` option parsing: defaults, values and every error. */
+#include <check.h>
+#include <string.h>
+
+#include "cli/run_options.h"
+#include "unit/suites.h"
+
+static enum parse_result parse(struct vm_config *c, struct err *e, const char **args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = (char *)"run";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	return run_options_parse(argc, argv, c, e);
+}
+
+#define PARSE(c, e, ...) parse(c, e, (const char *[]){ __VA_ARGS__, NULL })
+
+START_TEST(defaults)
+{
+	struct vm_config c;
+	struct err e;
+
+	ck_assert_int_eq(PARSE(&c, &e, "--kernel", "/k/hello.elf"), PARSE_OK);
+	ck_assert_str_eq(c.kernel, "/k/hello.elf");
+	ck_assert_uint_eq(c.mem, 64ull << 20);
+	ck_assert_uint_eq(c.cpus, 1);
+	ck_assert_str_eq(c.name, "hello.elf");
+	ck_assert_str_eq(c.cmdline, "");
+	ck_assert(!c.reset_exits);
+	ck_assert_int_eq(c.console, CONSOLE_STDIO);
+}
+END_TEST
+
+START_TEST(every_option)
+{
+	struct vm_config c;
+	struct err e;
+
+	ck_assert_int_eq(PARSE(&c, &e, "-k", "k", "--initrd", "i", "--cmdline", "a b", "--mem", "1G", "--cpus", "4",
+			       "--name", "site", "--on-reset=exit", "--console=output"),
+			 PARSE_OK);
+	ck_assert_str_eq(c.initrd, "i");
+	ck_assert_str_eq(c.cmdline, "a b");
+	ck_assert_uint_eq(c.mem, 1ull << 30);
+	ck_assert_uint_eq(c.cpus, 4);
+	ck_assert_str_eq(c.name, "site");
+	ck_assert(c.reset_exits);
+	ck_assert_int_eq(c.console, CONSOLE_OUTPUT);
+	ck_assert_int_eq(PARSE(&c, &e, "--help"), PARSE_HELP);
+}
+END_TEST
+
+static void expect(const char *needle, const char **args)
+{
+	struct vm_config c;
+	struct err e = { "" };
+
+	ck_assert_int_eq(parse(&c, &e, args), PARSE_ERROR);
+	ck_assert_msg(strstr(e.msg, needle), "'%s' lacks '%s'", e.msg, needle);
+	ck_assert_ptr_null(strchr(e.msg, '\n'));
+}
+
+#define EXPECT(needle, ...) expect(needle, (const char *[]){ __VA_ARGS__, NULL })
+
+START_TEST(errors_name_the_problem)
+{
+	EXPECT("no kernel", "--mem", "64M");
+	EXPECT("--mem must be greater than 0", "-k", "k", "--mem", "0");
+	EXPECT("not a size", "-k", "k", "--mem", "lots");
+	EXPECT("between 1 and", "-k", "k", "--cpus", "0");
+	EXPECT("between 1 and", "-k", "k", "--cpus", "1000");
+	EXPECT("not a number", "-k", "k", "--cpus", "two");
+	EXPECT("unknown option '--frobnicate'", "-k", "k", "--frobnicate");
+	EXPECT("unknown option '-z'", "-k", "k", "-z");
+	EXPECT("needs a value", "-k");
+	EXPECT("--on-reset", "-k", "k", "--on-reset=sometimes");
+	EXPECT("--console", "-k", "k", "--console=tty");
+	EXPECT("--name", "-k", "k", "--name", "a/b");
+	EXPECT("unexpected argument 'extra'", "-k", "k", "extra");
+}
+END_TEST
+
+Suite *options_suite(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("run");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, every_option);
+	tcase_add_test(tc, errors_name_the_problem);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,13 @@
+#ifndef TESTS_UNIT_SUITES_H
+#define TESTS_UNIT_SUITES_H
+
+#include <check.h>
+
+Suite *size_suite(void);
+Suite *elf_pvh_suite(void);
+Suite *boot_tables_suite(void);
+Suite *uart_suite(void);
+Suite *devices_suite(void);
+Suite *options_suite(void);
+
+#endif

@@ -1,0 +1,21 @@
+/* Runs every unit suite. Each check_*.c file provides one suite constructor. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "unit/suites.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(size_suite());
+	int failed;
+
+	srunner_add_suite(sr, elf_pvh_suite());
+	srunner_add_suite(sr, boot_tables_suite());
+	srunner_add_suite(sr, uart_suite());
+	srunner_add_suite(sr, devices_suite());
+	srunner_add_suite(sr, options_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

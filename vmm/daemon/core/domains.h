@@ -1,0 +1,83 @@
+/* The daemon's domains: persistent definitions and running instances, and
+ * the runtime state libvirt reports for them. */
+#ifndef VMM_DAEMON_CORE_DOMAINS_H
+#define VMM_DAEMON_CORE_DOMAINS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/domain/config.h"
+
+/* virDomainState and the reasons we use. */
+enum dom_state {
+	DOM_NOSTATE = 0,
+	DOM_RUNNING = 1,
+	DOM_PAUSED = 3,
+	DOM_SHUTDOWN = 4,
+	DOM_SHUTOFF = 5,
+	DOM_CRASHED = 6,
+};
+
+enum {
+	REASON_UNKNOWN = 0,
+	RUNNING_BOOTED = 1,
+	RUNNING_UNPAUSED = 5,
+	PAUSED_USER = 1,
+	SHUTDOWN_USER = 1,
+	SHUTOFF_SHUTDOWN = 1,
+	SHUTOFF_DESTROYED = 2,
+	SHUTOFF_CRASHED = 3,
+	SHUTOFF_FAILED = 6,
+};
+
+/* The processes behind a running domain: a monitor (our child, in its own
+ * session) that waits for the vmm process and records its exit status. */
+struct vm_proc {
+	pid_t monitor_pid;
+	uint64_t monitor_start; /* /proc start time, to recognise the process */
+	pid_t vmm_pid;
+	uint64_t vmm_start;
+	int pidfd;              /* of the process we watch; -1 none */
+	bool is_child;          /* monitor forked by this daemon (reap it) */
+};
+
+struct conn;
+
+struct domain {
+	struct domain_config *def;  /* persistent definition; NULL: transient */
+	struct domain_config *live; /* config of the running instance; NULL: inactive */
+	bool autostart;
+	int id;                     /* > 0 while active, -1 otherwise */
+	int state, reason;
+	struct vm_proc proc;
+	int64_t started_ms;
+	int64_t shutdown_deadline_ms; /* 0: no cooperative shutdown pending */
+	bool destroying, rebooting;
+	unsigned quick_restarts;
+	struct conn *console;       /* connection holding the console stream */
+};
+
+struct domains {
+	struct domain **v;
+	size_t n, cap;
+	int next_id;
+};
+
+const char *dom_name(const struct domain *d);
+const uint8_t *dom_uuid(const struct domain *d);
+const struct domain_config *dom_config(const struct domain *d); /* live, else def */
+bool dom_active(const struct domain *d);
+
+struct domain *domains_by_name(struct domains *ds, const char *name);
+struct domain *domains_by_uuid(struct domains *ds, const uint8_t uuid[16]);
+struct domain *domains_by_id(struct domains *ds, int id);
+/* Adds a new inactive domain (owning def, which may be NULL for transient
+ * ones that get a live config at once). NULL on OOM. */
+struct domain *domains_add(struct domains *ds, struct domain_config *def);
+void domains_remove(struct domains *ds, struct domain *d);
+void domains_free(struct domains *ds);
+int domains_new_id(struct domains *ds);
+
+#endif

@@ -1,0 +1,399 @@
+#include "daemon/core/lifecycle.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/core/store.h"
+#include "daemon/domain/xml.h"
+
+#define QUICK_RESTART_MS 2000
+#define MAX_QUICK_RESTARTS 3
+#define DESTROY_WAIT_MS 5000
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct domain_config *domain_config_dup(const struct domain_config *c)
+{
+	char *xml = domain_xml_format(c, -1);
+	struct domain_config *copy;
+	struct verr e;
+
+	if (!xml)
+		return NULL;
+	copy = domain_xml_parse(xml, strlen(xml), &e);
+	free(xml);
+	return copy;
+}
+
+/* The domain is inactive now: forget the instance; a transient domain goes. */
+static void finish(struct vmmd *m, struct domain *d, int state, int reason)
+{
+	store_remove_run(m->state_dir, dom_name(d));
+	if (d->proc.pidfd >= 0)
+		vmproc_release(&d->proc);
+	domain_config_free(d->live);
+	d->live = NULL;
+	d->id = -1;
+	d->state = state;
+	d->reason = reason;
+	d->shutdown_deadline_ms = 0;
+	d->destroying = d->rebooting = false;
+	if (!d->def)
+		domains_remove(&m->doms, d);
+}
+
+static unsigned pick_cid(struct vmmd *m, const struct domain *self, struct verr *e)
+{
+	unsigned want = self->live->cid;
+
+	for (unsigned cid = want ? want : 3;; cid++) {
+		bool used = false;
+
+		for (size_t i = 0; i < m->doms.n; i++) {
+			const struct domain *o = m->doms.v[i];
+
+			if (o != self && dom_active(o) && o->live->has_vsock &&
+			    (o->live->cid == cid || (!o->live->cid && (unsigned)o->id + 2 == cid)))
+				used = true;
+		}
+		if (!used)
+			return cid;
+		if (want) {
+			verr_set(e, VERR_OPERATION_INVALID, "vsock CID %u is already in use", cid);
+			return 0;
+		}
+	}
+}
+
+/* The last line(s) of the vmm's output, for start errors. */
+static void log_tail(struct vmmd *m, const char *name, char *out, size_t size)
+{
+	char path[STORE_PATH_MAX];
+	struct verr e;
+	size_t len = 0;
+	char *text;
+
+	out[0] = 0;
+	if (store_path(path, sizeof path, m->state_dir, "run", name, ".log", &e) < 0)
+		return;
+	text = store_read_file(path, 1 << 20, &len);
+	if (!text)
+		return;
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = 0;
+	{
+		char *start = len > size - 1 ? text + len - (size - 1) : text;
+		char *nl = strrchr(start, '\n');
+
+		if (nl && nl[1])
+			start = nl + 1;
+		snprintf(out, size, "%s", start);
+	}
+	free(text);
+}
+
+/* Runs d->live (set by the caller) as a new instance. */
+static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
+{
+	unsigned cid = 0;
+
+	if (d->live->has_vsock && !(cid = pick_cid(m, d, e)))
+		return -1;
+	if (vmproc_spawn(m->vmm_path, &m->feat, m->state_dir, d->live, cid, &d->proc, e) < 0)
+		return -1;
+	d->started_ms = now_ms();
+	d->state = paused ? DOM_PAUSED : DOM_RUNNING;
+	d->reason = paused ? PAUSED_USER : RUNNING_BOOTED;
+	if (paused)
+		vmproc_signal(&d->proc, SIGSTOP);
+	if (store_save_run(m->state_dir, d, e) < 0) {
+		vmproc_signal(&d->proc, SIGKILL);
+		vmproc_wait(&d->proc, DESTROY_WAIT_MS);
+		vmproc_release(&d->proc);
+		return -1;
+	}
+	return 0;
+}
+
+/* After a start: a vmm that fails at once (bad kernel, no KVM) is reported
+ * to the caller instead of leaving a domain that quietly stops. */
+static int check_started(struct vmmd *m, struct domain *d, struct verr *e)
+{
+	char tail[400];
+	int status = -1;
+
+	if (m->start_wait_ms <= 0 || !vmproc_wait(&d->proc, m->start_wait_ms))
+		return 0;
+	vmproc_release(&d->proc);
+	store_read_status(m->state_dir, dom_name(d), &status);
+	log_tail(m, dom_name(d), tail, sizeof tail);
+	if (status >= 0 && WIFEXITED(status))
+		verr_set(e, VERR_INTERNAL_ERROR, "vmm exited with status %d%s%s", WEXITSTATUS(status), tail[0] ? ": " : "",
+			 tail);
+	else
+		verr_set(e, VERR_INTERNAL_ERROR, "vmm ended at once%s%s", tail[0] ? ": " : "", tail);
+	finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED);
+	return -1;
+}
+
+int lc_start(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
+{
+	if (dom_active(d))
+		return verr_set(e, VERR_OPERATION_INVALID, "domain is already running");
+	if (!d->def)
+		return verr_set(e, VERR_OPERATION_INVALID, "domain is not defined");
+	d->live = domain_config_dup(d->def);
+	if (!d->live)
+		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+	d->id = domains_new_id(&m->doms);
+	d->quick_restarts = 0;
+	if (spawn(m, d, paused, e) < 0) {
+		domain_config_free(d->live);
+		d->live = NULL;
+		d->id = -1;
+		d->state = DOM_SHUTOFF;
+		d->reason = SHUTOFF_FAILED;
+		return -1;
+	}
+	return check_started(m, d, e);
+}
+
+struct domain *lc_create(struct vmmd *m, struct domain_config *cfg, bool paused, struct verr *e)
+{
+	struct domain *d = domains_add(&m->doms, NULL);
+
+	if (!d) {
+		domain_config_free(cfg);
+		verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+		return NULL;
+	}
+	d->live = cfg;
+	d->id = domains_new_id(&m->doms);
+	if (spawn(m, d, paused, e) < 0) {
+		domains_remove(&m->doms, d);
+		return NULL;
+	}
+	return check_started(m, d, e) < 0 ? NULL : d;
+}
+
+static int need_active(const struct domain *d, struct verr *e)
+{
+	if (!dom_active(d))
+		return verr_set(e, VERR_OPERATION_INVALID, "domain is not running");
+	return 0;
+}
+
+int lc_shutdown(struct vmmd *m, struct domain *d, struct verr *e)
+{
+	if (need_active(d, e) < 0)
+		return -1;
+	if (vmproc_signal(&d->proc, SIGPWR) < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "cannot signal the vmm process of domain '%s'", dom_name(d));
+	if (!d->shutdown_deadline_ms)
+		d->shutdown_deadline_ms = now_ms() + m->shutdown_timeout_ms;
+	if (d->state == DOM_RUNNING) {
+		d->state = DOM_SHUTDOWN;
+		d->reason = SHUTDOWN_USER;
+	}
+	return 0;
+}
+
+int lc_reboot(struct vmmd *m, struct domain *d, struct verr *e)
+{
+	(void)m;
+	if (need_active(d, e) < 0)
+		return -1;
+	d->rebooting = true;
+	if (vmproc_signal(&d->proc, SIGUSR2) < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "cannot signal the vmm process of domain '%s'", dom_name(d));
+	return 0;
+}
+
+int lc_destroy(struct vmmd *m, struct domain *d, struct verr *e)
+{
+	if (need_active(d, e) < 0)
+		return -1;
+	d->destroying = true;
+	vmproc_signal(&d->proc, SIGTERM);
+	vmproc_signal(&d->proc, SIGCONT);
+	if (!vmproc_wait(&d->proc, DESTROY_WAIT_MS)) {
+		vmproc_signal(&d->proc, SIGKILL);
+		if (!vmproc_wait(&d->proc, DESTROY_WAIT_MS))
+			return verr_set(e, VERR_OPERATION_FAILED, "failed to terminate the vmm process of domain '%s'",
+					dom_name(d));
+	}
+	lc_exited(m, d);
+	return 0;
+}
+
+int lc_suspend(struct vmmd *m, struct domain *d, struct verr *e)
+{
+	(void)m;
+	if (need_active(d, e) < 0)
+		return -1;
+	if (d->state == DOM_PAUSED)
+		return 0;
+	if (vmproc_signal(&d->proc, SIGSTOP) < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "cannot signal the vmm process of domain '%s'", dom_name(d));
+	d->state = DOM_PAUSED;
+	d->reason = PAUSED_USER;
+	return 0;
+}
+
+int lc_resume(struct vmmd *m, struct domain *d, struct verr *e)
+{
+	(void)m;
+	if (need_active(d, e) < 0)
+		return -1;
+	if (d->state != DOM_PAUSED)
+		return verr_set(e, VERR_OPERATION_INVALID, "domain is not paused");
+	if (vmproc_signal(&d->proc, SIGCONT) < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "cannot signal the vmm process of domain '%s'", dom_name(d));
+	d->state = d->shutdown_deadline_ms ? DOM_SHUTDOWN : DOM_RUNNING;
+	d->reason = d->shutdown_deadline_ms ? SHUTDOWN_USER : RUNNING_UNPAUSED;
+	return 0;
+}
+
+static void restart(struct vmmd *m, struct domain *d)
+{
+	struct verr e;
+
+	if (now_ms() - d->started_ms < QUICK_RESTART_MS && ++d->quick_restarts > MAX_QUICK_RESTARTS) {
+		fprintf(stderr, "vmmd: domain '%s' keeps stopping at once; not restarting it\n", dom_name(d));
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED);
+		return;
+	}
+	store_remove_run(m->state_dir, dom_name(d));
+	d->rebooting = false;
+	d->shutdown_deadline_ms = 0;
+	if (spawn(m, d, false, &e) < 0) {
+		fprintf(stderr, "vmmd: cannot restart domain '%s': %s\n", dom_name(d), e.msg);
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED);
+	}
+}
+
+void lc_exited(struct vmmd *m, struct domain *d)
+{
+	int status = -1, code = -1;
+	bool shutdown = d->shutdown_deadline_ms != 0;
+
+	vmproc_release(&d->proc);
+	if (store_read_status(m->state_dir, dom_name(d), &status) == 0) {
+		if (WIFEXITED(status))
+			code = WEXITSTATUS(status);
+		else if (WIFSIGNALED(status))
+			code = 128 + WTERMSIG(status);
+	}
+	if (d->destroying)
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_DESTROYED);
+	else if (code == 126 || (d->rebooting && code == 128 + SIGUSR2))
+		d->live->on_reboot == ACTION_RESTART && !shutdown ? restart(m, d)
+								  : finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
+	else if (shutdown && (code == 128 + SIGPWR || (code >= 0 && code < 125)))
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
+	else if (code == 2)
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED);
+	else if (code >= 0 && code < 125)
+		d->live->on_poweroff == ACTION_RESTART ? restart(m, d) : finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
+	else if (code < 0)
+		finish(m, d, DOM_SHUTOFF, REASON_UNKNOWN);
+	else
+		d->live->on_crash == ACTION_RESTART ? restart(m, d) : finish(m, d, DOM_SHUTOFF, SHUTOFF_CRASHED);
+}
+
+int lc_tick(struct vmmd *m)
+{
+	int64_t now = now_ms(), next = -1;
+
+	for (size_t i = 0; i < m->doms.n; i++) {
+		struct domain *d = m->doms.v[i];
+		struct verr e;
+
+		if (!d->shutdown_deadline_ms || d->destroying)
+			continue;
+		if (d->shutdown_deadline_ms <= now) {
+			fprintf(stderr, "vmmd: domain '%s' did not shut down in time; destroying it\n", dom_name(d));
+			if (lc_destroy(m, d, &e) < 0)
+				fprintf(stderr, "vmmd: %s\n", e.msg);
+			return 0; /* the list may have changed: look again at once */
+		}
+		if (next < 0 || d->shutdown_deadline_ms - now < next)
+			next = d->shutdown_deadline_ms - now;
+	}
+	return (int)next;
+}
+
+static void adopt_one(struct vmmd *m, const char *name)
+{
+	struct domain_config *live;
+	struct vm_proc p = { .pidfd = -1 };
+	struct domain *d;
+	struct verr e;
+	int id;
+	bool stopped = false;
+
+	if (store_load_run(m->state_dir, name, &id, &p, &live, &e) < 0) {
+		fprintf(stderr, "vmmd: forgetting run state of '%s': %s\n", name, e.msg);
+		store_remove_run(m->state_dir, name);
+		return;
+	}
+	d = domains_by_uuid(&m->doms, live->uuid);
+	if (d && (strcmp(dom_name(d), live->name) != 0 || dom_active(d) || domains_by_id(&m->doms, id)))
+		d = NULL;
+	else if (!d && !domains_by_name(&m->doms, live->name) && !domains_by_id(&m->doms, id))
+		d = domains_add(&m->doms, NULL);
+	if (!d) {
+		fprintf(stderr, "vmmd: cannot adopt domain '%s': it clashes with another domain\n", name);
+		domain_config_free(live);
+		return;
+	}
+	d->live = live;
+	d->id = id;
+	d->proc = p;
+	if (id >= m->doms.next_id)
+		m->doms.next_id = id + 1;
+	d->started_ms = now_ms();
+	if (vmproc_adopt(&d->proc) < 0) {
+		lc_exited(m, d);
+		return;
+	}
+	vmproc_vmm_alive(&d->proc, &stopped);
+	d->state = stopped ? DOM_PAUSED : DOM_RUNNING;
+	d->reason = stopped ? PAUSED_USER : RUNNING_BOOTED;
+}
+
+void lc_adopt_all(struct vmmd *m)
+{
+	char **names;
+	size_t n;
+
+	if (store_list_runs(m->state_dir, &names, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		adopt_one(m, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
+void lc_autostart_all(struct vmmd *m)
+{
+	for (size_t i = 0; i < m->doms.n; i++) {
+		struct domain *d = m->doms.v[i];
+		struct verr e;
+
+		if (d->def && d->autostart && !dom_active(d) && lc_start(m, d, false, &e) < 0)
+			fprintf(stderr, "vmmd: cannot autostart domain '%s': %s\n", dom_name(d), e.msg);
+	}
+}

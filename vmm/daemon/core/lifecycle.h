@@ -1,0 +1,33 @@
+/* Domain life cycle: start, the stop requests, and what happens when a
+ * domain's vmm process ends (on_poweroff / on_reboot / on_crash).
+ * Functions that may end a transient domain free it: callers must not use
+ * the domain after them. */
+#ifndef VMM_DAEMON_CORE_LIFECYCLE_H
+#define VMM_DAEMON_CORE_LIFECYCLE_H
+
+#include <stdbool.h>
+
+#include "daemon/core/vmmd.h"
+#include "daemon/rpc/verr.h"
+
+/* Starts a defined, inactive domain. */
+int lc_start(struct vmmd *m, struct domain *d, bool paused, struct verr *e);
+/* Creates and starts a transient domain from cfg (owned). NULL on failure. */
+struct domain *lc_create(struct vmmd *m, struct domain_config *cfg, bool paused, struct verr *e);
+int lc_shutdown(struct vmmd *m, struct domain *d, struct verr *e);
+int lc_reboot(struct vmmd *m, struct domain *d, struct verr *e);
+int lc_destroy(struct vmmd *m, struct domain *d, struct verr *e);
+int lc_suspend(struct vmmd *m, struct domain *d, struct verr *e);
+int lc_resume(struct vmmd *m, struct domain *d, struct verr *e);
+
+/* The watched process of d ended. */
+void lc_exited(struct vmmd *m, struct domain *d);
+/* Handles due shutdown timeouts; returns ms until the next one, or -1. */
+int lc_tick(struct vmmd *m);
+/* At daemon start: adopt the VMs left running, then start autostart ones. */
+void lc_adopt_all(struct vmmd *m);
+void lc_autostart_all(struct vmmd *m);
+
+struct domain_config *domain_config_dup(const struct domain_config *c);
+
+#endif

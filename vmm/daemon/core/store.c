@@ -1,0 +1,375 @@
+#include "daemon/core/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/domain/xml.h"
+
+int store_path(char *out, size_t size, const char *dir, const char *sub, const char *name, const char *suffix,
+	       struct verr *e)
+{
+	int n = snprintf(out, size, "%s/%s%s%s%s", dir, sub, name ? "/" : "", name ? name : "", suffix ? suffix : "");
+
+	if (n < 0 || (size_t)n >= size)
+		return verr_set(e, VERR_INTERNAL_ERROR, "path too long under '%s'", dir);
+	return 0;
+}
+
+static int mkdir_p(const char *path, struct verr *e)
+{
+	char buf[STORE_PATH_MAX];
+
+	if (strlen(path) >= sizeof buf)
+		return verr_set(e, VERR_INTERNAL_ERROR, "path too long: %s", path);
+	strcpy(buf, path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return verr_set(e, VERR_SYSTEM_ERROR, "cannot create directory '%s': %s", buf, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return verr_set(e, VERR_SYSTEM_ERROR, "cannot create directory '%s': %s", buf, strerror(errno));
+	return 0;
+}
+
+int store_init(const char *dir, struct verr *e)
+{
+	static const char *const subs[] = { "domains", "autostart", "run" };
+	char p[STORE_PATH_MAX];
+
+	if (mkdir_p(dir, e) < 0)
+		return -1;
+	for (size_t i = 0; i < 3; i++)
+		if (store_path(p, sizeof p, dir, subs[i], NULL, NULL, e) < 0 || mkdir_p(p, e) < 0)
+			return -1;
+	return 0;
+}
+
+static void fsync_parent(const char *path)
+{
+	char dir[STORE_PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int store_write_atomic(const char *path, const char *data, size_t len, struct verr *e)
+{
+	char tmp[STORE_PATH_MAX + 32];
+	size_t done = 0;
+	int fd;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return verr_set(e, VERR_SYSTEM_ERROR, "cannot write '%s': %s", tmp, strerror(errno));
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		done += (size_t)w;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fsync_parent(path);
+	return 0;
+fail:
+	verr_set(e, VERR_SYSTEM_ERROR, "cannot write '%s': %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+char *store_read_file(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0, cap = 4096;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap + 1);
+	while (buf) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nb = cap >= max ? NULL : realloc(buf, cap * 2 + 1);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (!buf || n > max) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int store_save_def(const char *dir, const struct domain_config *c, struct verr *e)
+{
+	char path[STORE_PATH_MAX];
+	char *xml;
+	int rc;
+
+	if (store_path(path, sizeof path, dir, "domains", c->name, ".xml", e) < 0)
+		return -1;
+	xml = domain_xml_format(c, -1);
+	if (!xml)
+		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+	rc = store_write_atomic(path, xml, strlen(xml), e);
+	free(xml);
+	return rc;
+}
+
+int store_remove_def(const char *dir, const char *name, struct verr *e)
+{
+	char path[STORE_PATH_MAX];
+
+	if (store_path(path, sizeof path, dir, "domains", name, ".xml", e) < 0)
+		return -1;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return verr_set(e, VERR_SYSTEM_ERROR, "cannot remove '%s': %s", path, strerror(errno));
+	fsync_parent(path);
+	return store_set_autostart(dir, name, false, e);
+}
+
+int store_set_autostart(const char *dir, const char *name, bool on, struct verr *e)
+{
+	char path[STORE_PATH_MAX];
+
+	if (store_path(path, sizeof path, dir, "autostart", name, NULL, e) < 0)
+		return -1;
+	if (on)
+		return store_write_atomic(path, "", 0, e);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return verr_set(e, VERR_SYSTEM_ERROR, "cannot remove '%s': %s", path, strerror(errno));
+	fsync_parent(path);
+	return 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int load_one_def(const char *dir, const char *file, struct domains *ds)
+{
+	char path[STORE_PATH_MAX], name[DOMAIN_NAME_MAX + 8];
+	struct domain_config *c;
+	struct domain *d;
+	struct verr e;
+	size_t len;
+	char *xml;
+
+	if (strlen(file) >= sizeof name)
+		return -1;
+	strcpy(name, file);
+	name[strlen(name) - 4] = 0;
+	if (store_path(path, sizeof path, dir, "domains", file, NULL, &e) < 0)
+		return -1;
+	xml = store_read_file(path, DOMAIN_XML_MAX, &len);
+	if (!xml) {
+		fprintf(stderr, "vmmd: cannot read %s\n", path);
+		return -1;
+	}
+	c = domain_xml_parse(xml, len, &e);
+	free(xml);
+	if (!c) {
+		fprintf(stderr, "vmmd: skipping %s: %s\n", path, e.msg);
+		return -1;
+	}
+	if (strcmp(c->name, name) != 0 || domains_by_name(ds, c->name) || domains_by_uuid(ds, c->uuid)) {
+		fprintf(stderr, "vmmd: skipping %s: name or uuid clash\n", path);
+		domain_config_free(c);
+		return -1;
+	}
+	d = domains_add(ds, c);
+	if (!d) {
+		domain_config_free(c);
+		return -1;
+	}
+	if (store_path(path, sizeof path, dir, "autostart", name, NULL, &e) == 0)
+		d->autostart = access(path, F_OK) == 0;
+	return 0;
+}
+
+int store_load_defs(const char *dir, struct domains *ds, struct verr *e)
+{
+	char path[STORE_PATH_MAX];
+	struct dirent *de;
+	DIR *dh;
+
+	if (store_path(path, sizeof path, dir, "domains", NULL, NULL, e) < 0)
+		return -1;
+	dh = opendir(path);
+	if (!dh)
+		return verr_set(e, VERR_SYSTEM_ERROR, "cannot open '%s': %s", path, strerror(errno));
+	while ((de = readdir(dh)))
+		if (de->d_name[0] != '.' && has_suffix(de->d_name, ".xml"))
+			load_one_def(dir, de->d_name, ds);
+	closedir(dh);
+	return 0;
+}
+
+int store_save_run(const char *dir, const struct domain *d, struct verr *e)
+{
+	char path[STORE_PATH_MAX], state[256];
+	char *xml;
+	int rc;
+
+	if (store_path(path, sizeof path, dir, "run", dom_name(d), ".xml", e) < 0)
+		return -1;
+	xml = domain_xml_format(d->live, -1);
+	if (!xml)
+		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+	rc = store_write_atomic(path, xml, strlen(xml), e);
+	free(xml);
+	if (rc < 0 || store_path(path, sizeof path, dir, "run", dom_name(d), ".state", e) < 0)
+		return -1;
+	snprintf(state, sizeof state, "id=%d\nmonitor=%ld %" PRIu64 "\nvmm=%ld %" PRIu64 "\n", d->id,
+		 (long)d->proc.monitor_pid, d->proc.monitor_start, (long)d->proc.vmm_pid, d->proc.vmm_start);
+	return store_write_atomic(path, state, strlen(state), e);
+}
+
+void store_remove_run(const char *dir, const char *name)
+{
+	static const char *const suffixes[] = { ".state", ".xml", ".status", ".sock" };
+	char path[STORE_PATH_MAX];
+	struct verr e;
+
+	for (size_t i = 0; i < 4; i++)
+		if (store_path(path, sizeof path, dir, "run", name, suffixes[i], &e) == 0)
+			unlink(path);
+}
+
+int store_list_runs(const char *dir, char ***names, size_t *n)
+{
+	char path[STORE_PATH_MAX];
+	struct dirent *de;
+	struct verr e;
+	DIR *dh;
+
+	*names = NULL;
+	*n = 0;
+	if (store_path(path, sizeof path, dir, "run", NULL, NULL, &e) < 0 || !(dh = opendir(path)))
+		return -1;
+	while ((de = readdir(dh))) {
+		char **v;
+
+		if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".state"))
+			continue;
+		v = realloc(*names, (*n + 1) * sizeof *v);
+		if (!v)
+			break;
+		*names = v;
+		v[*n] = strndup(de->d_name, strlen(de->d_name) - 6);
+		if (v[*n])
+			(*n)++;
+	}
+	closedir(dh);
+	return 0;
+}
+
+int store_load_run(const char *dir, const char *name, int *id, struct vm_proc *p, struct domain_config **live,
+		   struct verr *e)
+{
+	char path[STORE_PATH_MAX];
+	long mpid, vpid;
+	size_t len;
+	char *text;
+	int n;
+
+	*live = NULL;
+	if (store_path(path, sizeof path, dir, "run", name, ".state", e) < 0)
+		return -1;
+	text = store_read_file(path, 4096, NULL);
+	if (!text)
+		return verr_set(e, VERR_SYSTEM_ERROR, "cannot read '%s'", path);
+	n = sscanf(text, "id=%d monitor=%ld %" SCNu64 " vmm=%ld %" SCNu64, id, &mpid, &p->monitor_start, &vpid,
+		   &p->vmm_start);
+	free(text);
+	if (n != 5 || *id < 1 || mpid < 1 || vpid < 1)
+		return verr_set(e, VERR_INTERNAL_ERROR, "malformed '%s'", path);
+	p->monitor_pid = (pid_t)mpid;
+	p->vmm_pid = (pid_t)vpid;
+	if (store_path(path, sizeof path, dir, "run", name, ".xml", e) < 0)
+		return -1;
+	text = store_read_file(path, DOMAIN_XML_MAX, &len);
+	if (!text)
+		return verr_set(e, VERR_SYSTEM_ERROR, "cannot read '%s'", path);
+	*live = domain_xml_parse(text, len, e);
+	free(text);
+	return *live ? 0 : -1;
+}
+
+int store_read_status(const char *dir, const char *name, int *status)
+{
+	char path[STORE_PATH_MAX];
+	struct verr e;
+	char *text;
+	int rc;
+
+	if (store_path(path, sizeof path, dir, "run", name, ".status", &e) < 0)
+		return -1;
+	text = store_read_file(path, 64, NULL);
+	if (!text)
+		return -1;
+	rc = sscanf(text, "%d", status) == 1 ? 0 : -1;
+	free(text);
+	return rc;
+}

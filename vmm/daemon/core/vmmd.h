@@ -1,0 +1,23 @@
+/* The daemon's state shared by the server and the procedures: options,
+ * what vmm supports, and the domains. */
+#ifndef VMM_DAEMON_CORE_VMMD_H
+#define VMM_DAEMON_CORE_VMMD_H
+
+#include <stdint.h>
+
+#include "daemon/core/domains.h"
+#include "daemon/core/vmproc.h"
+
+struct vmmd {
+	const char *state_dir;
+	const char *vmm_path;
+	const char *uri;          /* what CONNECT_GET_URI answers */
+	int shutdown_timeout_ms;  /* cooperative shutdown, then destroy */
+	int start_wait_ms;        /* how long `start` waits to catch a vmm that fails at once */
+	struct vmm_features feat;
+	struct domains doms;
+};
+
+int64_t now_ms(void);
+
+#endif

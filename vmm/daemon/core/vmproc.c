@@ -1,0 +1,339 @@
+#include "daemon/core/vmproc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon/core/store.h"
+
+#define MAX_ARGS (24 + 2 * DOMAIN_MAX_DISKS + 2 * DOMAIN_MAX_PUBLISH)
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+void vmproc_probe(const char *vmm_path, struct vmm_features *f)
+{
+	char cmd[STORE_PATH_MAX + 64], line[512];
+	FILE *p;
+
+	memset(f, 0, sizeof *f);
+	if (strchr(vmm_path, '\'') || snprintf(cmd, sizeof cmd, "'%s' run --help 2>&1", vmm_path) >= (int)sizeof cmd)
+		return;
+	p = popen(cmd, "re");
+	if (!p)
+		return;
+	while (fgets(line, sizeof line, p)) {
+		if (strstr(line, "--console-socket"))
+			f->console_socket = true;
+		if (strstr(line, "--disk"))
+			f->disk = true;
+		if (strstr(line, "--publish"))
+			f->vsock = true;
+	}
+	pclose(p);
+}
+
+uint64_t proc_starttime(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	/* after ")": state(3) ppid ... starttime is field 22 */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 &start) != 1)
+		return 0;
+	return start;
+}
+
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+bool vmproc_vmm_alive(const struct vm_proc *p, bool *stopped)
+{
+	char st;
+
+	if (p->vmm_pid <= 0 || proc_starttime(p->vmm_pid) != p->vmm_start)
+		return false;
+	st = proc_state(p->vmm_pid);
+	if (stopped)
+		*stopped = st == 'T' || st == 't';
+	return st && st != 'Z' && st != 'X';
+}
+
+int vmproc_signal(const struct vm_proc *p, int sig)
+{
+	if (!vmproc_vmm_alive(p, NULL))
+		return -1;
+	return kill(p->vmm_pid, sig);
+}
+
+struct argv_buf {
+	char *v[MAX_ARGS + 1];
+	int n;
+};
+
+static void add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	if (a->n >= MAX_ARGS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	a->v[a->n] = s;
+	if (s)
+		a->n++;
+}
+
+static int build_argv(struct argv_buf *a, const char *vmm_path, const struct vmm_features *f, const char *sock,
+		      const struct domain_config *c, unsigned cid, struct verr *e)
+{
+	add(a, "%s", vmm_path);
+	add(a, "run");
+	add(a, "--kernel=%s", c->kernel);
+	if (c->initrd)
+		add(a, "--initrd=%s", c->initrd);
+	if (c->cmdline)
+		add(a, "--cmdline=%s", c->cmdline);
+	if (c->mem_kib % 1024 == 0)
+		add(a, "--mem=%" PRIu64 "M", c->mem_kib / 1024);
+	else
+		add(a, "--mem=%" PRIu64 "K", c->mem_kib);
+	add(a, "--cpus=%u", c->vcpus);
+	add(a, "--name=%s", c->name);
+	add(a, "--on-reset=exit");
+	if (f->console_socket)
+		add(a, "--console-socket=%s", sock);
+	else
+		add(a, "--console=output");
+	if (c->ndisks && !f->disk)
+		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "this vmm has no disk support (--disk)");
+	for (unsigned i = 0; i < c->ndisks; i++)
+		add(a, "--disk=%s%s", c->disks[i].file, c->disks[i].readonly ? ",ro" : "");
+	if (c->has_vsock && !f->vsock)
+		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "this vmm has no vsock support (--cid, --publish)");
+	if (c->has_vsock)
+		add(a, "--cid=%u", cid);
+	for (unsigned i = 0; i < c->npublish; i++) {
+		const struct domain_publish *p = &c->publish[i];
+
+		if (p->host)
+			add(a, "--publish=%s:%u", p->host, p->guest_port);
+		else
+			add(a, "--publish=unix:%s:%u", p->unix_path, p->guest_port);
+	}
+	if (a->n >= MAX_ARGS)
+		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+	a->v[a->n] = NULL;
+	return 0;
+}
+
+static void write_status(const char *path, int status)
+{
+	char tmp[STORE_PATH_MAX + 8], text[32];
+	int fd, n;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	n = snprintf(text, sizeof text, "%d\n", status);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, text, (size_t)n) == n && fsync(fd) == 0) {
+		close(fd);
+		rename(tmp, path);
+		return;
+	}
+	close(fd);
+}
+
+/* The monitor: never returns. */
+static void monitor(int report_fd, const char *vmm_path, char **argv, const char *log_path, const char *status_path)
+{
+	sigset_t none;
+	pid_t vmm;
+	int status;
+
+	setsid();
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	vmm = fork();
+	if (vmm == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		for (int s = 1; s < NSIG; s++)
+			signal(s, SIG_DFL);
+		if (null < 0 || log < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
+			_exit(2);
+		syscall(SYS_close_range, 3u, ~0u, 0u);
+		execv(vmm_path, argv);
+		dprintf(2, "vmmd: cannot run %s: %s\n", vmm_path, strerror(errno));
+		_exit(2);
+	}
+	if (write(report_fd, &vmm, sizeof vmm) != sizeof vmm) {
+		/* the daemon notices the short read */
+	}
+	close(report_fd);
+	syscall(SYS_close_range, 0u, ~0u, 0u);
+	if (vmm < 0)
+		_exit(1);
+	while (waitpid(vmm, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	write_status(status_path, status);
+	_exit(0);
+}
+
+int vmproc_spawn(const char *vmm_path, const struct vmm_features *f, const char *state_dir,
+		 const struct domain_config *c, unsigned cid, struct vm_proc *p, struct verr *e)
+{
+	char sock[STORE_PATH_MAX], log[STORE_PATH_MAX], status_path[STORE_PATH_MAX];
+	struct argv_buf a = { .n = 0 };
+	pid_t mon, vmm = -1;
+	int pipefd[2], rc = -1;
+	struct pollfd pfd;
+
+	memset(p, 0, sizeof *p);
+	p->pidfd = -1;
+	if (store_path(sock, sizeof sock, state_dir, "run", c->name, ".sock", e) < 0 ||
+	    store_path(log, sizeof log, state_dir, "run", c->name, ".log", e) < 0 ||
+	    store_path(status_path, sizeof status_path, state_dir, "run", c->name, ".status", e) < 0)
+		return -1;
+	if (f->console_socket && strlen(sock) >= 108)
+		return verr_set(e, VERR_INTERNAL_ERROR, "console socket path too long: %s", sock);
+	if (build_argv(&a, vmm_path, f, sock, c, cid, e) < 0)
+		goto out;
+	unlink(status_path);
+	unlink(sock);
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		verr_set(e, VERR_SYSTEM_ERROR, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	mon = fork();
+	if (mon < 0) {
+		verr_set(e, VERR_SYSTEM_ERROR, "fork: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		goto out;
+	}
+	if (mon == 0) {
+		close(pipefd[0]);
+		monitor(pipefd[1], vmm_path, a.v, log, status_path);
+	}
+	close(pipefd[1]);
+	p->monitor_pid = mon;
+	p->is_child = true;
+	p->monitor_start = proc_starttime(mon);
+	p->pidfd = pidfd_open_(mon);
+	pfd = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	if (poll(&pfd, 1, 5000) == 1 && read(pipefd[0], &vmm, sizeof vmm) == sizeof vmm && vmm > 0) {
+		p->vmm_pid = vmm;
+		p->vmm_start = proc_starttime(vmm);
+		rc = 0;
+	} else {
+		verr_set(e, VERR_INTERNAL_ERROR, "cannot start the vmm process");
+	}
+	close(pipefd[0]);
+	if (p->pidfd < 0) {
+		verr_set(e, VERR_SYSTEM_ERROR, "pidfd_open: %s", strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0) {
+		if (vmm > 0)
+			kill(vmm, SIGKILL);
+		waitpid(mon, NULL, 0);
+		if (p->pidfd >= 0)
+			close(p->pidfd);
+		p->pidfd = -1;
+	}
+out:
+	for (int i = 0; i < a.n; i++)
+		free(a.v[i]);
+	return rc;
+}
+
+int vmproc_adopt(struct vm_proc *p)
+{
+	p->is_child = false;
+	p->pidfd = -1;
+	if (p->monitor_pid > 0 && proc_starttime(p->monitor_pid) == p->monitor_start)
+		p->pidfd = pidfd_open_(p->monitor_pid);
+	else if (vmproc_vmm_alive(p, NULL)) {
+		p->pidfd = pidfd_open_(p->vmm_pid);
+		p->monitor_pid = 0;
+	}
+	/* the process may have ended between the check and the open */
+	if (p->pidfd >= 0 && p->monitor_pid > 0 && proc_starttime(p->monitor_pid) != p->monitor_start) {
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	return p->pidfd >= 0 ? 0 : -1;
+}
+
+int vmproc_wait(const struct vm_proc *p, int ms)
+{
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+	if (p->pidfd < 0)
+		return 1;
+	return poll(&pfd, 1, ms) == 1 ? 1 : 0;
+}
+
+void vmproc_release(struct vm_proc *p)
+{
+	if (p->is_child && p->monitor_pid > 0)
+		waitpid(p->monitor_pid, NULL, 0);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	p->is_child = false;
+}

@@ -1,0 +1,42 @@
+/* The processes of a running domain. vmmd forks a monitor per domain, in a
+ * session of its own so it outlives a daemon restart; the monitor runs
+ * `vmm run`, waits for it, and writes its wait status to run/NAME.status.
+ * The daemon watches the monitor through a pidfd. */
+#ifndef VMM_DAEMON_CORE_VMPROC_H
+#define VMM_DAEMON_CORE_VMPROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/core/domains.h"
+#include "daemon/rpc/verr.h"
+
+/* What the installed vmm supports, from `vmm run --help`. */
+struct vmm_features {
+	bool console_socket; /* --console-socket PATH */
+	bool disk;           /* --disk FILE[,ro] */
+	bool vsock;          /* --cid N --publish ... */
+};
+
+void vmproc_probe(const char *vmm_path, struct vmm_features *f);
+
+/* Starts `vmm run` for config c; fills p. cid is the vsock CID (0: none). */
+int vmproc_spawn(const char *vmm_path, const struct vmm_features *f, const char *state_dir,
+		 const struct domain_config *c, unsigned cid, struct vm_proc *p, struct verr *e);
+
+/* The /proc start time of pid, 0 if it does not exist. */
+uint64_t proc_starttime(pid_t pid);
+/* Whether pid is the vmm recorded in p (and stopped, for *stopped). */
+bool vmproc_vmm_alive(const struct vm_proc *p, bool *stopped);
+/* Sends sig to the vmm process, if it is still the one recorded. */
+int vmproc_signal(const struct vm_proc *p, int sig);
+/* Re-attaches to processes recorded before a restart: opens a pidfd on the
+ * monitor (or the vmm if only it is left). -1 if neither is alive. */
+int vmproc_adopt(struct vm_proc *p);
+/* Waits up to ms for the watched process to end; 1 ended, 0 not. */
+int vmproc_wait(const struct vm_proc *p, int ms);
+/* After the watched process ended: reaps our child and closes the pidfd. */
+void vmproc_release(struct vm_proc *p);
+
+#endif

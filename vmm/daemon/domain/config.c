@@ -1,0 +1,97 @@
+#include "daemon/domain/config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+void domain_config_free(struct domain_config *c)
+{
+	if (!c)
+		return;
+	free(c->title);
+	free(c->description);
+	free(c->kernel);
+	free(c->initrd);
+	free(c->cmdline);
+	for (unsigned i = 0; i < c->ndisks; i++)
+		free(c->disks[i].file);
+	for (unsigned i = 0; i < c->npublish; i++) {
+		free(c->publish[i].host);
+		free(c->publish[i].unix_path);
+	}
+	free(c);
+}
+
+const char *domain_name_check(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0)
+		return "name must not be empty";
+	if (n > DOMAIN_NAME_MAX)
+		return "name is longer than 64 characters";
+	if (name[0] == '.')
+		return "name must not start with '.'";
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p == '/')
+			return "name must not contain '/'";
+		if (*p < 0x20 || *p == 0x7f)
+			return "name must not contain control characters";
+	}
+	return NULL;
+}
+
+void uuid_format(const uint8_t u[16], char out[37])
+{
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+		 u[14], u[15]);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Accepts libvirt's forms: 32 hex digits, optionally with '-' between bytes,
+ * surrounding blanks allowed. */
+int uuid_parse(const char *s, uint8_t u[16])
+{
+	unsigned i = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	while (i < 16) {
+		int hi, lo;
+
+		if (*s == '-') {
+			s++;
+			continue;
+		}
+		hi = hexval((unsigned char)s[0]);
+		lo = hi < 0 ? -1 : hexval((unsigned char)s[1]);
+		if (lo < 0)
+			return -1;
+		u[i++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s ? -1 : 0;
+}
+
+int uuid_generate(uint8_t u[16])
+{
+	if (getrandom(u, 16, 0) != 16)
+		return -1;
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+	return 0;
+}

@@ -1,0 +1,114 @@
+#include "daemon/domain/xml.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An in-memory FILE collects the document; escaping is done per value. */
+static void esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static void text_elem(FILE *f, const char *indent, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, "%s<%s>", indent, name);
+	esc(f, value);
+	fprintf(f, "</%s>\n", name);
+}
+
+static const char *action(enum domain_action a)
+{
+	return a == ACTION_RESTART ? "restart" : "destroy";
+}
+
+static void format_devices(FILE *f, const struct domain_config *c)
+{
+	fputs("  <devices>\n", f);
+	for (unsigned i = 0; i < c->ndisks; i++) {
+		const struct domain_disk *d = &c->disks[i];
+
+		fputs("    <disk type='file' device='disk'>\n", f);
+		fputs("      <driver name='qemu' type='raw'/>\n      <source file='", f);
+		esc(f, d->file);
+		fprintf(f, "'/>\n      <target dev='%s' bus='virtio'/>\n", d->target);
+		if (d->readonly)
+			fputs("      <readonly/>\n", f);
+		fputs("    </disk>\n", f);
+	}
+	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
+	fputs("    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n", f);
+	if (c->has_vsock) {
+		fputs("    <vsock model='virtio'>\n", f);
+		if (c->cid)
+			fprintf(f, "      <cid auto='no' address='%u'/>\n", c->cid);
+		else
+			fputs("      <cid auto='yes'/>\n", f);
+		fputs("    </vsock>\n", f);
+	}
+	fputs("  </devices>\n", f);
+}
+
+char *domain_xml_format(const struct domain_config *c, int id)
+{
+	char uuid[37], *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	uuid_format(c->uuid, uuid);
+	if (id > 0)
+		fprintf(f, "<domain type='kvm' id='%d'>\n", id);
+	else
+		fputs("<domain type='kvm'>\n", f);
+	text_elem(f, "  ", "name", c->name);
+	fprintf(f, "  <uuid>%s</uuid>\n", uuid);
+	text_elem(f, "  ", "title", c->title);
+	text_elem(f, "  ", "description", c->description);
+	if (c->npublish) {
+		fputs("  <metadata>\n    <vmm:vsock xmlns:vmm='" VMM_XML_NS "'>\n", f);
+		for (unsigned i = 0; i < c->npublish; i++) {
+			const struct domain_publish *p = &c->publish[i];
+
+			fputs(p->host ? "      <vmm:publish host='" : "      <vmm:publish unix='", f);
+			esc(f, p->host ? p->host : p->unix_path);
+			fprintf(f, "' guest='%u'/>\n", p->guest_port);
+		}
+		fputs("    </vmm:vsock>\n  </metadata>\n", f);
+	}
+	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", c->mem_kib);
+	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", c->cur_mem_kib);
+	fprintf(f, "  <vcpu placement='static'>%u</vcpu>\n", c->vcpus);
+	fputs("  <os>\n    <type arch='x86_64'>hvm</type>\n", f);
+	text_elem(f, "    ", "kernel", c->kernel);
+	text_elem(f, "    ", "initrd", c->initrd);
+	text_elem(f, "    ", "cmdline", c->cmdline);
+	fputs("  </os>\n", f);
+	if (c->acpi || c->apic)
+		fprintf(f, "  <features>\n%s%s  </features>\n", c->acpi ? "    <acpi/>\n" : "",
+			c->apic ? "    <apic/>\n" : "");
+	fprintf(f, "  <on_poweroff>%s</on_poweroff>\n", action(c->on_poweroff));
+	fprintf(f, "  <on_reboot>%s</on_reboot>\n", action(c->on_reboot));
+	fprintf(f, "  <on_crash>%s</on_crash>\n", action(c->on_crash));
+	format_devices(f, c);
+	fputs("</domain>\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
