@@ -22,11 +22,19 @@ $(BUILD)/tests/integration: tests/integration/check_guests.c $(PROC_SRCS) tests/
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS) -lutil
 
+# Debian's cloud kernel reaching its banner.
+$(BUILD)/tests/linux: tests/integration/check_linux.c $(PROC_SRCS) tests/integration/proc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/linux/vmlinux:
+	tests/linux/get-vmlinux.sh $@
+
 CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli
-KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration
+KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration $(BUILD)/tests/linux
 
 # What the integration tests run: the VMM under the sanitizers, and the guests.
-CHECK_DEPS += $(BUILD)/vmm $(BUILD)/vmm-san guests
+CHECK_DEPS += $(BUILD)/vmm $(BUILD)/vmm-san guests $(BUILD)/linux/vmlinux
 
 .PHONY: unit integration
 unit: $(BUILD)/tests/unit

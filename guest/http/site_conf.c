@@ -178,6 +178,7 @@ static int line(struct site_conf *c, unsigned ln, const char *l, size_t n)
 			i++;
 		h.value.p = l + i;
 		h.value.n = n - i;
+		i = n; /* the value is the rest of the line */
 		while (h.value.n && ws(h.value.p[h.value.n - 1]))
 			h.value.n--;
 		if (!token(h.name) || h.value.n == 0)

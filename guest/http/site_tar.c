@@ -14,6 +14,7 @@
 #define H_MTIME 136
 #define H_CHKSUM 148
 #define H_TYPE 156
+#define H_LINK 157
 #define H_MAGIC 257
 #define H_PREFIX 345
 
@@ -45,6 +46,8 @@ struct scan {
 	char *ext;                 /* pax or GNU long-name data */
 	char *name;                /* pending long name, SITE_NAME_MAX + 1 */
 	size_t name_len;           /* 0: none pending */
+	char *link;                /* pending pax linkpath, SITE_NAME_MAX + 1 */
+	size_t link_len;
 	bool has_size, has_mtime;
 	uint64_t size, mtime;
 	uint64_t off;              /* of the header being read */
@@ -222,6 +225,11 @@ static int pax(struct scan *c, size_t n, bool global)
 			hm_memcpy(c->name, v, vl);
 			c->name[vl] = 0;
 			c->name_len = vl;
+		} else if (kl == 8 && hm_memcmp(k, "linkpath", 8) == 0) {
+			if (vl > SITE_NAME_MAX || vl == 0 || hm_memchr(v, 0, vl))
+				return fail(c, "pax linkpath empty, too long or with NUL", NULL);
+			hm_memcpy(c->link, v, vl);
+			c->link_len = vl;
 		} else if (kl == 4 && hm_memcmp(k, "size", 4) == 0) {
 			if (!hm_parse_u64(v, vl, 1ull << 62, &c->size))
 				return fail(c, "malformed pax size", NULL);
@@ -308,6 +316,34 @@ static void sort_dedupe(struct site *s)
 	s->n = w;
 }
 
+/* A hard link ('1') names an earlier entry whose data it shares; tar stores
+ * the second and later names of a multiply-linked file this way, so without
+ * this such files would vanish from the site. */
+static int hard_link(struct scan *c, const char *name, size_t nl, uint64_t mtime)
+{
+	const uint8_t *b = c->blk;
+	char *target = c->ext + 2 * (SITE_NAME_MAX + 2);
+	size_t rl = 0, tl = 0;
+
+	if (c->link_len) {
+		hm_memcpy(target, c->link, c->link_len);
+		rl = c->link_len;
+	} else {
+		for (size_t i = 0; i < 100 && b[H_LINK + i]; i++)
+			target[rl++] = (char)b[H_LINK + i];
+	}
+	target[rl] = 0;
+	char *clean = target + SITE_NAME_MAX + 2;
+	if (clean_name(c, target, rl, clean, &tl) < 0)
+		return -1;
+	for (size_t i = c->s->n; i-- > 0;) {
+		const struct site_entry *e = &c->s->ent[i];
+		if (!e->is_dir && e->name_len == tl && hm_memcmp(e->name, clean, tl) == 0)
+			return add(c, name, nl, false, e->off, e->size, mtime);
+	}
+	return fail(c, "hard link to an entry not in the archive before it", clean);
+}
+
 static int entry(struct scan *c, uint8_t type, uint64_t data_off, uint64_t size, uint64_t mtime)
 {
 	const uint8_t *b = c->blk;
@@ -332,11 +368,13 @@ static int entry(struct scan *c, uint8_t type, uint64_t data_off, uint64_t size,
 	raw[rl] = 0;
 
 	char *clean = c->ext + SITE_NAME_MAX + 2;
-	size_t cl;
+	size_t cl = 0;
 	if (clean_name(c, raw, rl, clean, &cl) < 0)
 		return -1;
 	if (cl == 0)
 		return 0; /* the archive root itself */
+	if (type == '1')
+		return hard_link(c, clean, cl, mtime);
 	return add(c, clean, cl, type == '5', data_off, type == '5' ? 0 : size, mtime);
 }
 
@@ -344,7 +382,7 @@ int site_open(struct site *s, const struct site_image *img, void *arena, size_t 
 {
 	struct scan c;
 	uintptr_t a = ((uintptr_t)arena + 7) & ~(uintptr_t)7;
-	size_t scratch = BLK + SITE_PAX_MAX + 1 + SITE_NAME_MAX + 1;
+	size_t scratch = BLK + SITE_PAX_MAX + 1 + 2 * (SITE_NAME_MAX + 1);
 
 	hm_memset(&c, 0, sizeof(c));
 	hm_memset(s, 0, sizeof(*s));
@@ -357,10 +395,11 @@ int site_open(struct site *s, const struct site_image *img, void *arena, size_t 
 	c.blk = (uint8_t *)c.arena_hi;
 	c.ext = (char *)c.blk + BLK;
 	c.name = c.ext + SITE_PAX_MAX + 1;
+	c.link = c.name + SITE_NAME_MAX + 1;
 	s->ent = (struct site_entry *)c.arena_lo;
-	/* SITE_PAX_MAX >= 2 * (SITE_NAME_MAX + 2): entry() uses ext for a raw
-	 * and a cleaned name. */
-	_Static_assert(SITE_PAX_MAX >= 2 * (SITE_NAME_MAX + 2), "scratch layout");
+	/* entry() and hard_link() use ext for up to four names: raw and
+	 * cleaned entry name, raw and cleaned link target. */
+	_Static_assert(SITE_PAX_MAX >= 4 * (SITE_NAME_MAX + 2), "scratch layout");
 
 	for (;;) {
 		if (c.off > img->size || BLK > img->size - c.off)
@@ -368,7 +407,7 @@ int site_open(struct site *s, const struct site_image *img, void *arena, size_t 
 		if (rd(img, c.off, c.blk, BLK) < 0)
 			return fail(&c, "read error", NULL);
 		if (zero_block(c.blk)) {
-			if (c.name_len || c.has_size || c.has_mtime)
+			if (c.name_len || c.link_len || c.has_size || c.has_mtime)
 				return fail(&c, "extended header without a following entry", NULL);
 			break;
 		}
@@ -400,28 +439,31 @@ int site_open(struct site *s, const struct site_image *img, void *arena, size_t 
 				return fail(&c, "extended header too large", NULL);
 			if (rd(img, data, c.ext, (size_t)size) < 0)
 				return fail(&c, "read error", NULL);
-			if (type == 'L') {
-				/* GNU long name: the data, NUL-terminated */
+			if (type == 'L' || type == 'K') {
+				/* GNU long name or link target: the data, NUL-terminated */
 				size_t nl = 0;
 				while (nl < size && c.ext[nl])
 					nl++;
 				if (nl == 0 || nl > SITE_NAME_MAX)
 					return fail(&c, "GNU long name empty or too long", NULL);
-				hm_memcpy(c.name, c.ext, nl);
-				c.name[nl] = 0;
-				c.name_len = nl;
-			} else if (type != 'K' && pax(&c, (size_t)size, type == 'g') < 0) {
+				hm_memcpy(type == 'L' ? c.name : c.link, c.ext, nl);
+				if (type == 'L')
+					c.name_len = nl;
+				else
+					c.link_len = nl;
+			} else if (pax(&c, (size_t)size, type == 'g') < 0) {
 				return -1;
 			}
 		} else {
 			if (type == 'S')
 				return fail(&c, "sparse files are not supported", NULL);
-			if (type == '0' || type == '\0' || type == '7' || type == '5') {
+			if (type == '0' || type == '\0' || type == '7' || type == '5' || type == '1') {
 				if (entry(&c, type, data, size, mtime) < 0)
 					return -1;
 			}
-			/* links, devices, fifos, anything else: skipped */
+			/* symlinks, devices, fifos, anything else: skipped */
 			c.name_len = 0;
+			c.link_len = 0;
 			c.has_size = c.has_mtime = false;
 		}
 		c.off = next;

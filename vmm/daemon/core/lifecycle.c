@@ -135,8 +135,12 @@ static int check_started(struct vmmd *m, struct domain *d, struct verr *e)
 
 	if (m->start_wait_ms <= 0 || !vmproc_wait(&d->proc, m->start_wait_ms))
 		return 0;
+	if (store_read_status(m->state_dir, dom_name(d), &status) == 0 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) != 2) {
+		lc_exited(m, d); /* a guest that powered off (or crashed) at once: its action applies */
+		return 0;
+	}
 	vmproc_release(&d->proc);
-	store_read_status(m->state_dir, dom_name(d), &status);
 	log_tail(m, dom_name(d), tail, sizeof tail);
 	if (status >= 0 && WIFEXITED(status))
 		verr_set(e, VERR_INTERNAL_ERROR, "vmm exited with status %d%s%s", WEXITSTATUS(status), tail[0] ? ": " : "",
@@ -184,7 +188,19 @@ struct domain *lc_create(struct vmmd *m, struct domain_config *cfg, bool paused,
 		domains_remove(&m->doms, d);
 		return NULL;
 	}
-	return check_started(m, d, e) < 0 ? NULL : d;
+	{
+		uint8_t uuid[16];
+		char name[DOMAIN_NAME_MAX + 1];
+
+		memcpy(uuid, cfg->uuid, 16);
+		strcpy(name, cfg->name);
+		if (check_started(m, d, e) < 0)
+			return NULL;
+		d = domains_by_uuid(&m->doms, uuid); /* it may have stopped already */
+		if (!d)
+			verr_set(e, VERR_OPERATION_FAILED, "domain '%s' stopped right after it started", name);
+		return d;
+	}
 }
 
 static int need_active(const struct domain *d, struct verr *e)

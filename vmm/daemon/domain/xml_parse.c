@@ -80,7 +80,7 @@ static int empty_elem(struct px *p, const xmlNode *n)
 	for (const xmlNode *k = n->children; k; k = k->next)
 		if (k->type == XML_ELEMENT_NODE)
 			return unsupported_elem(p, k, nm(n));
-	return only_attrs(p, n, NULL);
+	return 0;
 }
 
 static void trim(char *s)
@@ -260,7 +260,7 @@ static int parse_features(struct px *p, const xmlNode *f)
 			p->c->apic = true;
 		else
 			return unsupported_elem(p, n, "features");
-		if (empty_elem(p, n) < 0)
+		if (only_attrs(p, n, NULL) < 0 || empty_elem(p, n) < 0)
 			return -1;
 	}
 	return 0;
@@ -313,7 +313,7 @@ static int parse_disk(struct px *p, const xmlNode *d)
 			strcpy(disk->target, dev);
 			xmlFree(dev);
 		} else if (is(n, "readonly")) {
-			if (empty_elem(p, n) < 0)
+			if (only_attrs(p, n, NULL) < 0 || empty_elem(p, n) < 0)
 				return -1;
 			disk->readonly = true;
 		} else if (is(n, "driver")) {

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Resident memory of the VMM beyond guest RAM while the hello guest idles:
+# every mapping's Rss from /proc/PID/smaps except the guest-RAM mapping.
+# QEMU's microvm with the same guest is measured the same way for reference.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+need_kvm "$@"
+GUEST=build/guests/hello.elf
+MEM_MB=64
+
+# Prints "total_kib guest_kib" for PID: the guest-RAM mapping is the
+# anonymous one exactly MEM_MB long.
+rss_split() {
+	awk -v ram=$((MEM_MB * 1024)) '
+		/^[0-9a-f]+-[0-9a-f]+ / { split($1, r, "-"); size = (strtonum("0x" r[2]) - strtonum("0x" r[1])) / 1024;
+		                          guest = (size == ram && NF == 5) }
+		/^Rss:/ { total += $2; if (guest) g += $2 }
+		END { print total, g }' "/proc/$1/smaps"
+}
+
+measure() { # label, ready-pattern, command...
+	local label=$1 ready=$2 out pid
+	shift 2
+	out=$(mktemp)
+	"$@" </dev/null >"$out" 2>&1 &
+	pid=$!
+	for _ in $(seq 600); do grep -q "$ready" "$out" && break; sleep 0.1; done
+	sleep 0.5
+	read -r total guest < <(rss_split "$pid")
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	rm -f "$out"
+	printf "  %-18s total %7d KiB, guest RAM %6d KiB, VMM beyond guest RAM %6d KiB\n" "$label" "$total" "$guest" $((total - guest))
+}
+
+need_pkg qemu-system-x86
+echo "resident memory while the hello guest idles (${MEM_MB} MiB guest):"
+measure "vmm run:" "hello: idling" build/vmm run --kernel "$GUEST" --mem ${MEM_MB}M --cmdline idle=1 --console=output
+measure "qemu -M microvm:" "hello: idling" qemu-system-x86_64 -M microvm -enable-kvm -cpu host -m ${MEM_MB}M \
+	-nodefaults -no-user-config -display none -serial stdio -append idle=1 -kernel "$GUEST"
+echo "  (target for vmm: under 1024 KiB beyond guest RAM)"

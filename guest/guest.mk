@@ -1,0 +1,5 @@
+# The guest side: the site kernel (to come) and its web stack.
+# Each part keeps its rules in its own fragment, included from here.
+
+# --- web stack (guest/http): freestanding library, host tests, fuzzers ---
+include guest/http/http.mk

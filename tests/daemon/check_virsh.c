@@ -1,0 +1,308 @@
+/* The virsh commands against vmmd, with domains on the stand-in vmm. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/harness.h"
+#include "suites.h"
+
+static struct vmmd_inst v;
+static char out[16384];
+
+static void setup(void)
+{
+	ck_assert_int_eq(vmmd_start(&v, NULL, NULL), 0);
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	vmmd_cleanup(&v);
+}
+
+#define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", out)
+#define FAILS(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) != 0, "virsh succeeded: %s", out)
+#define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, out)
+
+static void define(const char *name, const char *kernel)
+{
+	char xml[1024];
+
+	domain_xml(xml, sizeof xml, name, kernel);
+	OK("define %s", write_xml(&v, "d.xml", xml));
+	HAS("defined from");
+}
+
+START_TEST(host_commands)
+{
+	OK("version");
+	HAS("Running hypervisor: VMM");
+	OK("hostname");
+	OK("uri");
+	HAS(v.sock);
+	OK("nodeinfo");
+	HAS("CPU model:");
+	FAILS("sysinfo");
+	HAS("unknown procedure: 203");
+}
+END_TEST
+
+START_TEST(full_lifecycle)
+{
+	char path[600], uuid[64];
+
+	define("alpha", "/boot/echo.elf");
+	OK("list --all");
+	HAS("alpha");
+	HAS("shut off");
+	OK("dominfo alpha");
+	HAS("Persistent:     yes");
+	OK("start alpha");
+	HAS("Domain 'alpha' started");
+	OK("list");
+	HAS("1    alpha   running");
+	OK("domid alpha");
+	HAS("1");
+	OK("domuuid alpha");
+	snprintf(uuid, sizeof uuid, "%.36s", out);
+	OK("domname 1");
+	HAS("alpha");
+	OK("domname %s", uuid);
+	HAS("alpha");
+	OK("suspend alpha");
+	OK("domstate --reason alpha");
+	HAS("paused (user)");
+	OK("resume alpha");
+	OK("domstate --reason alpha");
+	HAS("running (unpaused)");
+	OK("reboot alpha");
+	ck_assert_int_eq(wait_state(&v, "alpha", "running", 3000), 0);
+	OK("domid alpha");
+	HAS("1"); /* a reboot keeps the id */
+	OK("dumpxml alpha");
+	HAS("<domain type='kvm' id='1'>");
+	snprintf(path, sizeof path, "%s/dump.xml", v.dir);
+	{
+		FILE *f = fopen(path, "w");
+		char cmd[700];
+
+		fputs(out, f);
+		fclose(f);
+		snprintf(cmd, sizeof cmd, "virt-xml-validate %s domain >/dev/null 2>&1", path);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	OK("autostart alpha");
+	HAS("marked as autostarted");
+	OK("dominfo alpha");
+	HAS("Autostart:      enable");
+	OK("autostart --disable alpha");
+	HAS("unmarked");
+	FAILS("start alpha");
+	HAS("already active");
+	OK("shutdown alpha");
+	HAS("is being shutdown");
+	ck_assert_int_eq(wait_state(&v, "alpha", "shut off", 3000), 0);
+	OK("domstate --reason alpha");
+	HAS("shut off (shutdown)");
+	OK("start alpha");
+	OK("domid alpha");
+	HAS("2"); /* a new start gets a new id */
+	OK("destroy alpha");
+	OK("domstate --reason alpha");
+	HAS("shut off (destroyed)");
+	OK("undefine alpha");
+	HAS("has been undefined");
+	OK("list --all");
+	ck_assert(strstr(out, "alpha") == NULL);
+}
+END_TEST
+
+START_TEST(transient_create)
+{
+	char xml[1024];
+
+	domain_xml(xml, sizeof xml, "tmp1", "/boot/echo.elf");
+	OK("create %s", write_xml(&v, "t.xml", xml));
+	HAS("created from");
+	OK("dominfo tmp1");
+	HAS("Persistent:     no");
+	FAILS("undefine tmp1");
+	HAS("cannot undefine transient domain");
+	FAILS("autostart tmp1");
+	OK("destroy tmp1");
+	OK("list --all");
+	ck_assert(strstr(out, "tmp1") == NULL);
+}
+END_TEST
+
+START_TEST(exit_actions)
+{
+	define("off", "/boot/poweroff.elf");
+	OK("start off");
+	ck_assert_int_eq(wait_state(&v, "off", "shut off", 5000), 0);
+	OK("domstate --reason off");
+	HAS("shut off (shutdown)");
+	define("crashy", "/boot/crash.elf");
+	OK("start crashy");
+	ck_assert_int_eq(wait_state(&v, "crashy", "shut off", 5000), 0);
+	OK("domstate --reason crashy");
+	HAS("shut off (crashed)");
+	define("stubborn", "/boot/stubborn.elf");
+	OK("start stubborn");
+	OK("shutdown stubborn");
+	OK("domstate stubborn");
+	HAS("in shutdown");
+	/* the daemon runs with --shutdown-timeout 2 */
+	ck_assert_int_eq(wait_state(&v, "stubborn", "shut off", 8000), 0);
+	OK("domstate --reason stubborn");
+	HAS("destroyed");
+}
+END_TEST
+
+START_TEST(start_failure_reported)
+{
+	define("broken", "/boot/fail.elf");
+	FAILS("start broken");
+	HAS("fake setup failure");
+	OK("domstate --reason broken");
+	HAS("shut off (failed)");
+}
+END_TEST
+
+START_TEST(errors_read_like_libvirt)
+{
+	char xml[1024];
+
+	FAILS("start nosuch");
+	HAS("failed to get domain 'nosuch'");
+	define("beta", "/boot/echo.elf");
+	FAILS("suspend beta");
+	HAS("Requested operation is not valid: domain is not running");
+	FAILS("define %s", write_xml(&v, "bad.xml", "<domain type='kvm'><name>x</name"));
+	HAS("XML error");
+	domain_xml(xml, sizeof xml, "a/b", "/k");
+	FAILS("define %s", write_xml(&v, "bad.xml", xml));
+	HAS("must not contain '/'");
+	FAILS("define %s",
+	      write_xml(&v, "bad.xml",
+			"<domain type='kvm'><name>g</name><memory>65536</memory><os><type>hvm</type>"
+			"<kernel>/k</kernel></os><devices><graphics type='vnc'/></devices></domain>"));
+	HAS("unsupported element <graphics>");
+	/* the same name again, without the uuid: libvirt's rule refuses it */
+	domain_xml(xml, sizeof xml, "beta", "/boot/echo.elf");
+	FAILS("define %s", write_xml(&v, "dup.xml", xml));
+	HAS("domain 'beta' already exists with uuid");
+	/* a uuid that belongs to another name */
+	OK("define %s", write_xml(&v, "u1.xml",
+				  "<domain type='kvm'><name>u1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
+				  "<memory>65536</memory><os><type>hvm</type><kernel>/k</kernel></os></domain>"));
+	FAILS("define %s", write_xml(&v, "u2.xml",
+				     "<domain type='kvm'><name>u2</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
+				     "<memory>65536</memory><os><type>hvm</type><kernel>/k</kernel></os></domain>"));
+	HAS("domain 'u1' is already defined with uuid 11111111-2222-3333-4444-555555555555");
+	/* redefining with the same name and uuid updates the definition */
+	OK("define %s", write_xml(&v, "u1.xml",
+				  "<domain type='kvm'><name>u1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
+				  "<memory>131072</memory><os><type>hvm</type><kernel>/k</kernel></os></domain>"));
+	OK("dominfo u1");
+	HAS("131072 KiB");
+}
+END_TEST
+
+START_TEST(read_only_socket)
+{
+	char cmd[1024];
+	FILE *p;
+
+	define("ro", "/boot/echo.elf");
+	snprintf(cmd, sizeof cmd, "virsh -r -c 'vmm+unix:///system?socket=%s-ro' list --all 2>&1", v.sock);
+	p = popen(cmd, "r");
+	out[fread(out, 1, sizeof out - 1, p)] = 0;
+	ck_assert_int_eq(pclose(p), 0);
+	HAS("ro");
+	snprintf(cmd, sizeof cmd, "virsh -c 'vmm+unix:///system?socket=%s-ro' start ro 2>&1", v.sock);
+	p = popen(cmd, "r");
+	out[fread(out, 1, sizeof out - 1, p)] = 0;
+	ck_assert_int_ne(pclose(p), 0);
+	HAS("read only access prevents virDomainCreate");
+}
+END_TEST
+
+START_TEST(console_both_ways)
+{
+	char cmd[1024];
+	FILE *p;
+
+	define("con", "/boot/echo.elf");
+	OK("start con");
+	/* virsh needs a terminal: script(1) gives it one; Ctrl-] ends the session */
+	snprintf(cmd, sizeof cmd,
+		 "(sleep 1; printf 'ping-42\\r'; sleep 1; printf '\\035') | "
+		 "timeout 20 script -qfc \"virsh -c '%s' console con\" /dev/null 2>&1",
+		 v.uri);
+	p = popen(cmd, "r");
+	out[fread(out, 1, sizeof out - 1, p)] = 0;
+	ck_assert_int_eq(pclose(p), 0);
+	HAS("Connected to domain 'con'");
+	HAS("fake console con");
+	HAS("ping-42"); /* echoed back by the guest side */
+	OK("destroy con");
+}
+END_TEST
+
+START_TEST(persistence_and_adoption)
+{
+	define("keep", "/boot/echo.elf");
+	define("auto", "/boot/echo.elf");
+	OK("autostart auto");
+	define("run", "/boot/echo.elf");
+	OK("start run");
+	{
+		char xml[1024];
+
+		domain_xml(xml, sizeof xml, "trans", "/boot/echo.elf");
+		OK("create %s", write_xml(&v, "t.xml", xml));
+	}
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
+	OK("list --all");
+	HAS("1    run     running");
+	HAS("2    trans   running");
+	HAS("3    auto    running"); /* autostarted with the daemon */
+	HAS("keep    shut off");
+	/* adopted VMs are still managed: a shutdown is noticed */
+	OK("shutdown trans");
+	ck_assert_int_eq(wait_state(&v, "run", "running", 100), 0);
+	OK("destroy run");
+	OK("destroy auto");
+	for (int i = 0; i < 50; i++) {
+		OK("list --all");
+		if (!strstr(out, "trans"))
+			break;
+		usleep(100000);
+	}
+	ck_assert(strstr(out, "trans") == NULL);
+}
+END_TEST
+
+Suite *virsh_suite(void)
+{
+	Suite *s = suite_create("virsh");
+	TCase *tc = tcase_create("commands");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, host_commands);
+	tcase_add_test(tc, full_lifecycle);
+	tcase_add_test(tc, transient_create);
+	tcase_add_test(tc, exit_actions);
+	tcase_add_test(tc, start_failure_reported);
+	tcase_add_test(tc, errors_read_like_libvirt);
+	tcase_add_test(tc, read_only_socket);
+	tcase_add_test(tc, console_both_ways);
+	tcase_add_test(tc, persistence_and_adoption);
+	suite_add_tcase(s, tc);
+	return s;
+}

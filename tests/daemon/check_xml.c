@@ -1,0 +1,126 @@
+/* The domain XML parser and formatter, directly. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/domain/xml.h"
+#include "suites.h"
+
+static struct domain_config *parse(const char *xml, struct verr *e)
+{
+	return domain_xml_parse(xml, strlen(xml), e);
+}
+
+#define OS "<os><type>hvm</type><kernel>/k</kernel></os>"
+
+START_TEST(minimal_gets_defaults)
+{
+	struct verr e;
+	struct domain_config *c = parse("<domain type='kvm'><name>a</name><memory>65536</memory>" OS "</domain>", &e);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->name, "a");
+	ck_assert_uint_eq(c->mem_kib, 65536);
+	ck_assert_uint_eq(c->cur_mem_kib, 65536);
+	ck_assert_uint_eq(c->vcpus, 1);
+	ck_assert_int_eq(c->on_reboot, ACTION_RESTART);
+	ck_assert_int_eq(c->on_poweroff, ACTION_DESTROY);
+	domain_config_free(c);
+}
+END_TEST
+
+START_TEST(rejections_name_the_problem)
+{
+	static const struct {
+		const char *xml, *msg;
+	} cases[] = {
+		{ "<domain type='qemu'><name>a</name><memory>65536</memory>" OS "</domain>", "type 'qemu'" },
+		{ "<domain type='kvm'><name>a/b</name><memory>65536</memory>" OS "</domain>", "'/'" },
+		{ "<domain type='kvm'><name>.a</name><memory>65536</memory>" OS "</domain>", "start with '.'" },
+		{ "<domain type='kvm'><name>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</name>"
+		  "<memory>65536</memory>" OS "</domain>", "longer than 64" },
+		{ "<domain type='kvm'><name>a</name><memory>65536</memory>" OS "<clock/></domain>", "<clock>" },
+		{ "<domain type='kvm'><name>a</name><memory>65536</memory>" OS
+		  "<devices><interface type='network'/></devices></domain>", "<interface>" },
+		{ "<domain type='kvm'><name>a</name><memory unit='parsec'>1</memory>" OS "</domain>", "parsec" },
+		{ "<domain type='kvm'><name>a</name><memory>99999999999999999999999</memory>" OS "</domain>", "invalid" },
+		{ "<domain type='kvm'><name>a</name><memory>65536</memory><vcpu>0</vcpu>" OS "</domain>", "vcpu" },
+		{ "<domain type='kvm'><name>a</name><memory>65536</memory>" OS "<on_crash>preserve</on_crash></domain>",
+		  "preserve" },
+		{ "<domain type='kvm'><name>a</name><name>b</name><memory>65536</memory>" OS "</domain>", "duplicate" },
+		{ "<domain type='kvm'><name>a</name><memory>65536</memory></domain>", "missing <os>" },
+		{ "<domain type='kvm'><name>a</name><memory>65536</memory>" OS "<metadata><vmm:vsock "
+		  "xmlns:vmm='" VMM_XML_NS "'><vmm:publish host='80' guest='80'/></vmm:vsock></metadata></domain>",
+		  "need a <vsock>" },
+		{ "<domain type='kvm'><name>a</name><memory>65536</memory>" OS
+		  "<devices><disk type='block'><source dev='/dev/sda'/></disk></devices></domain>", "type='block'" },
+		{ "<domain type='kvm'><name>a</name>", "XML error" },
+		{ "<domain type='kvm' foo='1'><name>a</name><memory>65536</memory>" OS "</domain>", "'foo'" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct verr e;
+		struct domain_config *c = parse(cases[i].xml, &e);
+
+		ck_assert_msg(!c, "case %zu accepted", i);
+		ck_assert_msg(strstr(e.msg, cases[i].msg), "case %zu: '%s' lacks '%s'", i, e.msg, cases[i].msg);
+	}
+}
+END_TEST
+
+static const char full[] =
+	"<domain type='kvm'><name>site</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
+	"<metadata><vmm:vsock xmlns:vmm='" VMM_XML_NS "'><vmm:publish host='127.0.0.1:8080' guest='80'/>"
+	"<vmm:publish unix='/run/s.sock' guest='81'/></vmm:vsock></metadata>"
+	"<memory unit='GiB'>1</memory><currentMemory unit='MiB'>512</currentMemory><vcpu>2</vcpu>"
+	"<os><type arch='x86_64'>hvm</type><kernel>/k</kernel><initrd>/i</initrd><cmdline>a &amp; b</cmdline></os>"
+	"<features><acpi/></features><on_crash>restart</on_crash>"
+	"<devices><disk type='file' device='disk'><source file='/img'/><target dev='vda' bus='virtio'/><readonly/>"
+	"</disk><vsock model='virtio'><cid auto='no' address='7'/></vsock></devices></domain>";
+
+START_TEST(round_trip_and_schema)
+{
+	struct verr e;
+	struct domain_config *c = parse(full, &e), *c2;
+	char *xml, *xml2, cmd[256];
+	FILE *f;
+
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	ck_assert_uint_eq(c->mem_kib, 1u << 20);
+	ck_assert_uint_eq(c->cur_mem_kib, 512u * 1024);
+	ck_assert_uint_eq(c->ndisks, 1);
+	ck_assert(c->disks[0].readonly);
+	ck_assert_uint_eq(c->npublish, 2);
+	ck_assert_uint_eq(c->cid, 7);
+	ck_assert_str_eq(c->cmdline, "a & b");
+	xml = domain_xml_format(c, 4);
+	c2 = parse(xml, &e);
+	ck_assert_msg(c2 != NULL, "%s", e.msg);
+	xml2 = domain_xml_format(c2, 4);
+	ck_assert_str_eq(xml, xml2);
+	f = fopen("/tmp/vmmd-xml-check.xml", "w");
+	fputs(xml, f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "virt-xml-validate /tmp/vmmd-xml-check.xml domain >/dev/null 2>&1");
+	ck_assert_int_eq(system(cmd), 0);
+	unlink("/tmp/vmmd-xml-check.xml");
+	free(xml);
+	free(xml2);
+	domain_config_free(c);
+	domain_config_free(c2);
+}
+END_TEST
+
+Suite *xml_suite(void)
+{
+	Suite *s = suite_create("domain-xml");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, minimal_gets_defaults);
+	tcase_add_test(tc, rejections_name_the_problem);
+	tcase_add_test(tc, round_trip_and_schema);
+	suite_add_tcase(s, tc);
+	return s;
+}

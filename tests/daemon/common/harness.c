@@ -1,0 +1,206 @@
+#include "common/harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int can_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	close(fd);
+	return rc == 0;
+}
+
+static int spawn(struct vmmd_inst *v, const char *extra_arg)
+{
+	char log[400];
+
+	snprintf(log, sizeof log, "%s/vmmd.log", v->dir);
+	v->pid = fork();
+	if (v->pid < 0)
+		return -1;
+	if (v->pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=23", 1);
+		execl(BUILD_DIR "/vmmd-san", "vmmd-san", "-f", "--socket", v->sock, "--state-dir", v->state, "--vmm",
+		      v->vmm, "--shutdown-timeout", "2", extra_arg, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		int st;
+
+		if (can_connect(v->sock))
+			return 0;
+		if (waitpid(v->pid, &st, WNOHANG) == v->pid) {
+			v->pid = 0;
+			return -1;
+		}
+		sleep_ms(25);
+	}
+	return -1;
+}
+
+int vmmd_start(struct vmmd_inst *v, const char *vmm, const char *extra_arg)
+{
+	char cwd[256];
+
+	memset(v, 0, sizeof *v);
+	snprintf(v->dir, sizeof v->dir, "/tmp/vmmd-test-XXXXXX");
+	if (!mkdtemp(v->dir) || !getcwd(cwd, sizeof cwd))
+		return -1;
+	snprintf(v->sock, sizeof v->sock, "%s/sock", v->dir);
+	snprintf(v->state, sizeof v->state, "%s/state", v->dir);
+	snprintf(v->uri, sizeof v->uri, "vmm+unix:///system?socket=%s", v->sock);
+	if (vmm)
+		snprintf(v->vmm, sizeof v->vmm, "%s", vmm);
+	else
+		snprintf(v->vmm, sizeof v->vmm, "%s/%s/tests/fake-vmm", cwd, BUILD_DIR);
+	return spawn(v, extra_arg);
+}
+
+int vmmd_restart(struct vmmd_inst *v, const char *extra_arg)
+{
+	return spawn(v, extra_arg);
+}
+
+int vmmd_stop(struct vmmd_inst *v)
+{
+	int st = -1;
+
+	if (v->pid <= 0)
+		return -1;
+	kill(v->pid, SIGTERM);
+	while (waitpid(v->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	v->pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Kills the VMs this test's daemon left running, by their recorded pids. */
+static void kill_vms(struct vmmd_inst *v)
+{
+	char path[512], line[128];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof path, "%s/run", v->state);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		FILE *f;
+
+		if (n < 7 || strcmp(de->d_name + n - 6, ".state") != 0)
+			continue;
+		snprintf(path, sizeof path, "%.300s/run/%.100s", v->state, de->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof line, f)) {
+			long pid;
+
+			if (sscanf(line, "vmm=%ld", &pid) == 1 && pid > 1)
+				kill((pid_t)pid, SIGKILL);
+		}
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+}
+
+void vmmd_cleanup(struct vmmd_inst *v)
+{
+	char cmd[600];
+
+	if (v->pid > 0)
+		vmmd_stop(v);
+	kill_vms(v);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", v->dir);
+	if (system(cmd) < 0)
+		return;
+}
+
+int virsh(struct vmmd_inst *v, char *out, size_t size, const char *fmt, ...)
+{
+	char args[2048], cmd[3072];
+	va_list ap;
+	size_t n = 0;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof cmd, "virsh -c '%s' %s 2>&1", v->uri, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (out && size) {
+		n = fread(out, 1, size - 1, p);
+		out[n] = 0;
+	} else {
+		char sink[4096];
+
+		while (fread(sink, 1, sizeof sink, p) > 0)
+			;
+	}
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+const char *write_xml(struct vmmd_inst *v, const char *file, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", v->dir, file);
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+void domain_xml(char *out, size_t size, const char *name, const char *kernel)
+{
+	snprintf(out, size,
+		 "<domain type='kvm'>\n  <name>%s</name>\n  <memory unit='MiB'>64</memory>\n  <vcpu>1</vcpu>\n"
+		 "  <os>\n    <type>hvm</type>\n    <kernel>%s</kernel>\n  </os>\n</domain>\n",
+		 name, kernel);
+}
+
+int wait_state(struct vmmd_inst *v, const char *name, const char *want, int ms)
+{
+	char out[256];
+
+	for (int t = 0; t <= ms; t += 50) {
+		if (virsh(v, out, sizeof out, "domstate %s", name) == 0 && strncmp(out, want, strlen(want)) == 0)
+			return 0;
+		sleep_ms(50);
+	}
+	return -1;
+}

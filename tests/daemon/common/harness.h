@@ -1,0 +1,37 @@
+/* Test harness: a vmmd (sanitizer build) on a temporary socket and state
+ * directory, and helpers to run virsh against it. */
+#ifndef TESTS_DAEMON_HARNESS_H
+#define TESTS_DAEMON_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct vmmd_inst {
+	char dir[256];   /* temporary directory holding everything */
+	char sock[300];
+	char state[300];
+	char uri[400];
+	char vmm[1024];   /* the vmm binary the daemon runs */
+	pid_t pid;
+};
+
+/* Starts vmmd-san with vmm (NULL: the fake vmm). Returns 0 once it listens. */
+int vmmd_start(struct vmmd_inst *v, const char *vmm, const char *extra_arg);
+/* Starts it again on the same directory (after vmmd_stop). */
+int vmmd_restart(struct vmmd_inst *v, const char *extra_arg);
+/* SIGTERM and wait; returns the exit status (0 = clean, leak-free). */
+int vmmd_stop(struct vmmd_inst *v);
+/* Removes the directory and stops leftover VMs. */
+void vmmd_cleanup(struct vmmd_inst *v);
+
+/* Runs `virsh -c URI ARGS` (args split on spaces; no quoting) and returns
+ * its exit status; output (stdout+stderr) goes to out. */
+int virsh(struct vmmd_inst *v, char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Writes a domain XML file under the test directory; returns its path. */
+const char *write_xml(struct vmmd_inst *v, const char *file, const char *text);
+/* A minimal domain XML for name, kernel path (fake vmm behaviours by name). */
+void domain_xml(char *out, size_t size, const char *name, const char *kernel);
+/* Polls virsh domstate until it prints want (up to ms). 0 when it did. */
+int wait_state(struct vmmd_inst *v, const char *name, const char *want, int ms);
+
+#endif

@@ -1,0 +1,109 @@
+/* A stand-in for `vmm run` so the daemon's life cycle can be tested without
+ * KVM. It follows vmm's contract: exit statuses (power-off code, 2 setup
+ * error, 125 crash, 126 reset with --on-reset=exit, 128+N signal), SIGTERM
+ * stops it, SIGPWR powers off, SIGUSR2 resets, --console-socket serves the
+ * console (echoing input). The kernel file name picks a behaviour:
+ *   *fail*     setup error at once (exit 2)
+ *   *poweroff* powers off by itself after 800 ms
+ *   *crash*    crashes after 800 ms
+ *   *stubborn* ignores SIGPWR
+ * It prints its arguments first, so tests can read them in the log. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static const char *opt(int argc, char **argv, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=')
+			return argv[i] + n + 1;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *kernel, *sock_path, *name;
+	int lfd = -1, cfd = -1, sfd, timeout = -1;
+	sigset_t set;
+
+	if (argc >= 3 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "--help") == 0) {
+		puts("fake vmm: --console-socket PATH --disk FILE[,ro] --cid N --publish SPEC");
+		return 0;
+	}
+	kernel = opt(argc, argv, "--kernel");
+	sock_path = opt(argc, argv, "--console-socket");
+	name = opt(argc, argv, "--name");
+	for (int i = 0; i < argc; i++)
+		printf("arg: %s\n", argv[i]);
+	fflush(stdout);
+	if (!kernel || strstr(kernel, "fail")) {
+		fprintf(stderr, "vmm: cannot boot: fake setup failure\n");
+		return 2;
+	}
+	if (strstr(kernel, "poweroff") || strstr(kernel, "crash"))
+		timeout = 800;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGPWR);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, 0);
+	if (sock_path) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_path);
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		unlink(sock_path);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 4) < 0) {
+			perror("vmm: console socket");
+			return 2;
+		}
+	}
+	for (;;) {
+		struct pollfd p[3] = { { sfd, POLLIN, 0 }, { cfd >= 0 ? -1 : lfd, POLLIN, 0 }, { cfd, POLLIN, 0 } };
+		int r = poll(p, 3, timeout);
+
+		if (r == 0)
+			return strstr(kernel, "crash") ? 125 : 0;
+		if (r < 0 && errno != EINTR)
+			return 1;
+		if (p[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof si) == sizeof si) {
+				if (si.ssi_signo == SIGTERM)
+					return 128 + SIGTERM;
+				if (si.ssi_signo == SIGUSR2)
+					return 126;
+				if (si.ssi_signo == SIGPWR && !strstr(kernel, "stubborn"))
+					return 0;
+			}
+		}
+		if (p[1].revents) {
+			cfd = accept(lfd, NULL, NULL);
+			if (cfd >= 0)
+				dprintf(cfd, "fake console %s\r\n", name ? name : "");
+		}
+		if (cfd >= 0 && p[2].revents) {
+			char buf[4096];
+			ssize_t n = read(cfd, buf, sizeof buf);
+
+			if (n <= 0) {
+				close(cfd);
+				cfd = -1;
+			} else if (write(cfd, buf, (size_t)n) != n) {
+				close(cfd);
+				cfd = -1;
+			}
+		}
+	}
+}

@@ -1,0 +1,11 @@
+#ifndef TESTS_DAEMON_SUITES_H
+#define TESTS_DAEMON_SUITES_H
+
+#include <check.h>
+
+Suite *virsh_suite(void);
+Suite *api_suite(void);
+Suite *proto_suite(void);
+Suite *xml_suite(void);
+
+#endif

@@ -1,0 +1,294 @@
+/* Request framing, head parsing and path normalisation. */
+#include <check.h>
+#include <string.h>
+
+#include "http/http_parse.h"
+#include "http/http_path.h"
+#include "suites.h"
+
+static struct http_limits lim;
+
+static void setup(void)
+{
+	http_limits_default(&lim);
+}
+
+/* Frames and parses s; returns the parse status, or the framing error, or
+ * -1 when the head is incomplete. */
+static int parse(const char *s, struct http_request *r)
+{
+	struct http_framer f;
+	size_t end;
+	int st;
+
+	http_framer_reset(&f);
+	switch (http_frame(&f, s, strlen(s), &lim, &end, &st)) {
+	case HTTP_FRAME_MORE:
+		return -1;
+	case HTTP_FRAME_ERROR:
+		return st;
+	case HTTP_FRAME_DONE:
+		break;
+	}
+	return http_parse_head(s, f.head_start, end, &lim, r);
+}
+
+START_TEST(simple_get)
+{
+	struct http_request r;
+
+	ck_assert_int_eq(parse("GET /a/b?x=1 HTTP/1.1\r\nHost: example.test\r\n"
+			       "If-None-Match: \"x\"\r\nRange: bytes=0-1\r\n\r\n", &r), 0);
+	ck_assert_int_eq(r.m, HTTP_M_GET);
+	ck_assert_uint_eq(r.version, 11);
+	ck_assert_mem_eq(r.path.p, "/a/b?x=1", r.path.n);
+	ck_assert_mem_eq(r.host.p, "example.test", r.host.n);
+	ck_assert_mem_eq(r.if_none_match.p, "\"x\"", 3);
+	ck_assert_mem_eq(r.range.p, "bytes=0-1", 9);
+	ck_assert(r.keep_alive);
+	ck_assert(!r.has_body);
+}
+END_TEST
+
+START_TEST(keep_alive_rules)
+{
+	struct http_request r;
+
+	ck_assert_int_eq(parse("GET / HTTP/1.0\r\n\r\n", &r), 0);
+	ck_assert(!r.keep_alive);
+	ck_assert_int_eq(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &r), 0);
+	ck_assert(r.keep_alive);
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: foo, close\r\n\r\n", &r), 0);
+	ck_assert(!r.keep_alive);
+}
+END_TEST
+
+START_TEST(incremental_framing)
+{
+	const char *s = "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next";
+	size_t n = strlen(s), end = 0;
+	struct http_framer f;
+	int st = 0;
+	size_t i;
+
+	http_framer_reset(&f);
+	for (i = 1; i <= n; i++) {
+		enum http_frame_res r = http_frame(&f, s, i, &lim, &end, &st);
+		if (r == HTTP_FRAME_DONE)
+			break;
+		ck_assert_int_eq(r, HTTP_FRAME_MORE);
+	}
+	ck_assert_uint_eq(end, strlen("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+	ck_assert_uint_eq(i, end);
+	ck_assert_uint_eq(f.head_start, 2); /* the leading blank line is skipped */
+}
+END_TEST
+
+START_TEST(bare_lf_accepted)
+{
+	struct http_request r;
+
+	ck_assert_int_eq(parse("GET / HTTP/1.1\nHost: a\n\n", &r), 0);
+}
+END_TEST
+
+START_TEST(malformed_is_400)
+{
+	struct http_request r;
+	static const char *const bad[] = {
+		"GET\r\n\r\n",
+		"GET /\r\n\r\n",                              /* HTTP/0.9 */
+		"GET  / HTTP/1.1\r\nHost: a\r\n\r\n",         /* double space */
+		"GET / HTTP/1.1 \r\nHost: a\r\n\r\n",
+		"GET / http/1.1\r\nHost: a\r\n\r\n",
+		"GET / HTTP/1.x\r\nHost: a\r\n\r\n",
+		"G(T / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET / HTTP/1.1\r\n\r\n",                     /* no Host in 1.1 */
+		"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n folded\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nX: a\x01" "b\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n",
+		"GET /\r HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET relative HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+		"GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse(bad[i], &r) == 400, "case %zu: %d", i, parse(bad[i], &r));
+}
+END_TEST
+
+START_TEST(versions)
+{
+	struct http_request r;
+
+	ck_assert_int_eq(parse("GET / HTTP/2.0\r\nHost: a\r\n\r\n", &r), 505);
+	ck_assert_int_eq(parse("GET / HTTP/1.2\r\nHost: a\r\n\r\n", &r), 505);
+	ck_assert_int_eq(parse("GET / HTTP/0.9\r\n\r\n", &r), 505);
+	ck_assert_int_eq(parse("GET / HTTP/1.0\r\n\r\n", &r), 0);
+}
+END_TEST
+
+START_TEST(methods)
+{
+	struct http_request r;
+
+	ck_assert_int_eq(parse("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+	ck_assert_int_eq(r.m, HTTP_M_HEAD);
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n", &r), 0);
+	ck_assert_int_eq(r.m, HTTP_M_OTHER);
+	ck_assert_int_eq(parse("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+	ck_assert_int_eq(r.m, HTTP_M_OTHER);
+	ck_assert_int_eq(parse("BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+	ck_assert_int_eq(r.m, HTTP_M_UNKNOWN);
+	ck_assert_int_eq(parse("get / HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+	ck_assert_int_eq(r.m, HTTP_M_UNKNOWN); /* methods are case-sensitive */
+}
+END_TEST
+
+START_TEST(bodies_on_get)
+{
+	struct http_request r;
+
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n", &r), 0);
+	ck_assert(r.has_body);
+	ck_assert_uint_eq(r.content_length, 10);
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n"
+			       "Content-Length: 10\r\n\r\n", &r), 0);
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 70000\r\n\r\n", &r),
+			 413);
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+			       &r), 413);
+}
+END_TEST
+
+START_TEST(absolute_form)
+{
+	struct http_request r;
+
+	ck_assert_int_eq(parse("GET http://Example.test:8080/p?q HTTP/1.1\r\nHost: other\r\n\r\n",
+			       &r), 0);
+	ck_assert_mem_eq(r.host.p, "Example.test:8080", r.host.n);
+	ck_assert_mem_eq(r.path.p, "/p?q", r.path.n);
+	ck_assert_int_eq(parse("GET http://h HTTP/1.1\r\n\r\n", &r), 0);
+	ck_assert_mem_eq(r.path.p, "/", 1);
+}
+END_TEST
+
+START_TEST(limits)
+{
+	struct http_request r;
+	static char buf[40000];
+
+	lim.max_request_line = 100;
+	lim.max_header_bytes = 1000;
+	lim.max_headers = 3;
+	memset(buf, 0, sizeof(buf));
+	strcpy(buf, "GET /");
+	memset(buf + 5, 'a', 200);
+	/* incomplete but already too long: refused without waiting */
+	ck_assert_int_eq(parse(buf, &r), 414);
+	strcat(buf, " HTTP/1.1\r\nHost: a\r\n\r\n");
+	ck_assert_int_eq(parse(buf, &r), 414);
+
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n", &r), 0);
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", &r),
+			 431);
+	strcpy(buf, "GET / HTTP/1.1\r\nHost: a\r\nX: ");
+	memset(buf + strlen(buf), 'x', 1200);
+	ck_assert_int_eq(parse(buf, &r), 431);
+	/* endless blank lines end up as 431 too, not an endless wait */
+	memset(buf, 0, sizeof(buf));
+	for (int i = 0; i < 600; i++)
+		strcat(buf, "\r\n");
+	ck_assert_int_eq(parse(buf, &r), 431);
+}
+END_TEST
+
+static int norm(const char *in, char *out)
+{
+	size_t n, q;
+
+	return http_path_normalize(in, strlen(in), out, 64, &n, &q);
+}
+
+START_TEST(paths_normalised)
+{
+	char out[64];
+	size_t n, q;
+
+	ck_assert_int_eq(norm("/", out), 0);
+	ck_assert_str_eq(out, "/");
+	ck_assert_int_eq(norm("//a///b/./c/", out), 0);
+	ck_assert_str_eq(out, "/a/b/c/");
+	ck_assert_int_eq(norm("/a/.", out), 0);
+	ck_assert_str_eq(out, "/a/");
+	ck_assert_int_eq(norm("/%41%62c%20d", out), 0);
+	ck_assert_str_eq(out, "/Abc d");
+	ck_assert_int_eq(norm("/%2e/x", out), 0);
+	ck_assert_str_eq(out, "/x");
+	ck_assert_int_eq(norm("/...", out), 0); /* a name, not a step up */
+	ck_assert_str_eq(out, "/...");
+	ck_assert_int_eq(http_path_normalize("/a?b=../c", 9, out, 64, &n, &q), 0);
+	ck_assert_str_eq(out, "/a");
+	ck_assert_uint_eq(q, 3);
+}
+END_TEST
+
+START_TEST(path_escapes_refused)
+{
+	char out[64];
+	static const char *const bad[] = {
+		"/..", "/../etc/passwd", "/a/../../b", "/a/..", "/%2e%2e/x", "/%2E%2e",
+		"/.%2e/x", "/a%2f..%2fb", "/a%2Fb", "/..\\x", "/a\\b", "/a%5cb", "/a%00b",
+		"/a%0ab", "/a%7f", "/%", "/%4", "/%zz", "/a#b", "a", "",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(norm(bad[i], out) == HTTP_PATH_BAD, "%s", bad[i]);
+}
+END_TEST
+
+START_TEST(path_too_long)
+{
+	char out[8], big[100];
+	size_t n, q;
+
+	memset(big, 'a', sizeof(big));
+	big[0] = '/';
+	ck_assert_int_eq(http_path_normalize(big, sizeof(big), out, sizeof(out), &n, &q),
+			 HTTP_PATH_TOO_LONG);
+	ck_assert_int_eq(http_path_normalize("/abcd/", 6, out, sizeof(out), &n, &q), 0);
+	ck_assert_str_eq(out, "/abcd/");
+}
+END_TEST
+
+Suite *parse_suite(void)
+{
+	Suite *s = suite_create("parse");
+	TCase *t = tcase_create("core");
+
+	tcase_add_checked_fixture(t, setup, NULL);
+	tcase_add_test(t, simple_get);
+	tcase_add_test(t, keep_alive_rules);
+	tcase_add_test(t, incremental_framing);
+	tcase_add_test(t, bare_lf_accepted);
+	tcase_add_test(t, malformed_is_400);
+	tcase_add_test(t, versions);
+	tcase_add_test(t, methods);
+	tcase_add_test(t, bodies_on_get);
+	tcase_add_test(t, absolute_form);
+	tcase_add_test(t, limits);
+	tcase_add_test(t, paths_normalised);
+	tcase_add_test(t, path_escapes_refused);
+	tcase_add_test(t, path_too_long);
+	suite_add_tcase(s, t);
+	return s;
+}

@@ -1,0 +1,43 @@
+/* Debian's cloud kernel (its vmlinux, fetched by tests/linux/get-vmlinux.sh)
+ * boots under `vmm run` far enough to print its banner on our console. */
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "integration/proc.h"
+
+START_TEST(linux_prints_its_banner)
+{
+	const char *vmlinux = getenv("VMLINUX") ? getenv("VMLINUX") : "build/linux/vmlinux";
+	char *argv[] = { (char *)vmm_bin(), (char *)"run", (char *)"--kernel", (char *)vmlinux, (char *)"--mem",
+			 (char *)"256M", (char *)"--cpus", (char *)"2", (char *)"--cmdline",
+			 (char *)"console=ttyS0 earlyprintk=serial,ttyS0", (char *)"--console=output", NULL };
+	/* 60 s on this project's hosts; nested emulation (run-in-tcg) is slower. */
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = 600000, .signo = SIGTERM, .until_out = "Linux version" };
+	struct proc_result r;
+
+	ck_assert_int_eq(proc_run(argv, &o, &r), 0);
+	ck_assert_msg(!r.timed_out, "no banner; stdout: %.2000s\nstderr: %s", r.out, r.err);
+	ck_assert_msg(strstr(r.out, "Linux version 6."), "no banner in %.2000s", r.out);
+	ck_assert_int_eq(r.status, 128 + SIGTERM);
+	proc_result_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("linux");
+	TCase *tc = tcase_create("boot");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 700);
+	tcase_add_test(tc, linux_prints_its_banner);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

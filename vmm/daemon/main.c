@@ -1,0 +1,141 @@
+/* vmmd: serves libvirt's remote protocol so that an unmodified virsh manages
+ * vmm VMs. Sets things up, runs the server loop, reports errors once. */
+#include <errno.h>
+#include <grp.h>
+#include <libxml/parser.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/core/lifecycle.h"
+#include "daemon/core/store.h"
+#include "daemon/options.h"
+#include "daemon/server/server.h"
+
+/* The vmm binary: --vmm, else next to this program, else from PATH. */
+static char *find_vmm(const char *given)
+{
+	char self[PATH_MAX], *slash, *path, *dirs, *save = NULL;
+	ssize_t n;
+
+	if (given)
+		return realpath(given, NULL);
+	n = readlink("/proc/self/exe", self, sizeof self - 8);
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			strcpy(slash + 1, "vmm");
+			if (access(self, X_OK) == 0)
+				return strdup(self);
+		}
+	}
+	path = getenv("PATH");
+	dirs = strdup(path ? path : "/usr/local/bin:/usr/bin");
+	for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+		char cand[PATH_MAX];
+
+		if (snprintf(cand, sizeof cand, "%s/vmm", d) < (int)sizeof cand && access(cand, X_OK) == 0) {
+			free(dirs);
+			return strdup(cand);
+		}
+	}
+	free(dirs);
+	return NULL;
+}
+
+static int make_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vmmd: cannot create %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int run(const struct vmmd_options *o, struct vmmd *m)
+{
+	struct server srv;
+	char ro_path[PATH_MAX];
+	gid_t gid = (gid_t)-1;
+	struct verr e;
+	int rc = -1;
+
+	if (o->group) {
+		struct group *g = getgrnam(o->group);
+
+		if (!g) {
+			fprintf(stderr, "vmmd: no group '%s'\n", o->group);
+			return -1;
+		}
+		gid = g->gr_gid;
+	}
+	snprintf(ro_path, sizeof ro_path, "%s-ro", o->socket);
+	if (store_init(m->state_dir, &e) < 0 || store_load_defs(m->state_dir, &m->doms, &e) < 0) {
+		fprintf(stderr, "vmmd: %s\n", e.msg);
+		return -1;
+	}
+	if (make_parent(o->socket) < 0)
+		return -1;
+	if (server_open(&srv, o->socket, o->group ? 0660 : 0600, o->ro_socket ? ro_path : NULL, 0666, gid, &e) < 0) {
+		fprintf(stderr, "vmmd: %s\n", e.msg);
+		server_close(&srv, m);
+		return -1;
+	}
+	if (!o->foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "vmmd: cannot go to the background: %s\n", strerror(errno));
+		server_close(&srv, m);
+		return -1;
+	}
+	lc_adopt_all(m);
+	lc_autostart_all(m);
+	fprintf(stderr, "vmmd: listening on %s (vmm: %s%s)\n", o->socket, m->vmm_path,
+		m->feat.console_socket ? ", console socket" : "");
+	rc = server_run(&srv, m, &e);
+	if (rc < 0)
+		fprintf(stderr, "vmmd: %s\n", e.msg);
+	server_close(&srv, m);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmmd_options o;
+	struct vmmd m = { 0 };
+	char *vmm;
+	int rc;
+
+	rc = options_parse(argc, argv, &o);
+	if (rc != OPTIONS_OK)
+		return rc == OPTIONS_EXIT_OK ? 0 : 2;
+	vmm = find_vmm(o.vmm);
+	if (!vmm) {
+		fprintf(stderr, "vmmd: cannot find the vmm binary%s%s (use --vmm PATH)\n", o.vmm ? " " : "",
+			o.vmm ? o.vmm : "");
+		return 2;
+	}
+	umask(077);
+	xmlInitParser();
+	m.state_dir = o.state_dir;
+	m.vmm_path = vmm;
+	m.uri = o.uri;
+	m.shutdown_timeout_ms = o.shutdown_timeout_s * 1000;
+	m.start_wait_ms = o.start_wait_ms;
+	vmproc_probe(vmm, &m.feat);
+	rc = run(&o, &m);
+	domains_free(&m.doms);
+	free(vmm);
+	xmlCleanupParser();
+	return rc < 0 ? 1 : 0;
+}

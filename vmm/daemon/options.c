@@ -1,0 +1,99 @@
+#include "daemon/options.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+void options_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: vmmd [OPTIONS]\n"
+		"Serves libvirt's remote protocol so that virsh manages vmm VMs\n"
+		"(virsh -c vmm:///system, or LIBVIRT_DEFAULT_URI=vmm:///system).\n"
+		"\n"
+		"  -f, --foreground          stay in the foreground (for systemd)\n"
+		"  -s, --socket PATH         listen on PATH (default " VMMD_DEFAULT_SOCKET ")\n"
+		"                            and on PATH-ro for read-only clients (virsh -r)\n"
+		"      --no-ro-socket        no read-only socket\n"
+		"  -g, --group NAME          let group NAME use the sockets (mode 0660)\n"
+		"  -d, --state-dir DIR       definitions and run state (default " VMMD_DEFAULT_STATE_DIR ")\n"
+		"      --vmm PATH            the vmm binary (default: next to vmmd, else from PATH)\n"
+		"      --shutdown-timeout S  destroy a domain S seconds after a shutdown request\n"
+		"                            the guest ignored (default 60)\n"
+		"      --start-wait MS       how long a start waits to report a vmm that fails\n"
+		"                            at once (default 300)\n"
+		"      --uri URI             URI reported to clients (default vmm:///system)\n"
+		"  -h, --help                show this help\n"
+		"  -V, --version             show the version\n");
+}
+
+static int number(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int options_parse(int argc, char **argv, struct vmmd_options *o)
+{
+	enum { O_NO_RO = 256, O_VMM, O_SHUTDOWN_TIMEOUT, O_START_WAIT, O_URI };
+	static const struct option longs[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "no-ro-socket", no_argument, NULL, O_NO_RO },
+		{ "group", required_argument, NULL, 'g' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "vmm", required_argument, NULL, O_VMM },
+		{ "shutdown-timeout", required_argument, NULL, O_SHUTDOWN_TIMEOUT },
+		{ "start-wait", required_argument, NULL, O_START_WAIT },
+		{ "uri", required_argument, NULL, O_URI },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int opt;
+
+	*o = (struct vmmd_options){ .socket = VMMD_DEFAULT_SOCKET, .ro_socket = true,
+				    .state_dir = VMMD_DEFAULT_STATE_DIR, .uri = "vmm:///system",
+				    .shutdown_timeout_s = 60, .start_wait_ms = 300 };
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "fs:g:d:hV", longs, NULL)) != -1) {
+		switch (opt) {
+		case 'f': o->foreground = true; break;
+		case 's': o->socket = optarg; break;
+		case O_NO_RO: o->ro_socket = false; break;
+		case 'g': o->group = optarg; break;
+		case 'd': o->state_dir = optarg; break;
+		case O_VMM: o->vmm = optarg; break;
+		case O_URI: o->uri = optarg; break;
+		case O_SHUTDOWN_TIMEOUT:
+			if (number(optarg, 0, 86400, &o->shutdown_timeout_s) < 0) {
+				fprintf(stderr, "vmmd: --shutdown-timeout '%s': use 0 to 86400 seconds\n", optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
+		case O_START_WAIT:
+			if (number(optarg, 0, 60000, &o->start_wait_ms) < 0) {
+				fprintf(stderr, "vmmd: --start-wait '%s': use 0 to 60000 ms\n", optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
+		case 'h': options_usage(stdout); return OPTIONS_EXIT_OK;
+		case 'V': printf("vmmd %s\n", VMM_VERSION); return OPTIONS_EXIT_OK;
+		default: options_usage(stderr); return OPTIONS_ERROR;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vmmd: unexpected argument '%s'\n", argv[optind]);
+		return OPTIONS_ERROR;
+	}
+	if (o->socket[0] != '/' || o->state_dir[0] != '/') {
+		fprintf(stderr, "vmmd: --socket and --state-dir need absolute paths\n");
+		return OPTIONS_ERROR;
+	}
+	return OPTIONS_OK;
+}

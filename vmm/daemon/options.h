@@ -1,0 +1,28 @@
+/* Command line of vmmd. */
+#ifndef VMM_DAEMON_OPTIONS_H
+#define VMM_DAEMON_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define VMMD_DEFAULT_SOCKET "/run/libvirt/virtvmmd-sock"
+#define VMMD_DEFAULT_STATE_DIR "/var/lib/vmm"
+
+struct vmmd_options {
+	const char *socket;
+	bool ro_socket;            /* also listen on SOCKET-ro */
+	const char *group;         /* sockets group-accessible to it */
+	const char *state_dir;
+	const char *vmm;           /* NULL: next to vmmd, else from PATH */
+	const char *uri;
+	int shutdown_timeout_s;
+	int start_wait_ms;
+	bool foreground;
+};
+
+enum { OPTIONS_OK = 0, OPTIONS_EXIT_OK = 1, OPTIONS_ERROR = -1 };
+
+int options_parse(int argc, char **argv, struct vmmd_options *o);
+void options_usage(FILE *out);
+
+#endif

@@ -1,0 +1,184 @@
+/* `virsh console`: DOMAIN_OPEN_CONSOLE and the stream that follows, bridged
+ * to the console socket of the domain's vmm (one session per domain). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/core/store.h"
+#include "daemon/proc/proc.h"
+
+#define CONSOLE_FORCE 1u
+#define CONSOLE_SAFE 2u
+#define CONNECT_TRIES 40 /* 50 ms apart: the vmm may still be creating its socket */
+
+static void stream_send(struct conn *c, int status, const void *data, size_t len)
+{
+	struct rpc_header h = { RPC_PROG_REMOTE, RPC_VERS, PROC_DOMAIN_OPEN_CONSOLE, RPC_STREAM, c->stream_serial,
+				status };
+	struct xdr_out p;
+
+	xdr_out_init(&p);
+	xdr_put_raw(&p, data, len);
+	conn_send(c, &h, &p);
+	xdr_out_free(&p);
+}
+
+static void close_console(struct vmmd *m, struct conn *c)
+{
+	struct domain *d = domains_by_uuid(&m->doms, c->stream_uuid);
+
+	if (c->console_fd >= 0)
+		close(c->console_fd);
+	c->console_fd = -1;
+	free(c->cin);
+	c->cin = NULL;
+	c->cin_len = 0;
+	if (d && d->console == c)
+		d->console = NULL;
+}
+
+void console_detach(struct vmmd *m, struct conn *c)
+{
+	if (!c->stream)
+		return;
+	close_console(m, c);
+	c->stream = false;
+}
+
+/* Ends the stream from our side with an EOF; the client then finishes it. */
+static void send_eof(struct vmmd *m, struct conn *c)
+{
+	if (c->console_fd >= 0 || c->cin) {
+		close_console(m, c);
+		stream_send(c, RPC_CONTINUE, NULL, 0);
+	}
+}
+
+static int connect_console(const char *path, struct verr *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err = 0;
+
+	if (strlen(path) >= sizeof sa.sun_path)
+		return verr_set(e, VERR_INTERNAL_ERROR, "console socket path too long");
+	strcpy(sa.sun_path, path);
+	for (int i = 0; i < CONNECT_TRIES; i++) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return verr_set(e, VERR_SYSTEM_ERROR, "socket: %s", strerror(errno));
+		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			return fd;
+		}
+		err = errno;
+		close(fd);
+		if (err != ENOENT && err != ECONNREFUSED && err != EAGAIN)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return verr_set(e, VERR_OPERATION_FAILED, "cannot connect to the console of the domain: %s", strerror(err));
+}
+
+int proc_open_console(struct call *c, const struct rpc_args *a, struct xdr_out *out, struct verr *e)
+{
+	struct domain *d = find_dom(c->m, &a->dom, e);
+	const char *dev = a->str[0];
+	char path[STORE_PATH_MAX];
+	int fd;
+
+	(void)out;
+	if (!d || check_flags(a->num[0], CONSOLE_FORCE | CONSOLE_SAFE, "virDomainOpenConsole", e) < 0)
+		return -1;
+	if (!dom_active(d))
+		return verr_set(e, VERR_OPERATION_INVALID, "domain is not running");
+	if (dev && strcmp(dev, "serial0") != 0 && strcmp(dev, "console0") != 0)
+		return verr_set(e, VERR_INTERNAL_ERROR, "cannot find character device %.100s", dev);
+	if (!c->m->feat.console_socket)
+		return verr_set(e, VERR_OPERATION_UNSUPPORTED, "this vmm has no console socket (--console-socket)");
+	if (c->conn->stream)
+		return verr_set(e, VERR_OPERATION_INVALID, "a console stream is already open on this connection");
+	if (d->console && !(a->num[0] & CONSOLE_FORCE))
+		return verr_set(e, VERR_OPERATION_INVALID, "Active console session exists for this domain");
+	if (d->console)
+		send_eof(c->m, d->console);
+	if (store_path(path, sizeof path, c->m->state_dir, "run", dom_name(d), ".sock", e) < 0)
+		return -1;
+	fd = connect_console(path, e);
+	if (fd < 0)
+		return -1;
+	c->conn->stream = true;
+	c->conn->stream_serial = c->h->serial;
+	memcpy(c->conn->stream_uuid, dom_uuid(d), 16);
+	c->conn->console_fd = fd;
+	d->console = c->conn;
+	return 0;
+}
+
+void console_client_packet(struct vmmd *m, struct conn *c, const struct rpc_header *h, const uint8_t *data,
+			   size_t len)
+{
+	bool ours = c->stream && h->proc == PROC_DOMAIN_OPEN_CONSOLE && h->serial == c->stream_serial;
+
+	if (h->status == RPC_CONTINUE) {
+		uint8_t *nb;
+
+		if (!ours || c->console_fd < 0 || !len)
+			return;
+		if (len > CONSOLE_IN_MAX - c->cin_len)
+			return; /* the guest is not reading; drop keystrokes */
+		nb = realloc(c->cin, c->cin_len + len);
+		if (!nb)
+			return;
+		memcpy(nb + c->cin_len, data, len);
+		c->cin = nb;
+		c->cin_len += len;
+		return;
+	}
+	/* finish (OK) or abort (ERROR): confirm, even for a stream already gone */
+	if (h->proc != PROC_DOMAIN_OPEN_CONSOLE || (c->stream && !ours))
+		return;
+	if (ours)
+		console_detach(m, c);
+	{
+		struct rpc_header r = { RPC_PROG_REMOTE, RPC_VERS, h->proc, RPC_STREAM, h->serial, RPC_OK };
+
+		conn_send(c, &r, NULL);
+	}
+}
+
+void console_pump(struct vmmd *m, struct conn *c, bool readable, bool writable)
+{
+	uint8_t buf[16384];
+	ssize_t n;
+
+	if (c->console_fd < 0)
+		return;
+	if (writable && c->cin_len) {
+		n = send(c->console_fd, c->cin, c->cin_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			send_eof(m, c);
+			return;
+		}
+		if (n > 0) {
+			memmove(c->cin, c->cin + n, c->cin_len - (size_t)n);
+			c->cin_len -= (size_t)n;
+		}
+	}
+	if (!readable)
+		return;
+	n = recv(c->console_fd, buf, sizeof buf, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		send_eof(m, c);
+		return;
+	}
+	stream_send(c, RPC_CONTINUE, buf, (size_t)n); /* < RPC_STREAM_CHUNK */
+}
