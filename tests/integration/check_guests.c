@@ -1,8 +1,13 @@
 /* Every test guest through `vmm run` under real KVM: output, exit status,
  * signals, the console escape and terminal restore. */
 #include <check.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +249,85 @@ START_TEST(terminal_restored_on_every_exit)
 }
 END_TEST
 
+/* Reads from fd until the accumulated text contains want (or ~60 s pass). */
+static int read_until(int fd, char *buf, size_t cap, size_t *len, const char *want)
+{
+	for (int i = 0; i < 1200 && !strstr(buf, want); i++) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = read(fd, buf + *len, cap - 1 - *len);
+		if (n <= 0)
+			return -1;
+		*len += (size_t)n;
+		buf[*len] = 0;
+	}
+	return strstr(buf, want) ? 0 : -1;
+}
+
+START_TEST(console_socket_serves_one_client_at_a_time)
+{
+	char path[] = "/tmp/vmm-console-XXXXXX", sock[128], kernel[512], buf[4096] = "";
+	size_t len = 0;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = -1, fd2, st;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(path));
+	snprintf(sock, sizeof sock, "%s/console", path);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		execl(vmm_bin(), vmm_bin(), "run", "--kernel", guest_path("echo", kernel, sizeof kernel),
+		      "--console-socket", sock, (char *)NULL);
+		_exit(127);
+	}
+	strcpy(a.sun_path, sock);
+	for (int i = 0; i < 600; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		usleep(100000);
+	}
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "one\n", 4), 4);
+	ck_assert_msg(read_until(fd, buf, sizeof buf, &len, "one\n") == 0, "got '%s'", buf);
+	/* A second client takes over; the first one is hung up on. */
+	fd2 = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd2, (struct sockaddr *)&a, sizeof a), 0);
+	len = 0;
+	buf[0] = 0;
+	ck_assert_int_eq(write(fd2, "two\nexit\n", 9), 9);
+	ck_assert_msg(read_until(fd2, buf, sizeof buf, &len, "echo: bye") == 0, "got '%s'", buf);
+	ck_assert_ptr_nonnull(strstr(buf, "two\n"));
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	ck_assert_int_eq(access(sock, F_OK), -1); /* removed on exit */
+	close(fd);
+	close(fd2);
+	rmdir(path);
+}
+END_TEST
+
+START_TEST(sigusr2_resets_the_guest)
+{
+	struct proc_result r;
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = TIMEOUT_MS, .signo = SIGUSR2, .until_out = "idling" };
+
+	RUN("hello", &o, &r, "--cmdline", "idle=1", "--on-reset=exit");
+	ck_assert_int_eq(r.status, 126);
+	ck_assert_int_eq(count_of(r.out, "Hello from the guest!"), 1);
+	proc_result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("guests");
@@ -264,6 +348,8 @@ int main(void)
 	tcase_add_test(tc, signals_stop_the_guest_cleanly);
 	tcase_add_test(tc, ctrl_a_x_quits);
 	tcase_add_test(tc, terminal_restored_on_every_exit);
+	tcase_add_test(tc, console_socket_serves_one_client_at_a_time);
+	tcase_add_test(tc, sigusr2_resets_the_guest);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -25,7 +25,8 @@ static void record(void *o, enum vm_request r, int code)
 START_TEST(power_device_requests)
 {
 	struct reqs q = { 0 };
-	struct vm_requester r = { record, &q };
+	struct vm_requester req = { record, &q };
+	struct power_dev r = { &req, 0 };
 	uint8_t b;
 	uint32_t code = 0x1234;
 
@@ -46,6 +47,11 @@ START_TEST(power_device_requests)
 	b = 0xff;
 	power_io(&r, 1, &b, 1, false);
 	ck_assert_uint_eq(b, 0);
+	power_io(&r, 5, &b, 1, false);
+	ck_assert_uint_eq(b, 0);
+	power_request_shutdown(&r);
+	power_io(&r, 5, &b, 1, false);
+	ck_assert_uint_eq(b, 1);
 }
 END_TEST
 

@@ -24,6 +24,8 @@ static int make_signal_fd(sigset_t *old)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPWR);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
 		return -1;
@@ -57,6 +59,8 @@ int run_cmd(int argc, char **argv)
 	struct vm_config cfg;
 	struct machine_result res;
 	struct console con;
+	struct console_socket csock;
+	struct machine_host host = { &con, NULL, -1 };
 	struct err e = { "" };
 	sigset_t old;
 	int sig_fd, status;
@@ -78,13 +82,25 @@ int run_cmd(int argc, char **argv)
 		perror("vmm: signalfd");
 		return EXIT_SETUP;
 	}
-	if (console_open(&con, cfg.console == CONSOLE_STDIO, &e) < 0) {
+	host.sig_fd = sig_fd;
+	if (cfg.console_socket) {
+		if (console_socket_open(&csock, cfg.console_socket, &e) < 0) {
+			fprintf(stderr, "vmm: %s\n", e.msg);
+			close(sig_fd);
+			return EXIT_SETUP;
+		}
+		host.csock = &csock;
+	}
+	/* With a console socket, input comes from its client, never from stdin. */
+	if (console_open(&con, cfg.console == CONSOLE_STDIO && !cfg.console_socket, &e) < 0) {
 		fprintf(stderr, "vmm: console: %s\n", e.msg);
+		if (host.csock)
+			console_socket_close(host.csock);
 		close(sig_fd);
 		return EXIT_SETUP;
 	}
 	for (;;) {
-		if (machine_run(&cfg, &con, sig_fd, &res, &e) < 0) {
+		if (machine_run(&cfg, &host, &res, &e) < 0) {
 			console_restore(&con);
 			fprintf(stderr, "vmm: %s\n", e.msg);
 			status = EXIT_SETUP;
@@ -98,6 +114,8 @@ int run_cmd(int argc, char **argv)
 		status = report(&cfg, &res);
 		break;
 	}
+	if (host.csock)
+		console_socket_close(host.csock);
 	close(sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;

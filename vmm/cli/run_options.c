@@ -7,7 +7,7 @@
 
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
-	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE,
+	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET,
 };
 
 static const struct option options[] = {
@@ -19,6 +19,7 @@ static const struct option options[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "on-reset", required_argument, NULL, OPT_ON_RESET },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -38,12 +39,16 @@ void run_options_usage(FILE *out)
 		"      --on-reset=ACTION  restart (default) or exit when the guest resets\n"
 		"      --console=MODE     stdio (default): output and input; output: output only;\n"
 		"                         none: no console\n"
+		"      --console-socket PATH  serve the console on a unix socket (one client at a\n"
+		"                         time; a new one takes over); input then comes only from it\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 		"Exit status: the guest's power-off code (0 for a plain power-off);\n"
 		"  2 bad options or setup failure; 125 guest crashed (triple fault, KVM error);\n"
-		"  126 guest reset with --on-reset=exit; 128+N stopped by signal N; 0 after Ctrl-A x.\n",
+		"  126 guest reset with --on-reset=exit; 128+N stopped by signal N; 0 after Ctrl-A x.\n"
+		"Signals: SIGTERM, SIGINT, SIGHUP stop the guest; SIGPWR asks it to power off\n"
+		"  (it may refuse); SIGUSR2 resets it.\n",
 		VM_MAX_CPUS);
 }
 
@@ -107,6 +112,11 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 				cfg->console = CONSOLE_NONE;
 			else
 				return err_set(e, "--console '%s': use 'stdio', 'output' or 'none'", optarg);
+			break;
+		case OPT_CONSOLE_SOCKET:
+			if (!*optarg)
+				return err_set(e, "--console-socket needs a path");
+			cfg->console_socket = optarg;
 			break;
 		case OPT_HELP: return PARSE_HELP;
 		case ':': return err_set(e, "option '%s' needs a value", argv[optind - 1]);

@@ -57,7 +57,9 @@ static int make_parent(const char *path)
 	if (!slash || slash == dir)
 		return 0;
 	*slash = 0;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0755) == 0)
+		chmod(dir, 0755); /* clients of the read-only socket need to reach it */
+	else if (errno != EEXIST) {
 		fprintf(stderr, "vmmd: cannot create %s: %s\n", dir, strerror(errno));
 		return -1;
 	}

@@ -4,13 +4,21 @@
 
 #include "boot/acpi.h"
 
+void power_request_shutdown(struct power_dev *p)
+{
+	__atomic_store_n(&p->shutdown_requested, 1, __ATOMIC_RELEASE);
+}
+
 void power_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t size, bool is_write)
 {
-	const struct vm_requester *r = opaque;
+	struct power_dev *p = opaque;
+	const struct vm_requester *r = p->req;
 	uint32_t v = 0;
 
 	if (!is_write) {
 		memset(data, 0, size);
+		if (offset == 5)
+			data[0] = (uint8_t)__atomic_load_n(&p->shutdown_requested, __ATOMIC_ACQUIRE);
 		return;
 	}
 	memcpy(&v, data, size < 4 ? size : 4);

@@ -4,7 +4,9 @@
  *   +1  ACPI sleep status (8-bit read): always 0
  *   +2  ACPI reset register (8-bit write): ACPI_RESET_VALUE (0x01) resets
  *   +4  exit code (8/16/32-bit write): powers off; vmm exits with the value's low 8 bits
- * The FADT points Linux at +0 and +2; test guests and our site kernel use +4. */
+ *   +5  shutdown request (8-bit read): 1 once the host asked for a cooperative
+ *       power-off (SIGPWR to vmm); the host also pulses IRQ 9 then
+ * The FADT points Linux at +0 and +2; test guests and our site kernel use +4/+5. */
 #ifndef VMM_DEVICES_POWER_H
 #define VMM_DEVICES_POWER_H
 
@@ -13,6 +15,15 @@
 
 #include "devices/vm_request.h"
 
-void power_io(void *requester, uint64_t offset, uint8_t *data, uint32_t size, bool is_write);
+#define POWER_IRQ 9
+
+struct power_dev {
+	const struct vm_requester *req;
+	int shutdown_requested;
+};
+
+/* io_bus handler; opaque is a struct power_dev. */
+void power_io(void *dev, uint64_t offset, uint8_t *data, uint32_t size, bool is_write);
+void power_request_shutdown(struct power_dev *p);
 
 #endif

@@ -20,6 +20,7 @@ struct vm_config {
 	unsigned cpus;
 	bool reset_exits; /* --on-reset=exit */
 	enum console_mode console;
+	const char *console_socket; /* console input from, and output also to, this unix socket */
 };
 
 #define VM_DEFAULT_MEM  (64ull << 20)

@@ -29,6 +29,7 @@ struct machine {
 	struct io_bus pio, mmio;
 	struct uart uart;
 	struct vm_requester req;
+	struct power_dev power;
 	struct vcpu *vcpus;
 	unsigned nvcpus;
 	struct vcpu_env env;
@@ -41,7 +42,9 @@ struct machine {
 
 	struct event_loop loop;
 	struct console *con;
+	struct console_socket *csock;
 	int sig_fd;
+	int in_fd;              /* where console input comes from now: stdin, a socket client, or -1 */
 	int room_efd;           /* the UART FIFO has room for pending input */
 	uint8_t pending[512];   /* console input the guest has not taken yet */
 	size_t pend_off, pend_len;
@@ -95,6 +98,8 @@ static void uart_tx(void *opaque, uint8_t b)
 
 	if (m->cfg->console != CONSOLE_NONE)
 		console_write(m->con, &b, 1);
+	if (m->csock)
+		console_socket_write(m->csock, &b, 1);
 }
 
 static void uart_irq(void *opaque, int level)
@@ -127,7 +132,7 @@ static void deliver_pending(struct machine *m)
 	m->pend_off += n;
 	if (m->pend_off < m->pend_len) {
 		if (!m->stdin_paused) {
-			event_loop_del(&m->loop, m->con->in_fd);
+			event_loop_del(&m->loop, m->in_fd);
 			m->stdin_paused = true;
 		}
 		return;
@@ -135,9 +140,23 @@ static void deliver_pending(struct machine *m)
 	m->pend_off = m->pend_len = 0;
 	if (m->stdin_paused) {
 		m->stdin_paused = false;
-		if (event_loop_add(&m->loop, m->con->in_fd, EPOLLIN, on_stdin, m, NULL) < 0)
-			m->con->in_fd = -1;
+		if (event_loop_add(&m->loop, m->in_fd, EPOLLIN, on_stdin, m, NULL) < 0)
+			m->in_fd = -1;
 	}
+}
+
+/* The console input source went away (end of stdin, client hung up). */
+static void input_gone(struct machine *m)
+{
+	int fd = m->in_fd;
+
+	if (!m->stdin_paused)
+		event_loop_del(&m->loop, fd);
+	m->stdin_paused = false;
+	m->pend_off = m->pend_len = 0;
+	m->in_fd = -1;
+	if (m->csock)
+		console_socket_drop(m->csock, fd);
 }
 
 static void on_stdin(void *opaque, uint32_t events)
@@ -148,14 +167,20 @@ static void on_stdin(void *opaque, uint32_t events)
 	bool quit;
 
 	(void)events;
-	n = read(m->con->in_fd, buf, sizeof buf);
+	n = read(m->in_fd, buf, sizeof buf);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) { /* end of input: the guest keeps running without it */
-		event_loop_del(&m->loop, m->con->in_fd);
+		input_gone(m);
 		return;
 	}
-	m->pend_len = console_escape_filter(&m->con->esc, buf, (size_t)n, m->pending, &quit);
+	quit = false;
+	if (m->csock) { /* socket clients have their own escape (virsh: Ctrl-]) */
+		memcpy(m->pending, buf, (size_t)n);
+		m->pend_len = (size_t)n;
+	} else {
+		m->pend_len = console_escape_filter(&m->con->esc, buf, (size_t)n, m->pending, &quit);
+	}
 	m->pend_off = 0;
 	if (quit) {
 		machine_stop(m, OUTCOME_QUIT, 0, 0, NULL, NULL);
@@ -176,14 +201,43 @@ static void on_room(void *opaque, uint32_t events)
 		deliver_pending(m);
 }
 
+static void on_console_client(void *opaque, uint32_t events)
+{
+	struct machine *m = opaque;
+	int fd;
+
+	(void)events;
+	if (m->in_fd >= 0)
+		input_gone(m); /* the new client takes over */
+	fd = console_socket_accept(m->csock);
+	if (fd < 0)
+		return;
+	m->in_fd = fd;
+	if (event_loop_add(&m->loop, fd, EPOLLIN, on_stdin, m, NULL) < 0)
+		input_gone(m);
+}
+
 static void on_signal(void *opaque, uint32_t events)
 {
 	struct machine *m = opaque;
 	struct signalfd_siginfo si;
 
 	(void)events;
-	if (read(m->sig_fd, &si, sizeof si) == sizeof si)
+	if (read(m->sig_fd, &si, sizeof si) != sizeof si)
+		return;
+	switch (si.ssi_signo) {
+	case SIGPWR: /* cooperative: the guest decides */
+		power_request_shutdown(&m->power);
+		kvm_vm_irq_line(&m->kvm, POWER_IRQ, 1);
+		kvm_vm_irq_line(&m->kvm, POWER_IRQ, 0);
+		break;
+	case SIGUSR2:
+		machine_stop(m, OUTCOME_RESET, 0, 0, NULL, NULL);
+		break;
+	default:
 		machine_stop(m, OUTCOME_SIGNAL, (int)si.ssi_signo, 0, NULL, NULL);
+		break;
+	}
 }
 
 static void on_stop(void *opaque, uint32_t events)
@@ -200,10 +254,11 @@ static void on_stop(void *opaque, uint32_t events)
 static int add_devices(struct machine *m, struct err *e)
 {
 	m->req = (struct vm_requester){ on_device_request, m };
+	m->power.req = &m->req;
 	uart_init(&m->uart, &uart_ops, m);
 	if (io_bus_add(&m->pio, PORT_COM1, 8, uart_io, &m->uart, e) < 0 ||
 	    io_bus_add(&m->pio, PORT_I8042_DATA, 5, i8042_io, &m->req, e) < 0 ||
-	    io_bus_add(&m->pio, PORT_POWER, PORT_POWER_LEN, power_io, &m->req, e) < 0)
+	    io_bus_add(&m->pio, PORT_POWER, PORT_POWER_LEN, power_io, &m->power, e) < 0)
 		return -1;
 	return 0;
 }
@@ -263,9 +318,16 @@ static int setup(struct machine *m, struct err *e)
 	    event_loop_add(&m->loop, m->room_efd, EPOLLIN, on_room, m, e) < 0 ||
 	    event_loop_add(&m->loop, m->sig_fd, EPOLLIN, on_signal, m, e) < 0)
 		return -1;
+	if (m->csock) {
+		if (event_loop_add(&m->loop, m->csock->listen_fd, EPOLLIN, on_console_client, m, e) < 0)
+			return -1;
+		m->in_fd = m->csock->client_fd; /* still attached from before a reset */
+	} else {
+		m->in_fd = m->con->in_fd;
+	}
 	/* Input that cannot be polled (a regular file, /dev/null) is simply not offered. */
-	if (m->con->in_fd >= 0 && event_loop_add(&m->loop, m->con->in_fd, EPOLLIN, on_stdin, m, NULL) < 0)
-		m->con->in_fd = -1;
+	if (m->in_fd >= 0 && event_loop_add(&m->loop, m->in_fd, EPOLLIN, on_stdin, m, NULL) < 0)
+		m->in_fd = -1;
 	return 0;
 }
 
@@ -290,7 +352,7 @@ static void teardown(struct machine *m)
 	pthread_mutex_destroy(&m->stop_lock);
 }
 
-int machine_run(const struct vm_config *cfg, struct console *con, int sig_fd, struct machine_result *res,
+int machine_run(const struct vm_config *cfg, const struct machine_host *host, struct machine_result *res,
 		struct err *e)
 {
 	struct machine *m = calloc(1, sizeof *m);
@@ -299,8 +361,10 @@ int machine_run(const struct vm_config *cfg, struct console *con, int sig_fd, st
 	if (!m)
 		return err_set(e, "out of memory");
 	m->cfg = cfg;
-	m->con = con;
-	m->sig_fd = sig_fd;
+	m->con = host->con;
+	m->csock = host->csock;
+	m->sig_fd = host->sig_fd;
+	m->in_fd = -1;
 	m->res = res;
 	m->kvm.kvm_fd = m->kvm.vm_fd = -1;
 	m->loop.epfd = -1;

@@ -5,6 +5,7 @@
 #define VMM_MACHINE_MACHINE_H
 
 #include "host/console.h"
+#include "host/console_socket.h"
 #include "machine/config.h"
 #include "util/err.h"
 
@@ -24,10 +25,16 @@ struct machine_result {
 	char dump[2048];
 };
 
-/* Boots cfg and runs it until it stops. sig_fd is a signalfd for SIGINT,
- * SIGTERM and SIGHUP. Returns -1 (with e) when the machine could not be set
- * up; otherwise 0 with *res describing how the guest ended. */
-int machine_run(const struct vm_config *cfg, struct console *con, int sig_fd, struct machine_result *res,
+/* Host resources that outlive one boot (a reset boots a new machine). */
+struct machine_host {
+	struct console *con;
+	struct console_socket *csock; /* NULL without --console-socket */
+	int sig_fd;                   /* signalfd: SIGINT, SIGTERM, SIGHUP stop; SIGPWR, SIGUSR2 */
+};
+
+/* Boots cfg and runs it until it stops. Returns -1 (with e) when the machine
+ * could not be set up; otherwise 0 with *res describing how the guest ended. */
+int machine_run(const struct vm_config *cfg, const struct machine_host *host, struct machine_result *res,
 		struct err *e);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -199,6 +200,7 @@ static void monitor(int report_fd, const char *vmm_path, char **argv, const char
 	int status;
 
 	setsid();
+	prctl(PR_SET_NAME, "vmmd-monitor");
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
