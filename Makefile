@@ -13,7 +13,7 @@ CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVMM_VERSION='"$(VERSION)"' -Ivmm 
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS   += -lpthread
 
-.PHONY: all deps run check unit integration fuzz bench clean help
+.PHONY: all deps run check unit integration fuzz bench clean help install
 all: $(BUILD)/vmm guests
 
 help:
@@ -23,6 +23,7 @@ help:
 	@echo "make check      run every test (unit, integration, fuzz smoke)"
 	@echo "make fuzz FUZZ_SECONDS=N   run each fuzzer for N seconds"
 	@echo "make bench      run the benchmarks under bench/"
+	@echo "make install    install vmm, vmmd and vmmd.service under PREFIX (/usr/local)"
 
 deps:
 	@scripts/deps.sh
@@ -49,6 +50,13 @@ check: deps
 bench: all
 	bench/boot.sh
 	bench/memory.sh
+	bench/virsh-list.sh
+
+PREFIX ?= /usr/local
+install: all
+	install -D -m 755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
+	install -D -m 755 $(BUILD)/vmmd $(DESTDIR)$(PREFIX)/bin/vmmd
+	install -D -m 644 vmm/daemon/vmmd.service $(DESTDIR)/etc/systemd/system/vmmd.service
 
 clean:
 	rm -rf $(BUILD)
