@@ -7,7 +7,7 @@
 
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
-	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET,
+	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET, OPT_DISK, OPT_RNG,
 };
 
 static const struct option options[] = {
@@ -20,6 +20,8 @@ static const struct option options[] = {
 	{ "on-reset", required_argument, NULL, OPT_ON_RESET },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -41,6 +43,8 @@ void run_options_usage(FILE *out)
 		"                         none: no console\n"
 		"      --console-socket PATH  serve the console on a unix socket (one client at a\n"
 		"                         time; a new one takes over); input then comes only from it\n"
+		"      --disk FILE[,ro]   a raw disk image as virtio-blk (repeatable, up to %u)\n"
+		"      --rng              a virtio entropy device fed from getrandom()\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -48,8 +52,9 @@ void run_options_usage(FILE *out)
 		"  2 bad options or setup failure; 125 guest crashed (triple fault, KVM error);\n"
 		"  126 guest reset with --on-reset=exit; 128+N stopped by signal N; 0 after Ctrl-A x.\n"
 		"Signals: SIGTERM, SIGINT, SIGHUP stop the guest; SIGPWR asks it to power off\n"
-		"  (it may refuse); SIGUSR2 resets it.\n",
-		VM_MAX_CPUS);
+		"  (it may refuse); SIGUSR2 resets it.\n"
+		"Virtio devices appear on the guest command line as virtio_mmio.device=4K@ADDR:IRQ.\n",
+		VM_MAX_CPUS, VM_MAX_DISKS);
 }
 
 static const char *basename_of(const char *path)
@@ -118,6 +123,16 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 				return err_set(e, "--console-socket needs a path");
 			cfg->console_socket = optarg;
 			break;
+		case OPT_DISK: {
+			char why[256];
+			if (cfg->ndisks == VM_MAX_DISKS)
+				return err_set(e, "--disk: at most %u disks", VM_MAX_DISKS);
+			if (disk_config_parse(optarg, &cfg->disks[cfg->ndisks], why, sizeof why) < 0)
+				return err_set(e, "%s", why);
+			cfg->ndisks++;
+			break;
+		}
+		case OPT_RNG: cfg->rng = true; break;
 		case OPT_HELP: return PARSE_HELP;
 		case ':': return err_set(e, "option '%s' needs a value", argv[optind - 1]);
 		default:

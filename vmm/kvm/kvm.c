@@ -157,3 +157,23 @@ int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level)
 
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &l);
 }
+
+int kvm_vm_ioeventfd(struct kvm_vm *vm, uint64_t gpa, uint32_t value, int fd, struct err *e)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = value, .addr = gpa, .len = 4, .fd = fd, .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+		return err_errno(e, "KVM_IOEVENTFD at 0x%llx", (unsigned long long)gpa);
+	return 0;
+}
+
+int kvm_vm_irqfd(struct kvm_vm *vm, unsigned gsi, int fd, struct err *e)
+{
+	struct kvm_irqfd irq = { .fd = (uint32_t)fd, .gsi = gsi };
+
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irq) < 0)
+		return err_errno(e, "KVM_IRQFD for GSI %u", gsi);
+	return 0;
+}

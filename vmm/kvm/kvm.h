@@ -24,6 +24,11 @@ void kvm_vm_destroy(struct kvm_vm *vm);
 int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *m, struct err *e);
 /* Drives an interrupt line (GSI) to level. */
 int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);
+/* Binds eventfd fd to guest writes of value to the 4-byte MMIO register at
+ * gpa, so notifications skip the exit to user space. */
+int kvm_vm_ioeventfd(struct kvm_vm *vm, uint64_t gpa, uint32_t value, int fd, struct err *e);
+/* Writing 1 to eventfd fd raises an edge on GSI gsi, from any thread. */
+int kvm_vm_irqfd(struct kvm_vm *vm, unsigned gsi, int fd, struct err *e);
 /* Reports whether /dev/kvm can be opened at all (for early, clear errors). */
 int kvm_available(struct err *e);
 

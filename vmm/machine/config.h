@@ -11,6 +11,16 @@ enum console_mode {
 	CONSOLE_NONE,   /* output discarded */
 };
 
+#define VM_MAX_DISKS 8
+
+struct disk_config {
+	char path[4096];
+	bool readonly;
+};
+
+/* "FILE", "FILE,ro" or "FILE,rw". */
+int disk_config_parse(const char *arg, struct disk_config *out, char *why, unsigned why_len);
+
 struct vm_config {
 	const char *name;
 	const char *kernel;
@@ -21,6 +31,9 @@ struct vm_config {
 	bool reset_exits; /* --on-reset=exit */
 	enum console_mode console;
 	const char *console_socket; /* console input from, and output also to, this unix socket */
+	struct disk_config disks[VM_MAX_DISKS];
+	unsigned ndisks;
+	bool rng;
 };
 
 #define VM_DEFAULT_MEM  (64ull << 20)

@@ -21,6 +21,7 @@
 #include "kvm/kvm.h"
 #include "kvm/vcpu.h"
 #include "machine/boot_image.h"
+#include "machine/virtio_slots.h"
 
 struct machine {
 	const struct vm_config *cfg;
@@ -30,6 +31,9 @@ struct machine {
 	struct uart uart;
 	struct vm_requester req;
 	struct power_dev power;
+	struct virtio_slots slots;
+	struct vm_config boot_cfg; /* cfg with the device list on the command line */
+	char cmdline[CMDLINE_MAX];
 	struct vcpu *vcpus;
 	unsigned nvcpus;
 	struct vcpu_env env;
@@ -298,9 +302,15 @@ static int setup(struct machine *m, struct err *e)
 
 	if (m->cfg->cpus > VM_MAX_CPUS)
 		return err_set(e, "--cpus %u: at most %u vCPUs are supported", m->cfg->cpus, VM_MAX_CPUS);
+	if (virtio_slots_open(&m->slots, m->cfg, e) < 0)
+		return -1;
+	m->boot_cfg = *m->cfg;
+	if (virtio_slots_cmdline(&m->slots, m->cfg->cmdline, m->cmdline, sizeof m->cmdline, e) < 0)
+		return -1;
+	m->boot_cfg.cmdline = m->cmdline;
 	if (guest_mem_alloc(&m->mem, m->cfg->mem, e) < 0)
 		return -1;
-	if (boot_image_load(m->cfg, &m->mem, &boot, e) < 0)
+	if (boot_image_load(&m->boot_cfg, &m->mem, &boot, e) < 0)
 		return -1;
 	if (kvm_vm_create(&m->kvm, e) < 0)
 		return -1;
@@ -313,6 +323,8 @@ static int setup(struct machine *m, struct err *e)
 	if (create_vcpus(m, &boot, e) < 0)
 		return -1;
 	if (event_loop_init(&m->loop, e) < 0)
+		return -1;
+	if (virtio_slots_attach(&m->slots, &m->mem, &m->kvm, &m->mmio, &m->loop, e) < 0)
 		return -1;
 	if (event_loop_add(&m->loop, m->stop_efd, EPOLLIN, on_stop, m, e) < 0 ||
 	    event_loop_add(&m->loop, m->room_efd, EPOLLIN, on_room, m, e) < 0 ||
@@ -342,6 +354,7 @@ static void teardown(struct machine *m)
 		vcpu_destroy(&m->vcpus[i]);
 	free(m->vcpus);
 	event_loop_close(&m->loop);
+	virtio_slots_close(&m->slots);
 	kvm_vm_destroy(&m->kvm);
 	guest_mem_free(&m->mem);
 	uart_destroy(&m->uart);

@@ -1,0 +1,26 @@
+#include "machine/config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int disk_config_parse(const char *arg, struct disk_config *out, char *why, unsigned why_len)
+{
+	size_t n = strlen(arg);
+
+	out->readonly = false;
+	if (n >= 3 && (strcmp(arg + n - 3, ",ro") == 0 || strcmp(arg + n - 3, ",rw") == 0)) {
+		out->readonly = arg[n - 1] == 'o';
+		n -= 3;
+	}
+	if (n == 0) {
+		snprintf(why, why_len, "--disk '%s': no file name", arg);
+		return -1;
+	}
+	if (n >= sizeof out->path) {
+		snprintf(why, why_len, "--disk: path too long");
+		return -1;
+	}
+	memcpy(out->path, arg, n);
+	out->path[n] = 0;
+	return 0;
+}

@@ -1,0 +1,240 @@
+#include "virtio/mmio.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+enum {
+	REG_MAGIC = 0x000, REG_VERSION = 0x004, REG_DEVICE_ID = 0x008, REG_VENDOR_ID = 0x00c,
+	REG_DEV_FEATURES = 0x010, REG_DEV_FEATURES_SEL = 0x014, REG_DRV_FEATURES = 0x020,
+	REG_DRV_FEATURES_SEL = 0x024, REG_QUEUE_SEL = 0x030, REG_QUEUE_NUM_MAX = 0x034, REG_QUEUE_NUM = 0x038,
+	REG_QUEUE_READY = 0x044, REG_QUEUE_NOTIFY = 0x050, REG_INT_STATUS = 0x060, REG_INT_ACK = 0x064,
+	REG_STATUS = 0x070, REG_QUEUE_DESC_LO = 0x080, REG_QUEUE_DESC_HI = 0x084, REG_QUEUE_DRIVER_LO = 0x090,
+	REG_QUEUE_DRIVER_HI = 0x094, REG_QUEUE_DEVICE_LO = 0x0a0, REG_QUEUE_DEVICE_HI = 0x0a4,
+	REG_CONFIG_GEN = 0x0fc, REG_CONFIG = 0x100,
+};
+
+#define MAGIC 0x74726976 /* "virt" */
+#define VENDOR 0x00564d4d /* "VMM" */
+#define STATUS_DRIVER_OK 4
+#define STATUS_FEATURES_OK 8
+#define STATUS_NEEDS_RESET 0x40
+#define INT_USED 1
+#define INT_CONFIG 2
+
+int virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *priv, const char *name,
+		    uint64_t features, struct guest_mem *mem, struct kvm_vm *kvm, uint64_t base, unsigned gsi,
+		    struct err *e)
+{
+	memset(d, 0, sizeof *d);
+	pthread_mutex_init(&d->lock, NULL);
+	d->ops = ops;
+	d->priv = priv;
+	snprintf(d->name, sizeof d->name, "%s", name);
+	d->features = features | VIRTIO_F_VERSION_1;
+	d->mem = mem;
+	d->kvm = kvm;
+	d->base = base;
+	d->gsi = gsi;
+	d->irq_fd = -1;
+	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+		d->notify_fd[i] = -1;
+	d->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->irq_fd < 0)
+		return err_errno(e, "eventfd");
+	if (kvm_vm_irqfd(kvm, gsi, d->irq_fd, e) < 0)
+		return -1;
+	for (unsigned i = 0; i < ops->nqueues; i++) {
+		d->notify_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (d->notify_fd[i] < 0)
+			return err_errno(e, "eventfd");
+		/* Where ioeventfd is missing, the register write below still kicks us. */
+		kvm_vm_ioeventfd(kvm, base + REG_QUEUE_NOTIFY, i, d->notify_fd[i], NULL);
+	}
+	return 0;
+}
+
+void virtio_dev_destroy(struct virtio_dev *d)
+{
+	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+		if (d->notify_fd[i] >= 0)
+			close(d->notify_fd[i]);
+	if (d->irq_fd >= 0)
+		close(d->irq_fd);
+	pthread_mutex_destroy(&d->lock);
+}
+
+bool virtio_dev_live(const struct virtio_dev *d)
+{
+	return (d->status & STATUS_DRIVER_OK) && !d->failed;
+}
+
+static void raise_irq(struct virtio_dev *d, uint32_t why)
+{
+	uint64_t one = 1;
+
+	d->int_status |= why;
+	d->interrupts++;
+	if (write(d->irq_fd, &one, sizeof one) < 0) {
+		/* the counter saturating would need 2^64 pending edges */
+	}
+}
+
+void virtio_fail(struct virtio_dev *d, const char *why)
+{
+	if (d->failed)
+		return;
+	d->failed = true;
+	fprintf(stderr, "vmm: %s: %s; device needs reset\n", d->name, why);
+	d->status |= STATUS_NEEDS_RESET;
+	d->config_gen++;
+	if (d->status & STATUS_DRIVER_OK)
+		raise_irq(d, INT_CONFIG);
+}
+
+void virtio_dev_interrupt(struct virtio_dev *d, unsigned q)
+{
+	if (virtq_wants_interrupt(&d->q[q], d->mem))
+		raise_irq(d, INT_USED);
+}
+
+void virtio_dev_kick(struct virtio_dev *d, unsigned q)
+{
+	uint64_t v;
+
+	if (q >= d->ops->nqueues || read(d->notify_fd[q], &v, sizeof v) < 0)
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->notifies++;
+	if (virtio_dev_live(d) && d->q[q].ready)
+		d->ops->queue_notify(d, q);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void reset(struct virtio_dev *d)
+{
+	if (d->ops->reset)
+		d->ops->reset(d);
+	memset(d->q, 0, sizeof d->q);
+	d->status = d->int_status = 0;
+	d->driver_features = 0;
+	d->dev_feat_sel = d->drv_feat_sel = d->queue_sel = 0;
+	d->failed = false;
+}
+
+static void set_half(uint64_t *v, bool high, uint32_t x)
+{
+	if (high)
+		*v = (*v & 0xffffffffull) | ((uint64_t)x << 32);
+	else
+		*v = (*v & ~0xffffffffull) | x;
+}
+
+static uint32_t read_reg(struct virtio_dev *d, uint64_t off)
+{
+	struct virtq *q = d->queue_sel < d->ops->nqueues ? &d->q[d->queue_sel] : NULL;
+
+	switch (off) {
+	case REG_MAGIC: return MAGIC;
+	case REG_VERSION: return 2;
+	case REG_DEVICE_ID: return d->ops->device_id;
+	case REG_VENDOR_ID: return VENDOR;
+	case REG_DEV_FEATURES:
+		return d->dev_feat_sel == 0 ? (uint32_t)d->features : d->dev_feat_sel == 1 ? (uint32_t)(d->features >> 32) : 0;
+	case REG_QUEUE_NUM_MAX: return q ? VIRTQ_MAX_SIZE : 0;
+	case REG_QUEUE_READY: return q ? q->ready : 0;
+	case REG_INT_STATUS: return d->int_status;
+	case REG_STATUS: return d->status;
+	case REG_CONFIG_GEN: return d->config_gen;
+	default: return 0;
+	}
+}
+
+static void queue_ready(struct virtio_dev *d, struct virtq *q, uint32_t v)
+{
+	struct err e;
+	char why[600];
+
+	if (!v) {
+		q->ready = false;
+		return;
+	}
+	if (virtq_validate(q, d->mem, &e) < 0) {
+		snprintf(why, sizeof why, "queue %u: %s", d->queue_sel, e.msg);
+		virtio_fail(d, why);
+		return;
+	}
+	q->ready = true;
+	q->last_avail = q->used_idx = 0;
+}
+
+static void write_reg(struct virtio_dev *d, uint64_t off, uint32_t v)
+{
+	struct virtq *q = d->queue_sel < d->ops->nqueues ? &d->q[d->queue_sel] : NULL;
+	bool qw = q && !q->ready; /* queue registers are frozen while the queue is live */
+	uint64_t one = 1;
+
+	switch (off) {
+	case REG_DEV_FEATURES_SEL: d->dev_feat_sel = v; break;
+	case REG_DRV_FEATURES_SEL: d->drv_feat_sel = v; break;
+	case REG_DRV_FEATURES:
+		if (d->drv_feat_sel < 2 && !(d->status & STATUS_FEATURES_OK))
+			set_half(&d->driver_features, d->drv_feat_sel == 1, v);
+		break;
+	case REG_QUEUE_SEL: d->queue_sel = v; break;
+	case REG_QUEUE_NUM: if (qw) q->num = (uint16_t)(v > 0xffff ? 0 : v); break;
+	case REG_QUEUE_READY: if (q) queue_ready(d, q, v); break;
+	case REG_QUEUE_NOTIFY:
+		/* Normally KVM's ioeventfd takes this write; this is the fallback. */
+		if (v < d->ops->nqueues && write(d->notify_fd[v], &one, sizeof one) < 0) {
+			/* cannot overflow */
+		}
+		break;
+	case REG_INT_ACK: d->int_status &= ~v; break;
+	case REG_STATUS:
+		if (v == 0) {
+			reset(d);
+			break;
+		}
+		if ((v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK)) {
+			/* Only what we offered, and virtio 1.x: legacy drivers are refused. */
+			if ((d->driver_features & ~d->features) || !(d->driver_features & VIRTIO_F_VERSION_1))
+				v &= ~(uint32_t)STATUS_FEATURES_OK;
+		}
+		d->status = v | (d->status & STATUS_NEEDS_RESET);
+		break;
+	case REG_QUEUE_DESC_LO: if (qw) set_half(&q->desc_gpa, false, v); break;
+	case REG_QUEUE_DESC_HI: if (qw) set_half(&q->desc_gpa, true, v); break;
+	case REG_QUEUE_DRIVER_LO: if (qw) set_half(&q->avail_gpa, false, v); break;
+	case REG_QUEUE_DRIVER_HI: if (qw) set_half(&q->avail_gpa, true, v); break;
+	case REG_QUEUE_DEVICE_LO: if (qw) set_half(&q->used_gpa, false, v); break;
+	case REG_QUEUE_DEVICE_HI: if (qw) set_half(&q->used_gpa, true, v); break;
+	default: break;
+	}
+}
+
+void virtio_mmio_io(void *opaque, uint64_t off, uint8_t *data, uint32_t size, bool is_write)
+{
+	struct virtio_dev *d = opaque;
+	uint32_t v = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (off >= REG_CONFIG) {
+		if (!is_write && d->ops->config_read)
+			d->ops->config_read(d, (uint32_t)(off - REG_CONFIG), data, size);
+		else if (!is_write)
+			memset(data, 0, size);
+	} else if (size != 4 || (off & 3)) {
+		/* The spec allows only aligned 32-bit access to these registers. */
+		if (!is_write)
+			memset(data, 0xff, size);
+	} else if (is_write) {
+		memcpy(&v, data, 4);
+		write_reg(d, off, v);
+	} else {
+		v = read_reg(d, off);
+		memcpy(data, &v, 4);
+	}
+	pthread_mutex_unlock(&d->lock);
+}
