@@ -587,10 +587,52 @@ START_TEST(access_log)
 }
 END_TEST
 
+/* examples/site, packed the way `make run` will pack it, must open and
+ * serve (run from the repository root, as make check does). */
+START_TEST(example_site)
+{
+	struct fixture ex;
+	char cmd[256];
+
+	fx_dir(&ex);
+	snprintf(cmd, sizeof(cmd), "cp -a examples/site/. '%s'", ex.dir);
+	ck_assert_int_eq(system(cmd), 0);
+	fx_pack(&ex, "ustar", NULL);
+	ck_assert_msg(fx_open(&ex) == 0, "%s / %s", ex.site.err, ex.conf.err);
+	static const struct {
+		const char *req;
+		int status;
+	} want[] = {
+		{ "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n", 200 },
+		{ "GET /about.html HTTP/1.1\r\nHost: localhost:8080\r\n\r\n", 200 },
+		{ "GET /logo.png HTTP/1.1\r\nHost: localhost\r\n\r\n", 200 },
+		{ "GET /style.css HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n", 200 },
+		{ "GET /docs HTTP/1.1\r\nHost: localhost\r\n\r\n", 301 },
+		{ "GET /docs/ HTTP/1.1\r\nHost: localhost\r\n\r\n", 200 },
+		{ "GET /old-about HTTP/1.1\r\nHost: localhost\r\n\r\n", 301 },
+		{ "GET /nothing HTTP/1.1\r\nHost: localhost\r\n\r\n", 404 },
+		{ "GET / HTTP/1.1\r\nHost: other.test\r\n\r\n", 421 },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_int_eq(fx_request(&ex, want[i].req, hdr, sizeof(hdr), &out),
+				 HTTP_CONN_RESPONSE);
+		ck_assert_msg(out.status == want[i].status, "%s: %d", want[i].req, out.status);
+	}
+	ck_assert_ptr_null(out.entry); /* the 421 has a built-in body */
+	fx_request(&ex, "GET /logo.png HTTP/1.1\r\nHost: localhost\r\n\r\n", hdr, sizeof(hdr), &out);
+	ck_assert_mem_eq(site_data(&ex.site, out.entry), "\x89PNG", 4);
+	fx_free(&ex);
+}
+END_TEST
+
 Suite *conn_suite(void)
 {
 	Suite *s = suite_create("conn");
 	TCase *t = tcase_create("core");
+	TCase *ex = tcase_create("example");
+
+	tcase_add_test(ex, example_site);
+	suite_add_tcase(s, ex);
 
 	tcase_set_timeout(t, 30);
 	tcase_add_checked_fixture(t, setup, teardown);

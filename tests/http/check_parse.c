@@ -109,7 +109,7 @@ START_TEST(malformed_is_400)
 		"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n folded\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n",
-		"GET / HTTP/1.1\r\nHost: a\r\nX: a\x01" "b\r\n\r\n",
+		("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01" "b\r\n\r\n"),
 		"GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n",
 		"GET /\r HTTP/1.1\r\nHost: a\r\n\r\n",
 		"GET relative HTTP/1.1\r\nHost: a\r\n\r\n",
