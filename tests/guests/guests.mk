@@ -4,8 +4,8 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic 
 	-Itests/guests
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-T,tests/guests/lib/guest.ld -Wl,--no-warn-rwx-segments
-GUEST_NAMES := hello smp fault echo exitcode ring3 reset
-GUEST_LIB_OBJS := $(BUILD)/guests/lib/start.o $(BUILD)/guests/lib/guest.o
+GUEST_NAMES := hello smp fault echo exitcode ring3 reset virtio_blk virtio_rng virtio_hostile
+GUEST_LIB_OBJS := $(BUILD)/guests/lib/start.o $(BUILD)/guests/lib/guest.o $(BUILD)/guests/lib/virtio.o
 GUESTS := $(GUEST_NAMES:%=$(BUILD)/guests/%.elf)
 
 .PHONY: guests
