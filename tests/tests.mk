@@ -22,6 +22,11 @@ $(BUILD)/tests/integration: tests/integration/check_guests.c $(PROC_SRCS) tests/
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS) -lutil
 
+# virtio devices through real guests, hostile ones included.
+$(BUILD)/tests/virtio: tests/integration/check_virtio.c $(PROC_SRCS) tests/integration/proc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
+
 # Debian's cloud kernel reaching its banner.
 $(BUILD)/tests/linux: tests/integration/check_linux.c $(PROC_SRCS) tests/integration/proc.h
 	@mkdir -p $(dir $@)
@@ -31,7 +36,7 @@ $(BUILD)/linux/vmlinux:
 	tests/linux/get-vmlinux.sh $@
 
 CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli
-KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration $(BUILD)/tests/linux
+KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration $(BUILD)/tests/virtio $(BUILD)/tests/linux
 
 # What the integration tests run: the VMM under the sanitizers, and the guests.
 CHECK_DEPS += $(BUILD)/vmm $(BUILD)/vmm-san guests $(BUILD)/linux/vmlinux
