@@ -35,8 +35,13 @@ $(BUILD)/tests/linux: tests/integration/check_linux.c $(PROC_SRCS) tests/integra
 $(BUILD)/linux/vmlinux:
 	tests/linux/get-vmlinux.sh $@
 
+# virtio-vsock through the vsock_echo guest, real TCP and unix clients.
+$(BUILD)/tests/vsock: tests/integration/check_vsock.c $(PROC_SRCS) tests/integration/proc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
+
 CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli
-KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration $(BUILD)/tests/virtio $(BUILD)/tests/linux
+KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration $(BUILD)/tests/virtio $(BUILD)/tests/linux $(BUILD)/tests/vsock
 
 # What the integration tests run: the VMM under the sanitizers, and the guests.
 CHECK_DEPS += $(BUILD)/vmm $(BUILD)/vmm-san guests $(BUILD)/linux/vmlinux

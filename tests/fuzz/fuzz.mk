@@ -26,3 +26,7 @@ fuzz-smoke: $(FUZZ_BINS)
 FUZZERS += virtq
 FUZZ_SRCS_virtq := vmm/virtio/virtq.c vmm/virtio/blk.c vmm/virtio/mmio.c vmm/kvm/kvm.c vmm/mem/guest_mem.c \
 	vmm/util/err.c
+
+FUZZERS += vsock
+FUZZ_SRCS_vsock := vmm/virtio/vsock.c vmm/virtio/vsock_conn.c vmm/virtio/virtq.c vmm/virtio/mmio.c vmm/kvm/kvm.c \
+	vmm/mem/guest_mem.c vmm/host/event_loop.c vmm/util/err.c

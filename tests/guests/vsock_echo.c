@@ -397,7 +397,7 @@ static void handle(const struct hdr *h, const uint8_t *pay)
 		return;
 	}
 	if (!c) {
-		if (h->op == OP_RST && h->dst_port == 5555)
+		if (h->op == OP_RST && h->src_port == 5555)
 			puts_serial("vsock_echo: unknown op got rst\n");
 		else if (h->op != OP_RST)
 			send_pkt(0, h->dst_port, h->src_port, OP_RST, 0, 0, 0);

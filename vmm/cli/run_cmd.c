@@ -8,6 +8,7 @@
 
 #include "cli/run_options.h"
 #include "kvm/vcpu.h"
+#include "host/vsock_cid.h"
 #include "machine/machine.h"
 
 #define EXIT_SETUP  2
@@ -60,7 +61,9 @@ int run_cmd(int argc, char **argv)
 	struct machine_result res;
 	struct console con;
 	struct console_socket csock;
-	struct machine_host host = { &con, NULL, -1 };
+	struct vsock_listeners vlisten = { .n = 0 };
+	struct vsock_cid cid = { 0, -1 };
+	struct machine_host host = { &con, NULL, -1, NULL };
 	struct err e = { "" };
 	sigset_t old;
 	int sig_fd, status;
@@ -83,9 +86,23 @@ int run_cmd(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	host.sig_fd = sig_fd;
+	/* vsock: the CID and the listeners are the host's, kept across guest resets;
+	 * a taken CID or a port in use is reported before the guest boots. */
+	if (cfg.vsock) {
+		if (vsock_cid_claim(&cid, cfg.cid, &e) < 0 || vsock_listeners_open(&vlisten, &cfg, &e) < 0) {
+			fprintf(stderr, "vmm: %s\n", e.msg);
+			vsock_cid_release(&cid);
+			close(sig_fd);
+			return EXIT_SETUP;
+		}
+		cfg.cid = cid.cid;
+		host.vlisten = &vlisten;
+	}
 	if (cfg.console_socket) {
 		if (console_socket_open(&csock, cfg.console_socket, &e) < 0) {
 			fprintf(stderr, "vmm: %s\n", e.msg);
+			vsock_listeners_close(&vlisten);
+			vsock_cid_release(&cid);
 			close(sig_fd);
 			return EXIT_SETUP;
 		}
@@ -96,6 +113,8 @@ int run_cmd(int argc, char **argv)
 		fprintf(stderr, "vmm: console: %s\n", e.msg);
 		if (host.csock)
 			console_socket_close(host.csock);
+		vsock_listeners_close(&vlisten);
+		vsock_cid_release(&cid);
 		close(sig_fd);
 		return EXIT_SETUP;
 	}
@@ -116,6 +135,8 @@ int run_cmd(int argc, char **argv)
 	}
 	if (host.csock)
 		console_socket_close(host.csock);
+	vsock_listeners_close(&vlisten);
+	vsock_cid_release(&cid);
 	close(sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;

@@ -3,11 +3,14 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "host/vsock_cid.h"
+#include "host/vsock_publish.h"
 #include "util/size.h"
 
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
 	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET, OPT_DISK, OPT_RNG,
+	OPT_CID, OPT_PUBLISH, OPT_VSOCK_CONNECT,
 };
 
 static const struct option options[] = {
@@ -22,6 +25,9 @@ static const struct option options[] = {
 	{ "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "cid", required_argument, NULL, OPT_CID },
+	{ "publish", required_argument, NULL, OPT_PUBLISH },
+	{ "vsock-connect", required_argument, NULL, OPT_VSOCK_CONNECT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -45,6 +51,13 @@ void run_options_usage(FILE *out)
 		"                         time; a new one takes over); input then comes only from it\n"
 		"      --disk FILE[,ro]   a raw disk image as virtio-blk (repeatable, up to %u)\n"
 		"      --rng              a virtio entropy device fed from getrandom()\n"
+		"      --cid N            the guest's vsock CID, 3-4294967294 (default: a free one);\n"
+		"                         any vsock option adds a virtio-vsock device\n"
+		"      --publish [ADDR:]HOSTPORT:GUESTPORT  each TCP client on ADDR:HOSTPORT\n"
+		"                         (default ADDR 127.0.0.1) becomes a vsock stream to GUESTPORT\n"
+		"      --publish unix:PATH:GUESTPORT  the same for a unix socket at PATH\n"
+		"      --vsock-connect GUESTPORT=unix:PATH  let the guest connect to host port\n"
+		"                         GUESTPORT, which reaches the unix socket PATH (others: refused)\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -133,6 +146,29 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 			break;
 		}
 		case OPT_RNG: cfg->rng = true; break;
+		case OPT_CID:
+			if (parse_uint(optarg, 0, UINT64_MAX, &v) < 0 || v < VSOCK_CID_MIN || v > VSOCK_CID_MAX)
+				return err_set(e, "--cid '%s': must be a number in %u-%llu", optarg, VSOCK_CID_MIN,
+					       (unsigned long long)VSOCK_CID_MAX);
+			cfg->cid = v;
+			cfg->vsock = true;
+			break;
+		case OPT_PUBLISH:
+			if (cfg->npublish == VM_MAX_PUBLISH)
+				return err_set(e, "--publish: at most %u", VM_MAX_PUBLISH);
+			if (publish_parse(optarg, &cfg->publish[cfg->npublish], e) < 0)
+				return PARSE_ERROR;
+			cfg->npublish++;
+			cfg->vsock = true;
+			break;
+		case OPT_VSOCK_CONNECT:
+			if (cfg->nvconnect == VM_MAX_PUBLISH)
+				return err_set(e, "--vsock-connect: at most %u", VM_MAX_PUBLISH);
+			if (vsock_connect_parse(optarg, &cfg->vconnect[cfg->nvconnect], e) < 0)
+				return PARSE_ERROR;
+			cfg->nvconnect++;
+			cfg->vsock = true;
+			break;
 		case OPT_HELP: return PARSE_HELP;
 		case ':': return err_set(e, "option '%s' needs a value", argv[optind - 1]);
 		default:

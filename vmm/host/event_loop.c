@@ -1,6 +1,7 @@
 #include "host/event_loop.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 int event_loop_init(struct event_loop *l, struct err *e)
 {
 	memset(l, 0, sizeof *l);
-	for (int i = 0; i < EVENT_LOOP_MAX; i++)
-		l->src[i].fd = -1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0)
 		return err_errno(e, "epoll_create1");
@@ -21,59 +20,78 @@ void event_loop_close(struct event_loop *l)
 	if (l->epfd >= 0)
 		close(l->epfd);
 	l->epfd = -1;
+	free(l->src);
+	l->src = NULL;
+	l->nsrc = 0;
+}
+
+static uint64_t tag(int fd, uint32_t gen)
+{
+	return (uint64_t)(uint32_t)fd | ((uint64_t)gen << 32);
 }
 
 int event_loop_add(struct event_loop *l, int fd, uint32_t events, event_fn fn, void *opaque, struct err *e)
 {
 	struct epoll_event ev = { .events = events };
-	int slot = -1;
 
-	for (int i = 0; i < EVENT_LOOP_MAX && slot < 0; i++)
-		if (l->src[i].fd < 0)
-			slot = i;
-	if (slot < 0)
-		return err_set(e, "too many event sources");
-	ev.data.ptr = &l->src[slot];
+	if (fd < 0)
+		return err_set(e, "bad fd %d", fd);
+	if (fd >= l->nsrc) {
+		int n = fd + 1 > 2 * l->nsrc ? fd + 1 : 2 * l->nsrc;
+		struct event_source *s = realloc(l->src, (size_t)n * sizeof *s);
+
+		if (!s)
+			return err_set(e, "out of memory");
+		memset(s + l->nsrc, 0, (size_t)(n - l->nsrc) * sizeof *s);
+		l->src = s;
+		l->nsrc = n;
+	}
+	if (l->src[fd].fn)
+		return err_set(e, "fd %d is already watched", fd);
+	l->gen++;
+	ev.data.u64 = tag(fd, l->gen);
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return err_errno(e, "epoll_ctl add fd %d", fd);
-	l->src[slot] = (struct event_source){ fd, fn, opaque };
+	l->src[fd] = (struct event_source){ fn, opaque, l->gen };
 	return 0;
 }
 
 int event_loop_mod(struct event_loop *l, int fd, uint32_t events)
 {
-	for (int i = 0; i < EVENT_LOOP_MAX; i++)
-		if (l->src[i].fd == fd) {
-			struct epoll_event ev = { .events = events, .data.ptr = &l->src[i] };
-			return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
-		}
-	return -1;
+	struct epoll_event ev = { .events = events };
+
+	if (fd < 0 || fd >= l->nsrc || !l->src[fd].fn)
+		return -1;
+	ev.data.u64 = tag(fd, l->src[fd].gen);
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
 void event_loop_del(struct event_loop *l, int fd)
 {
-	for (int i = 0; i < EVENT_LOOP_MAX; i++)
-		if (l->src[i].fd == fd) {
-			epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-			l->src[i].fd = -1;
-		}
+	if (fd < 0 || fd >= l->nsrc || !l->src[fd].fn)
+		return;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	l->src[fd].fn = NULL;
 }
 
 int event_loop_run(struct event_loop *l, struct err *e)
 {
-	struct epoll_event evs[16];
+	struct epoll_event evs[64];
 
 	while (!l->quit) {
-		int n = epoll_wait(l->epfd, evs, 16, -1);
+		int n = epoll_wait(l->epfd, evs, 64, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return err_errno(e, "epoll_wait");
 		}
 		for (int i = 0; i < n && !l->quit; i++) {
-			struct event_source *s = evs[i].data.ptr;
-			if (s->fd >= 0)
-				s->fn(s->opaque, evs[i].events);
+			int fd = (int)(uint32_t)evs[i].data.u64;
+			uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
+
+			/* An earlier callback of this batch may have removed (or replaced) it. */
+			if (fd < l->nsrc && l->src[fd].fn && l->src[fd].gen == gen)
+				l->src[fd].fn(l->src[fd].opaque, evs[i].events);
 		}
 	}
 	return 0;

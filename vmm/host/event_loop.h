@@ -1,5 +1,7 @@
 /* A small epoll loop: the VMM's I/O thread waits here for host events
- * (console input, signals, vCPU requests, later device queues and sockets). */
+ * (console input, signals, vCPU requests, device queues and sockets).
+ * Sources are kept in a table indexed by fd that grows on demand, so a VM
+ * can have as many sockets as the process may open. */
 #ifndef VMM_HOST_EVENT_LOOP_H
 #define VMM_HOST_EVENT_LOOP_H
 
@@ -9,18 +11,18 @@
 
 typedef void (*event_fn)(void *opaque, uint32_t events);
 
-#define EVENT_LOOP_MAX 64
-
 struct event_source {
-	int fd;
-	event_fn fn;
+	event_fn fn;      /* NULL: slot free */
 	void *opaque;
+	uint32_t gen;     /* tells a stale event (fd closed and reused in one batch) from a live one */
 };
 
 struct event_loop {
 	int epfd;
 	int quit;
-	struct event_source src[EVENT_LOOP_MAX];
+	struct event_source *src; /* indexed by fd */
+	int nsrc;
+	uint32_t gen;
 };
 
 int event_loop_init(struct event_loop *l, struct err *e);

@@ -18,6 +18,23 @@ struct disk_config {
 	bool readonly;
 };
 
+#define VM_MAX_PUBLISH 32
+
+/* --publish [ADDR:]HOSTPORT:GUESTPORT or unix:PATH:GUESTPORT */
+struct publish_config {
+	bool is_unix;
+	char addr[64];    /* TCP: numeric IPv4/IPv6 address to listen on */
+	uint16_t host_port;
+	char path[108];   /* unix: socket path */
+	uint32_t guest_port;
+};
+
+/* --vsock-connect GUESTPORT=unix:PATH: guest connections to host port GUESTPORT go to PATH. */
+struct vsock_connect_config {
+	uint32_t port;
+	char path[108];
+};
+
 /* "FILE", "FILE,ro" or "FILE,rw". */
 int disk_config_parse(const char *arg, struct disk_config *out, char *why, unsigned why_len);
 
@@ -34,6 +51,13 @@ struct vm_config {
 	struct disk_config disks[VM_MAX_DISKS];
 	unsigned ndisks;
 	bool rng;
+	/* virtio-vsock: present when any of --cid, --publish, --vsock-connect is given */
+	bool vsock;
+	uint64_t cid; /* 0: pick a free one */
+	struct publish_config publish[VM_MAX_PUBLISH];
+	unsigned npublish;
+	struct vsock_connect_config vconnect[VM_MAX_PUBLISH];
+	unsigned nvconnect;
 };
 
 #define VM_DEFAULT_MEM  (64ull << 20)

@@ -47,6 +47,7 @@ struct machine {
 	struct event_loop loop;
 	struct console *con;
 	struct console_socket *csock;
+	struct vsock_listeners *vlisten;
 	int sig_fd;
 	int in_fd;              /* where console input comes from now: stdin, a socket client, or -1 */
 	int room_efd;           /* the UART FIFO has room for pending input */
@@ -69,6 +70,9 @@ static void machine_stop(struct machine *m, enum machine_outcome o, int code, un
 		m->res->vcpu = vcpu;
 		snprintf(m->res->reason, sizeof m->res->reason, "%s", reason ? reason : "");
 		snprintf(m->res->dump, sizeof m->res->dump, "%s", dump ? dump : "");
+		/* No vCPU re-enters the guest from here on: the one asking stops
+		 * after this exit, the others when the I/O thread kicks them. */
+		__atomic_store_n(&m->stopping, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&m->stop_lock);
 	if (write(m->stop_efd, &one, sizeof one) < 0) {
@@ -326,6 +330,8 @@ static int setup(struct machine *m, struct err *e)
 		return -1;
 	if (virtio_slots_attach(&m->slots, &m->mem, &m->kvm, &m->mmio, &m->loop, e) < 0)
 		return -1;
+	if (m->vlisten && m->slots.has_vsock && vsock_listeners_attach(m->vlisten, &m->loop, &m->slots.vsock, e) < 0)
+		return -1;
 	if (event_loop_add(&m->loop, m->stop_efd, EPOLLIN, on_stop, m, e) < 0 ||
 	    event_loop_add(&m->loop, m->room_efd, EPOLLIN, on_room, m, e) < 0 ||
 	    event_loop_add(&m->loop, m->sig_fd, EPOLLIN, on_signal, m, e) < 0)
@@ -376,6 +382,7 @@ int machine_run(const struct vm_config *cfg, const struct machine_host *host, st
 	m->cfg = cfg;
 	m->con = host->con;
 	m->csock = host->csock;
+	m->vlisten = host->vlisten;
 	m->sig_fd = host->sig_fd;
 	m->in_fd = -1;
 	m->res = res;

@@ -6,6 +6,7 @@
 
 #include "host/console.h"
 #include "host/console_socket.h"
+#include "host/vsock_publish.h"
 #include "machine/config.h"
 #include "util/err.h"
 
@@ -30,6 +31,7 @@ struct machine_host {
 	struct console *con;
 	struct console_socket *csock; /* NULL without --console-socket */
 	int sig_fd;                   /* signalfd: SIGINT, SIGTERM, SIGHUP stop; SIGPWR, SIGUSR2 */
+	struct vsock_listeners *vlisten; /* --publish listeners; NULL without */
 };
 
 /* Boots cfg and runs it until it stops. Returns -1 (with e) when the machine

@@ -10,6 +10,7 @@
 #include "machine/config.h"
 #include "virtio/blk.h"
 #include "virtio/rng.h"
+#include "virtio/vsock.h"
 
 #define VIRTIO_SLOTS_MAX 8
 
@@ -23,6 +24,8 @@ struct virtio_slots {
 	unsigned nblk;
 	struct virtio_rng rng;
 	bool has_rng;
+	struct vsock_dev vsock;
+	bool has_vsock;
 	struct virtio_dev *dev[VIRTIO_SLOTS_MAX];
 	unsigned n;
 	struct virtio_kick kicks[VIRTIO_SLOTS_MAX * VIRTIO_MAX_QUEUES];
