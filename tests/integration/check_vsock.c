@@ -1,0 +1,536 @@
+/* virtio-vsock end to end: the vsock_echo guest behind `vmm run --publish`,
+ * driven by real TCP and unix-socket clients: echo, 200 parallel streams, a
+ * client that stops reading, half-close, resets both ways, refused ports,
+ * guest-initiated connections, a hostile guest; and bad options. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "integration/proc.h"
+
+#define WAIT_MS 180000
+#define PARALLEL 200
+
+struct vm {
+	pid_t pid;
+	char dir[64], out[96], err[96];
+};
+
+static struct vm shared_vm;
+static int base_port;
+static char unix_path[128];
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[1 << 16];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : 0;
+
+	buf[n > 0 ? n : 0] = 0;
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+static int wait_output(const struct vm *v, const char *want)
+{
+	for (long t0 = now_ms(); now_ms() - t0 < WAIT_MS; usleep(50000)) {
+		if (strstr(slurp(v->out), want))
+			return 0;
+		if (waitpid(v->pid, NULL, WNOHANG) == v->pid)
+			return -1;
+	}
+	return -1;
+}
+
+/* Starts `vmm run --kernel vsock_echo ARGS...` with output to files. */
+static void vm_start(struct vm *v, const char **args)
+{
+	char kernel[512];
+	const char *argv[40];
+	int argc = 0;
+
+	snprintf(v->dir, sizeof v->dir, "/tmp/vmm-vsock-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(v->dir));
+	snprintf(v->out, sizeof v->out, "%s/out", v->dir);
+	snprintf(v->err, sizeof v->err, "%s/err", v->dir);
+	argv[argc++] = vmm_bin();
+	argv[argc++] = "run";
+	argv[argc++] = "--kernel";
+	argv[argc++] = guest_path("vsock_echo", kernel, sizeof kernel);
+	argv[argc++] = "--console=output";
+	for (; *args; args++)
+		argv[argc++] = *args;
+	argv[argc] = NULL;
+	v->pid = fork();
+	if (v->pid == 0) {
+		int o = open(v->out, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(v->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	ck_assert_int_gt(v->pid, 0);
+	ck_assert_msg(wait_output(v, "vsock_echo: ready") == 0, "guest not ready: out %s err %s", slurp(v->out),
+		      slurp(v->err));
+}
+
+/* SIGTERM; the VMM must exit cleanly (143) with no sanitizer report. */
+static void vm_stop(struct vm *v)
+{
+	int st;
+	const char *err;
+
+	kill(v->pid, SIGTERM);
+	ck_assert_int_eq(waitpid(v->pid, &st, 0), v->pid);
+	err = slurp(v->err);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %x, stderr %s", st, err);
+	ck_assert_msg(!strstr(err, "Sanitizer") && !strstr(err, "runtime error"), "stderr: %s", err);
+}
+
+static int tcp_connect(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect %d: %s", port, strerror(errno));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return fd;
+}
+
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* Reads exactly len bytes (or fails after the wait limit). */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	long t0 = now_ms();
+
+	while (got < len && now_ms() - t0 < WAIT_MS) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0)
+			return n < 0 ? -1 : (ssize_t)got;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static void echo_once(int fd, size_t len, int seed)
+{
+	char *out = malloc(len), *in = malloc(len);
+
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)(i * 7 + (size_t)seed);
+	ck_assert_int_eq(write(fd, out, len), (ssize_t)len);
+	ck_assert_int_eq(read_full(fd, in, len), (ssize_t)len);
+	ck_assert(memcmp(in, out, len) == 0);
+	free(out);
+	free(in);
+}
+
+/* Waits for EOF or a reset; returns 0 for EOF, the errno otherwise. */
+static int wait_end(int fd)
+{
+	char b[256];
+	long t0 = now_ms();
+
+	while (now_ms() - t0 < WAIT_MS) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		n = read(fd, b, sizeof b);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return errno;
+	}
+	return ETIMEDOUT;
+}
+
+/* The test VMs talk over loopback; a fresh VM (the TCG fallback) may have it down. */
+static void loopback_up(void)
+{
+	struct ifreq r = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &r) == 0 && !(r.ifr_flags & IFF_UP)) {
+		r.ifr_flags |= IFF_UP;
+		ioctl(s, SIOCSIFFLAGS, &r);
+	}
+	if (s >= 0)
+		close(s);
+}
+
+static void shared_start(void)
+{
+	char p1[32], p2[32], p3[160];
+
+	loopback_up();
+	base_port = 20000 + getpid() % 20000;
+	snprintf(unix_path, sizeof unix_path, "/tmp/vmm-vsock-%d.sock", getpid());
+	snprintf(p1, sizeof p1, "%d:1234", base_port);
+	snprintf(p2, sizeof p2, "127.0.0.1:%d:9999", base_port + 1);
+	snprintf(p3, sizeof p3, "unix:%s:1235", unix_path);
+	vm_start(&shared_vm, (const char *[]){ "--publish", p1, "--publish", p2, "--publish", p3, "--cid", "77", NULL });
+}
+
+START_TEST(tcp_echo)
+{
+	int fd = tcp_connect(base_port);
+
+	echo_once(fd, 1, 1);
+	echo_once(fd, 64, 2);
+	echo_once(fd, 100000, 3); /* more than one packet, more than the guest's credit */
+	close(fd);
+	ck_assert_ptr_nonnull(strstr(slurp(shared_vm.out), "ready cid 77"));
+}
+END_TEST
+
+START_TEST(unix_echo)
+{
+	int fd = unix_connect(unix_path);
+
+	echo_once(fd, 5000, 4);
+	close(fd);
+}
+END_TEST
+
+START_TEST(parallel_connections)
+{
+	static int fds[PARALLEL];
+	char msg[100], in[100];
+
+	for (int i = 0; i < PARALLEL; i++)
+		fds[i] = i % 4 == 3 ? unix_connect(unix_path) : tcp_connect(base_port);
+	for (int i = 0; i < PARALLEL; i++) {
+		snprintf(msg, sizeof msg, "connection %03d %070d", i, i);
+		ck_assert_int_eq(write(fds[i], msg, sizeof msg), (ssize_t)sizeof msg);
+	}
+	for (int i = 0; i < PARALLEL; i++) {
+		snprintf(msg, sizeof msg, "connection %03d %070d", i, i);
+		ck_assert_int_eq(read_full(fds[i], in, sizeof in), (ssize_t)sizeof in);
+		ck_assert_msg(memcmp(in, msg, sizeof msg) == 0, "connection %d got another's data", i);
+	}
+	for (int i = 0; i < PARALLEL; i++)
+		close(fds[i]);
+}
+END_TEST
+
+static long rss_kib(pid_t pid)
+{
+	char path[64], *p;
+
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	p = strstr(slurp(path), "VmRSS:");
+	return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+START_TEST(stalled_client_does_not_block_others)
+{
+	int stalled = tcp_connect(base_port), other;
+	static char chunk[65536];
+	size_t total = 0;
+	long idle_since = now_ms(), rss0 = rss_kib(shared_vm.pid), rss1;
+
+	/* Write without ever reading until nothing has moved for 3 s. */
+	fcntl(stalled, F_SETFL, O_NONBLOCK);
+	while (now_ms() - idle_since < 3000) {
+		ssize_t n = write(stalled, chunk, sizeof chunk);
+
+		if (n > 0) {
+			total += (size_t)n;
+			idle_since = now_ms();
+		} else {
+			usleep(20000);
+		}
+		ck_assert_msg(total < (64u << 20), "64 MiB went in without anyone reading: not bounded");
+	}
+	other = tcp_connect(base_port);
+	echo_once(other, 64, 5);
+	echo_once(other, 20000, 6);
+	rss1 = rss_kib(shared_vm.pid);
+	ck_assert_msg(rss1 - rss0 < 16 * 1024, "VMM grew by %ld KiB for one stalled client", rss1 - rss0);
+	close(other);
+	close(stalled);
+}
+END_TEST
+
+START_TEST(half_close_returns_everything_then_eof)
+{
+	int fd = tcp_connect(base_port);
+	char in[32];
+
+	ck_assert_int_eq(write(fd, "half-closed", 11), 11);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_eq(read_full(fd, in, 11), 11);
+	ck_assert(memcmp(in, "half-closed", 11) == 0);
+	ck_assert_int_eq(wait_end(fd), 0);
+	close(fd);
+	fd = unix_connect(unix_path);
+	ck_assert_int_eq(write(fd, "unix half", 9), 9);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_eq(read_full(fd, in, 9), 9);
+	ck_assert_int_eq(wait_end(fd), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(guest_reset_reaches_the_client)
+{
+	int fd = tcp_connect(base_port);
+
+	echo_once(fd, 10, 7);
+	ck_assert_int_eq(write(fd, "!rst", 4), 4);
+	ck_assert_int_eq(wait_end(fd), ECONNRESET);
+	close(fd);
+}
+END_TEST
+
+START_TEST(client_reset_reaches_the_guest)
+{
+	struct linger l = { 1, 0 };
+	int fd = tcp_connect(base_port), fd2;
+
+	echo_once(fd, 10, 8);
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+	close(fd); /* RST */
+	fd2 = tcp_connect(base_port);
+	echo_once(fd2, 10, 9);
+	close(fd2);
+}
+END_TEST
+
+START_TEST(port_without_listener_is_refused)
+{
+	int fd = tcp_connect(base_port + 1), r;
+
+	r = wait_end(fd);
+	ck_assert_msg(r == ECONNRESET || r == 0, "got %s", strerror(r));
+	close(fd);
+}
+END_TEST
+
+START_TEST(vmm_survived)
+{
+	const char *err = slurp(shared_vm.err);
+
+	ck_assert_int_eq(kill(shared_vm.pid, 0), 0);
+	ck_assert_msg(!strstr(err, "needs reset") && !strstr(err, "Sanitizer"), "stderr: %s", err);
+}
+END_TEST
+
+/* The shared VM is the runner's child, so it is stopped and checked here,
+ * outside the forked tests. */
+static int shared_failed;
+
+static void shared_stop(void)
+{
+	int st;
+	const char *err;
+
+	kill(shared_vm.pid, SIGTERM);
+	waitpid(shared_vm.pid, &st, 0);
+	err = slurp(shared_vm.err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 128 + SIGTERM || strstr(err, "Sanitizer") ||
+	    strstr(err, "runtime error") || access(unix_path, F_OK) == 0) {
+		fprintf(stderr, "vsock: shared VM did not end cleanly: status %x, stderr:\n%s\n", st, err);
+		shared_failed = 1;
+	}
+}
+
+/* Guest-initiated connections: allowed to one unix socket, refused elsewhere. */
+struct server {
+	int fd;
+	char got[256];
+};
+
+static void *serve_one(void *arg)
+{
+	struct server *s = arg;
+	int c = accept(s->fd, NULL, NULL);
+
+	if (c >= 0) {
+		read_full(c, s->got, sizeof s->got - 1);
+		close(c);
+	}
+	return NULL;
+}
+
+START_TEST(guest_connect_allowed_and_refused)
+{
+	struct vm v;
+	struct server s = { .fd = -1 };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char rule[160], rule2[160];
+	pthread_t t;
+
+	snprintf(a.sun_path, sizeof a.sun_path, "/tmp/vmm-vsock-up-%d.sock", getpid());
+	unlink(a.sun_path);
+	s.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(s.fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(s.fd, 4), 0);
+	pthread_create(&t, NULL, serve_one, &s);
+	snprintf(rule, sizeof rule, "7000=unix:%s", a.sun_path);
+	snprintf(rule2, sizeof rule2, "7001=unix:%s.none", a.sun_path);
+	vm_start(&v, (const char *[]){ "--vsock-connect", rule, "--vsock-connect", rule2, "--cmdline", "connect=7000", NULL });
+	ck_assert_msg(wait_output(&v, "connection to host port 7000 closed") == 0, "out: %s", slurp(v.out));
+	pthread_join(t, NULL);
+	ck_assert_str_eq(s.got, "hello from guest\n");
+	vm_stop(&v);
+	close(s.fd);
+	unlink(a.sun_path);
+
+	/* No rule for the port, and a rule whose socket does not exist: both refused. */
+	vm_start(&v, (const char *[]){ "--vsock-connect", rule2, "--cmdline", "connect=7002", NULL });
+	ck_assert_msg(wait_output(&v, "connection to host port 7002 refused") == 0, "out: %s", slurp(v.out));
+	vm_stop(&v);
+	vm_start(&v, (const char *[]){ "--vsock-connect", rule2, "--cmdline", "connect=7001", NULL });
+	ck_assert_msg(wait_output(&v, "connection to host port 7001 refused") == 0, "out: %s", slurp(v.out));
+	vm_stop(&v);
+}
+END_TEST
+
+START_TEST(hostile_guest_gets_needs_reset_and_vmm_stays_up)
+{
+	struct vm v;
+	char p[32];
+	int fd;
+
+	loopback_up();
+	snprintf(p, sizeof p, "%d:1234", base_port + 2);
+	vm_start(&v, (const char *[]){ "--publish", p, "--cmdline", "hostile=1", NULL });
+	ck_assert_ptr_nonnull(strstr(slurp(v.out), "needs reset"));
+	ck_assert_msg(wait_output(&v, "unknown op got rst") == 0, "out: %s", slurp(v.out));
+	ck_assert_ptr_nonnull(strstr(slurp(v.err), "virtio-vsock: tx packet length field does not match"));
+	fd = tcp_connect(base_port + 2);
+	echo_once(fd, 1000, 10);
+	close(fd);
+	vm_stop(&v);
+}
+END_TEST
+
+/* Bad options: one clear line, exit 2, before anything boots. */
+static void bad_args(const char *want, const char **args)
+{
+	char *argv[16];
+	int argc = 0;
+	struct proc_result r;
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = 60000 };
+
+	argv[argc++] = (char *)vmm_bin();
+	argv[argc++] = (char *)"run";
+	argv[argc++] = (char *)"--kernel";
+	argv[argc++] = (char *)"/nonexistent";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	ck_assert_int_eq(proc_run(argv, &o, &r), 0);
+	ck_assert_msg(r.status == 2, "status %d for %s", r.status, want);
+	ck_assert_msg(strstr(r.err, want), "stderr '%s' lacks '%s'", r.err, want);
+	ck_assert_int_eq(count_of(r.err, "\n"), 1);
+	proc_result_free(&r);
+}
+
+START_TEST(bad_publish_arguments)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	char busy[32];
+
+	bad_args("use [ADDR:]HOSTPORT:GUESTPORT", (const char *[]){ "--publish", "8080", NULL });
+	bad_args("host port 'x'", (const char *[]){ "--publish", "x:1234", NULL });
+	bad_args("host port '70000'", (const char *[]){ "--publish", "70000:1234", NULL });
+	bad_args("guest port '-1'", (const char *[]){ "--publish", "8080:-1", NULL });
+	bad_args("no socket path", (const char *[]){ "--publish", "unix::5", NULL });
+	bad_args("not a numeric IP address", (const char *[]){ "--publish", "localhost:8080:1", NULL });
+	bad_args("use GUESTPORT=unix:PATH", (const char *[]){ "--vsock-connect", "5=tcp:1.2.3.4", NULL });
+	bad_args("--cid '2'", (const char *[]){ "--cid", "2", NULL });
+	bad_args("--cid 'x'", (const char *[]){ "--cid", "x", NULL });
+	/* A port in use: reported before the guest boots. */
+	loopback_up();
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	snprintf(busy, sizeof busy, "%u:1234", ntohs(a.sin_port));
+	bad_args("Address already in use", (const char *[]){ "--publish", busy, NULL });
+	close(fd);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vsock");
+	TCase *shared = tcase_create("one echo VM"), *own = tcase_create("own VMs"), *cli = tcase_create("options");
+	SRunner *sr;
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	tcase_set_timeout(shared, 600);
+	tcase_set_timeout(own, 900);
+	tcase_set_timeout(cli, 300);
+	tcase_add_unchecked_fixture(shared, shared_start, shared_stop);
+	tcase_add_test(shared, tcp_echo);
+	tcase_add_test(shared, unix_echo);
+	tcase_add_test(shared, parallel_connections);
+	tcase_add_test(shared, stalled_client_does_not_block_others);
+	tcase_add_test(shared, half_close_returns_everything_then_eof);
+	tcase_add_test(shared, guest_reset_reaches_the_client);
+	tcase_add_test(shared, client_reset_reaches_the_guest);
+	tcase_add_test(shared, port_without_listener_is_refused);
+	tcase_add_test(shared, vmm_survived);
+	tcase_add_test(own, guest_connect_allowed_and_refused);
+	tcase_add_test(own, hostile_guest_gets_needs_reset_and_vmm_stays_up);
+	tcase_add_test(cli, bad_publish_arguments);
+	suite_add_tcase(s, cli);
+	suite_add_tcase(s, shared);
+	suite_add_tcase(s, own);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed || shared_failed ? 1 : 0;
+}

@@ -1,0 +1,210 @@
+#include "host/vsock_publish.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "util/size.h"
+#include "virtio/vsock.h"
+
+#define ACCEPT_BATCH 64
+
+static int parse_guest_port(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	/* 0xffffffff is VMADDR_PORT_ANY, never a real port */
+	if (parse_uint(s, 0, 0xfffffffeull, &v) < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int publish_parse(const char *arg, struct publish_config *out, struct err *e)
+{
+	char buf[256], *gp, *hp;
+	uint64_t v;
+
+	memset(out, 0, sizeof *out);
+	if (strlen(arg) >= sizeof buf)
+		return err_set(e, "--publish '%.40s...': too long", arg);
+	strcpy(buf, arg);
+	gp = strrchr(buf, ':');
+	if (!gp)
+		goto usage;
+	*gp++ = 0;
+	if (parse_guest_port(gp, &out->guest_port) < 0)
+		return err_set(e, "--publish '%s': guest port '%s' is not a number in 0-4294967294", arg, gp);
+	if (strncmp(buf, "unix:", 5) == 0) {
+		if (!buf[5])
+			return err_set(e, "--publish '%s': no socket path", arg);
+		if (strlen(buf + 5) >= sizeof out->path)
+			return err_set(e, "--publish '%s': socket path longer than %zu bytes", arg, sizeof out->path - 1);
+		out->is_unix = true;
+		strcpy(out->path, buf + 5);
+		return 0;
+	}
+	hp = strrchr(buf, ':');
+	if (hp) {
+		char *addr = buf;
+		size_t n;
+
+		*hp++ = 0;
+		n = strlen(addr);
+		if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') { /* [IPv6] */
+			addr[n - 1] = 0;
+			addr++;
+		}
+		if (!*addr || strlen(addr) >= sizeof out->addr)
+			goto usage;
+		strcpy(out->addr, addr);
+	} else {
+		hp = buf;
+		strcpy(out->addr, "127.0.0.1");
+	}
+	if (parse_uint(hp, 1, 65535, &v) < 0)
+		return err_set(e, "--publish '%s': host port '%s' is not a number in 1-65535", arg, hp);
+	out->host_port = (uint16_t)v;
+	return 0;
+usage:
+	return err_set(e, "--publish '%s': use [ADDR:]HOSTPORT:GUESTPORT or unix:PATH:GUESTPORT", arg);
+}
+
+int vsock_connect_parse(const char *arg, struct vsock_connect_config *out, struct err *e)
+{
+	const char *eq = strchr(arg, '=');
+	char port[16];
+
+	memset(out, 0, sizeof *out);
+	if (!eq || (size_t)(eq - arg) >= sizeof port || strncmp(eq + 1, "unix:", 5) != 0 || !eq[6])
+		return err_set(e, "--vsock-connect '%s': use GUESTPORT=unix:PATH", arg);
+	memcpy(port, arg, (size_t)(eq - arg));
+	port[eq - arg] = 0;
+	if (parse_guest_port(port, &out->port) < 0)
+		return err_set(e, "--vsock-connect '%s': port '%s' is not a number in 0-4294967294", arg, port);
+	if (strlen(eq + 6) >= sizeof out->path)
+		return err_set(e, "--vsock-connect '%s': socket path longer than %zu bytes", arg, sizeof out->path - 1);
+	strcpy(out->path, eq + 6);
+	return 0;
+}
+
+static int listen_unix(struct vsock_listener *l, const char *path, struct err *e)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	strcpy(a.sun_path, path);
+	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0)
+		return err_errno(e, "--publish unix:%s: socket", path);
+	/* A stale socket from an earlier run is replaced; anything else is not ours to remove. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	if (bind(l->fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return err_errno(e, "--publish unix:%s: cannot bind", path);
+	strcpy(l->path, path);
+	if (listen(l->fd, SOMAXCONN) < 0)
+		return err_errno(e, "--publish unix:%s: listen", path);
+	return 0;
+}
+
+/* Numeric addresses only (inet_pton): no resolver in a static binary. */
+static int listen_tcp(struct vsock_listener *l, const struct publish_config *p, struct err *e)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(p->host_port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(p->host_port) };
+	struct sockaddr *sa;
+	socklen_t len;
+	int one = 1;
+
+	if (inet_pton(AF_INET, p->addr, &a4.sin_addr) == 1) {
+		sa = (struct sockaddr *)&a4;
+		len = sizeof a4;
+	} else if (inet_pton(AF_INET6, p->addr, &a6.sin6_addr) == 1) {
+		sa = (struct sockaddr *)&a6;
+		len = sizeof a6;
+	} else {
+		return err_set(e, "--publish %s:%u: '%s' is not a numeric IP address", p->addr, p->host_port, p->addr);
+	}
+	l->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0)
+		return err_errno(e, "--publish %s:%u: socket", p->addr, p->host_port);
+	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(l->fd, sa, len) < 0)
+		return err_errno(e, "--publish %s:%u: cannot listen there", p->addr, p->host_port);
+	if (listen(l->fd, SOMAXCONN) < 0)
+		return err_errno(e, "--publish %s:%u: listen", p->addr, p->host_port);
+	return 0;
+}
+
+int vsock_listeners_open(struct vsock_listeners *ls, const struct vm_config *cfg, struct err *e)
+{
+	memset(ls, 0, sizeof *ls);
+	for (unsigned i = 0; i < cfg->npublish; i++) {
+		const struct publish_config *p = &cfg->publish[i];
+		struct vsock_listener *l = &ls->l[ls->n++];
+		int rc;
+
+		l->fd = -1;
+		l->is_unix = p->is_unix;
+		l->guest_port = p->guest_port;
+		rc = p->is_unix ? listen_unix(l, p->path, e) : listen_tcp(l, p, e);
+		if (rc < 0) {
+			vsock_listeners_close(ls);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void vsock_listeners_close(struct vsock_listeners *ls)
+{
+	for (unsigned i = 0; i < ls->n; i++) {
+		struct vsock_listener *l = &ls->l[i];
+
+		if (l->fd >= 0)
+			close(l->fd);
+		if (l->path[0])
+			unlink(l->path);
+		l->fd = -1;
+		l->path[0] = 0;
+	}
+	ls->n = 0;
+}
+
+static void on_accept(void *opaque, uint32_t events)
+{
+	struct vsock_listener *l = opaque;
+
+	(void)events;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+
+		if (fd < 0)
+			return; /* EAGAIN, or out of fds: the client waits in the backlog */
+		/* Small request/response exchanges must not wait for Nagle. */
+		if (!l->is_unix)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		vsock_dev_host_connect(l->vs, fd, !l->is_unix, l->guest_port);
+	}
+}
+
+int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, struct vsock_dev *vs,
+			   struct err *e)
+{
+	for (unsigned i = 0; i < ls->n; i++) {
+		ls->l[i].vs = vs;
+		if (event_loop_add(loop, ls->l[i].fd, EPOLLIN, on_accept, &ls->l[i], e) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* The host ends of virtio-vsock: --publish listeners (TCP or unix) whose
+ * clients become guest stream connections, and the parsing of --publish and
+ * --vsock-connect. Listeners are opened before the guest boots and live as
+ * long as `vmm run`, across guest resets; each boot attaches them to that
+ * machine's event loop and vsock device. */
+#ifndef VMM_HOST_VSOCK_PUBLISH_H
+#define VMM_HOST_VSOCK_PUBLISH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host/event_loop.h"
+#include "machine/config.h"
+#include "util/err.h"
+
+struct vsock_dev;
+
+struct vsock_listener {
+	int fd;
+	bool is_unix;
+	uint32_t guest_port;
+	char path[108];         /* unix: removed on close */
+	struct vsock_dev *vs;   /* the current boot's device */
+};
+
+struct vsock_listeners {
+	struct vsock_listener l[VM_MAX_PUBLISH];
+	unsigned n;
+};
+
+/* "[ADDR:]HOSTPORT:GUESTPORT" or "unix:PATH:GUESTPORT". */
+int publish_parse(const char *arg, struct publish_config *out, struct err *e);
+/* "GUESTPORT=unix:PATH". */
+int vsock_connect_parse(const char *arg, struct vsock_connect_config *out, struct err *e);
+
+/* Binds and listens on every --publish (a port in use is an error here). */
+int vsock_listeners_open(struct vsock_listeners *ls, const struct vm_config *cfg, struct err *e);
+void vsock_listeners_close(struct vsock_listeners *ls);
+/* Watches the listeners in loop; accepted clients go to vs. */
+int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, struct vsock_dev *vs,
+			   struct err *e);
+
+#endif

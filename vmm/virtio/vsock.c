@@ -1,0 +1,729 @@
+#include "virtio/vsock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "virtio/vsock_conn.h"
+
+#define EPHEMERAL_FIRST 49152u
+#define MAX_IOV 64
+
+/* ---- packets to the guest (rx queue) ---------------------------------- */
+
+static void hdr_for(const struct vsock_dev *vs, const struct vsock_conn *c, uint16_t op, struct vsock_hdr *h)
+{
+	memset(h, 0, sizeof *h);
+	h->src_cid = VSOCK_HOST_CID;
+	h->dst_cid = vs->guest_cid;
+	h->src_port = c->local_port;
+	h->dst_port = c->guest_port;
+	h->type = VSOCK_TYPE_STREAM;
+	h->op = op;
+	h->buf_alloc = VSOCK_CONN_BUF;
+	h->fwd_cnt = c->fwd_cnt;
+}
+
+/* Gets an rx buffer to fill (keeping one we popped but could not use). */
+static struct vq_chain *rx_buffer(struct vsock_dev *vs)
+{
+	struct virtq *q = &vs->dev.q[VSOCK_QUEUE_RX];
+	struct err e;
+	int r;
+
+	if (vs->rx_held)
+		return &vs->rx;
+	r = virtq_pop(q, vs->dev.mem, &vs->rx, &e);
+	if (r == 0 && vs->rx_quiet) {
+		/* Out of buffers: ask the driver to tell us when it posts more, then
+		 * look again in case it posted some before seeing the request. */
+		virtq_set_notify(q, vs->dev.mem, true);
+		vs->rx_quiet = false;
+		r = virtq_pop(q, vs->dev.mem, &vs->rx, &e);
+	}
+	if (r > 0 && !vs->rx_quiet) {
+		/* While we have buffers, the driver need not notify us of new ones:
+		 * one exit less per round trip. */
+		virtq_set_notify(q, vs->dev.mem, false);
+		vs->rx_quiet = true;
+	}
+	if (r < 0) {
+		virtio_fail(&vs->dev, e.msg);
+		return NULL;
+	}
+	if (r == 0)
+		return NULL;
+	if (vs->rx.out_len || vs->rx.in_len < VSOCK_HDR_SIZE) {
+		virtio_fail(&vs->dev, "rx buffer is not a device-writable area of at least 44 bytes");
+		return NULL;
+	}
+	vs->rx_held = true;
+	return &vs->rx;
+}
+
+static void rx_complete(struct vsock_dev *vs, const struct vsock_hdr *h)
+{
+	uint8_t raw[VSOCK_HDR_SIZE];
+	struct err e;
+
+	vsock_hdr_encode(h, raw);
+	vq_chain_write(&vs->rx, 0, raw, sizeof raw);
+	vs->rx_held = false;
+	if (virtq_push(&vs->dev.q[VSOCK_QUEUE_RX], vs->dev.mem, vs->rx.head, VSOCK_HDR_SIZE + h->len, &e) < 0) {
+		virtio_fail(&vs->dev, e.msg);
+		return;
+	}
+	vs->rx_delivered = true;
+	vs->stats.rx_pkts++;
+	vs->stats.rx_bytes += h->len;
+	if (h->op == VSOCK_OP_RST)
+		vs->stats.rsts_sent++;
+}
+
+/* Builds iovecs over the chain's writable (or readable) part from off on. */
+static int chain_iov(const struct vq_chain *c, bool writable, uint32_t off, uint32_t len, struct iovec *iov)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < c->n && len && n < MAX_IOV; i++) {
+		const struct vq_buf *b = &c->buf[i];
+		uint32_t k;
+
+		if (b->write != writable)
+			continue;
+		if (off >= b->len) {
+			off -= b->len;
+			continue;
+		}
+		k = b->len - off < len ? b->len - off : len;
+		iov[n++] = (struct iovec){ b->p + off, k };
+		len -= k;
+		off = 0;
+	}
+	return n;
+}
+
+/* The host side failed (reset, error): the guest gets an RST. Returns
+ * whether c still exists. */
+static bool conn_abort(struct vsock_conn *c)
+{
+	vsock_conn_close_fd(c, true);
+	if (!c->request_sent) { /* the guest never heard of it */
+		vsock_conn_free(c, true);
+		return false;
+	}
+	c->dead = true;
+	c->want = W_RST;
+	vsock_conn_update_work(c);
+	return true;
+}
+
+/* Both directions finished: close the host socket gracefully and tell the
+ * guest with an RST, which is how a Linux peer expects a close to end. */
+static bool conn_check_done(struct vsock_conn *c)
+{
+	if (c->dead || !c->guest_shut_send || c->len || !(c->eof_told || c->guest_shut_rcv))
+		return true;
+	vsock_conn_close_fd(c, false);
+	c->dead = true;
+	c->want = W_RST;
+	vsock_conn_update_work(c);
+	return true;
+}
+
+/* Reads host data straight into the held rx buffer. Returns whether c lives. */
+static bool send_data(struct vsock_dev *vs, struct vsock_conn *c, struct vq_chain *rx)
+{
+	struct iovec iov[MAX_IOV];
+	uint32_t room = rx->in_len - VSOCK_HDR_SIZE, credit = vsock_conn_peer_credit(c);
+	uint32_t want = room < credit ? room : credit;
+	struct vsock_hdr h;
+	ssize_t n;
+	int niov;
+
+	if (want > VSOCK_MAX_PKT)
+		want = VSOCK_MAX_PKT;
+	if (want == 0) { /* a buffer with room for a header only: use it for a credit update */
+		hdr_for(vs, c, VSOCK_OP_CREDIT_UPDATE, &h);
+		c->fwd_sent = c->fwd_cnt;
+		c->want &= ~W_CREDIT;
+		rx_complete(vs, &h);
+		return true;
+	}
+	niov = chain_iov(rx, true, VSOCK_HDR_SIZE, want, iov);
+	do
+		n = readv(c->fd, iov, niov);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->readable = false;
+		vsock_conn_update_events(c);
+		return true;
+	}
+	if (n < 0)
+		return conn_abort(c);
+	if (n == 0) {
+		c->host_eof = true;
+		c->want |= W_SHUTDOWN;
+		return true;
+	}
+	hdr_for(vs, c, VSOCK_OP_RW, &h);
+	h.len = (uint32_t)n;
+	c->sent_cnt += (uint32_t)n;
+	c->fwd_sent = c->fwd_cnt;
+	c->want &= ~W_CREDIT; /* the header carries it */
+	rx_complete(vs, &h);
+	return true;
+}
+
+/* One packet from c into the held rx buffer. Returns whether c lives. */
+static bool conn_emit(struct vsock_dev *vs, struct vsock_conn *c, struct vq_chain *rx)
+{
+	struct vsock_hdr h;
+
+	if (c->want & W_RST) {
+		hdr_for(vs, c, VSOCK_OP_RST, &h);
+		rx_complete(vs, &h);
+		vsock_conn_free(c, true);
+		return false;
+	}
+	if (c->dead)
+		return true;
+	if (c->want & (W_REQUEST | W_RESPONSE)) {
+		hdr_for(vs, c, (c->want & W_REQUEST) ? VSOCK_OP_REQUEST : VSOCK_OP_RESPONSE, &h);
+		if (c->want & W_REQUEST)
+			c->request_sent = true;
+		c->want &= ~(W_REQUEST | W_RESPONSE);
+		c->fwd_sent = c->fwd_cnt;
+		rx_complete(vs, &h);
+		return true;
+	}
+	if (vsock_conn_data_ready(c))
+		return send_data(vs, c, rx);
+	if (c->want & W_CREDIT) {
+		hdr_for(vs, c, VSOCK_OP_CREDIT_UPDATE, &h);
+		c->want &= ~W_CREDIT;
+		c->fwd_sent = c->fwd_cnt;
+		rx_complete(vs, &h);
+		return true;
+	}
+	if (c->want & W_SHUTDOWN) {
+		hdr_for(vs, c, VSOCK_OP_SHUTDOWN, &h);
+		h.flags = VSOCK_SHUTDOWN_SEND;
+		c->want &= ~W_SHUTDOWN;
+		c->eof_told = true;
+		c->fwd_sent = c->fwd_cnt;
+		rx_complete(vs, &h);
+		return conn_check_done(c);
+	}
+	return true;
+}
+
+/* Fills guest rx buffers with what is owed: stray RSTs first, then the
+ * connections in turn, one packet each per round, so that one busy
+ * connection cannot starve the others. */
+static void rx_fill(struct vsock_dev *vs)
+{
+	struct vq_chain *rx;
+
+	while (virtio_dev_live(&vs->dev) && vs->dev.q[VSOCK_QUEUE_RX].ready && (vs->rst_len || vs->work_head)) {
+		struct vsock_conn *c;
+
+		if (!(rx = rx_buffer(vs)))
+			return;
+		if (vs->rst_len) {
+			struct vsock_hdr h = vs->rst[vs->rst_head];
+
+			vs->rst_head = (vs->rst_head + 1) % VSOCK_RST_RING;
+			vs->rst_len--;
+			rx_complete(vs, &h);
+			continue;
+		}
+		c = vs->work_head;
+		if (conn_emit(vs, c, rx))
+			vsock_conn_requeue(c);
+	}
+}
+
+/* Raises the device interrupt once for everything done since the last one,
+ * and only if the driver asked for it on a queue that has news. */
+static void interrupt(struct vsock_dev *vs)
+{
+	struct virtio_dev *d = &vs->dev;
+
+	if (vs->rx_delivered && virtq_wants_interrupt(&d->q[VSOCK_QUEUE_RX], d->mem))
+		virtio_dev_interrupt(d, VSOCK_QUEUE_RX);
+	else if (vs->tx_used)
+		virtio_dev_interrupt(d, VSOCK_QUEUE_TX);
+	vs->rx_delivered = vs->tx_used = false;
+}
+
+/* The driver reset the device (on a vCPU thread, which must not touch the
+ * event loop): the connections the guest knew end here, on the I/O thread.
+ * Host clients still waiting for their REQUEST to go out keep waiting. */
+static void sync_reset(struct vsock_dev *vs)
+{
+	uint64_t v;
+
+	if (!vs->reset_pending)
+		return;
+	vs->reset_pending = false;
+	if (read(vs->reset_efd, &v, sizeof v) < 0) {
+		/* already drained */
+	}
+	for (unsigned b = 0; b < VSOCK_HASH; b++) {
+		struct vsock_conn *c = vs->hash[b], *next;
+
+		for (; c; c = next) {
+			next = c->hnext;
+			if (c->request_sent || c->dead)
+				vsock_conn_free(c, true);
+		}
+	}
+}
+
+/* ---- host socket side ------------------------------------------------- */
+
+/* Whether to tell the guest about freed buffer space now: when it thinks
+ * at least half our buffer is in use and a useful amount has drained. */
+static void maybe_credit(struct vsock_conn *c)
+{
+	uint32_t used_view = c->recv_cnt - c->fwd_sent, progress = c->fwd_cnt - c->fwd_sent;
+
+	if (progress && used_view >= VSOCK_CONN_BUF / 2 && (progress >= VSOCK_CONN_BUF / 4 || c->len == 0))
+		c->want |= W_CREDIT;
+}
+
+static ssize_t send_iov(int fd, struct iovec *iov, int n)
+{
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+	ssize_t r;
+
+	do
+		r = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return r;
+}
+
+/* Writes buffered guest data to the host socket. Returns whether c lives. */
+static bool flush_to_host(struct vsock_conn *c)
+{
+	while (c->len && c->fd >= 0) {
+		struct iovec iov[2];
+		uint32_t first = VSOCK_CONN_BUF - c->head < c->len ? VSOCK_CONN_BUF - c->head : c->len;
+		int n = 1;
+		ssize_t w;
+
+		iov[0] = (struct iovec){ c->buf + c->head, first };
+		if (first < c->len)
+			iov[n++] = (struct iovec){ c->buf, c->len - first };
+		w = send_iov(c->fd, iov, n);
+		if (w < 0)
+			return conn_abort(c);
+		if (w == 0)
+			break;
+		c->head = (uint32_t)((c->head + (uint32_t)w) % VSOCK_CONN_BUF);
+		c->len -= (uint32_t)w;
+		c->fwd_cnt += (uint32_t)w;
+	}
+	if (c->len == 0) {
+		free(c->buf);
+		c->buf = NULL;
+		c->head = 0;
+		if (c->guest_shut_send && !c->host_wr_shut && c->fd >= 0) {
+			shutdown(c->fd, SHUT_WR);
+			c->host_wr_shut = true;
+		}
+	}
+	maybe_credit(c);
+	return conn_check_done(c);
+}
+
+void vsock_conn_event(void *opaque, uint32_t events)
+{
+	struct vsock_conn *c = opaque;
+	struct vsock_dev *vs = c->vs;
+
+	pthread_mutex_lock(&vs->dev.lock);
+	if (vs->reset_pending) {
+		/* c may be one of the connections the reset ends: do not touch it. */
+		sync_reset(vs);
+		goto out;
+	}
+	if (events & EPOLLERR) {
+		conn_abort(c);
+		goto out;
+	}
+	if ((events & EPOLLOUT) && !flush_to_host(c))
+		goto out;
+	if (events & (EPOLLIN | EPOLLHUP)) {
+		c->readable = true;
+		vsock_conn_update_events(c);
+	}
+	vsock_conn_update_events(c);
+	vsock_conn_update_work(c);
+out:
+	rx_fill(vs);
+	interrupt(vs);
+	pthread_mutex_unlock(&vs->dev.lock);
+}
+
+/* ---- packets from the guest (tx queue) -------------------------------- */
+
+static void rst_reply(struct vsock_dev *vs, const struct vsock_hdr *in)
+{
+	struct vsock_hdr *h;
+
+	if (in->op == VSOCK_OP_RST)
+		return; /* never answer a reset */
+	if (vs->rst_len == VSOCK_RST_RING)
+		return; /* a guest flooding us with strays loses some RSTs: its problem */
+	h = &vs->rst[(vs->rst_head + vs->rst_len++) % VSOCK_RST_RING];
+	memset(h, 0, sizeof *h);
+	h->src_cid = VSOCK_HOST_CID;
+	h->dst_cid = vs->guest_cid;
+	h->src_port = in->dst_port;
+	h->dst_port = in->src_port;
+	h->type = VSOCK_TYPE_STREAM;
+	h->op = VSOCK_OP_RST;
+}
+
+/* A guest REQUEST to the host: allowed only for --vsock-connect ports. */
+static void guest_connect(struct vsock_dev *vs, const struct vsock_hdr *h)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	const struct vsock_connect_config *r = NULL;
+	struct vsock_conn *c;
+	int fd;
+
+	for (unsigned i = 0; i < vs->nroutes && !r; i++)
+		if (vs->routes[i].port == h->dst_port)
+			r = &vs->routes[i];
+	if (!r) {
+		rst_reply(vs, h);
+		return;
+	}
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", r->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* A unix connect never blocks: it succeeds or fails (EAGAIN: backlog full). */
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    !(c = vsock_conn_new(vs, fd, false, h->dst_port, h->src_port))) {
+		if (fd >= 0)
+			close(fd);
+		rst_reply(vs, h);
+		return;
+	}
+	c->established = c->request_sent = true;
+	c->want = W_RESPONSE;
+	c->peer_buf_alloc = h->buf_alloc;
+	c->peer_fwd_cnt = h->fwd_cnt;
+	vsock_conn_update_events(c);
+	vsock_conn_update_work(c);
+}
+
+/* Guest data for the host: straight to the socket when nothing waits before
+ * it, the rest into the connection's buffer. Returns whether c lives. */
+static bool guest_data(struct vsock_conn *c, const struct vq_chain *ch, uint32_t len)
+{
+	struct iovec iov[MAX_IOV];
+	uint32_t off = VSOCK_HDR_SIZE, done = 0;
+
+	if (c->guest_shut_send || len > VSOCK_CONN_BUF - (c->recv_cnt - c->fwd_cnt))
+		return conn_abort(c); /* data after its shutdown, or beyond the credit we gave */
+	c->recv_cnt += len;
+	if (c->len == 0) {
+		int n = chain_iov(ch, false, off, len, iov);
+		ssize_t w = send_iov(c->fd, iov, n);
+
+		if (w < 0)
+			return conn_abort(c);
+		done = (uint32_t)w;
+		c->fwd_cnt += done;
+	}
+	if (done < len) {
+		uint32_t rest = len - done, tail;
+
+		if (!c->buf && !(c->buf = malloc(VSOCK_CONN_BUF)))
+			return conn_abort(c);
+		/* The credit check above guarantees rest fits. */
+		tail = (c->head + c->len) % VSOCK_CONN_BUF;
+		while (rest) {
+			uint32_t k = VSOCK_CONN_BUF - tail < rest ? VSOCK_CONN_BUF - tail : rest;
+
+			vq_chain_read(ch, off + done, c->buf + tail, k);
+			done += k;
+			rest -= k;
+			c->len += k;
+			tail = (tail + k) % VSOCK_CONN_BUF;
+		}
+	}
+	maybe_credit(c);
+	vsock_conn_update_events(c);
+	return true;
+}
+
+static void guest_shutdown(struct vsock_conn *c, uint32_t flags)
+{
+	if (flags & VSOCK_SHUTDOWN_RCV)
+		c->guest_shut_rcv = true;
+	if (flags & VSOCK_SHUTDOWN_SEND) {
+		c->guest_shut_send = true;
+		if (c->len == 0 && !c->host_wr_shut && c->fd >= 0) {
+			shutdown(c->fd, SHUT_WR);
+			c->host_wr_shut = true;
+		}
+	}
+	if (conn_check_done(c))
+		vsock_conn_update_events(c);
+}
+
+/* One packet from the guest. Returns -1 with *why when the chain itself
+ * breaks the rules (the device then needs a reset); a well-formed packet
+ * that makes no sense gets an RST. */
+static int tx_packet(struct vsock_dev *vs, const struct vq_chain *ch, const char **why)
+{
+	uint8_t raw[VSOCK_HDR_SIZE];
+	struct vsock_hdr h;
+	struct vsock_conn *c;
+
+	if (ch->in_len) {
+		*why = "tx packet with a device-writable buffer";
+		return -1;
+	}
+	if (vq_chain_read(ch, 0, raw, sizeof raw) != sizeof raw) {
+		*why = "tx packet shorter than its 44-byte header";
+		return -1;
+	}
+	vsock_hdr_decode(raw, &h);
+	if (h.len != ch->out_len - VSOCK_HDR_SIZE || h.len > VSOCK_MAX_PKT) {
+		*why = "tx packet length field does not match its buffers";
+		return -1;
+	}
+	vs->stats.tx_pkts++;
+	vs->stats.tx_bytes += h.len;
+	if (h.src_cid != vs->guest_cid || h.dst_cid != VSOCK_HOST_CID || h.type != VSOCK_TYPE_STREAM ||
+	    h.src_port == 0xffffffffu) {
+		vs->stats.bad_pkts++;
+		rst_reply(vs, &h);
+		return 0;
+	}
+	c = vsock_conn_find(vs, h.dst_port, h.src_port);
+	if (!c) {
+		if (h.op == VSOCK_OP_REQUEST)
+			guest_connect(vs, &h);
+		else
+			rst_reply(vs, &h);
+		return 0;
+	}
+	if (h.op == VSOCK_OP_RST) {
+		vsock_conn_free(c, true);
+		return 0;
+	}
+	if (c->dead)
+		return 0; /* an RST is on its way */
+	c->peer_buf_alloc = h.buf_alloc;
+	c->peer_fwd_cnt = h.fwd_cnt;
+	if (!c->request_sent) { /* the guest cannot know this connection yet */
+		rst_reply(vs, &h);
+		return 0;
+	}
+	switch (h.op) {
+	case VSOCK_OP_RESPONSE:
+		if (c->established || h.len) {
+			if (!conn_abort(c))
+				return 0;
+			break;
+		}
+		c->established = true;
+		vsock_conn_update_events(c);
+		break;
+	case VSOCK_OP_RW:
+		if (!c->established) {
+			if (!conn_abort(c))
+				return 0;
+			break;
+		}
+		if (h.len && !guest_data(c, ch, h.len))
+			return 0;
+		break;
+	case VSOCK_OP_SHUTDOWN:
+		if (h.len) {
+			if (!conn_abort(c))
+				return 0;
+			break;
+		}
+		guest_shutdown(c, h.flags);
+		break;
+	case VSOCK_OP_CREDIT_REQUEST:
+		c->want |= W_CREDIT;
+		break;
+	case VSOCK_OP_CREDIT_UPDATE:
+		break; /* the header fields above were the point */
+	default: /* REQUEST on a live connection, unknown ops */
+		vs->stats.bad_pkts++;
+		if (!conn_abort(c))
+			return 0;
+		break;
+	}
+	vsock_conn_update_work(c);
+	return 0;
+}
+
+static void tx_process(struct vsock_dev *vs)
+{
+	struct virtq *q = &vs->dev.q[VSOCK_QUEUE_TX];
+	struct err e;
+	int r = 0;
+
+	while (!vs->dev.failed && (r = virtq_pop(q, vs->dev.mem, &vs->chain, &e)) > 0) {
+		const char *why = NULL;
+
+		if (tx_packet(vs, &vs->chain, &why) < 0) {
+			virtio_fail(&vs->dev, why);
+			return;
+		}
+		if (virtq_push(q, vs->dev.mem, vs->chain.head, 0, &e) < 0) {
+			virtio_fail(&vs->dev, e.msg);
+			return;
+		}
+		vs->tx_used = true;
+	}
+	if (r < 0)
+		virtio_fail(&vs->dev, e.msg);
+}
+
+/* ---- the device ------------------------------------------------------- */
+
+void vsock_queue_notify(struct virtio_dev *d, unsigned q)
+{
+	struct vsock_dev *vs = d->priv;
+
+	sync_reset(vs);
+	if (q == VSOCK_QUEUE_TX)
+		tx_process(vs);
+	/* rx: the guest posted buffers; event: we send no events. Either way,
+	 * deliver what is owed. */
+	rx_fill(vs);
+	interrupt(vs);
+}
+
+static void config_read(struct virtio_dev *d, uint32_t off, uint8_t *data, uint32_t size)
+{
+	struct vsock_dev *vs = d->priv;
+	uint8_t cfg[8];
+
+	memcpy(cfg, &vs->guest_cid, 8);
+	memset(data, 0, size);
+	if (off < sizeof cfg)
+		memcpy(data, cfg + off, size < sizeof cfg - off ? size : sizeof cfg - off);
+}
+
+/* vCPU thread, lock held: only state changes here; sync_reset does the rest. */
+static void dev_reset(struct virtio_dev *d)
+{
+	struct vsock_dev *vs = d->priv;
+	uint64_t one = 1;
+
+	vs->rx_held = false;
+	vs->rx_quiet = false;
+	vs->rst_len = 0;
+	vs->rx_delivered = vs->tx_used = false;
+	vs->reset_pending = true;
+	if (vs->reset_efd >= 0 && write(vs->reset_efd, &one, sizeof one) < 0) {
+		/* cannot overflow */
+	}
+}
+
+static const struct virtio_ops vsock_ops = {
+	.device_id = VIRTIO_ID_VSOCK,
+	.nqueues = 3,
+	.config_read = config_read,
+	.queue_notify = vsock_queue_notify,
+	.reset = dev_reset,
+};
+
+static void on_reset(void *opaque, uint32_t events)
+{
+	struct vsock_dev *vs = opaque;
+
+	(void)events;
+	pthread_mutex_lock(&vs->dev.lock);
+	sync_reset(vs);
+	pthread_mutex_unlock(&vs->dev.lock);
+}
+
+int vsock_dev_init(struct vsock_dev *vs, uint64_t cid, const struct vsock_connect_config *routes,
+		   unsigned nroutes, struct err *e)
+{
+	memset(vs, 0, sizeof *vs);
+	vs->guest_cid = cid;
+	vs->routes = routes;
+	vs->nroutes = nroutes;
+	vs->next_port = EPHEMERAL_FIRST;
+	vs->reset_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vs->reset_efd < 0)
+		return err_errno(e, "eventfd");
+	return 0;
+}
+
+int vsock_dev_attach(struct vsock_dev *vs, struct guest_mem *mem, struct kvm_vm *kvm, uint64_t base,
+		     unsigned gsi, struct event_loop *loop, struct err *e)
+{
+	if (virtio_dev_init(&vs->dev, &vsock_ops, vs, "virtio-vsock", 0, mem, kvm, base, gsi, e) < 0)
+		return -1;
+	vs->loop = loop;
+	if (loop && event_loop_add(loop, vs->reset_efd, EPOLLIN, on_reset, vs, e) < 0)
+		return -1;
+	return 0;
+}
+
+void vsock_dev_destroy(struct vsock_dev *vs)
+{
+	/* The event loop is gone by now: close sockets without touching it. */
+	vs->loop = NULL;
+	for (unsigned b = 0; b < VSOCK_HASH; b++)
+		while (vs->hash[b])
+			vsock_conn_free(vs->hash[b], true);
+	if (vs->reset_efd >= 0)
+		close(vs->reset_efd);
+	vs->reset_efd = -1;
+	if (vs->dev.ops)
+		virtio_dev_destroy(&vs->dev);
+}
+
+void vsock_dev_host_connect(struct vsock_dev *vs, int fd, bool is_tcp, uint32_t guest_port)
+{
+	struct vsock_conn *c = NULL;
+
+	pthread_mutex_lock(&vs->dev.lock);
+	sync_reset(vs);
+	for (unsigned tries = 0; tries < 65536 - EPHEMERAL_FIRST && !c; tries++) {
+		uint32_t p = vs->next_port;
+
+		vs->next_port = p == 65535 ? EPHEMERAL_FIRST : p + 1;
+		if (!vsock_conn_find(vs, p, guest_port)) {
+			c = vsock_conn_new(vs, fd, is_tcp, p, guest_port);
+			break;
+		}
+	}
+	if (!c) {
+		/* Full: the client sees a reset rather than a hang. */
+		struct linger l = { 1, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+		close(fd);
+	} else {
+		c->want = W_REQUEST;
+		vsock_conn_update_work(c);
+		rx_fill(vs);
+		interrupt(vs);
+	}
+	pthread_mutex_unlock(&vs->dev.lock);
+}

@@ -1,0 +1,109 @@
+/* virtio-vsock, device side: stream connections between the guest and host
+ * sockets. Each connection pairs a guest (CID, port) with a host socket fd:
+ * a client accepted on a --publish listener (we send the guest a REQUEST),
+ * or a unix socket we connected for a guest REQUEST that --vsock-connect
+ * allows. Everything runs on the VM's I/O thread under dev.lock.
+ *
+ * Flow control is the spec's credit scheme both ways: we never send the
+ * guest more than buf_alloc - (sent - fwd_cnt) of what it advertised, and we
+ * advertise VSOCK_CONN_BUF per connection, counting bytes as forwarded once
+ * they are written to the host socket. A host socket is read only when the
+ * guest has credit and has posted rx buffers, straight into those buffers;
+ * guest data is written straight to the host socket, and only what the
+ * socket does not take waits in a bounded per-connection buffer. */
+#ifndef VMM_VIRTIO_VSOCK_H
+#define VMM_VIRTIO_VSOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host/event_loop.h"
+#include "machine/config.h"
+#include "virtio/mmio.h"
+#include "virtio/vsock_pkt.h"
+
+#define VSOCK_QUEUE_RX    0
+#define VSOCK_QUEUE_TX    1
+#define VSOCK_QUEUE_EVENT 2
+
+#define VSOCK_CONN_BUF  (128u << 10) /* what we buffer (and advertise) per connection */
+#define VSOCK_MAX_PKT   (64u << 10)  /* largest payload we accept or send */
+#define VSOCK_MAX_CONNS 4096
+#define VSOCK_HASH      1024
+#define VSOCK_RST_RING  64           /* RSTs owed for packets that match no connection */
+
+struct vsock_dev;
+
+struct vsock_conn {
+	struct vsock_dev *vs;
+	struct vsock_conn *hnext;          /* hash chain */
+	struct vsock_conn *wprev, *wnext;  /* work list: owes the guest packets */
+	bool on_work;
+	int fd;                  /* host socket; -1 once closed */
+	bool is_tcp;
+	uint32_t local_port;     /* our port on CID 2 */
+	uint32_t guest_port;
+	bool established;        /* RESPONSE seen (published) or sent (guest-initiated) */
+	bool request_sent;       /* the guest knows this connection */
+	uint32_t want;           /* control packets owed (W_*) */
+	uint32_t events;         /* epoll events watched now; 0 with watched false */
+	bool watched;
+	bool readable;           /* the host socket may have data for the guest */
+	bool host_eof;           /* host will send no more (read 0) */
+	bool eof_told;           /* SHUTDOWN(SEND) sent to the guest */
+	bool guest_shut_send;    /* guest will send no more */
+	bool guest_shut_rcv;     /* guest will receive no more */
+	bool host_wr_shut;       /* we did shutdown(SHUT_WR) */
+	bool dead;               /* host side gone; only an RST is left to send */
+	/* guest -> host */
+	uint8_t *buf;            /* VSOCK_CONN_BUF ring, allocated while non-empty */
+	uint32_t head, len;
+	uint32_t recv_cnt, fwd_cnt, fwd_sent;
+	/* host -> guest */
+	uint32_t sent_cnt, peer_buf_alloc, peer_fwd_cnt;
+};
+
+struct vsock_stats {
+	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes, conns, rsts_sent, bad_pkts;
+};
+
+struct vsock_dev {
+	struct virtio_dev dev;
+	uint64_t guest_cid;
+	struct event_loop *loop;      /* NULL: not attached to a loop (fuzzer) */
+	const struct vsock_connect_config *routes;
+	unsigned nroutes;
+	struct vsock_conn *hash[VSOCK_HASH];
+	unsigned nconns;
+	struct vsock_conn *work_head, *work_tail;
+	struct vsock_hdr rst[VSOCK_RST_RING];
+	unsigned rst_head, rst_len;
+	uint32_t next_port;
+	struct vq_chain chain;        /* tx chain being parsed */
+	struct vq_chain rx;           /* an rx buffer popped but not yet filled */
+	bool rx_held;
+	bool rx_quiet;                /* rx notifications suppressed (we hold buffers) */
+	bool rx_delivered, tx_used;   /* since the last interrupt */
+	bool reset_pending;           /* the driver reset us; the I/O thread cleans up */
+	int reset_efd;
+	struct vsock_stats stats;
+};
+
+/* Prepares the device (no queues yet). routes outlive the device. */
+int vsock_dev_init(struct vsock_dev *vs, uint64_t cid, const struct vsock_connect_config *routes,
+		   unsigned nroutes, struct err *e);
+/* Binds the transport and puts its eventfds in loop. */
+int vsock_dev_attach(struct vsock_dev *vs, struct guest_mem *mem, struct kvm_vm *kvm, uint64_t base,
+		     unsigned gsi, struct event_loop *loop, struct err *e);
+/* Closes every connection (host clients see a reset) and the device. */
+void vsock_dev_destroy(struct vsock_dev *vs);
+/* I/O thread: a host client (fd, non-blocking, now ours) wants guest port
+ * guest_port; the guest gets a REQUEST. is_tcp selects how a reset is shown. */
+void vsock_dev_host_connect(struct vsock_dev *vs, int fd, bool is_tcp, uint32_t guest_port);
+
+/* The transport's queue callback (exposed for the fuzzer). */
+void vsock_queue_notify(struct virtio_dev *d, unsigned q);
+/* Host socket events for one connection (exposed for the fuzzer). */
+void vsock_conn_event(void *opaque, uint32_t events);
+
+#endif
