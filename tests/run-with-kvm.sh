@@ -3,10 +3,20 @@
 # With a usable /dev/kvm it runs here; without one it runs inside a Linux VM
 # under QEMU's software emulation, whose emulated AMD-V gives that VM a real
 # /dev/kvm (tests/kvm/run-in-tcg.sh). Slow, but the guests, the VMM and KVM
-# are all real.
+# are all real. That emulation occasionally loses a wake-up and hangs; such a
+# run ends in a time-out (124) or with no status (126) and is tried once more.
 top=$(cd "$(dirname "$0")/.." && pwd)
 if "$top/tests/kvm/have-kvm"; then
 	exec "$@"
 fi
 echo "run-with-kvm: no usable /dev/kvm on this host; running '$*' in a KVM-capable VM under QEMU TCG" >&2
-exec "$top/tests/kvm/run-in-tcg.sh" "$top" "$@"
+export TCGKVM_TIMEOUT="${TCGKVM_TIMEOUT:-900}"
+for try in 1 2; do
+	"$top/tests/kvm/run-in-tcg.sh" "$top" "$@"
+	rc=$?
+	case $rc in
+	124|126) echo "run-with-kvm: the emulated host failed (status $rc), try $try of 2" >&2 ;;
+	*) exit $rc ;;
+	esac
+done
+exit $rc

@@ -24,7 +24,7 @@
 #      TCGKVM_KVM_PARAMS (mmio_caching=0) TCGKVM_KVM_AMD_PARAMS (): insmod params
 set -euo pipefail
 
-die() { echo "run-in-tcg-kvm: $*" >&2; exit 125; }
+die() { echo "run-in-tcg: $*" >&2; exit 125; }
 [ $# -ge 2 ] || { sed -n '2,22p' "$0" >&2; exit 125; }
 HOSTDIR=$(cd "$1" && pwd -P) || die "no such directory: $1"
 shift
@@ -143,10 +143,14 @@ args=(-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -nodefaults -displa
 [ "$HOSTDIR" != / ] && args+=(-virtfs "local,path=$HOSTDIR,mount_tag=host,security_model=none,id=host,multidevs=remap")
 
 set +e
-timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null &
+QPID=$!
+trap 'kill $QPID 2>/dev/null; wait $QPID; rm -rf "$CTL"; exit 130' INT TERM HUP
+wait $QPID
 qrc=$?
+trap - INT TERM HUP
 set -e
 [ -n "${TCGKVM_DMESG:-}" ] && [ -f "$CTL/dmesg" ] && cp "$CTL/dmesg" "$TCGKVM_DMESG"
-[ $qrc -eq 124 ] && { echo "run-in-tcg-kvm: timed out after ${TIMEOUT}s" >&2; exit 124; }
-[ -s "$CTL/rc" ] || { echo "run-in-tcg-kvm: guest did not report an exit status (qemu rc=$qrc)" >&2; exit 126; }
+[ $qrc -eq 124 ] && { echo "run-in-tcg: timed out after ${TIMEOUT}s" >&2; exit 124; }
+[ -s "$CTL/rc" ] || { echo "run-in-tcg: guest did not report an exit status (qemu rc=$qrc)" >&2; exit 126; }
 exit "$(cat "$CTL/rc")"
