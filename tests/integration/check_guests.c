@@ -18,28 +18,6 @@
 
 #define TIMEOUT_MS 120000
 
-/* Runs `vmm run --kernel GUEST args...`. */
-static void run_guest(const char *guest, const struct proc_opts *opts, struct proc_result *r, const char **args)
-{
-	char kernel[512], *argv[32];
-	int argc = 0;
-	struct proc_opts o = { .in_fd = -1, .timeout_ms = TIMEOUT_MS };
-
-	if (opts)
-		o = *opts;
-	argv[argc++] = (char *)vmm_bin();
-	argv[argc++] = (char *)"run";
-	argv[argc++] = (char *)"--kernel";
-	argv[argc++] = (char *)guest_path(guest, kernel, sizeof kernel);
-	for (; args && *args; args++)
-		argv[argc++] = (char *)*args;
-	argv[argc] = NULL;
-	ck_assert_int_eq(proc_run(argv, &o, r), 0);
-	ck_assert_msg(!r->timed_out, "%s timed out; stdout: %s\nstderr: %s", guest, r->out, r->err);
-}
-
-#define RUN(guest, opts, r, ...) run_guest(guest, opts, r, (const char *[]){ __VA_ARGS__ __VA_OPT__(,) NULL })
-
 START_TEST(hello_prints_and_powers_off)
 {
 	struct proc_result r;
@@ -332,8 +310,6 @@ int main(void)
 {
 	Suite *s = suite_create("guests");
 	TCase *tc = tcase_create("vmm run");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, hello_prints_and_powers_off);
@@ -351,9 +327,5 @@ int main(void)
 	tcase_add_test(tc, console_socket_serves_one_client_at_a_time);
 	tcase_add_test(tc, sigusr2_resets_the_guest);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

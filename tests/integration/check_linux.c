@@ -29,15 +29,9 @@ int main(void)
 {
 	Suite *s = suite_create("linux");
 	TCase *tc = tcase_create("boot");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 700);
 	tcase_add_test(tc, linux_prints_its_banner);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -27,26 +27,6 @@ static void make_disk(void)
 	close(fd);
 }
 
-static void run(const char *guest, const struct proc_opts *opts, struct proc_result *r, const char **args)
-{
-	char kernel[512], *argv[32];
-	int argc = 0;
-	struct proc_opts o = { .in_fd = -1, .timeout_ms = TIMEOUT_MS };
-
-	if (opts)
-		o = *opts;
-	argv[argc++] = (char *)vmm_bin();
-	argv[argc++] = (char *)"run";
-	argv[argc++] = (char *)"--kernel";
-	argv[argc++] = (char *)guest_path(guest, kernel, sizeof kernel);
-	for (; *args; args++)
-		argv[argc++] = (char *)*args;
-	argv[argc] = NULL;
-	ck_assert_int_eq(proc_run(argv, &o, r), 0);
-	ck_assert_msg(!r->timed_out, "%s timed out: %s / %s", guest, r->out, r->err);
-}
-
-#define RUN(guest, opts, r, ...) run(guest, opts, r, (const char *[]){ __VA_ARGS__, NULL })
 #define HAS(r, s) ck_assert_msg(strstr((r).out, s), "missing '%s' in:\n%s\nstderr:\n%s", s, (r).out, (r).err)
 
 START_TEST(blk_read_write_flush_id)
@@ -216,7 +196,6 @@ int main(void)
 {
 	Suite *s = suite_create("virtio");
 	TCase *tc = tcase_create("devices");
-	SRunner *sr;
 	int failed;
 
 	if (!mkdtemp(dir))
@@ -231,11 +210,8 @@ int main(void)
 	tcase_add_loop_test(tc, hostile_guests_get_needs_reset, 1, 13);
 	tcase_add_test(tc, bad_disk_arguments);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(s);
 	unlink(disk);
 	rmdir(dir);
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -1,5 +1,7 @@
 #include "integration/proc.h"
 
+#include <check.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -158,4 +160,34 @@ void proc_result_free(struct proc_result *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+}
+
+void run_guest(const char *guest, const struct proc_opts *opts, struct proc_result *r, const char **args)
+{
+	char kernel[512], *argv[40];
+	int argc = 0;
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = 120000 };
+
+	if (opts)
+		o = *opts;
+	argv[argc++] = (char *)vmm_bin();
+	argv[argc++] = (char *)"run";
+	argv[argc++] = (char *)"--kernel";
+	argv[argc++] = (char *)guest_path(guest, kernel, sizeof kernel);
+	for (; args && *args && argc < 39; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	ck_assert_int_eq(proc_run(argv, &o, r), 0);
+	ck_assert_msg(!r->timed_out, "%s timed out; stdout: %s\nstderr: %s", guest, r->out, r->err);
+}
+
+int run_suite(struct Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_ENV); /* CK_VERBOSITY=verbose lists every test */
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
 }

@@ -30,6 +30,15 @@ void proc_result_free(struct proc_result *r);
 /* Counts occurrences of needle in hay. */
 int count_of(const char *hay, const char *needle);
 
+/* Runs `vmm run --kernel <guest> args...` (args NULL-terminated) with opts
+ * (NULL: defaults, 120 s timeout); asserts it finished in time. */
+void run_guest(const char *guest, const struct proc_opts *opts, struct proc_result *r, const char **args);
+#define RUN(guest, opts, r, ...) run_guest(guest, opts, r, (const char *[]){ __VA_ARGS__ __VA_OPT__(,) NULL })
+
+/* Runs one suite with check's runner; returns the process exit status. */
+struct Suite;
+int run_suite(struct Suite *s);
+
 /* The binaries under test (overridable with VMM_BIN and GUEST_DIR). */
 const char *vmm_bin(void);
 const char *guest_path(const char *name, char *buf, size_t len);
