@@ -12,17 +12,19 @@ disk=$(mktemp /tmp/vmm-bench-disk.XXXXXX)
 trap 'rm -f "$disk"' EXIT
 head -c $((SIZE_MB << 20)) /dev/urandom >"$disk"
 
-now_ns() { date +%s%N; }
-# Timestamps each marker line of the guest's output.
-declare -A at
-while IFS= read -r line; do
-	case "$line" in
-	"bench: "*) at["${line#bench: }"]=$(now_ns) ;;
-	esac
-done < <(build/vmm run --kernel build/guests/blk_bench.elf --disk "$disk,ro" --cmdline "reads=$READS" --console=output)
-t_rand=$(( ${at["random done $READS"]:-0} - ${at["random start"]} ))
+# Timestamps each marker line of the guest's output as it arrives.
+marks=$(mktemp)
+trap 'rm -f "$disk" "$marks"' EXIT
+build/vmm run --kernel build/guests/blk_bench.elf --disk "$disk,ro" --cmdline "reads=$READS" --console=output |
+	while IFS= read -r line; do
+		case "$line" in
+		"bench: "*) echo "$(date +%s%N) ${line#bench: }" >>"$marks" ;;
+		esac
+	done
+at() { awk -v m="$1" '{ t = $1; $1 = ""; if (substr($0, 2) ~ "^" m) { print t; exit } }' "$marks"; }
+t_rand=$(( $(at "random done") - $(at "random start") ))
 seq_bytes=$(( (SIZE_MB << 20) / (128 << 10) * (128 << 10) ))
-t_seq=$(( ${at["sequential done $seq_bytes"]:-0} - ${at["sequential start"]} ))
+t_seq=$(( $(at "sequential done") - $(at "sequential start") ))
 
 host=$(python3 - "$disk" "$READS" <<'PY'
 import os, random, sys, time

@@ -7,7 +7,7 @@ median_us() {
 	for _ in $(seq "$n"); do
 		local t0 t1
 		t0=$(date +%s%N)
-		"$@" </dev/null >/dev/null 2>&1
+		timeout 60 "$@" </dev/null >/dev/null 2>&1 || true
 		t1=$(date +%s%N)
 		echo $(((t1 - t0) / 1000))
 	done | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'

@@ -13,8 +13,8 @@ MEM_MB=64
 # anonymous one exactly MEM_MB long.
 rss_split() {
 	awk -v ram=$((MEM_MB * 1024)) '
-		/^[0-9a-f]+-[0-9a-f]+ / { split($1, r, "-"); size = (strtonum("0x" r[2]) - strtonum("0x" r[1])) / 1024;
-		                          guest = (size == ram && NF == 5) }
+		/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF == 5); guest = 0 }
+		/^Size:/ { guest = (anon && $2 == ram) }
 		/^Rss:/ { total += $2; if (guest) g += $2 }
 		END { print total, g }' "/proc/$1/smaps"
 }
@@ -27,7 +27,9 @@ measure() { # label, ready-pattern, command...
 	pid=$!
 	for _ in $(seq 600); do grep -q "$ready" "$out" && break; sleep 0.1; done
 	sleep 0.5
-	read -r total guest < <(rss_split "$pid")
+	read -r total guest <<EOF2
+$(rss_split "$pid")
+EOF2
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	rm -f "$out"

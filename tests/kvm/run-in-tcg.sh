@@ -40,7 +40,8 @@ setup() {
 	mkdir -p "$CACHE"
 	exec 9>"$CACHE/lock"
 	flock 9
-	[ -f "$CACHE/ready" ] && return 0
+	# Bump the stamp when the initramfs below changes, so caches are rebuilt.
+	[ -f "$CACHE/ready.v2" ] && return 0
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get install -y -qq --no-install-recommends qemu-system-x86 >&2 ||
@@ -91,6 +92,8 @@ if [ "$MODE" = root ]; then
 	mount -t 9p -o $o,ro rootfs $R || echo "tcgkvm: root mount failed"
 	mount -t proc proc $R/proc; mount -t sysfs sys $R/sys; mount -t devtmpfs dev $R/dev
 	mkdir -p $R/dev/pts $R/dev/shm; mount -t devpts devpts $R/dev/pts; mount -t tmpfs shm $R/dev/shm
+	ln -sf /proc/self/fd $R/dev/fd; ln -sf /proc/self/fd/0 $R/dev/stdin
+	ln -sf /proc/self/fd/1 $R/dev/stdout; ln -sf /proc/self/fd/2 $R/dev/stderr
 	mount -t tmpfs tmp $R/tmp; mount -t tmpfs run $R/run
 else
 	R=
@@ -112,7 +115,7 @@ EOF
 	chmod +x "$ir/init"
 	(cd "$ir" && find . | "$bb" cpio -o -H newc 2>/dev/null | gzip -1) >"$CACHE/initrd.gz"
 	cp "$CACHE/x/boot/vmlinuz-$kver" "$CACHE/vmlinuz"
-	echo "$kpkg" >"$CACHE/ready"
+	echo "$kpkg" >"$CACHE/ready.v2"
 }
 setup
 exec 9>&-
