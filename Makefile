@@ -43,9 +43,11 @@ run: deps all
 # when this host has none (see tests/README.md).
 check: deps
 	@$(MAKE) --no-print-directory all $(CHECK_PROGRAMS) $(KVM_CHECK_PROGRAMS) $(CHECK_DEPS) $(FUZZ_BINS)
-	@set -e; for t in $(CHECK_PROGRAMS); do echo "== $$t"; $$t; done
-	@set -e; for t in $(KVM_CHECK_PROGRAMS); do echo "== $$t (KVM)"; tests/run-with-kvm.sh $$t; done
-	@$(MAKE) --no-print-directory fuzz-smoke
+	@failed=""; \
+	for t in $(CHECK_PROGRAMS); do echo "== $$t"; $$t || failed="$$failed $$t"; done; \
+	for t in $(KVM_CHECK_PROGRAMS); do echo "== $$t (KVM)"; tests/run-with-kvm.sh $$t || failed="$$failed $$t"; done; \
+	$(MAKE) --no-print-directory fuzz-smoke || failed="$$failed fuzz"; \
+	if [ -n "$$failed" ]; then echo "check: FAILED:$$failed"; exit 1; fi; echo "check: all passed"
 
 bench: all
 	bench/boot.sh
