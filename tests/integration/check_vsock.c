@@ -344,10 +344,17 @@ END_TEST
 
 START_TEST(port_without_listener_is_refused)
 {
-	int fd = tcp_connect(base_port + 1), r;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(base_port + 1)),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
 
-	r = wait_end(fd);
-	ck_assert_msg(r == ECONNRESET || r == 0, "got %s", strerror(r));
+	/* The reset may overtake connect() itself on a slow host. */
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		ck_assert_msg(errno == ECONNRESET, "connect: %s", strerror(errno));
+	} else {
+		r = wait_end(fd);
+		ck_assert_msg(r == ECONNRESET || r == 0, "got %s", strerror(r));
+	}
 	close(fd);
 }
 END_TEST
@@ -529,7 +536,7 @@ int main(void)
 	suite_add_tcase(s, shared);
 	suite_add_tcase(s, own);
 	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
+	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed || shared_failed ? 1 : 0;
