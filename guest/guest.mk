@@ -3,3 +3,6 @@
 
 # --- web stack (guest/http): freestanding library, host tests, fuzzers ---
 include guest/http/http.mk
+
+# --- the site kernel (guest/kernel): links the web stack above ---
+include guest/kernel/kernel.mk

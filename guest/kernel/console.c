@@ -1,0 +1,156 @@
+/* Console output on COM1. Every port write is an exit (~16 us from ring 3
+ * on nested hosts), so output is buffered and written with one `rep outsb`
+ * per flush: KVM hands the whole string to the VMM in one exit. The event
+ * loop flushes once per pass; panic() and power-off flush first. */
+#include "kernel.h"
+
+#define COM1 0x3f8
+#define PORT_EXIT 0x604 /* vmm's power device: exit-code register */
+#define CON_BUF 8192
+
+static char con_buf[CON_BUF];
+static size_t con_len;
+static uint64_t con_since; /* now_ns() when the buffer last became non-empty */
+
+uint64_t console_pending_since(size_t *bytes)
+{
+	*bytes = con_len;
+	return con_since;
+}
+
+void console_flush(void)
+{
+	const char *p = con_buf;
+	size_t n = con_len;
+
+	if (!n)
+		return;
+	/* KVM splits long strings itself (a page per exit at most). */
+	__asm__ volatile("rep outsb" : "+S"(p), "+c"(n) : "d"((uint16_t)COM1) : "memory");
+	con_len = 0;
+	st.console_flushes++;
+}
+
+void kwrite(const char *s, size_t n)
+{
+	if (!con_len && n && clock_ready)
+		con_since = now_ns();
+	while (n) {
+		size_t k = MIN(n, CON_BUF - con_len);
+		memcpy(con_buf + con_len, s, k);
+		con_len += k;
+		s += k;
+		n -= k;
+		if (con_len == CON_BUF)
+			console_flush();
+	}
+}
+
+void kputs(const char *s)
+{
+	kwrite(s, strlen(s));
+}
+
+static void put_uint(uint64_t v, unsigned base, int width, char pad)
+{
+	char buf[24];
+	int n = 0;
+
+	do {
+		buf[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (n < width && n < (int)sizeof buf)
+		buf[n++] = pad;
+	while (n) {
+		char c = buf[--n];
+		kwrite(&c, 1);
+	}
+}
+
+void kvprintf(const char *fmt, va_list ap)
+{
+	for (; *fmt; fmt++) {
+		int lng = 0, width = 0, prec = -1;
+		char pad = ' ';
+
+		if (*fmt != '%') {
+			const char *s = fmt;
+			while (fmt[1] && fmt[1] != '%')
+				fmt++;
+			kwrite(s, (size_t)(fmt - s + 1));
+			continue;
+		}
+		fmt++;
+		if (*fmt == '0')
+			pad = '0';
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		if (*fmt == '.' && fmt[1] == '*') {
+			prec = va_arg(ap, int);
+			fmt += 2;
+		}
+		while (*fmt == 'l' || *fmt == 'z') {
+			lng = 1;
+			fmt++;
+		}
+		switch (*fmt) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			if (prec >= 0)
+				kwrite(s, (size_t)prec);
+			else
+				kputs(s ? s : "(null)");
+			break;
+		}
+		case 'c': {
+			char c = (char)va_arg(ap, int);
+			kwrite(&c, 1);
+			break;
+		}
+		case 'u': put_uint(lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width, pad); break;
+		case 'd': {
+			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
+			if (v < 0) {
+				kwrite("-", 1);
+				v = -v;
+			}
+			put_uint((uint64_t)v, 10, width, pad);
+			break;
+		}
+		case 'x': put_uint(lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width, pad); break;
+		case '%': kwrite("%", 1); break;
+		case 0: return;
+		default: kwrite("?", 1); break;
+		}
+	}
+}
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+}
+
+void poweroff(int code)
+{
+	console_flush();
+	outl(PORT_EXIT, (uint32_t)code);
+	for (;;)
+		wait_for_interrupt(); /* not reached under vmm */
+}
+
+void panic(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	kputs("site: fatal: ");
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kprintf(" (exit code %d)\n", code);
+	poweroff(code);
+}

@@ -1,0 +1,26 @@
+# guest/kernel: the site kernel, a freestanding PVH ELF ($(BUILD)/guest/site.elf)
+# linking the web stack (guest/http). Include after guest/http/http.mk (or
+# anywhere: it names the http objects itself and reuses http.mk's rules).
+KERNEL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib -fno-builtin \
+	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -mno-red-zone -fno-stack-protector \
+	-fno-pic -fno-pie -fcf-protection=none -fno-asynchronous-unwind-tables -Iguest -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
+	-Wl,-T,guest/kernel/kernel.ld -Wl,--no-warn-rwx-segments
+KERNEL_OBJS := $(BUILD)/guest/kernel/start.o \
+	$(patsubst guest/kernel/%.c,$(BUILD)/guest/kernel/%.o,$(wildcard guest/kernel/*.c))
+KERNEL_HTTP_OBJS := $(patsubst guest/http/%.c,$(BUILD)/guest/http/%.o,$(wildcard guest/http/*.c))
+
+.PHONY: site-kernel
+site-kernel: $(BUILD)/guest/site.elf
+all: $(BUILD)/guest/site.elf
+
+$(BUILD)/guest/kernel/%.o: guest/kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/guest/kernel/%.o: guest/kernel/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/guest/site.elf: $(KERNEL_OBJS) $(KERNEL_HTTP_OBJS) guest/kernel/kernel.ld
+	$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -o $@ $(filter %.o,$^)

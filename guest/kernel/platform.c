@@ -1,0 +1,144 @@
+/* Boot information (PVH start_info), the interrupt controllers and the power
+ * device, all driven from ring 3: the LAPIC and IOAPIC pages are mapped
+ * user-accessible and IOPL 3 allows port I/O. */
+#include "kernel.h"
+
+#define START_INFO_MAGIC 0x336ec578u
+#define LAPIC        0xfee00000ul
+#define LAPIC_ID     (LAPIC + 0x20)
+#define LAPIC_SVR    (LAPIC + 0xf0)
+#define LAPIC_LVT_T  (LAPIC + 0x320)
+#define LAPIC_TICR   (LAPIC + 0x380)
+#define LAPIC_TCCR   (LAPIC + 0x390)
+#define LAPIC_TDCR   (LAPIC + 0x3e0)
+#define IOAPIC       0xfec00000ul
+#define PORT_SHUTDOWN_REQ 0x605
+#define RAM_MAPPED   (1ul << 30) /* start.S maps the first GiB */
+
+extern char __image_end[];
+static const char *cmd = "";
+static uint32_t apic_id;
+
+struct e820 {
+	uint64_t addr, size;
+	uint32_t type, reserved;
+} __attribute__((packed));
+
+void platform_init(const struct hvm_start_info *si)
+{
+	uintptr_t lo = (uintptr_t)__image_end, hi = 0;
+
+	/* The legacy PIC first: on nested hosts an IOAPIC line raised while
+	 * the 8259 is unprogrammed kills the VM. */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+
+	if (!si || si->magic != START_INFO_MAGIC)
+		panic(EXIT_BOOT, "no PVH start_info (magic %x)", si ? si->magic : 0);
+	if (si->cmdline_paddr && si->cmdline_paddr < RAM_MAPPED)
+		cmd = (const char *)si->cmdline_paddr;
+	if (!si->memmap_paddr || si->memmap_paddr >= RAM_MAPPED || si->memmap_entries > 128)
+		panic(EXIT_BOOT, "no usable e820 memory map in start_info");
+	const struct e820 *m = (const struct e820 *)si->memmap_paddr;
+	for (uint32_t i = 0; i < si->memmap_entries; i++) {
+		if (m[i].type == 1 && m[i].addr <= lo && m[i].addr + m[i].size > lo)
+			hi = (uintptr_t)MIN(m[i].addr + m[i].size, (uint64_t)RAM_MAPPED);
+	}
+	if (hi <= lo + (1u << 20))
+		panic(EXIT_BOOT, "less than 1 MiB of RAM after the kernel image (ends at %lx)", (uint64_t)lo);
+	alloc_init(lo, hi & ~0xffful);
+
+	/* Local APIC on, spurious vector 0xff; timer one-shot, divide by 16. */
+	apic_id = mmio_r32(LAPIC_ID) >> 24;
+	mmio_w32(LAPIC_SVR, 0x1ff);
+	mmio_w32(LAPIC_TDCR, 0x3);
+	mmio_w32(LAPIC_LVT_T, VEC_TIMER);
+	ioapic_route(POWER_GSI, VEC_IRQ_BASE + POWER_GSI);
+}
+
+const char *cmdline(void)
+{
+	return cmd;
+}
+
+const char *cmdline_get(const char *key, unsigned nth, size_t *len)
+{
+	size_t klen = strlen(key);
+	const char *s = cmd;
+
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		const char *tok = s;
+		while (*s && *s != ' ')
+			s++;
+		if ((size_t)(s - tok) > klen && !memcmp(tok, key, klen) && tok[klen] == '=') {
+			if (nth-- == 0) {
+				*len = (size_t)(s - tok) - klen - 1;
+				return tok + klen + 1;
+			}
+		}
+	}
+	return NULL;
+}
+
+void ioapic_route(unsigned gsi, unsigned vector)
+{
+	/* Fixed delivery, physical destination, active high, edge, unmasked. */
+	mmio_w32(IOAPIC, 0x11 + 2 * gsi);
+	mmio_w32(IOAPIC + 0x10, apic_id << 24);
+	mmio_w32(IOAPIC, 0x10 + 2 * gsi);
+	mmio_w32(IOAPIC + 0x10, vector);
+}
+
+void lapic_timer_arm_ns(uint64_t ns)
+{
+	uint64_t ticks = 0;
+
+	if (ns) {
+		ticks = ns * (lapic_hz / 1000) / 1000000 + 1;
+		if (ticks > 0xffffffffu)
+			ticks = 0xffffffffu;
+	}
+	mmio_w32(LAPIC_TICR, (uint32_t)ticks);
+	st.timer_arms++;
+}
+
+/* Measures the LAPIC timer against the clock: two reads of the current
+ * count ~us apart, each timed by the middle of its exit. */
+uint64_t lapic_calibrate(uint64_t us);
+uint64_t lapic_calibrate(uint64_t us)
+{
+	mmio_w32(LAPIC_LVT_T, VEC_TIMER | 0x10000); /* masked while measuring */
+	mmio_w32(LAPIC_TICR, 0xffffffffu);
+	uint64_t a0 = now_ns();
+	uint32_t c0 = mmio_r32(LAPIC_TCCR);
+	uint64_t a1 = now_ns();
+	while (now_ns() - a1 < us * 1000)
+		cpu_relax();
+	uint64_t b0 = now_ns();
+	uint32_t c1 = mmio_r32(LAPIC_TCCR);
+	uint64_t b1 = now_ns();
+	mmio_w32(LAPIC_TICR, 0);
+	mmio_w32(LAPIC_LVT_T, VEC_TIMER);
+	uint64_t dt = (b0 + b1) / 2 - (a0 + a1) / 2;
+	uint64_t hz = c0 > c1 && dt ? (uint64_t)(c0 - c1) * 1000000000ull / dt : 0;
+	if (hz < 1000000 || hz > 10000000000ull) {
+		kprintf("site: LAPIC timer calibration gave %lu Hz: assuming 62.5 MHz\n", hz);
+		hz = 62500000;
+	}
+	return hz;
+}
+
+bool shutdown_requested(void)
+{
+	st.port_reads++;
+	return inb(PORT_SHUTDOWN_REQ) == 1;
+}
+
+uint32_t wait_irq(void)
+{
+	st.waits++;
+	wait_for_interrupt();
+	return __atomic_exchange_n(&irq_pending, 0, __ATOMIC_SEQ_CST);
+}

@@ -1,0 +1,303 @@
+/* Site kernel entry, descriptor tables and the ring-0 trap stubs.
+ *
+ * Every instruction here runs at ring 0, which on our nested hosts is
+ * emulated at ~2.4 us per instruction, so this file is written to execute as
+ * few of them as possible:
+ *   - page tables, GDT (with its TSS descriptor), TSS and IDT are static
+ *     data: the TSS sits at exactly 1 MiB and the stubs in the next 64 KiB,
+ *     so descriptor fields that would need shifts are assembler constants;
+ *   - boot does ~40 ring-0 instructions: long mode, lidt, ltr, the two
+ *     kvmclock MSRs, iretq to ring 3 (IOPL 3, IF 0), where kmain() runs;
+ *   - waiting for an interrupt: ring 3 runs `hlt` at wait_for_interrupt,
+ *     which traps (#GP); the #GP stub recognises the address and does
+ *     `sti; hlt`, the interrupt stub notes the vector in irq_pending and
+ *     sends the EOI, and the #GP stub returns past the `hlt`: ~10 ring-0
+ *     instructions per wait;
+ *   - anything else reaching ring 0 is a fault: trap_common saves the
+ *     registers and calls trap_fatal() (trap.c), which prints a diagnosis
+ *     and powers off (or, for the kvmclock probe, skips the wrmsr).
+ */
+#define IMAGE_BASE   0x100000
+#define KSTACK_SIZE  16384
+#define ISTACK_SIZE  4096
+#define USTACK_SIZE  65536
+#define STUB_SIZE    32
+#define VEC_IRQ_BASE 0x40     /* IOAPIC pin g -> vector 0x40 + g (g < 24) */
+#define VEC_TIMER    0x60     /* LAPIC timer */
+#define VEC_SPURIOUS 0xff
+#define LAPIC_EOI    (-0x11fff50) /* 0xffffffff_fee000b0: the LAPIC's alias at the top of the address space */
+#define MSR_KVM_WALL_CLOCK_NEW  0x4b564d00
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+
+	.section .note.pvh, "a"
+	.p2align 2
+	.long 4, 4, 18		/* name size, desc size, XEN_ELFNOTE_PHYS32_ENTRY */
+	.asciz "Xen"
+	.long _start32
+
+/* ---- the TSS, at exactly IMAGE_BASE (kernel.ld checks) ---- */
+	.section .tss, "aw"
+	.globl tss
+tss:
+	.long 0
+	.quad kstack + KSTACK_SIZE	/* rsp0: traps from ring 3 */
+	.quad 0, 0			/* rsp1, rsp2 */
+	.quad 0				/* reserved */
+	.quad istack + ISTACK_SIZE	/* ist1: #DF, NMI, #MC */
+	.quad 0, 0, 0, 0, 0, 0		/* ist2-7 */
+	.quad 0
+	.word 0
+	.word 104			/* no I/O bitmap: IOPL 3 decides */
+	.p2align 4
+
+/* ---- boot ---- */
+	.section .text.boot, "ax"
+	.code32
+	.globl _start32
+_start32:
+	mov	%ebx, %esi		/* hvm_start_info, handed to kmain */
+	lgdt	gdt_ptr
+	mov	%cr4, %eax
+	or	$0x20, %eax		/* PAE */
+	mov	%eax, %cr4
+	mov	$pml4, %eax
+	mov	%eax, %cr3
+	mov	$0xc0000080, %ecx	/* EFER.LME */
+	rdmsr
+	or	$0x100, %eax
+	wrmsr
+	mov	%cr0, %eax
+	or	$0x80010001, %eax	/* PG | WP | PE */
+	mov	%eax, %cr0
+	ljmp	$0x08, $long_mode
+
+	.code64
+long_mode:
+	mov	$0x10, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	lidt	idt_ptr
+	mov	$0x28, %eax
+	ltr	%ax
+	mov	$kstack + KSTACK_SIZE, %esp
+	/* kvmclock: the host fills these pages; ring 3 reads them. A host
+	 * without it #GPs here and trap_fatal skips the instruction. */
+	mov	$MSR_KVM_SYSTEM_TIME_NEW, %ecx
+	mov	$pvclock + 1, %eax
+	xor	%edx, %edx
+	.globl kvmclock_wrmsr1
+kvmclock_wrmsr1:
+	wrmsr
+	mov	$MSR_KVM_WALL_CLOCK_NEW, %ecx
+	mov	$pvwall, %eax
+	.globl kvmclock_wrmsr2
+kvmclock_wrmsr2:
+	wrmsr
+	/* To ring 3 for good: IOPL 3 (port I/O for the UART, PIT, power
+	 * device), interrupts off (ring 3 polls; it waits through `hlt`). */
+	push	$0x1b
+	push	$ustack + USTACK_SIZE
+	push	$0x3002
+	push	$0x23
+	push	$user_start
+	iretq
+
+/* ---- trap stubs: one per vector, STUB_SIZE bytes apart ---- */
+	.section .text.traps, "ax"
+	.p2align 5
+	.globl trap_stubs
+trap_stubs:
+	.set vec, 0
+	.rept 256
+	.p2align 5
+	.if vec == 13
+	jmp	trap_gp
+	.elseif vec < 32
+	.if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+	.else
+	push	$0
+	.endif
+	push	$vec
+	jmp	trap_common
+	.elseif (vec >= VEC_IRQ_BASE) && (vec < VEC_IRQ_BASE + 24)
+	orl	$(1 << (vec - VEC_IRQ_BASE)), irq_pending(%rip)
+	incq	irq_count(%rip)
+	movl	$0, LAPIC_EOI
+	iretq
+	.elseif vec == VEC_TIMER
+	orl	$0x80000000, irq_pending(%rip)
+	incq	irq_count(%rip)
+	movl	$0, LAPIC_EOI
+	iretq
+	.elseif vec == VEC_SPURIOUS
+	iretq
+	.else
+	push	$0
+	push	$vec
+	jmp	trap_common
+	.endif
+	.set vec, vec + 1
+	.endr
+
+	/* #GP. From the one `hlt` ring 3 uses to wait: sleep until an
+	 * interrupt (whose stub runs first and returns here), then resume ring
+	 * 3 after its hlt. IF comes back off with ring 3's RFLAGS. */
+trap_gp:
+	cmpq	$wait_for_interrupt, 8(%rsp)
+	jne	1f
+	sti
+	hlt
+	incq	8(%rsp)
+	add	$8, %rsp
+	iretq
+1:	push	$13
+	jmp	trap_common
+
+	/* The slow path: the full frame for trap_fatal(). */
+trap_common:
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, %rdi
+	call	trap_fatal
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	add	$16, %rsp
+	iretq
+
+/* ---- ring 3 ---- */
+	.text
+user_start:
+	mov	%rsi, %rdi
+	call	kmain
+	ud2
+
+	/* The only `hlt` ring 3 executes: trap_gp knows its address. */
+	.globl wait_for_interrupt
+wait_for_interrupt:
+	hlt
+	ret
+
+/* ---- descriptor tables and page tables ---- */
+	.data
+	.p2align 4
+gdt:
+	.quad 0				/* 0x00 */
+	.quad 0x00af9a000000ffff	/* 0x08 kernel code, 64-bit */
+	.quad 0x00cf92000000ffff	/* 0x10 kernel data */
+	.quad 0x00cff2000000ffff	/* 0x18 user data (selector 0x1b) */
+	.quad 0x00affa000000ffff	/* 0x20 user code, 64-bit (selector 0x23) */
+	.quad 0x0000891000000067	/* 0x28 TSS: base IMAGE_BASE, limit 103, present */
+	.quad 0
+gdt_end:
+gdt_ptr:
+	.word gdt_end - gdt - 1
+	.quad gdt
+
+	.p2align 4
+idt_ptr:
+	.word 256 * 16 - 1
+	.quad idt
+
+	.p2align 12
+idt:
+	.set vec, 0
+	.rept 256
+	.word trap_stubs - IMAGE_BASE + vec * STUB_SIZE
+	.word 0x08
+	.if (vec == 2) || (vec == 8) || (vec == 18)
+	.byte 1				/* IST1 */
+	.else
+	.byte 0
+	.endif
+	.byte 0x8e			/* interrupt gate, DPL 0 */
+	.word IMAGE_BASE >> 16
+	.long 0
+	.long 0
+	.set vec, vec + 1
+	.endr
+
+	/* Identity map: 0-1 GiB RAM (the first 2 MiB in 4 KiB pages with page
+	 * 0 absent, so NULL faults), 3-4 GiB MMIO uncached; the MMIO GiB is
+	 * also mapped at the top of the address space so ring-0 stubs reach
+	 * the LAPIC with a sign-extended 32-bit address. All user-accessible:
+	 * ring 3 runs the drivers. */
+	.p2align 12
+	.globl pml4
+pml4:
+	.quad pdpt_lo + 0x7
+	.fill 510, 8, 0
+	.quad pdpt_hi + 0x7
+pdpt_lo:
+	.quad pd_ram + 0x7
+	.quad 0, 0
+	.quad pd_mmio + 0x7
+	.fill 508, 8, 0
+pdpt_hi:
+	.fill 511, 8, 0
+	.quad pd_mmio + 0x7
+pd_ram:
+	.quad pt_low + 0x7
+	.set addr, 0x200000
+	.rept 511
+	.quad addr + 0x87		/* present, writable, user, 2 MiB */
+	.set addr, addr + 0x200000
+	.endr
+pd_mmio:
+	.set addr, 0xc0000000
+	.rept 512
+	.quad addr + 0x9f		/* ... and uncached (PCD | PWT) */
+	.set addr, addr + 0x200000
+	.endr
+pt_low:
+	.quad 0				/* page 0: absent */
+	.set addr, 0x1000
+	.rept 511
+	.quad addr + 0x7
+	.set addr, addr + 0x1000
+	.endr
+
+	.p2align 6
+	.globl pvclock
+pvclock:
+	.fill 32, 1, 0			/* struct pvclock_vcpu_time_info */
+	.globl pvwall
+pvwall:
+	.fill 16, 1, 0			/* struct pvclock_wall_clock */
+
+	.bss
+	.p2align 12
+kstack:
+	.fill KSTACK_SIZE, 1, 0
+istack:
+	.fill ISTACK_SIZE, 1, 0
+ustack:
+	.fill USTACK_SIZE, 1, 0
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,974 @@
+/* virtio-vsock: the guest listens on port 80; the host connects once per
+ * HTTP client. Everything here runs at ring 3.
+ *
+ * Queues: rx (0) holds NRX one-page buffers (header + up to 4052 payload
+ * bytes each); tx (1) takes one packet per chain: a page-sized slot holding
+ * the header and an inline payload (response head, small bodies), plus at
+ * most one more descriptor pointing at body bytes in place (the archive in
+ * memory, or a disk chunk); event (2) carries transport resets.
+ *
+ * Exits are the cost: each pass posts everything it can, then notifies each
+ * queue once; interrupts stay off (VRING_AVAIL_F_NO_INTERRUPT) until the
+ * loop is about to sleep.
+ *
+ * Credit: we advertise buf_alloc = INBUF (the HTTP input buffer) and
+ * fwd_cnt = bytes the HTTP layer has consumed, so a peer that respects
+ * credit can never overflow the buffer; one that does not is reset. We
+ * send at most peer buf_alloc - (tx_cnt - peer fwd_cnt) bytes. */
+#include "vsock.h"
+
+#include "blk.h"
+#include "http/http_buf.h"
+#include "http/http_conn.h"
+#include "site.h"
+
+#define HDR 44
+#define RXBUF 4096
+#define NRX 64
+#define TXQ 256
+#define NTX 128               /* tx slots: each packet uses one */
+#define SLOT_INLINE (4096 - HDR)
+#define MAX_PKT (64u << 10)   /* payload per packet (Linux's and vmm's limit) */
+#define INBUF (16u << 10)     /* HTTP input buffer per connection = our buf_alloc */
+#define HEAD_MAX 4096
+#define CONN_PAGES 6          /* struct conn + INBUF */
+#define MAX_CONNS 2048
+#define HASH 1024
+#define BURST 4               /* packets per connection per pass */
+#define CHUNK (64u << 10)     /* disk streaming unit */
+#define MAX_CHUNKS 32
+#define CLOSE_LINGER_MS 5000  /* after our SHUTDOWN, wait this long for the peer's RST */
+#define SHUTDOWN_MAX_MS 10000
+#define NPENDING_RST 64
+
+enum { OP_REQUEST = 1, OP_RESPONSE, OP_RST, OP_SHUTDOWN, OP_RW, OP_CREDIT_UPDATE, OP_CREDIT_REQUEST };
+#define SHUT_RCV 1
+#define SHUT_SEND 2
+#define TYPE_STREAM 1
+
+struct vhdr {
+	uint64_t src_cid, dst_cid;
+	uint32_t src_port, dst_port, len;
+	uint16_t type, op;
+	uint32_t flags, buf_alloc, fwd_cnt;
+} __attribute__((packed));
+_Static_assert(sizeof(struct vhdr) == HDR, "virtio_vsock_hdr is 44 bytes");
+
+struct chunk {
+	struct chunk *next;  /* the cache */
+	uint8_t *buf;
+	uint64_t off;      /* disk offset of buf[0] */
+	uint32_t len;
+	int refs;          /* tx packets still pointing into it */
+	int users;         /* connections holding it */
+	uint64_t last_use;
+	bool ready, failed, reading;
+};
+
+struct txslot {
+	uint8_t *page;     /* header + inline payload */
+	struct chunk *chunk;
+	struct txslot *next;
+};
+
+enum cstate { C_OPEN, C_CLOSING };
+enum ckind { K_HTTP, K_STATS };
+
+struct conn {
+	struct conn *hnext;
+	struct conn *qnext;   /* tx work list */
+	struct conn *anext, **aprev; /* all connections */
+	bool queued;
+	enum cstate state;
+	enum ckind kind;
+	uint64_t peer_cid;
+	uint32_t peer_port, port;
+	/* credit */
+	uint32_t peer_buf_alloc, peer_fwd_cnt, tx_cnt;
+	uint32_t rx_cnt, fwd_sent;
+	bool send_response, send_credit, credit_requested, send_shutdown;
+	bool peer_eof, peer_norecv;
+	uint64_t close_deadline;
+	/* the response being sent */
+	bool has_resp, close_after;
+	size_t head_len, head_off;
+	const struct site_entry *entry;
+	uint64_t body_pos, body_end; /* entry data offsets */
+	struct chunk *ck[2];         /* current and prefetched disk chunk */
+	bool wait_chunk;             /* waits for a chunk to be read or freed */
+	struct http_conn http;
+	char head[HEAD_MAX];
+	char peer[32];
+};
+_Static_assert(sizeof(struct conn) <= CONN_PAGES * 4096 - INBUF, "struct conn fits its pages");
+
+struct vdev *vsock_dev;
+uint64_t guest_cid;
+static struct vq rxq, txq, evq;
+static uint8_t *rxbufs[NRX];
+static uint32_t events[4];
+static struct txslot slots[NTX], *free_slots;
+static unsigned slots_used;
+static struct conn *hash[HASH], *all_conns, *txq_head, *txq_tail;
+static unsigned nconns, nchunks, chunk_waiters;
+static struct chunk *chunks;
+static uint64_t chunk_clock;
+static bool shutting_down;
+static uint64_t shutdown_deadline;
+static unsigned stats_port = 81;
+static struct {
+	uint64_t cid;
+	uint32_t src_port, dst_port;
+} pending_rst[NPENDING_RST];
+static unsigned npending_rst;
+static uint64_t now; /* unix ms, per pass */
+
+static unsigned hkey(uint64_t cid, uint32_t port, uint32_t lport)
+{
+	uint64_t k = (cid * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)port << 16) ^ lport;
+	return (unsigned)((k ^ (k >> 29)) % HASH);
+}
+
+static struct conn *lookup(uint64_t cid, uint32_t port, uint32_t lport)
+{
+	for (struct conn *c = hash[hkey(cid, port, lport)]; c; c = c->hnext)
+		if (c->peer_cid == cid && c->peer_port == port && c->port == lport)
+			return c;
+	return NULL;
+}
+
+static void want_tx(struct conn *c)
+{
+	if (c->queued)
+		return;
+	c->queued = true;
+	c->qnext = NULL;
+	if (txq_tail)
+		txq_tail->qnext = c;
+	else
+		txq_head = c;
+	txq_tail = c;
+}
+
+/* ---- rx buffers ---- */
+
+static void post_rx(uint8_t *b)
+{
+	struct vbuf v = { b, RXBUF, true };
+	if (!vq_add(&rxq, &v, 1, b))
+		panic(EXIT_DEVICE, "vsock rx queue unexpectedly full");
+}
+
+static void post_event(uint32_t *e)
+{
+	struct vbuf v = { e, sizeof *e, true };
+	if (!vq_add(&evq, &v, 1, e))
+		panic(EXIT_DEVICE, "vsock event queue unexpectedly full");
+}
+
+static void read_cid(void)
+{
+	guest_cid = vdev_config32(vsock_dev, 0) | (uint64_t)vdev_config32(vsock_dev, 4) << 32;
+	if (guest_cid < 3 || guest_cid >= 0xffffffffull)
+		panic(EXIT_DEVICE, "virtio-vsock gives an invalid guest CID %lu", guest_cid);
+}
+
+void vsock_init(struct vdev *d)
+{
+	size_t n;
+	const char *v = cmdline_get("site.stats_port", 0, &n);
+
+	if (v) {
+		unsigned p = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (v[i] < '0' || v[i] > '9' || p > 0xffffff)
+				panic(EXIT_CMDLINE, "site.stats_port=%.*s is not a port number", (int)n, v);
+			p = p * 10 + (unsigned)(v[i] - '0');
+		}
+		stats_port = p;
+	}
+	vsock_dev = d;
+	d->name = "virtio-vsock";
+	vdev_begin(d, 0);
+	read_cid();
+	vq_init(&rxq, d, 0, NRX);
+	vq_init(&txq, d, 1, TXQ);
+	vq_init(&evq, d, 2, 4);
+	uint8_t *rx = kalloc((size_t)NRX * RXBUF);
+	for (unsigned i = 0; i < NRX && i < rxq.num; i++) {
+		rxbufs[i] = rx + (size_t)i * RXBUF;
+		post_rx(rxbufs[i]);
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(events) && i < evq.num; i++)
+		post_event(&events[i]);
+	for (unsigned i = 0; i < NTX; i++) {
+		slots[i].next = free_slots;
+		free_slots = &slots[i];
+	}
+	vdev_ready(d);
+	vq_kick(&rxq);
+	vq_kick(&evq);
+}
+
+/* ---- chunks (disk streaming) ----
+ * A cache of up to MAX_CHUNKS 64 KiB pieces of the disk, shared by all
+ * connections (a popular file is read once), kept while unused and evicted
+ * least recently used first. Connections that need one that is being read,
+ * or find none free, set wait_chunk and are woken when that changes. */
+
+static void wake_chunk_waiters(void)
+{
+	if (!chunk_waiters)
+		return;
+	chunk_waiters = 0;
+	for (struct conn *c = all_conns; c; c = c->anext)
+		if (c->wait_chunk) {
+			c->wait_chunk = false;
+			want_tx(c);
+		}
+}
+
+static void chunk_idle_check(struct chunk *k)
+{
+	if (k->refs == 0 && k->users == 0) {
+		k->last_use = ++chunk_clock;
+		wake_chunk_waiters();
+	}
+}
+
+static void chunk_unref(struct chunk *k) /* a packet using it is done */
+{
+	if (k) {
+		k->refs--;
+		chunk_idle_check(k);
+	}
+}
+
+static void chunk_release(struct chunk *k) /* a connection is done with it */
+{
+	if (k) {
+		k->users--;
+		chunk_idle_check(k);
+	}
+}
+
+static void chunk_done(void *ctx, bool ok)
+{
+	struct chunk *k = ctx;
+
+	k->reading = false;
+	k->ready = ok;
+	k->failed = !ok;
+	wake_chunk_waiters();
+}
+
+/* The chunk holding disk offset at (for an entry whose data ends at end),
+ * from the cache or by starting a read. NULL when none can be had now. */
+static struct chunk *chunk_get(uint64_t at, uint64_t end)
+{
+	struct chunk *k, *victim = NULL;
+
+	for (k = chunks; k; k = k->next) {
+		if (!k->failed && at >= k->off && at < k->off + k->len) {
+			k->users++;
+			return k;
+		}
+		if (!k->refs && !k->users && !k->reading && (!victim || k->last_use < victim->last_use))
+			victim = k;
+	}
+	if (nchunks < MAX_CHUNKS) {
+		k = alloc_pages(1);
+		uint8_t *buf = alloc_pages(CHUNK / 4096);
+		if (!k || !buf) {
+			free_pages(k, 1);
+			free_pages(buf, CHUNK / 4096);
+			return NULL;
+		}
+		memset(k, 0, sizeof *k);
+		k->buf = buf;
+		k->next = chunks;
+		chunks = k;
+		nchunks++;
+	} else if (victim) {
+		k = victim;
+	} else {
+		return NULL;
+	}
+	uint64_t start = at & ~511ull;
+	end = (end + 511) & ~511ull;
+	if (end > blk_bytes)
+		end = blk_bytes;
+	if (end - start > CHUNK)
+		end = start + CHUNK;
+	k->off = start;
+	k->len = (uint32_t)(end - start);
+	k->ready = k->failed = false;
+	k->refs = 0;
+	k->users = 1;
+	if (!blk_read_async(start, k->buf, k->len, chunk_done, k)) {
+		k->users = 0;
+		k->failed = true; /* unusable until reused */
+		return NULL;
+	}
+	k->reading = true;
+	return k;
+}
+
+/* ---- packets ---- */
+
+static void fill_hdr(struct conn *c, struct vhdr *h, uint16_t op, uint32_t flags, uint32_t len)
+{
+	uint32_t fwd = c->rx_cnt - (uint32_t)c->http.len;
+
+	h->src_cid = guest_cid;
+	h->dst_cid = c->peer_cid;
+	h->src_port = c->port;
+	h->dst_port = c->peer_port;
+	h->len = len;
+	h->type = TYPE_STREAM;
+	h->op = op;
+	h->flags = flags;
+	h->buf_alloc = INBUF;
+	h->fwd_cnt = fwd;
+	c->fwd_sent = fwd;
+}
+
+static struct txslot *slot_get(void)
+{
+	struct txslot *s = free_slots;
+
+	if (!s || txq.num_free < 2) {
+		st.tx_full++;
+		return NULL;
+	}
+	if (!s->page && !(s->page = alloc_pages(1)))
+		return NULL;
+	free_slots = s->next;
+	s->chunk = NULL;
+	slots_used++;
+	return s;
+}
+
+static void slot_post(struct txslot *s, const void *ext, uint32_t ext_len)
+{
+	const struct vhdr *h = (const struct vhdr *)s->page;
+	struct vbuf b[2] = { { s->page, HDR + h->len - ext_len, false }, { ext, ext_len, false } };
+
+	if (!vq_add(&txq, b, ext_len ? 2 : 1, s))
+		panic(EXIT_DEVICE, "vsock tx queue full despite a free slot");
+	st.tx_pkts++;
+	st.tx_bytes += h->len;
+}
+
+static void free_slot(struct txslot *s)
+{
+	chunk_unref(s->chunk);
+	s->chunk = NULL;
+	s->next = free_slots;
+	free_slots = s;
+	slots_used--;
+}
+
+static bool send_ctl(struct conn *c, uint16_t op, uint32_t flags)
+{
+	struct txslot *s = slot_get();
+
+	if (!s)
+		return false;
+	fill_hdr(c, (struct vhdr *)s->page, op, flags, 0);
+	slot_post(s, NULL, 0);
+	return true;
+}
+
+/* An RST for a packet that matches no connection. */
+static void rst_reply(const struct vhdr *in)
+{
+	if (in->op == OP_RST)
+		return;
+	for (unsigned i = 0; i < npending_rst; i++)
+		if (pending_rst[i].cid == in->src_cid && pending_rst[i].src_port == in->dst_port &&
+		    pending_rst[i].dst_port == in->src_port)
+			return;
+	if (npending_rst < NPENDING_RST)
+		pending_rst[npending_rst++] = (typeof(pending_rst[0])){ in->src_cid, in->dst_port, in->src_port };
+}
+
+static bool flush_rsts(void)
+{
+	while (npending_rst) {
+		struct txslot *s = slot_get();
+		if (!s)
+			return false;
+		struct vhdr *h = (struct vhdr *)s->page;
+		npending_rst--;
+		*h = (struct vhdr){ guest_cid, pending_rst[npending_rst].cid, pending_rst[npending_rst].src_port,
+				    pending_rst[npending_rst].dst_port, 0, TYPE_STREAM, OP_RST, 0, 0, 0 };
+		slot_post(s, NULL, 0);
+	}
+	return true;
+}
+
+/* ---- connections ---- */
+
+static void conn_free(struct conn *c)
+{
+	struct conn **pp = &hash[hkey(c->peer_cid, c->peer_port, c->port)];
+	while (*pp && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = c->hnext;
+	*c->aprev = c->anext;
+	if (c->anext)
+		c->anext->aprev = c->aprev;
+	if (c->queued) { /* unlink from the tx work list */
+		struct conn **q = &txq_head, *prev = NULL;
+		while (*q && *q != c) {
+			prev = *q;
+			q = &(*q)->qnext;
+		}
+		if (*q)
+			*q = c->qnext;
+		if (txq_tail == c)
+			txq_tail = prev;
+	}
+	chunk_release(c->ck[0]);
+	chunk_release(c->ck[1]);
+	c->wait_chunk = false;
+	nconns--;
+	free_pages(c, CONN_PAGES);
+}
+
+static void conn_reset(struct conn *c)
+{
+	struct vhdr h = { .src_cid = c->peer_cid, .src_port = c->peer_port, .dst_port = c->port, .op = OP_REQUEST };
+	rst_reply(&h);
+	conn_free(c);
+}
+
+static void conn_accept(const struct vhdr *h)
+{
+	if (shutting_down || nconns >= MAX_CONNS || (h->dst_port != HTTP_PORT && (!stats_port || h->dst_port != stats_port))) {
+		st.conns_refused++;
+		rst_reply(h);
+		return;
+	}
+	struct conn *c = alloc_pages(CONN_PAGES);
+	if (!c) {
+		st.conns_refused++;
+		rst_reply(h);
+		return;
+	}
+	memset(c, 0, sizeof *c);
+	c->kind = h->dst_port == HTTP_PORT ? K_HTTP : K_STATS;
+	c->peer_cid = h->src_cid;
+	c->peer_port = h->src_port;
+	c->port = h->dst_port;
+	c->peer_buf_alloc = h->buf_alloc;
+	c->peer_fwd_cnt = h->fwd_cnt;
+	c->send_response = true;
+	/* "cid:2:1234": the access log's host field */
+	{
+		struct hbuf b;
+		hb_init(&b, c->peer, sizeof c->peer);
+		hb_str(&b, "cid:");
+		hb_u64(&b, c->peer_cid);
+		hb_ch(&b, ':');
+		hb_u64(&b, c->peer_port);
+		hb_cstr(&b);
+	}
+	http_conn_init(&c->http, &server, (char *)c + CONN_PAGES * 4096 - INBUF, INBUF, c->peer, now);
+	unsigned k = hkey(c->peer_cid, c->peer_port, c->port);
+	c->hnext = hash[k];
+	hash[k] = c;
+	c->anext = all_conns;
+	c->aprev = &all_conns;
+	if (all_conns)
+		all_conns->aprev = &c->anext;
+	all_conns = c;
+	nconns++;
+	st.conns++;
+	if (nconns > st.conns_max)
+		st.conns_max = nconns;
+	want_tx(c);
+}
+
+static void begin_close(struct conn *c)
+{
+	if (c->state == C_CLOSING)
+		return;
+	c->state = C_CLOSING;
+	c->send_shutdown = true;
+	c->close_deadline = now + CLOSE_LINGER_MS;
+	want_tx(c);
+}
+
+static void rx_packet(const uint8_t *buf, uint32_t used)
+{
+	struct vhdr h;
+
+	if (used < HDR) {
+		kprintf("site: vsock: dropped a %u-byte rx packet (shorter than its header)\n", used);
+		return;
+	}
+	memcpy(&h, buf, HDR);
+	if (h.len > used - HDR || h.len > RXBUF - HDR) {
+		kprintf("site: vsock: dropped a packet claiming %u payload bytes in %u\n", h.len, used - HDR);
+		return;
+	}
+	st.rx_pkts++;
+	st.rx_bytes += h.len;
+	if (h.type != TYPE_STREAM || h.dst_cid != guest_cid) {
+		rst_reply(&h);
+		return;
+	}
+	struct conn *c = lookup(h.src_cid, h.src_port, h.dst_port);
+	if (!c) {
+		if (h.op == OP_REQUEST)
+			conn_accept(&h);
+		else
+			rst_reply(&h);
+		return;
+	}
+	c->peer_buf_alloc = h.buf_alloc;
+	c->peer_fwd_cnt = h.fwd_cnt;
+	switch (h.op) {
+	case OP_RW:
+		if (c->state == C_CLOSING || c->peer_eof) {
+			c->rx_cnt += h.len; /* read nothing more; keep credit flowing */
+			c->send_credit = true;
+			want_tx(c);
+			break;
+		}
+		if (http_conn_feed(&c->http, buf + HDR, h.len, now) != h.len) {
+			kprintf("site: vsock: %s sent past its credit: reset\n", c->peer);
+			conn_reset(c);
+			return;
+		}
+		c->rx_cnt += h.len;
+		want_tx(c);
+		break;
+	case OP_SHUTDOWN:
+		if (h.flags & SHUT_SEND) {
+			c->peer_eof = true;
+			http_conn_eof(&c->http);
+		}
+		if (h.flags & SHUT_RCV)
+			c->peer_norecv = true;
+		if ((c->peer_eof && c->peer_norecv) || (c->state == C_CLOSING && c->peer_eof)) {
+			conn_reset(c); /* both directions done: the closing RST */
+			return;
+		}
+		want_tx(c);
+		break;
+	case OP_RST:
+		conn_free(c);
+		return;
+	case OP_CREDIT_UPDATE:
+		c->credit_requested = false;
+		want_tx(c);
+		break;
+	case OP_CREDIT_REQUEST:
+		c->send_credit = true;
+		want_tx(c);
+		break;
+	case OP_REQUEST: /* a second REQUEST on a live connection */
+	case OP_RESPONSE:
+	default:
+		conn_reset(c);
+		return;
+	}
+}
+
+static uint32_t credit(const struct conn *c)
+{
+	uint32_t inflight = c->tx_cnt - c->peer_fwd_cnt;
+	return inflight >= c->peer_buf_alloc ? 0 : c->peer_buf_alloc - inflight;
+}
+
+/* Body bytes at c->body_pos, in place: the archive in memory or a ready
+ * chunk. Returns the number available (0: not yet; started a read if it
+ * could), *p and *k (the chunk to reference) set. -1: the disk failed. */
+static int64_t body_bytes(struct conn *c, const uint8_t **p, struct chunk **k)
+{
+	uint64_t left = c->body_end - c->body_pos;
+
+	*k = NULL;
+	if (site_in_ram) {
+		*p = (const uint8_t *)site_data(&site, c->entry) + c->body_pos;
+		return (int64_t)left;
+	}
+	uint64_t at = c->entry->off + c->body_pos, end = c->entry->off + c->body_end;
+	for (;;) {
+		struct chunk *ck = c->ck[0];
+		if (!ck) {
+			if (!(c->ck[0] = chunk_get(at, end)))
+				goto wait;
+			continue;
+		}
+		if (at < ck->off || at >= ck->off + ck->len) {
+			chunk_release(ck); /* done with it: move on */
+			c->ck[0] = c->ck[1];
+			c->ck[1] = NULL;
+			continue;
+		}
+		if (ck->failed)
+			return -1;
+		if (!ck->ready)
+			goto wait;
+		/* Prefetch the next chunk while this one goes out. */
+		uint64_t next = ck->off + ck->len;
+		if (!c->ck[1] && next < end)
+			c->ck[1] = chunk_get(next, end);
+		*p = ck->buf + (at - ck->off);
+		*k = ck;
+		return (int64_t)MIN(left, ck->off + ck->len - at);
+	}
+wait:
+	if (!c->wait_chunk) {
+		c->wait_chunk = true;
+		chunk_waiters++;
+	}
+	return 0;
+}
+
+static bool stats_response(struct conn *c)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+				   "Cache-Control: no-store\r\nContent-Length: ";
+	char body[2560];
+	bool complete = c->peer_eof;
+
+	for (size_t i = 3; i < c->http.len && !complete; i++)
+		complete = !memcmp(c->http.in + i - 3, "\r\n\r\n", 4);
+	if (!complete)
+		return false;
+	size_t n = format_stats(body, sizeof body);
+	struct hbuf b;
+	hb_init(&b, c->head, sizeof c->head);
+	hb_put(&b, head, sizeof head - 1);
+	hb_u64(&b, n);
+	hb_str(&b, "\r\n\r\n");
+	hb_put(&b, body, n);
+	c->head_len = b.overflow ? 0 : b.len;
+	c->head_off = 0;
+	c->entry = NULL;
+	c->body_pos = c->body_end = 0;
+	c->has_resp = true;
+	c->close_after = true;
+	c->http.len = 0; /* consumed */
+	st.requests++;
+	return true;
+}
+
+/* Gets the next response from the HTTP layer. False when there is none. */
+static bool next_response(struct conn *c)
+{
+	struct http_out out;
+	enum http_conn_res r;
+
+	if (c->kind == K_STATS) {
+		if (c->close_after)
+			return false;
+		return stats_response(c);
+	}
+	r = http_conn_next(&c->http, c->head, sizeof c->head, &out, now);
+	if (r == HTTP_CONN_NEED_MORE) {
+		if (shutting_down)
+			begin_close(c);
+		return false;
+	}
+	if (r == HTTP_CONN_CLOSE) {
+		begin_close(c);
+		return false;
+	}
+	st.requests++;
+	c->has_resp = true;
+	c->head_len = out.hdr_len;
+	c->head_off = 0;
+	c->entry = out.entry;
+	c->body_pos = out.body_off;
+	c->body_end = out.entry ? out.body_off + out.body_len : out.body_off;
+	c->close_after = out.close;
+	return true;
+}
+
+/* Builds and posts up to BURST packets for c. Returns false when out of tx
+ * slots (c stays queued). */
+static bool conn_tx(struct conn *c)
+{
+	unsigned sent = 0;
+
+	if (c->send_response) {
+		if (!send_ctl(c, OP_RESPONSE, 0))
+			return false;
+		c->send_response = false;
+		sent++;
+	}
+	while (sent < BURST) {
+		if (c->state == C_OPEN && !c->has_resp && !next_response(c))
+			break;
+		if (!c->has_resp)
+			break;
+		if (c->peer_norecv) { /* it will not read what we would send */
+			conn_reset(c);
+			return true;
+		}
+		uint32_t cr = credit(c);
+		if (cr == 0) {
+			if (!c->credit_requested) {
+				if (!send_ctl(c, OP_CREDIT_REQUEST, 0))
+					return false;
+				c->credit_requested = true;
+				sent++;
+			}
+			break;
+		}
+		uint32_t max = MIN(cr, MAX_PKT);
+		uint32_t h = (uint32_t)MIN((size_t)max, MIN(c->head_len - c->head_off, (size_t)SLOT_INLINE));
+		const uint8_t *bp = NULL;
+		struct chunk *ck = NULL;
+		int64_t avail = 0;
+		if (c->entry && c->body_pos < c->body_end && h < max) {
+			avail = body_bytes(c, &bp, &ck);
+			if (avail < 0) {
+				kprintf("site: disk read failed while sending %s to %s: reset\n", c->entry->name, c->peer);
+				conn_reset(c);
+				return true;
+			}
+		}
+		uint32_t b = (uint32_t)MIN((uint64_t)avail, (uint64_t)(max - h));
+		if (h == 0 && b == 0)
+			break; /* waiting for the disk */
+		struct txslot *s = slot_get();
+		if (!s)
+			return false;
+		uint8_t *pl = s->page + HDR;
+		memcpy(pl, c->head + c->head_off, h);
+		c->head_off += h;
+		uint32_t ext = 0;
+		if (b) {
+			if (b <= SLOT_INLINE - h) { /* small: copy, one descriptor */
+				memcpy(pl + h, bp, b);
+			} else {
+				ext = b;
+				if (ck) {
+					ck->refs++;
+					s->chunk = ck;
+				}
+			}
+			c->body_pos += b;
+		}
+		fill_hdr(c, (struct vhdr *)s->page, OP_RW, 0, h + b);
+		slot_post(s, ext ? bp : NULL, ext);
+		c->tx_cnt += h + b;
+		sent++;
+		if (c->head_off == c->head_len && c->body_pos >= c->body_end) {
+			c->has_resp = false;
+			if (c->close_after)
+				begin_close(c);
+		} else if (c->entry) {
+			http_conn_touch(&c->http, now); /* a long body is not idleness */
+		}
+	}
+	if (c->send_shutdown && !c->has_resp) {
+		if (!send_ctl(c, OP_SHUTDOWN, SHUT_RCV | SHUT_SEND))
+			return false;
+		c->send_shutdown = false;
+		c->send_credit = false;
+		sent++;
+	}
+	/* Tell the peer about consumed input when nothing else carried it and
+	 * its view of our free space has dropped below half. */
+	uint32_t fwd = c->rx_cnt - (uint32_t)c->http.len;
+	if (c->send_credit || (fwd != c->fwd_sent && c->rx_cnt - c->fwd_sent > INBUF / 2)) {
+		if (!send_ctl(c, OP_CREDIT_UPDATE, 0))
+			return false;
+		c->send_credit = false;
+		sent++;
+	}
+	if (sent >= BURST)
+		want_tx(c); /* more to do: back of the line */
+	return true;
+}
+
+static void run_tx(void)
+{
+	if (!flush_rsts())
+		return;
+	/* Round robin: each connection gets BURST packets per turn. */
+	struct conn *end = txq_tail;
+	while (txq_head) {
+		struct conn *c = txq_head;
+		txq_head = c->qnext;
+		if (!txq_head)
+			txq_tail = NULL;
+		c->queued = false;
+		bool last = c == end;
+		if (!conn_tx(c)) {
+			want_tx(c);
+			break;
+		}
+		if (last)
+			break;
+	}
+}
+
+static void check_timers(void)
+{
+	struct conn *c = all_conns, *next;
+	char hdr[HEAD_MAX];
+
+	for (; c; c = next) {
+		next = c->anext;
+		if (c->state == C_CLOSING) {
+			if (now >= c->close_deadline)
+				conn_reset(c);
+			continue;
+		}
+		if (c->has_resp) { /* a peer that stopped reading (no credit) */
+			if (now >= c->http.last_ms + conf.idle_timeout_ms) {
+				kprintf("site: %s stopped reading: reset\n", c->peer);
+				conn_reset(c);
+			}
+			continue;
+		}
+		if (c->kind != K_HTTP || now < http_conn_deadline(&c->http))
+			continue;
+		struct http_out out;
+		enum http_conn_res r = http_conn_timeout(&c->http, hdr, sizeof hdr, &out, now);
+		if (r == HTTP_CONN_RESPONSE) {
+			memcpy(c->head, hdr, out.hdr_len);
+			c->has_resp = true;
+			c->head_len = out.hdr_len;
+			c->head_off = 0;
+			c->entry = NULL;
+			c->body_pos = c->body_end = 0;
+			c->close_after = true;
+			st.requests++;
+			want_tx(c);
+		} else if (r == HTTP_CONN_CLOSE) {
+			begin_close(c);
+		}
+	}
+}
+
+static uint64_t next_deadline(void)
+{
+	uint64_t d = 0;
+
+	for (struct conn *c = all_conns; c; c = c->anext) {
+		uint64_t t = c->state == C_CLOSING ? c->close_deadline
+			   : c->has_resp ? c->http.last_ms + conf.idle_timeout_ms
+			   : c->kind == K_HTTP ? http_conn_deadline(&c->http) : 0;
+		if (t && (!d || t < d))
+			d = t;
+	}
+	if (shutting_down && (!d || shutdown_deadline < d))
+		d = shutdown_deadline;
+	return d;
+}
+
+static uint64_t next_timer_check;
+
+bool vsock_poll(void)
+{
+	bool work = false;
+	uint32_t len;
+	void *ck;
+
+	now = unix_ms();
+	/* Completed transmissions first: they free slots and chunk refs. */
+	st.passes++;
+	while ((ck = vq_get(&txq, &len))) {
+		free_slot(ck);
+		work = true;
+		st.pass_txdone++;
+	}
+	bool reposted = false;
+	while ((ck = vq_get(&rxq, &len))) {
+		rx_packet(ck, len);
+		post_rx(ck);
+		reposted = true;
+		work = true;
+		st.pass_rx++;
+	}
+	while ((ck = vq_get(&evq, &len))) {
+		uint32_t id = *(uint32_t *)ck;
+		if (len >= 4 && id == 0) { /* VIRTIO_VSOCK_EVENT_TRANSPORT_RESET */
+			kprintf("site: vsock transport reset: dropping %u connections\n", nconns);
+			while (all_conns)
+				conn_free(all_conns);
+			npending_rst = 0;
+			read_cid();
+		}
+		post_event(ck);
+		vq_kick(&evq);
+		work = true;
+	}
+	if (blk_dev && blk_poll())
+		work = true;
+	if (now >= next_timer_check) {
+		check_timers();
+		uint64_t d = next_deadline();
+		next_timer_check = d ? d : now + 60000;
+	}
+	unsigned before = (unsigned)st.tx_pkts;
+	run_tx();
+	if ((unsigned)st.tx_pkts != before)
+		work = true;
+	if (reposted)
+		vq_kick(&rxq);
+	vq_kick(&txq);
+	if (blk_dev)
+		blk_kick();
+	return work;
+}
+
+bool vsock_prepare_sleep(uint64_t *deadline)
+{
+	bool waiting = false;
+
+	waiting |= vq_irq(&rxq, true);
+	waiting |= vq_irq(&evq, true);
+	/* Completions matter while someone waits for a slot or a chunk. */
+	if (txq_head || npending_rst || slots_used > NTX / 2)
+		waiting |= vq_irq(&txq, true);
+	if (blk_dev && blk_busy())
+		waiting |= blk_irq(true);
+	*deadline = next_deadline();
+	next_timer_check = *deadline ? *deadline : unix_ms() + 60000;
+	return !waiting;
+}
+
+void vsock_after_sleep(void)
+{
+	vq_irq(&rxq, false);
+	vq_irq(&evq, false);
+	vq_irq(&txq, false);
+	if (blk_dev)
+		blk_irq(false);
+}
+
+void vsock_begin_shutdown(void)
+{
+	shutting_down = true;
+	shutdown_deadline = unix_ms() + SHUTDOWN_MAX_MS;
+	for (struct conn *c = all_conns; c; c = c->anext)
+		want_tx(c); /* idle ones close now, busy ones after their response */
+	next_timer_check = 0;
+}
+
+bool vsock_drained(void)
+{
+	bool conns_done = true;
+
+	for (struct conn *c = all_conns; c; c = c->anext)
+		if (c->state == C_OPEN || c->has_resp)
+			conns_done = false;
+	return (conns_done && slots_used == 0 && !npending_rst) || unix_ms() >= shutdown_deadline;
+}
+
+unsigned vsock_open_conns(void)
+{
+	return nconns;
+}
