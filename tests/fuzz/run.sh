@@ -10,6 +10,6 @@ kept=tests/fuzz/corpus/$name
 work=$(dirname "$bin")/corpus-$name
 mkdir -p "$kept" "$work"
 echo "fuzz: $name for ${secs}s"
-"$bin" -max_total_time="$secs" -print_final_stats=0 -close_fd_mask=2 -artifact_prefix="$kept/crash-" \
+"$bin" -max_total_time="$secs" -print_final_stats=0 -close_fd_mask=2 -timeout=10 -artifact_prefix="$kept/crash-" \
 	"$work" "$kept" 2>"$work.log" || { tail -40 "$work.log"; echo "fuzz: $name FAILED"; exit 1; }
 grep -E '^(#[0-9]+.*DONE|Done)' "$work.log" | tail -1 || true
