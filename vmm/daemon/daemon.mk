@@ -35,7 +35,8 @@ $(BUILD)/tests/daemon: $(DAEMON_TEST_SRCS) $(wildcard tests/daemon/*.h tests/dae
 	$(CC) $(DAEMON_TEST_FLAGS) -o $@ $(DAEMON_TEST_SRCS) $(DAEMON_LIB_SAN_OBJS) \
 		$(LIBVIRT_LIBS) $(XML_LIBS) $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/daemon-kvm: $(DAEMON_KVM_SRCS) $(wildcard tests/daemon/common/*.h) | $(BUILD)/vmmd-san $(BUILD)/vmm guests
+$(BUILD)/tests/daemon-kvm: $(DAEMON_KVM_SRCS) $(wildcard tests/daemon/common/*.h) | $(BUILD)/vmmd-san $(BUILD)/vmm guests \
+		$(BUILD)/guest/site.elf
 	@mkdir -p $(dir $@)
 	$(CC) $(DAEMON_TEST_FLAGS) -o $@ $(DAEMON_KVM_SRCS) $(LIBVIRT_LIBS) $(CHECK_LIBS) $(LDLIBS)
 

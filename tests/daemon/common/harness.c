@@ -45,9 +45,16 @@ static int spawn(struct vmmd_inst *v, const char *extra_arg)
 
 		dup2(fd, 1);
 		dup2(fd, 2);
+		char *argv[24] = { "vmmd-san", "-f", "--socket", v->sock, "--state-dir", v->state, "--vmm", v->vmm,
+				   "--shutdown-timeout", "2" }, *extra = extra_arg ? strdup(extra_arg) : NULL;
+		int n = 10;
+
+		/* extra_arg: options separated by spaces (later ones override the above) */
+		for (char *tok = extra ? strtok(extra, " ") : NULL; tok && n < 23; tok = strtok(NULL, " "))
+			argv[n++] = tok;
+		argv[n] = NULL;
 		setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=23", 1);
-		execl(BUILD_DIR "/vmmd-san", "vmmd-san", "-f", "--socket", v->sock, "--state-dir", v->state, "--vmm",
-		      v->vmm, "--shutdown-timeout", "2", extra_arg, (char *)NULL);
+		execv(BUILD_DIR "/vmmd-san", argv);
 		_exit(127);
 	}
 	for (int i = 0; i < 200; i++) {

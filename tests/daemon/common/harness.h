@@ -15,7 +15,9 @@ struct vmmd_inst {
 	pid_t pid;
 };
 
-/* Starts vmmd-san with vmm (NULL: the fake vmm). Returns 0 once it listens. */
+/* Starts vmmd-san with vmm (NULL: the fake vmm) and extra_arg (NULL, or vmmd
+ * options separated by spaces; they override the default --shutdown-timeout 2).
+ * Returns 0 once it listens. */
 int vmmd_start(struct vmmd_inst *v, const char *vmm, const char *extra_arg);
 /* Starts it again on the same directory (after vmmd_stop). */
 int vmmd_restart(struct vmmd_inst *v, const char *extra_arg);

@@ -1,11 +1,22 @@
-/* vmmd with the real vmm and test guests (needs KVM: run it through
- * tests/run-with-kvm.sh). Few tests, generous timeouts: under nested
- * emulation a boot takes seconds. */
+/* vmmd with the real vmm, the test guests and the site image (needs KVM:
+ * run it through tests/run-with-kvm.sh). Few tests, generous timeouts: under
+ * nested emulation a boot takes seconds. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 #include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/harness.h"
@@ -13,15 +24,154 @@
 static struct vmmd_inst v;
 static char out[16384];
 
+/* A shutdown the guest obeys must never reach the destroy fallback: give it
+ * far longer than any emulated host needs. */
+#define DAEMON_ARGS "--start-wait=2000 --shutdown-timeout=240"
+#define BOOT_MS 180000 /* start to the first HTTP 200 */
+
 #define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", out)
 #define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, out)
+
+static int64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void quiet(void *data, virErrorPtr err)
+{
+	(void)data, (void)err;
+}
+
+/* The published ports are on loopback; a fresh VM (the TCG fallback) has it down. */
+static void loopback_up(void)
+{
+	struct ifreq r = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &r) == 0 && !(r.ifr_flags & IFF_UP)) {
+		r.ifr_flags |= IFF_UP;
+		ioctl(s, SIOCSIFFLAGS, &r);
+	}
+	if (s >= 0)
+		close(s);
+}
+
+/* A TCP port on 127.0.0.1 that is free now (the kernel picks it). */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+	    getsockname(s, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (s >= 0)
+		close(s);
+	return port;
+}
+
+/* GET / on 127.0.0.1:port with a raw socket; the whole answer (up to
+ * size - 1 bytes) goes to body. Returns the HTTP status, or -1 when nothing
+ * came (refused, reset: the guest is not listening yet). */
+static int http_get(int port, char *body, size_t size, int timeout_ms)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int64_t end = ms_now() + timeout_ms;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), code = -1;
+	size_t n = 0;
+
+	body[0] = 0;
+	if (s < 0)
+		return -1;
+	if (connect(s, (struct sockaddr *)&a, sizeof a) < 0 || send(s, req, sizeof req - 1, MSG_NOSIGNAL) < 0) {
+		close(s);
+		return -1;
+	}
+	while (n + 1 < size) {
+		struct pollfd p = { .fd = s, .events = POLLIN };
+		int left = (int)(end - ms_now());
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		r = recv(s, body + n, size - 1 - n, 0);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(s);
+	body[n] = 0;
+	if (sscanf(body, "HTTP/1.%*1[01] %d", &code) != 1)
+		code = -1;
+	return code;
+}
+
+/* Polls GET / until it answers 200 (up to ms). Returns the ms it took, or -1. */
+static int wait_http_200(int port, char *body, size_t size, int ms)
+{
+	int64_t t0 = ms_now();
+
+	while (ms_now() - t0 <= ms) {
+		if (http_get(port, body, size, 10000) == 200)
+			return (int)(ms_now() - t0);
+		usleep(20000);
+	}
+	return -1;
+}
+
+static bool log_has(const char *what)
+{
+	char path[512], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/vmmd.log", v.dir);
+	f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof line, f))
+		found = strstr(line, what) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* The site domain: the site kernel with examples/site packed as its
+ * read-only disk, guest port 80 published on 127.0.0.1:port. */
+static void site_xml(char *xml, size_t size, const char *name, int port)
+{
+	char kernel[PATH_MAX], cmd[1024], tar[600];
+
+	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/guest/site.elf", kernel));
+	snprintf(tar, sizeof tar, "%s/site.tar", v.dir);
+	snprintf(cmd, sizeof cmd, "tar --format=ustar -C examples/site -cf '%s' .", tar);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(xml, size,
+		 "<domain type='kvm'>\n  <name>%s</name>\n  <memory unit='MiB'>64</memory>\n  <vcpu>1</vcpu>\n"
+		 "  <os>\n    <type>hvm</type>\n    <kernel>%s</kernel>\n  </os>\n"
+		 "  <on_poweroff>destroy</on_poweroff>\n"
+		 "  <devices>\n"
+		 "    <disk type='file' device='disk'>\n      <source file='%s'/>\n"
+		 "      <target dev='vda' bus='virtio'/>\n      <readonly/>\n    </disk>\n"
+		 "    <vsock model='virtio'>\n      <cid auto='yes'/>\n    </vsock>\n"
+		 "  </devices>\n"
+		 "  <metadata>\n    <vmm:vsock xmlns:vmm='urn:x-vmm:domain:1'>\n"
+		 "      <vmm:publish host='127.0.0.1:%d' guest='80'/>\n    </vmm:vsock>\n  </metadata>\n"
+		 "</domain>\n",
+		 name, kernel, tar, port);
+}
 
 static void setup(void)
 {
 	char vmm[PATH_MAX];
 
 	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/vmm", vmm));
-	ck_assert_int_eq(vmmd_start(&v, vmm, "--start-wait=2000"), 0);
+	loopback_up();
+	ck_assert_int_eq(vmmd_start(&v, vmm, DAEMON_ARGS), 0);
 }
 
 static void teardown(void)
@@ -52,7 +202,7 @@ START_TEST(lifecycle_with_real_guests)
 	OK("resume echo");
 	/* a daemon restart adopts the running VM */
 	ck_assert_int_eq(vmmd_stop(&v), 0);
-	ck_assert_int_eq(vmmd_restart(&v, "--start-wait=2000"), 0);
+	ck_assert_int_eq(vmmd_restart(&v, DAEMON_ARGS), 0);
 	OK("list");
 	HAS("echo");
 	HAS("running");
@@ -70,6 +220,89 @@ START_TEST(lifecycle_with_real_guests)
 }
 END_TEST
 
+/* The issue's lifecycle on the site image, with the virsh binary: define ->
+ * start -> HTTP 200 while running -> shutdown through the guest's own
+ * power-off (not the destroy fallback) -> undefine. */
+START_TEST(site_lifecycle)
+{
+	char xml[4096], body[8192];
+	int port = free_port(), ms;
+	int64_t t0;
+
+	ck_assert_int_gt(port, 0);
+	site_xml(xml, sizeof xml, "site", port);
+	OK("define %s", write_xml(&v, "site.xml", xml));
+	OK("dumpxml site");
+	HAS("<source file=");
+	HAS("guest='80'");
+	t0 = ms_now();
+	OK("start site");
+	ms = wait_http_200(port, body, sizeof body, BOOT_MS);
+	ck_assert_msg(ms >= 0, "no HTTP 200 from the site on port %d: %s", port, body);
+	fprintf(stderr, "site: virsh start to first HTTP 200: %d ms\n", (int)(ms_now() - t0));
+	ck_assert_msg(strstr(body, "\r\n\r\n") && strstr(body, "<"), "no page in: %s", body);
+	OK("domstate site");
+	HAS("running");
+	ck_assert_int_eq(http_get(port, body, sizeof body, 30000), 200); /* and again */
+
+	t0 = ms_now();
+	OK("shutdown site");
+	ck_assert_int_eq(wait_state(&v, "site", "shut off", 200000), 0);
+	fprintf(stderr, "site: virsh shutdown to shut off: %d ms\n", (int)(ms_now() - t0));
+	OK("domstate --reason site");
+	HAS("shut off (shutdown)"); /* the destroy fallback would say (destroyed) */
+	ck_assert_msg(!log_has("did not shut down in time"), "vmmd fell back to destroy");
+	ck_assert_int_eq(http_get(port, body, sizeof body, 5000), -1); /* the port is gone */
+	OK("undefine site");
+	OK("list --all --name");
+	ck_assert_msg(strstr(out, "site") == NULL, "still listed: %s", out);
+}
+END_TEST
+
+/* A daemon restart adopts the running site VM (libvirt's C API this time):
+ * it keeps answering, and the new daemon can destroy it. */
+START_TEST(site_adopted_after_daemon_restart)
+{
+	char xml[4096], body[8192];
+	int port = free_port(), state = -1, reason = -1;
+	virConnectPtr c;
+	virDomainPtr d;
+
+	virSetErrorFunc(NULL, quiet);
+	ck_assert_int_gt(port, 0);
+	site_xml(xml, sizeof xml, "site2", port);
+	c = virConnectOpen(v.uri);
+	ck_assert_ptr_nonnull(c);
+	d = virDomainDefineXML(c, xml);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(virDomainCreate(d), 0);
+	ck_assert_msg(wait_http_200(port, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200: %s", body);
+	virDomainFree(d);
+	virConnectClose(c);
+
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	ck_assert_int_eq(http_get(port, body, sizeof body, 30000), 200); /* no daemon: still served */
+	ck_assert_int_eq(vmmd_restart(&v, DAEMON_ARGS), 0);
+	c = virConnectOpen(v.uri);
+	ck_assert_ptr_nonnull(c);
+	d = virDomainLookupByName(c, "site2");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(virDomainGetState(d, &state, &reason, 0), 0);
+	ck_assert_int_eq(state, VIR_DOMAIN_RUNNING);
+	ck_assert_int_gt(virDomainGetID(d), 0);
+	ck_assert_int_eq(http_get(port, body, sizeof body, 30000), 200);
+
+	ck_assert_int_eq(virDomainDestroy(d), 0);
+	ck_assert_int_eq(virDomainGetState(d, &state, &reason, 0), 0);
+	ck_assert_int_eq(state, VIR_DOMAIN_SHUTOFF);
+	ck_assert_int_eq(reason, VIR_DOMAIN_SHUTOFF_DESTROYED);
+	ck_assert_int_eq(http_get(port, body, sizeof body, 5000), -1);
+	ck_assert_int_eq(virDomainUndefine(d), 0);
+	virDomainFree(d);
+	virConnectClose(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmmd-kvm");
@@ -77,9 +310,11 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_set_timeout(tc, 300);
+	tcase_set_timeout(tc, 600);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lifecycle_with_real_guests);
+	tcase_add_test(tc, site_lifecycle);
+	tcase_add_test(tc, site_adopted_after_daemon_restart);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
