@@ -1,5 +1,5 @@
 # vmm: a minimal KVM hypervisor for hosting web sites.
-# `make` builds, `make run` boots the example guest, `make check` runs every test.
+# `make` builds, `make run` serves the example site, `make check` runs every test.
 # Each subsystem contributes a fragment (*.mk) so this file stays a table of contents.
 
 CC       ?= gcc
@@ -19,7 +19,7 @@ all: $(BUILD)/vmm guests
 help:
 	@echo "make            build vmm and the test guests"
 	@echo "make deps       install missing Debian packages (apt-get)"
-	@echo "make run        build and boot the example guest"
+	@echo "make run        build and serve the example site on http://127.0.0.1:8080/"
 	@echo "make check      run every test (unit, integration, fuzz smoke)"
 	@echo "make fuzz FUZZ_SECONDS=N   run each fuzzer for N seconds"
 	@echo "make bench      run the benchmarks under bench/"
@@ -35,8 +35,24 @@ include tests/fuzz/fuzz.mk
 -include vmm/daemon/daemon.mk
 -include guest/guest.mk
 
-run: deps all
-	$(BUILD)/vmm run --kernel $(BUILD)/guests/hello.elf
+# The example site, packed as the site disk (a POSIX tar: guest/README.md).
+SITE_FILES := $(shell find examples/site 2>/dev/null)
+$(BUILD)/site.tar: $(SITE_FILES)
+	@mkdir -p $(dir $@)
+	tar --format=ustar -C examples/site -cf $@ .
+
+# Boots the example site on http://127.0.0.1:8080/; Ctrl-C stops it.
+run: deps all $(BUILD)/site.tar
+	@if ! tests/kvm/have-kvm; then \
+		echo "make run: the site guest needs KVM, and this host has no usable /dev/kvm." >&2; \
+		echo "  Everything is built ($(BUILD)/vmm, $(BUILD)/guest/site.elf, $(BUILD)/site.tar)." >&2; \
+		echo "  To watch it serve inside a KVM-capable VM under QEMU's software emulation (slow;" >&2; \
+		echo "  its ports are not reachable from this host), try:" >&2; \
+		echo "    tests/run-with-kvm.sh guest/kernel/tests/e2e.sh" >&2; \
+		exit 1; \
+	fi
+	@echo "serving examples/site on http://127.0.0.1:8080/ (Ctrl-C stops it)"
+	@exec $(BUILD)/vmm run --kernel $(BUILD)/guest/site.elf --disk $(BUILD)/site.tar,ro --publish 8080:80 --console=output
 
 # Unit tests and fuzz smoke runs need no KVM; programs in KVM_CHECK_PROGRAMS
 # boot guests and run through tests/run-with-kvm.sh, which supplies a KVM
@@ -53,6 +69,7 @@ bench: all
 	bench/boot.sh
 	bench/memory.sh
 	bench/virsh-list.sh
+	bench/virsh-start.sh
 
 PREFIX ?= /usr/local
 install: all

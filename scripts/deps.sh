@@ -3,7 +3,7 @@
 # Silent when nothing is missing; idempotent.
 set -e
 PKGS="build-essential pkg-config linux-libc-dev check clang libclang-rt-14-dev \
-libvirt-dev libvirt-clients libvirt0 libxml2-dev curl valgrind lz4 bsdutils procps"
+libvirt-dev libvirt-clients libvirt0 libxml2-dev curl libcurl4-openssl-dev valgrind lz4 bsdutils procps"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

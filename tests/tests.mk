@@ -40,11 +40,18 @@ $(BUILD)/tests/vsock: tests/integration/check_vsock.c $(PROC_SRCS) tests/integra
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
 
+# The site kernel serving examples/site, driven with libcurl and raw sockets.
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+$(BUILD)/tests/site: tests/integration/check_site.c $(PROC_SRCS) tests/integration/proc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(CURL_LIBS) $(LDLIBS)
+
 CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli
 KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration $(BUILD)/tests/virtio $(BUILD)/tests/linux $(BUILD)/tests/vsock
+KVM_CHECK_PROGRAMS += $(BUILD)/tests/site
 
 # What the integration tests run: the VMM under the sanitizers, and the guests.
-CHECK_DEPS += $(BUILD)/vmm $(BUILD)/vmm-san guests $(BUILD)/linux/vmlinux
+CHECK_DEPS += $(BUILD)/vmm $(BUILD)/vmm-san guests $(BUILD)/linux/vmlinux $(BUILD)/guest/site.elf
 
 .PHONY: unit integration
 unit: $(BUILD)/tests/unit

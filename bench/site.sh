@@ -1,0 +1,109 @@
+#!/bin/bash
+# The site image (build/guest/site.elf serving examples/site from a tar disk):
+#  (a) cold start: exec of `vmm run` to the first 200 on the published port,
+#      median of N (a C poller, bench/site_client.c: no process start-up inside);
+#  (b) memory after 10,000 keep-alive requests: guest pages touched (Rss of the
+#      guest-RAM mapping in /proc/PID/smaps) plus the VMM's own (the rest of Rss);
+#  (c) requests/s for a 1 KiB file with keep-alive, wrk against our guest and
+#      against nginx on the host serving the same file, same client settings.
+# N=cold starts, REQS=requests before the memory figure, WRK="wrk options".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+need_pkg wrk
+need_pkg nginx
+need_kvm "$@"
+N=${N:-20}
+REQS=${REQS:-10000}
+MEM_MB=64
+WRK=${WRK:--t1 -c8 -d10s}
+KERNEL=build/guest/site.elf
+T=$(mktemp -d /tmp/vmm-site-bench.XXXXXX)
+chmod 755 "$T"
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
+ip link set lo up 2>/dev/null || true
+PORT=$((30000 + $$ % 20000))
+[ -x build/vmm ] && [ -f "$KERNEL" ] || { echo "site bench: build first (make all)" >&2; exit 1; }
+cc -O2 -Wall -o "$T/client" bench/site_client.c
+
+# The example site, plus a 1 KiB file for (c).
+mkdir -p "$T/www"
+cp -r examples/site/. "$T/www/"
+head -c 1024 /dev/zero | tr '\0' 'x' >"$T/www/1k.html"
+chmod -R a+rX "$T/www"
+tar --format=ustar -C "$T/www" -cf "$T/site.tar" .
+
+echo "site image ($KERNEL, examples/site + 1k.html, ${MEM_MB} MiB guest):"
+
+# (a) Cold start.
+read -r med min max <<<"$("$T/client" cold "$N" "$PORT" build/vmm run --kernel "$KERNEL" --mem ${MEM_MB}M \
+	--disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none)"
+printf "  cold start (exec to first 200, median of %d): %8.2f ms (min %.2f, max %.2f; target under 30 ms)\n" \
+	"$N" "$(echo "$med / 1000" | bc -l)" "$(echo "$min / 1000" | bc -l)" "$(echo "$max / 1000" | bc -l)"
+
+# Starts the guest on $PORT (counters on $PORT+1); waits until it listens.
+boot() {
+	build/vmm run --kernel "$KERNEL" --mem ${MEM_MB}M --disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" \
+		--publish "127.0.0.1:$((PORT + 1)):81" --console=output >"$T/console" 2>"$T/stderr" &
+	vm=$!
+	for _ in $(seq 600); do grep -q 'site: listening' "$T/console" && return 0; sleep 0.1; done
+	echo "site bench: the guest did not come up" >&2
+	cat "$T/console" "$T/stderr" >&2
+	exit 1
+}
+stop() {
+	kill -PWR "$vm"
+	wait "$vm" || echo "  (vmm exited with $? after SIGPWR)"
+}
+
+# (b) Memory after REQS requests over the example pages.
+boot
+rate=$("$T/client" load "$PORT" "$REQS")
+sleep 0.5
+read -r total guest <<<"$(awk -v ram=$((MEM_MB * 1024)) '
+	/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF == 5); g = 0 }
+	/^Size:/ { g = (anon && $2 == ram) }
+	/^Rss:/ { total += $2; if (g) guest += $2 }
+	END { print total, guest }' "/proc/$vm/smaps")"
+alloc=$(curl -s "http://127.0.0.1:$((PORT + 1))/" | awk '$1 == "memory_allocated_bytes" { print int($2 / 1024) }')
+stop
+printf "  memory after %d keep-alive requests (%s req/s on one connection):\n" "$REQS" "$rate"
+printf "    guest pages touched  %6d KiB (the guest's allocator handed out %s KiB beyond its image)\n" "$guest" "${alloc:-?}"
+printf "    VMM beyond guest RAM %6d KiB\n" $((total - guest))
+printf "    together             %6d KiB = %.2f MiB (target under 8 MiB)\n" "$total" "$(echo "$total / 1024" | bc -l)"
+
+# (c) Requests/s, 1 KiB file, keep-alive: our guest, then nginx (one worker,
+# as the guest has one vCPU), with the same wrk settings.
+wrk_rate() { # url -> "requests/s non2xx errors"
+	wrk $WRK "$1" >"$T/wrk" 2>&1 || true
+	awk '/^Requests\/sec:/ { r = $2 } /Non-2xx/ { bad = $NF } /Socket errors/ { err = $0 }
+		END { printf "%s %s\n", r ? r : "0", bad ? bad : 0 }' "$T/wrk"
+}
+boot
+curl -sf -o /dev/null "http://127.0.0.1:$PORT/1k.html" || { echo "site bench: 1k.html not served" >&2; exit 1; }
+read -r ours ours_bad <<<"$(wrk_rate "http://127.0.0.1:$PORT/1k.html")"
+ours_stats=$(curl -s "http://127.0.0.1:$((PORT + 1))/")
+stop
+cat >"$T/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/nginx.err;
+events { worker_connections 1024; }
+http {
+	access_log $T/nginx.access;
+	keepalive_requests 1000000;
+	server { listen 127.0.0.1:$((PORT + 2)); root $T/www; }
+}
+EOF
+nginx -e "$T/nginx.err" -p "$T" -c "$T/nginx.conf" &
+ng=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 2))/1k.html" && break; sleep 0.1; done
+read -r theirs theirs_bad <<<"$(wrk_rate "http://127.0.0.1:$((PORT + 2))/1k.html")"
+kill -QUIT "$ng"
+wait "$ng" || true
+echo "  requests/s, 1 KiB file, keep-alive (wrk $WRK):"
+printf "    vmm site guest       %10s  (non-2xx: %s)\n" "$ours" "$ours_bad"
+printf "    nginx on the host    %10s  (non-2xx: %s)\n" "$theirs" "$theirs_bad"
+printf "    ratio                %10.2f  (target at least 0.5)\n" "$(echo "$ours / $theirs" | bc -l)"
+echo "$ours_stats" | awk '/per_request_x1000/ { printf "    guest %s: %.2f\n", $1, $2 / 1000 }' | sed 's/_x1000//'
