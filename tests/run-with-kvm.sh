@@ -11,7 +11,7 @@ if "$top/tests/kvm/have-kvm"; then
 	exec "$@"
 fi
 echo "run-with-kvm: no usable /dev/kvm on this host; running '$*' in a KVM-capable VM under QEMU TCG" >&2
-export TCGKVM_TIMEOUT="${TCGKVM_TIMEOUT:-900}"
+export TCGKVM_TIMEOUT="${TCGKVM_TIMEOUT:-600}"
 for try in 1 2; do
 	"$top/tests/kvm/run-in-tcg.sh" "$top" "$@"
 	rc=$?
