@@ -24,7 +24,7 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
 ip link set lo up 2>/dev/null || true
 PORT=$((30000 + $$ % 20000))
 [ -x build/vmm ] && [ -f "$KERNEL" ] || { echo "site bench: build first (make all)" >&2; exit 1; }
-cc -O2 -Wall -o "$T/client" bench/site_client.c
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$T/client" bench/site_client.c
 
 # The example site, plus a 1 KiB file for (c).
 mkdir -p "$T/www"
@@ -36,8 +36,9 @@ tar --format=ustar -C "$T/www" -cf "$T/site.tar" .
 echo "site image ($KERNEL, examples/site + 1k.html, ${MEM_MB} MiB guest):"
 
 # (a) Cold start.
-read -r med min max <<<"$("$T/client" cold "$N" "$PORT" build/vmm run --kernel "$KERNEL" --mem ${MEM_MB}M \
-	--disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none)"
+cold=$("$T/client" cold "$N" "$PORT" build/vmm run --kernel "$KERNEL" --mem ${MEM_MB}M \
+	--disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none)
+read -r med min max <<<"$cold"
 printf "  cold start (exec to first 200, median of %d): %8.2f ms (min %.2f, max %.2f; target under 30 ms)\n" \
 	"$N" "$(echo "$med / 1000" | bc -l)" "$(echo "$min / 1000" | bc -l)" "$(echo "$max / 1000" | bc -l)"
 

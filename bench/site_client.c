@@ -9,6 +9,7 @@
  *                                         site's pages on one connection;
  *                                         prints requests/s
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
