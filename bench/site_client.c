@@ -105,14 +105,20 @@ static int cold(int n, int port, char **argv)
 			execv(argv[0], argv);
 			_exit(127);
 		}
+		int refused = 0, other = 0, last = 0;
+
 		while (!ok && now_us() - t0 < 60000000LL) {
 			int fd = tcp_connect(port);
 
 			if (fd >= 0) {
 				if (write(fd, req, sizeof req - 1) == (ssize_t)sizeof req - 1 &&
-				    read_response(fd, buf, sizeof buf, 5000) == 200)
+				    (last = read_response(fd, buf, sizeof buf, 5000)) == 200)
 					ok = 1;
+				else
+					other++;
 				close(fd);
+			} else {
+				refused++;
 			}
 			if (!ok) {
 				if (waitpid(pid, &st, WNOHANG) == pid) {
@@ -125,8 +131,12 @@ static int cold(int n, int port, char **argv)
 		t[i] = now_us() - t0;
 		kill(pid, SIGTERM);
 		waitpid(pid, &st, 0);
+		if (getenv("SITE_CLIENT_DEBUG"))
+			fprintf(stderr, "cold %d: %lld us, %d refused, %d without a 200 (last %d)\n", i, t[i], refused,
+				other, last);
 		if (!ok) {
-			fprintf(stderr, "cold: no 200 within 60 s\n");
+			fprintf(stderr, "cold: no 200 within 60 s (%d refused, %d without a 200, last status %d)\n",
+				refused, other, last);
 			return 1;
 		}
 	}
