@@ -38,9 +38,10 @@ echo "site image ($KERNEL, examples/site + 1k.html, ${MEM_MB} MiB guest):"
 # (a) Cold start.
 cold=$("$T/client" cold "$N" "$PORT" build/vmm run --kernel "$KERNEL" --mem ${MEM_MB}M \
 	--disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none)
-read -r med min max <<<"$cold"
+read -r med min max fails <<<"$cold"
 printf "  cold start (exec to first 200, median of %d): %8.2f ms (min %.2f, max %.2f; target under 30 ms)\n" \
-	"$N" "$(echo "$med / 1000" | bc -l)" "$(echo "$min / 1000" | bc -l)" "$(echo "$max / 1000" | bc -l)"
+	$((N - fails)) "$(echo "$med / 1000" | bc -l)" "$(echo "$min / 1000" | bc -l)" "$(echo "$max / 1000" | bc -l)"
+[ "$fails" = 0 ] || echo "  ($fails of $N starts gave no 200 within 60 s)"
 
 # Starts the guest on $PORT (counters on $PORT+1); waits until it listens.
 boot() {
