@@ -12,7 +12,11 @@ FUZZ_SRCS_elf_pvh := vmm/boot/elf_pvh.c vmm/mem/guest_mem.c vmm/util/err.c
 
 FUZZ_BINS = $(FUZZERS:%=$(BUILD)/fuzz/%)
 
-$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c
+# A harness is rebuilt when it, the sources it links or any project header
+# changes (one clang call compiles several sources, so -MMD cannot list them).
+FUZZ_HDRS := $(wildcard vmm/*/*.h guest/*/*.h)
+.SECONDEXPANSION:
+$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
 

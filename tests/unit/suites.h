@@ -9,5 +9,6 @@ Suite *boot_tables_suite(void);
 Suite *uart_suite(void);
 Suite *devices_suite(void);
 Suite *options_suite(void);
+Suite *virtq_suite(void);
 
 #endif

@@ -20,6 +20,8 @@ static uint16_t load16(const void *p)
 static uint64_t avail_bytes(uint16_t num) { return 6 + 2ull * num; }
 static uint64_t used_bytes(uint16_t num) { return 6 + 8ull * num; }
 
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen) { return a < b + blen && b < a + alen; }
+
 int virtq_validate(const struct virtq *q, const struct guest_mem *m, struct err *e)
 {
 	if (q->num == 0 || q->num > VIRTQ_MAX_SIZE || (q->num & (q->num - 1)))
@@ -32,6 +34,13 @@ int virtq_validate(const struct virtq *q, const struct guest_mem *m, struct err 
 		return err_set(e, "available ring 0x%llx outside guest RAM", (unsigned long long)q->avail_gpa);
 	if (!guest_mem_ptr(m, q->used_gpa, used_bytes(q->num)))
 		return err_set(e, "used ring 0x%llx outside guest RAM", (unsigned long long)q->used_gpa);
+	/* Our writes to the used ring must not rewrite the available index or
+	 * the descriptors: a used ring laid over the available one would make
+	 * every completion announce a new buffer, and the device loop forever. */
+	if (overlap(q->used_gpa, used_bytes(q->num), q->avail_gpa, avail_bytes(q->num)) ||
+	    overlap(q->used_gpa, used_bytes(q->num), q->desc_gpa, 16ull * q->num) ||
+	    overlap(q->avail_gpa, avail_bytes(q->num), q->desc_gpa, 16ull * q->num))
+		return err_set(e, "queue rings overlap");
 	return 0;
 }
 
