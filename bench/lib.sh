@@ -20,10 +20,15 @@ need_pkg() {
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null; }
 }
 
-# Runs this script again inside a KVM-capable environment when this host has none.
+# Runs this script again inside a KVM-capable environment when this host has
+# none, with the benchmark knobs (BENCH_KNOBS: names of variables) that are set.
+BENCH_KNOBS="N MB READS REQS RR SIZE_MB WRK SITE_CLIENT_DEBUG"
 need_kvm() {
 	if ! "$(dirname "$0")/../tests/kvm/have-kvm" 2>/dev/null; then
+		local knobs=() v
+		for v in $BENCH_KNOBS; do [ -n "${!v+x}" ] && knobs+=("$v=${!v}"); done
 		echo "bench: no usable /dev/kvm here; rerunning inside tests/kvm/run-in-tcg.sh (figures are for that nested setup)"
-		exec "$(dirname "$0")/../tests/kvm/run-in-tcg.sh" "$(cd "$(dirname "$0")/.." && pwd)" "$0" "$@"
+		exec "$(dirname "$0")/../tests/kvm/run-in-tcg.sh" "$(cd "$(dirname "$0")/.." && pwd)" \
+			env "${knobs[@]}" "$0" "$@"
 	fi
 }

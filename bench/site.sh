@@ -20,7 +20,7 @@ WRK=${WRK:--t1 -c8 -d10s}
 KERNEL=build/guest/site.elf
 T=$(mktemp -d /tmp/vmm-site-bench.XXXXXX)
 chmod 755 "$T"
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
 ip link set lo up 2>/dev/null || true
 PORT=$((30000 + $$ % 20000))
 [ -x build/vmm ] && [ -f "$KERNEL" ] || { echo "site bench: build first (make all)" >&2; exit 1; }
@@ -83,8 +83,22 @@ wrk_rate() { # url -> "requests/s non2xx errors"
 }
 boot
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/1k.html" || { echo "site bench: 1k.html not served" >&2; exit 1; }
+# Where the time goes: the guest's idle time (its counters) and the CPU the
+# VMM process used (vCPU and I/O threads), over the wrk run.
+counter() { awk -v k="$1" '$1 == k { print $2 }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+vcpu_ticks() { cat /proc/"$1"/task/*/comm | paste - <(awk '{ print $14 + $15 }' /proc/"$1"/task/*/stat) |
+	awk '$1 ~ /^vcpu/ { t += $2 } END { print t + 0 }'; }
+idle0=$(curl -s "http://127.0.0.1:$((PORT + 1))/" | counter idle_us)
+cpu0=$(cpu_ticks "$vm")
+vcpu0=$(vcpu_ticks "$vm")
+t0=$(date +%s%N)
 read -r ours ours_bad <<<"$(wrk_rate "http://127.0.0.1:$PORT/1k.html")"
+t1=$(date +%s%N)
+cpu1=$(cpu_ticks "$vm")
+vcpu1=$(vcpu_ticks "$vm")
 ours_stats=$(curl -s "http://127.0.0.1:$((PORT + 1))/")
+idle1=$(echo "$ours_stats" | counter idle_us)
 stop
 cat >"$T/nginx.conf" <<EOF
 daemon off;
@@ -94,6 +108,11 @@ error_log $T/nginx.err;
 events { worker_connections 1024; }
 http {
 	access_log $T/nginx.access;
+	client_body_temp_path $T/nginx-body;
+	proxy_temp_path $T/nginx-proxy;
+	fastcgi_temp_path $T/nginx-fastcgi;
+	uwsgi_temp_path $T/nginx-uwsgi;
+	scgi_temp_path $T/nginx-scgi;
 	keepalive_requests 1000000;
 	server { listen 127.0.0.1:$((PORT + 2)); root $T/www; }
 }
@@ -109,3 +128,8 @@ printf "    vmm site guest       %10s  (non-2xx: %s)\n" "$ours" "$ours_bad"
 printf "    nginx on the host    %10s  (non-2xx: %s)\n" "$theirs" "$theirs_bad"
 printf "    ratio                %10.2f  (target at least 0.5)\n" "$(echo "$ours / $theirs" | bc -l)"
 echo "$ours_stats" | awk '/per_request_x1000/ { printf "    guest %s: %.2f\n", $1, $2 / 1000 }' | sed 's/_x1000//'
+wall_us=$(((t1 - t0) / 1000))
+pct() { echo "$1 * 100 * 1000000 / $(getconf CLK_TCK) / $wall_us" | bc -l; }
+printf "    during the run: guest idle %.0f%% of the time; vmm CPU %.0f%% of one core (%.0f%% vCPU thread incl. guest, %.0f%% the rest; %d CPUs here)\n" \
+	"$(echo "($idle1 - $idle0) * 100 / $wall_us" | bc -l)" "$(pct $((cpu1 - cpu0)))" \
+	"$(pct $((vcpu1 - vcpu0)))" "$(pct $((cpu1 - cpu0 - vcpu1 + vcpu0)))" "$(nproc)"

@@ -13,7 +13,7 @@ need_kvm "$@"
 RR=${RR:-2000}
 MB=${MB:-32}
 T=$(mktemp -d /tmp/vmm-vsock-bench.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
 ip link set lo up 2>/dev/null || true
 cc -O2 -o "$T/client" bench/vsock_client.c
 PORT=$((30000 + $$ % 20000))

@@ -186,7 +186,11 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	sigset_t set;
+	char name[16];
 
+	/* Named so top -H, perf and /proc/PID/task tell vCPU time from I/O time. */
+	snprintf(name, sizeof name, "vcpu%u", v->index);
+	pthread_setname_np(pthread_self(), name);
 	sigemptyset(&set);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
