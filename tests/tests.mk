@@ -6,29 +6,29 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 TEST_CFLAGS  := $(filter-out -O2,$(CFLAGS)) -O1 $(SAN) $(CHECK_CFLAGS) -Itests
 
 UNIT_SRCS        := $(wildcard tests/unit/*.c)
-PROC_SRCS        := tests/integration/proc.c
+PROC_SRCS        := tests/integration/proc.c tests/integration/loopback.c
 
 $(BUILD)/tests/unit: $(UNIT_SRCS) $(BUILD)/libvmm-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(UNIT_SRCS) $(BUILD)/libvmm-san.a $(CHECK_LIBS) $(LDLIBS)
 
 # Bad command lines and files: needs no KVM.
-$(BUILD)/tests/cli: tests/integration/check_cli_errors.c $(PROC_SRCS) tests/integration/proc.h
+$(BUILD)/tests/cli: tests/integration/check_cli_errors.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
 
 # Real guests under KVM.
-$(BUILD)/tests/integration: tests/integration/check_guests.c $(PROC_SRCS) tests/integration/proc.h
+$(BUILD)/tests/integration: tests/integration/check_guests.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS) -lutil
 
 # virtio devices through real guests, hostile ones included.
-$(BUILD)/tests/virtio: tests/integration/check_virtio.c $(PROC_SRCS) tests/integration/proc.h
+$(BUILD)/tests/virtio: tests/integration/check_virtio.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
 
 # Debian's cloud kernel reaching its banner.
-$(BUILD)/tests/linux: tests/integration/check_linux.c $(PROC_SRCS) tests/integration/proc.h
+$(BUILD)/tests/linux: tests/integration/check_linux.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
 
@@ -36,13 +36,13 @@ $(BUILD)/linux/vmlinux:
 	tests/linux/get-vmlinux.sh $@
 
 # virtio-vsock through the vsock_echo guest, real TCP and unix clients.
-$(BUILD)/tests/vsock: tests/integration/check_vsock.c $(PROC_SRCS) tests/integration/proc.h
+$(BUILD)/tests/vsock: tests/integration/check_vsock.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
 
 # The site kernel serving examples/site, driven with libcurl and raw sockets.
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
-$(BUILD)/tests/site: tests/integration/check_site.c $(PROC_SRCS) tests/integration/proc.h
+$(BUILD)/tests/site: tests/integration/check_site.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(CURL_LIBS) $(LDLIBS)
 

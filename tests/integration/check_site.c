@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "integration/loopback.h"
 #include "integration/proc.h"
 
 #define WAIT_MS 180000
@@ -49,14 +50,6 @@ static int port, stats_port;
 static int shared_failed;
 
 /* ------------------------------------------------------------------ helpers */
-
-static long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static const char *site_kernel(void)
 {
@@ -134,20 +127,6 @@ static uint64_t rng(void)
 static int no_sanitizer_report(const char *err)
 {
 	return !strstr(err, "Sanitizer") && !strstr(err, "runtime error") && !strstr(err, "LeakSanitizer");
-}
-
-/* A fresh network namespace (the TCG fallback VM) has lo down. */
-static void loopback_up(void)
-{
-	struct ifreq r = { .ifr_name = "lo" };
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &r) == 0 && !(r.ifr_flags & IFF_UP)) {
-		r.ifr_flags |= IFF_UP;
-		ioctl(s, SIOCSIFFLAGS, &r);
-	}
-	if (s >= 0)
-		close(s);
 }
 
 /* ------------------------------------------------------------------ VMs */
@@ -436,18 +415,6 @@ static void assert_body_is(const struct resp *r, const char *name)
 }
 
 /* ------------------------------------------------------------------ raw sockets */
-
-static int tcp_connect(int p)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect %d: %s", p, strerror(errno));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	return fd;
-}
 
 static void send_all(int fd, const void *d, size_t n)
 {
@@ -1119,6 +1086,36 @@ START_TEST(file_of_50_mb_streamed_from_disk)
 }
 END_TEST
 
+/* Configured headers too long for the response head: every response becomes
+ * a bare 500 that closes the connection, and the server goes on. */
+START_TEST(head_too_big_for_its_buffer_is_500)
+{
+	struct vm v;
+	char url[96], p[160];
+	struct resp r;
+	const char *why;
+	char *log;
+
+	snprintf(p, sizeof p, "%s/bighead.tar", tmp);
+	ck_assert_msg(vm_start(&v, "bighead", p, port + 3, 0) == 0, "bighead VM did not start: %s",
+		      slurp(v.out, NULL));
+	for (int i = 0; i < 2; i++) {
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/", port + 3);
+		fetch(&(struct rq){ .path = url }, &r);
+		ASSERT_STATUS(&r, 500, "a head over 4 KiB");
+		ck_assert_uint_eq(r.body_len, 0);
+		ck_assert_ptr_null(strstr(r.hdr, "X-Big"));
+		ck_assert_ptr_nonnull(strcasestr(r.hdr, "Connection: close"));
+		resp_free(&r);
+	}
+	why = vm_poweroff(&v);
+	ck_assert_msg(!why, "bighead VM: %s", why);
+	log = slurp(v.out, NULL);
+	ck_assert_msg(strstr(log, "\"GET / HTTP/1.1\" 500 "), "no access-log line for the 500: %s", log);
+	free(log);
+}
+END_TEST
+
 static void expect_exit(const char *disk, int with_publish, int code, const char *msg)
 {
 	struct proc_result r;
@@ -1225,6 +1222,24 @@ static void make_disks(void)
 	write_file(p, "error 404 /missing.html\n", 24);
 	sh("tar --format=ustar -C %s/badconf -cf %s/badconf.tar . && tar --format=ustar -C %s/noerrpage -cf %s/noerrpage.tar .",
 	   tmp, tmp, tmp, tmp);
+
+	/* The example site with 3 configured headers of 1500 bytes each. */
+	sh("mkdir -p %s/bighead && cp -r %s/. %s/bighead/", tmp, SITE_DIR, tmp);
+	snprintf(p, sizeof p, "%s/bighead/site.conf", tmp);
+	{
+		FILE *c = fopen(p, "a");
+		for (int h = 0; c && h < 3; h++) {
+			fprintf(c, "header X-Big-%d ", h);
+			for (int i = 0; i < 1500; i++)
+				fputc('a' + i % 26, c);
+			fputc('\n', c);
+		}
+		if (!c || fclose(c) != 0) {
+			perror(p);
+			exit(2);
+		}
+	}
+	sh("tar --format=ustar -C %s/bighead -cf %s/bighead.tar .", tmp, tmp);
 }
 
 int main(void)
@@ -1268,6 +1283,7 @@ int main(void)
 	tcase_add_test(own, missing_disk_exits_12);
 	tcase_add_test(own, corrupt_disk_exits_14);
 	tcase_add_test(own, bad_site_conf_exits_15);
+	tcase_add_test(own, head_too_big_for_its_buffer_is_500);
 	suite_add_tcase(s, shared);
 	suite_add_tcase(s, own);
 	sr = srunner_create(s);

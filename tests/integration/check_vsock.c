@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "integration/loopback.h"
 #include "integration/proc.h"
 
 #define WAIT_MS 180000
@@ -34,14 +36,6 @@ struct vm {
 static struct vm shared_vm;
 static int base_port;
 static char unix_path[128];
-
-static long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static char *slurp(const char *path)
 {
@@ -113,18 +107,6 @@ static void vm_stop(struct vm *v)
 	ck_assert_msg(!strstr(err, "Sanitizer") && !strstr(err, "runtime error"), "stderr: %s", err);
 }
 
-static int tcp_connect(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect %d: %s", port, strerror(errno));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	return fd;
-}
-
 static int unix_connect(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -187,20 +169,6 @@ static int wait_end(int fd)
 			return errno;
 	}
 	return ETIMEDOUT;
-}
-
-/* The test VMs talk over loopback; a fresh VM (the TCG fallback) may have it down. */
-static void loopback_up(void)
-{
-	struct ifreq r = { .ifr_name = "lo" };
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &r) == 0 && !(r.ifr_flags & IFF_UP)) {
-		r.ifr_flags |= IFF_UP;
-		ioctl(s, SIOCSIFFLAGS, &r);
-	}
-	if (s >= 0)
-		close(s);
 }
 
 static void shared_start(void)
@@ -458,6 +426,56 @@ START_TEST(hostile_guest_gets_needs_reset_and_vmm_stays_up)
 }
 END_TEST
 
+/* Clock ticks of CPU the process has used (utime + stime). */
+static long cpu_ticks(pid_t pid)
+{
+	char path[64], *p;
+	long ut = 0, st = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	p = strrchr(slurp(path), ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &st) != 2)
+		return -1;
+	return ut + st;
+}
+
+/* More clients than the VMM has fds for: the listener waits (no busy loop on
+ * the I/O thread), the clients it took are served, and new ones are again
+ * once fds are free. */
+START_TEST(out_of_fds_waits_without_spinning)
+{
+	enum { CLIENTS = 150 };
+	struct rlimit old, low;
+	struct vm v;
+	char p[32];
+	int fds[CLIENTS], fd;
+	long c0, c1, hz = sysconf(_SC_CLK_TCK);
+
+	loopback_up();
+	snprintf(p, sizeof p, "%d:1234", base_port + 3);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	vm_start(&v, (const char *[]){ "--publish", p, NULL });
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	for (int i = 0; i < CLIENTS; i++)
+		fds[i] = tcp_connect(base_port + 3);
+	echo_once(fds[0], 100, 11);
+	sleep(1);
+	c0 = cpu_ticks(v.pid);
+	sleep(2);
+	c1 = cpu_ticks(v.pid);
+	ck_assert_msg(c0 >= 0 && c1 - c0 < hz, "vmm used %ld ticks of CPU in 2 s with its fds exhausted", c1 - c0);
+	for (int i = 0; i < CLIENTS; i++)
+		close(fds[i]);
+	fd = tcp_connect(base_port + 3);
+	echo_once(fd, 100, 12);
+	close(fd);
+	vm_stop(&v);
+}
+END_TEST
+
 /* Bad options: one clear line, exit 2, before anything boots. */
 static void bad_args(const char *want, const char **args)
 {
@@ -531,6 +549,7 @@ int main(void)
 	tcase_add_test(shared, vmm_survived);
 	tcase_add_test(own, guest_connect_allowed_and_refused);
 	tcase_add_test(own, hostile_guest_gets_needs_reset_and_vmm_stays_up);
+	tcase_add_test(own, out_of_fds_waits_without_spinning);
 	tcase_add_test(cli, bad_publish_arguments);
 	suite_add_tcase(s, cli);
 	suite_add_tcase(s, shared);

@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "virtio/vsock.h"
 
 #define ACCEPT_BATCH 64
+#define ACCEPT_PAUSE_NS (100 * 1000 * 1000)
 
 static int parse_guest_port(const char *s, uint32_t *out)
 {
@@ -155,6 +157,12 @@ int vsock_listeners_open(struct vsock_listeners *ls, const struct vm_config *cfg
 		int rc;
 
 		l->fd = -1;
+		l->pause_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (l->pause_fd < 0) {
+			err_errno(e, "timerfd_create");
+			vsock_listeners_close(ls);
+			return -1;
+		}
 		l->is_unix = p->is_unix;
 		l->guest_port = p->guest_port;
 		rc = p->is_unix ? listen_unix(l, p->path, e) : listen_tcp(l, p, e);
@@ -173,9 +181,11 @@ void vsock_listeners_close(struct vsock_listeners *ls)
 
 		if (l->fd >= 0)
 			close(l->fd);
+		if (l->pause_fd >= 0)
+			close(l->pause_fd);
 		if (l->path[0])
 			unlink(l->path);
-		l->fd = -1;
+		l->fd = l->pause_fd = -1;
 		l->path[0] = 0;
 	}
 	ls->n = 0;
@@ -189,8 +199,16 @@ static void on_accept(void *opaque, uint32_t events)
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
 
-		if (fd < 0)
-			return; /* EAGAIN, or out of fds: the client waits in the backlog */
+		if (fd < 0) {
+			/* Out of fds the listener stays readable: stop watching it
+			 * for a while rather than spin; the client waits in the backlog. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				struct itimerspec t = { .it_value.tv_nsec = ACCEPT_PAUSE_NS };
+				if (timerfd_settime(l->pause_fd, 0, &t, NULL) == 0)
+					event_loop_mod(l->loop, l->fd, 0);
+			}
+			return;
+		}
 		/* Small request/response exchanges must not wait for Nagle. */
 		if (!l->is_unix)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -198,12 +216,24 @@ static void on_accept(void *opaque, uint32_t events)
 	}
 }
 
+static void on_pause_end(void *opaque, uint32_t events)
+{
+	struct vsock_listener *l = opaque;
+	uint64_t n;
+
+	(void)events;
+	if (read(l->pause_fd, &n, sizeof n) == sizeof n)
+		event_loop_mod(l->loop, l->fd, EPOLLIN);
+}
+
 int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, struct vsock_dev *vs,
 			   struct err *e)
 {
 	for (unsigned i = 0; i < ls->n; i++) {
 		ls->l[i].vs = vs;
-		if (event_loop_add(loop, ls->l[i].fd, EPOLLIN, on_accept, &ls->l[i], e) < 0)
+		ls->l[i].loop = loop;
+		if (event_loop_add(loop, ls->l[i].fd, EPOLLIN, on_accept, &ls->l[i], e) < 0 ||
+		    event_loop_add(loop, ls->l[i].pause_fd, EPOLLIN, on_pause_end, &ls->l[i], e) < 0)
 			return -1;
 	}
 	return 0;

@@ -17,6 +17,8 @@ struct vsock_dev;
 
 struct vsock_listener {
 	int fd;
+	int pause_fd;           /* timerfd: re-arms fd after accept ran out of fds */
+	struct event_loop *loop;
 	bool is_unix;
 	uint32_t guest_port;
 	char path[108];         /* unix: removed on close */

@@ -1,0 +1,13 @@
+/* What the tests that reach a guest through a published port share: the
+ * loopback interface brought up, TCP connections to it, a monotonic clock. */
+#ifndef TESTS_INTEGRATION_LOOPBACK_H
+#define TESTS_INTEGRATION_LOOPBACK_H
+
+/* A fresh network namespace (the TCG fallback VM) starts with lo down. */
+void loopback_up(void);
+/* A TCP_NODELAY connection to 127.0.0.1:port; fails the running check if refused. */
+int tcp_connect(int port);
+/* Milliseconds on CLOCK_MONOTONIC. */
+long now_ms(void);
+
+#endif
