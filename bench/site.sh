@@ -5,7 +5,9 @@
 #  (b) memory after 10,000 keep-alive requests: guest pages touched (Rss of the
 #      guest-RAM mapping in /proc/PID/smaps) plus the VMM's own (the rest of Rss);
 #  (c) requests/s for a 1 KiB file with keep-alive, wrk against our guest and
-#      against nginx on the host serving the same file, same client settings.
+#      against nginx on the host serving the same file, same client settings;
+#      and against the guest's web stack run as a host process
+#      (bench/http_native.c), which separates its cost from the VM's.
 # N=cold starts, REQS=requests before the memory figure, WRK="wrk options".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,7 @@ ip link set lo up 2>/dev/null || true
 PORT=$((30000 + $$ % 20000))
 [ -x build/vmm ] && [ -f "$KERNEL" ] || { echo "site bench: build first (make all)" >&2; exit 1; }
 cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$T/client" bench/site_client.c
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iguest -o "$T/http_native" bench/http_native.c guest/http/*.c
 
 # The example site, plus a 1 KiB file for (c).
 mkdir -p "$T/www"
@@ -125,10 +128,20 @@ for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 2))/1k
 read -r theirs theirs_bad <<<"$(wrk_rate "http://127.0.0.1:$((PORT + 2))/1k.html")"
 kill -QUIT "$ng"
 wait "$ng" || true
+# The same web stack as a host process (bench/http_native.c): what it costs
+# per request where its ring-3 code runs natively, without the VM's exits.
+"$T/http_native" "$T/site.tar" $((PORT + 3)) "$T/native.log" &
+hn=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 3))/1k.html" && break; sleep 0.1; done
+read -r native native_bad <<<"$(wrk_rate "http://127.0.0.1:$((PORT + 3))/1k.html")"
+kill "$hn"
+wait "$hn" || true
 echo "  requests/s, 1 KiB file, keep-alive (wrk $WRK):"
 printf "    vmm site guest       %10s  (non-2xx: %s)\n" "$ours" "$ours_bad"
 printf "    nginx on the host    %10s  (non-2xx: %s)\n" "$theirs" "$theirs_bad"
-printf "    ratio                %10.2f  (target at least 0.5)\n" "$(echo "$ours / $theirs" | bc -l)"
+printf "    guest/http natively  %10s  (non-2xx: %s; the web stack as a host process, no VM)\n" "$native" "$native_bad"
+printf "    ratio vmm/nginx      %10.2f  (target at least 0.5)\n" "$(echo "$ours / $theirs" | bc -l)"
+printf "    ratio native/nginx   %10.2f\n" "$(echo "$native / $theirs" | bc -l)"
 echo "$ours_stats" | awk '/per_request_x1000/ { printf "    guest %s: %.2f\n", $1, $2 / 1000 }' | sed 's/_x1000//'
 wall_us=$(((t1 - t0) / 1000))
 pct() { echo "$1 * 100 * 1000000 / $(getconf CLK_TCK) / $wall_us" | bc -l; }
