@@ -19,12 +19,38 @@ void http_framer_reset(struct http_framer *f)
 
 /* Blank lines before a request line are skipped (RFC 9112 section 2.2), but
  * they count towards the head size so an endless stream of them ends in 431. */
+static bool tchar(unsigned char c);
+
+/* Whether the request line so far, buf[from, to), could still begin a valid
+ * one: a method token, then after the first space no control bytes. Lets
+ * binary garbage get its 400 at once instead of a 408 at the time-out. */
+static bool request_line_plausible(const char *buf, size_t start, size_t from, size_t to)
+{
+	const char *sp = hm_memchr(buf + start, ' ', to - start);
+	size_t method_end = sp ? (size_t)(sp - buf) : to;
+
+	for (size_t i = from; i < to; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\r')
+			continue; /* checked by the full parse, once the line ends */
+		if (c < 0x20 || c == 0x7f || (i < method_end && !tchar(c)))
+			return false;
+	}
+	return true;
+}
+
 enum http_frame_res http_frame(struct http_framer *f, const char *buf, size_t len,
 			       const struct http_limits *lim, size_t *head_end, int *status)
 {
 	while (f->pos < len) {
 		const char *nl = hm_memchr(buf + f->pos, '\n', len - f->pos);
 		size_t stop = nl ? (size_t)(nl - buf) : len;
+
+		if (f->lines == 0 && !request_line_plausible(buf, f->line_start, f->pos, stop)) {
+			*status = 400;
+			return HTTP_FRAME_ERROR;
+		}
 
 		if (f->lines == 0 && stop - f->line_start > lim->max_request_line + 1) {
 			*status = 414;

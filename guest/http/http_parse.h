@@ -48,7 +48,7 @@ void http_framer_reset(struct http_framer *f);
 enum http_frame_res {
 	HTTP_FRAME_MORE, /* no complete head yet, limits not exceeded */
 	HTTP_FRAME_DONE, /* buf[f->head_start .. *head_end) is a complete head */
-	HTTP_FRAME_ERROR /* *status is 414 or 431 */
+	HTTP_FRAME_ERROR /* *status is 400 (a request line that cannot be one), 414 or 431 */
 };
 
 enum http_frame_res http_frame(struct http_framer *f, const char *buf, size_t len,

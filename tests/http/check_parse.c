@@ -84,6 +84,31 @@ START_TEST(incremental_framing)
 }
 END_TEST
 
+/* What can never become a request line is refused before its line ends. */
+START_TEST(garbage_refused_before_the_line_ends)
+{
+	static const struct { const char *s; size_t n; } early[] = {
+		{ "G\x01", 2 }, { "\x80\x81\x82", 3 }, { "GET\0", 4 }, { "(", 1 }, { "GET /a\0b", 8 }, { "GET /\x7f", 6 },
+	};
+	static const char *const fine[] = { "\r\nGE", "GET /caf\xc3\xa9 HT", "GET / HTTP/1.1\r", "OPTIONS" };
+	struct http_framer f;
+	size_t end;
+	int st;
+
+	for (size_t i = 0; i < sizeof early / sizeof *early; i++) {
+		http_framer_reset(&f);
+		st = 0;
+		ck_assert_msg(http_frame(&f, early[i].s, early[i].n, &lim, &end, &st) == HTTP_FRAME_ERROR && st == 400,
+			      "case %zu not refused early", i);
+	}
+	for (size_t i = 0; i < sizeof fine / sizeof *fine; i++) {
+		http_framer_reset(&f);
+		ck_assert_msg(http_frame(&f, fine[i], strlen(fine[i]), &lim, &end, &st) == HTTP_FRAME_MORE,
+			      "case %zu refused", i);
+	}
+}
+END_TEST
+
 START_TEST(bare_lf_accepted)
 {
 	struct http_request r;
@@ -280,6 +305,7 @@ Suite *parse_suite(void)
 	tcase_add_test(t, keep_alive_rules);
 	tcase_add_test(t, incremental_framing);
 	tcase_add_test(t, bare_lf_accepted);
+	tcase_add_test(t, garbage_refused_before_the_line_ends);
 	tcase_add_test(t, malformed_is_400);
 	tcase_add_test(t, versions);
 	tcase_add_test(t, methods);

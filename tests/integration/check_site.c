@@ -837,9 +837,8 @@ START_TEST(binary_garbage_is_refused_and_the_server_goes_on)
 	memset(junk, 0, sizeof junk);
 	long t0 = now_ms();
 	b = raw(junk, sizeof junk, &n);
-	ck_assert_msg(n >= 12 && strncmp(b, "HTTP/1.1 4", 10) == 0, "NULs answered with '%.60s'", b);
-	ck_assert_msg(strncmp(b, "HTTP/1.1 408", 12) != 0 || now_ms() - t0 >= HEADER_TIMEOUT_MS - 1000,
-		      "408 before the header time-out");
+	ck_assert_msg(n >= 12 && strncmp(b, "HTTP/1.1 400 ", 13) == 0, "NULs answered with '%.60s'", b);
+	ck_assert_msg(now_ms() - t0 < HEADER_TIMEOUT_MS / 2, "400 only after %ld ms", now_ms() - t0);
 	free(b);
 	GET(&r, "/");
 	ASSERT_STATUS(&r, 200, "after garbage");

@@ -32,6 +32,7 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.cmdline, "");
 	ck_assert(!c.reset_exits);
 	ck_assert_int_eq(c.console, CONSOLE_STDIO);
+	ck_assert_int_eq(c.halt_poll_ns, -1);
 }
 END_TEST
 
@@ -41,7 +42,7 @@ START_TEST(every_option)
 	struct err e;
 
 	ck_assert_int_eq(PARSE(&c, &e, "-k", "k", "--initrd", "i", "--cmdline", "a b", "--mem", "1G", "--cpus", "4",
-			       "--name", "site", "--on-reset=exit", "--console=output"),
+			       "--name", "site", "--on-reset=exit", "--console=output", "--halt-poll-ns", "0"),
 			 PARSE_OK);
 	ck_assert_str_eq(c.initrd, "i");
 	ck_assert_str_eq(c.cmdline, "a b");
@@ -50,6 +51,7 @@ START_TEST(every_option)
 	ck_assert_str_eq(c.name, "site");
 	ck_assert(c.reset_exits);
 	ck_assert_int_eq(c.console, CONSOLE_OUTPUT);
+	ck_assert_int_eq(c.halt_poll_ns, 0);
 	ck_assert_int_eq(PARSE(&c, &e, "--help"), PARSE_HELP);
 }
 END_TEST
@@ -81,6 +83,8 @@ START_TEST(errors_name_the_problem)
 	EXPECT("--console", "-k", "k", "--console=tty");
 	EXPECT("--name", "-k", "k", "--name", "a/b");
 	EXPECT("unexpected argument 'extra'", "-k", "k", "extra");
+	EXPECT("--halt-poll-ns", "-k", "k", "--halt-poll-ns", "-1");
+	EXPECT("--halt-poll-ns", "-k", "k", "--halt-poll-ns", "2000000000");
 }
 END_TEST
 

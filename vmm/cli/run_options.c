@@ -10,7 +10,7 @@
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
 	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET, OPT_DISK, OPT_RNG,
-	OPT_CID, OPT_PUBLISH, OPT_VSOCK_CONNECT,
+	OPT_CID, OPT_PUBLISH, OPT_VSOCK_CONNECT, OPT_HALT_POLL,
 };
 
 static const struct option options[] = {
@@ -28,6 +28,7 @@ static const struct option options[] = {
 	{ "cid", required_argument, NULL, OPT_CID },
 	{ "publish", required_argument, NULL, OPT_PUBLISH },
 	{ "vsock-connect", required_argument, NULL, OPT_VSOCK_CONNECT },
+	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -58,6 +59,8 @@ void run_options_usage(FILE *out)
 		"      --publish unix:PATH:GUESTPORT  the same for a unix socket at PATH\n"
 		"      --vsock-connect GUESTPORT=unix:PATH  let the guest connect to host port\n"
 		"                         GUESTPORT, which reaches the unix socket PATH (others: refused)\n"
+		"      --halt-poll-ns N   how long KVM spins for an idle vCPU's next event before\n"
+		"                         it sleeps (0: never spin; default: the host's setting)\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -84,6 +87,7 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 
 	memset(cfg, 0, sizeof *cfg);
 	cfg->mem = VM_DEFAULT_MEM;
+	cfg->halt_poll_ns = -1;
 	cfg->cpus = 1;
 	cfg->cmdline = "";
 	cfg->console = CONSOLE_STDIO;
@@ -146,6 +150,12 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 			break;
 		}
 		case OPT_RNG: cfg->rng = true; break;
+		case OPT_HALT_POLL:
+			if (parse_uint(optarg, 0, 1000000000, &v) < 0)
+				return err_set(e, "--halt-poll-ns '%s': must be a number of nanoseconds, 0-1000000000",
+					       optarg);
+			cfg->halt_poll_ns = (int64_t)v;
+			break;
 		case OPT_CID:
 			if (parse_uint(optarg, 0, UINT64_MAX, &v) < 0 || v < VSOCK_CID_MIN || v > VSOCK_CID_MAX)
 				return err_set(e, "--cid '%s': must be a number in %u-%llu", optarg, VSOCK_CID_MIN,

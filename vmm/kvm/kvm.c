@@ -120,6 +120,17 @@ fail:
 	return -1;
 }
 
+int kvm_vm_set_halt_poll(struct kvm_vm *vm, uint64_t ns, struct err *e)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_HALT_POLL, .args = { ns } };
+
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_HALT_POLL) <= 0)
+		return err_set(e, "--halt-poll-ns: this host's KVM cannot set halt polling per VM (Linux 5.17+)");
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return err_errno(e, "KVM_ENABLE_CAP(KVM_CAP_HALT_POLL, %llu)", (unsigned long long)ns);
+	return 0;
+}
+
 void kvm_vm_destroy(struct kvm_vm *vm)
 {
 	if (vm->vm_fd >= 0)

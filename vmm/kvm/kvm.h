@@ -29,6 +29,9 @@ int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);
 int kvm_vm_ioeventfd(struct kvm_vm *vm, uint64_t gpa, uint32_t value, int fd, struct err *e);
 /* Writing 1 to eventfd fd raises an edge on GSI gsi, from any thread. */
 int kvm_vm_irqfd(struct kvm_vm *vm, unsigned gsi, int fd, struct err *e);
+/* Caps how long KVM polls for a halted vCPU's next event before sleeping
+ * (KVM_CAP_HALT_POLL, Linux 5.17+); 0 turns polling off. */
+int kvm_vm_set_halt_poll(struct kvm_vm *vm, uint64_t ns, struct err *e);
 /* Reports whether /dev/kvm can be opened at all (for early, clear errors). */
 int kvm_available(struct err *e);
 

@@ -58,6 +58,7 @@ struct vm_config {
 	unsigned npublish;
 	struct vsock_connect_config vconnect[VM_MAX_PUBLISH];
 	unsigned nvconnect;
+	int64_t halt_poll_ns; /* -1: the host's KVM default */
 };
 
 #define VM_DEFAULT_MEM  (64ull << 20)
