@@ -14,20 +14,28 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 need_pkg wrk
 need_pkg nginx
+# The helpers are built here, before a possible rerun under emulation (where
+# compiling is slow); build/ is shared with it.
+[ -x build/vmm ] && [ -f build/guest/site.elf ] || { echo "site bench: build first (make all)" >&2; exit 1; }
+mkdir -p build/bench
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -o build/bench/site_client bench/site_client.c
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iguest -o build/bench/http_native bench/http_native.c \
+	guest/http/*.c
 need_kvm "$@"
 N=${N:-20}
 REQS=${REQS:-10000}
 MEM_MB=64
 WRK=${WRK:--t1 -c8 -d10s}
-KERNEL=build/guest/site.elf
 T=$(mktemp -d /tmp/vmm-site-bench.XXXXXX)
 chmod 755 "$T"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
 ip link set lo up 2>/dev/null || true
 PORT=$((30000 + $$ % 20000))
-[ -x build/vmm ] && [ -f "$KERNEL" ] || { echo "site bench: build first (make all)" >&2; exit 1; }
-cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$T/client" bench/site_client.c
-cc -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iguest -o "$T/http_native" bench/http_native.c guest/http/*.c
+# Everything a start reads comes from local files (under emulation the
+# repository is a 9p share without a page cache, which would dominate).
+cp build/vmm build/guest/site.elf build/bench/site_client build/bench/http_native "$T/"
+VMM=$T/vmm
+KERNEL=$T/site.elf
 
 # The example site, plus a 1 KiB file for (c).
 mkdir -p "$T/www"
@@ -36,10 +44,10 @@ head -c 1024 /dev/zero | tr '\0' 'x' >"$T/www/1k.html"
 chmod -R a+rX "$T/www"
 tar --format=ustar -C "$T/www" -cf "$T/site.tar" .
 
-echo "site image ($KERNEL, examples/site + 1k.html, ${MEM_MB} MiB guest):"
+echo "site image (build/guest/site.elf, examples/site + 1k.html, ${MEM_MB} MiB guest):"
 
 # (a) Cold start.
-cold=$("$T/client" cold "$N" "$PORT" build/vmm run --kernel "$KERNEL" --mem ${MEM_MB}M \
+cold=$("$T/site_client" cold "$N" "$PORT" "$VMM" run --kernel "$KERNEL" --mem ${MEM_MB}M \
 	--disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none)
 read -r med min max fails conn <<<"$cold"
 printf "  cold start (exec to first 200, median of %d): %8.2f ms (min %.2f, max %.2f; target under 30 ms)\n" \
@@ -50,7 +58,7 @@ printf "    of which exec to the VMM listening on the port: %.2f ms (median); th
 
 # Starts the guest on $PORT (counters on $PORT+1); waits until it listens.
 boot() {
-	build/vmm run --kernel "$KERNEL" --mem ${MEM_MB}M --disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" \
+	"$VMM" run --kernel "$KERNEL" --mem ${MEM_MB}M --disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" \
 		--publish "127.0.0.1:$((PORT + 1)):81" --console=output "$@" >"$T/console" 2>"$T/stderr" &
 	vm=$!
 	for _ in $(seq 600); do grep -q 'site: listening' "$T/console" && return 0; sleep 0.1; done
@@ -65,7 +73,7 @@ stop() {
 
 # (b) Memory after REQS requests over the example pages.
 boot || exit 1
-rate=$("$T/client" load "$PORT" "$REQS")
+rate=$("$T/site_client" load "$PORT" "$REQS")
 sleep 0.5
 read -r total guest <<<"$(awk -v ram=$((MEM_MB * 1024)) '
 	/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF == 5); g = 0 }
