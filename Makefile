@@ -68,6 +68,9 @@ check: deps
 bench: all
 	bench/boot.sh
 	bench/memory.sh
+	bench/blk.sh
+	bench/vsock.sh
+	bench/site.sh
 	bench/virsh-list.sh
 	bench/virsh-start.sh
 
