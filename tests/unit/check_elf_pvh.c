@@ -220,6 +220,12 @@ START_TEST(rejects_file_size_over_memory_size)
 
 	s.seg[0].filesz = 0x3000;
 	expect_error(&s, 0, "file size exceeds memory size");
+	/* An empty segment with file bytes (found by fuzzing: it used to be
+	 * skipped by the checks and then copied with its file size). */
+	s = good();
+	s.nseg = 2;
+	s.seg[1] = (struct seg){ 0x200000, 0x800, 0 };
+	expect_error(&s, 0, "segment 1: file size exceeds memory size");
 }
 END_TEST
 

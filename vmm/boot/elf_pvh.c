@@ -81,10 +81,14 @@ int pvh_check(const uint8_t *elf, size_t len, const struct guest_mem *m, struct 
 				have_entry = find_pvh_note(elf + ph.p_offset, ph.p_filesz, &entry);
 			continue;
 		}
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+		if (ph.p_type != PT_LOAD)
 			continue;
+		/* Checked before the empty-segment skip: a segment with no memory
+		 * but file bytes must not reach the copy in pvh_load. */
 		if (ph.p_filesz > ph.p_memsz)
 			return err_set(e, "ELF segment %u: file size exceeds memory size", i);
+		if (ph.p_memsz == 0)
+			continue;
 		if (!range_ok(ph.p_offset, ph.p_filesz, len))
 			return err_set(e, "ELF segment %u lies past the end of the file (truncated?)", i);
 		if (ph.p_paddr + ph.p_memsz < ph.p_paddr)
@@ -143,7 +147,7 @@ int pvh_load(const uint8_t *elf, size_t len, struct guest_mem *m, struct pvh_ima
 		Elf64_Phdr ph;
 
 		memcpy(&ph, elf + eh.e_phoff + i * sizeof ph, sizeof ph);
-		if (ph.p_type == PT_LOAD && ph.p_filesz > 0)
+		if (ph.p_type == PT_LOAD && ph.p_memsz > 0 && ph.p_filesz > 0)
 			memcpy(guest_mem_ptr(m, ph.p_paddr, ph.p_memsz), elf + ph.p_offset, ph.p_filesz);
 	}
 	return 0;
