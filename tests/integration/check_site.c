@@ -173,16 +173,7 @@ static int vm_start(struct vm *v, const char *tag, const char *disk, int http_po
 	}
 	argv[argc++] = "--console=output";
 	argv[argc] = NULL;
-	v->pid = fork();
-	if (v->pid == 0) {
-		int o = open(v->out, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(v->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int null = open("/dev/null", O_RDONLY);
-		dup2(null, 0);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
+	v->pid = proc_spawn(argv, v->out, v->err);
 	if (v->pid < 0)
 		return -1;
 	return wait_output(v, "site: listening on vsock port 80");

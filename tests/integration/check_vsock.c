@@ -79,16 +79,7 @@ static void vm_start(struct vm *v, const char **args)
 	for (; *args; args++)
 		argv[argc++] = *args;
 	argv[argc] = NULL;
-	v->pid = fork();
-	if (v->pid == 0) {
-		int o = open(v->out, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(v->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int null = open("/dev/null", O_RDONLY);
-		dup2(null, 0);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
+	v->pid = proc_spawn(argv, v->out, v->err);
 	ck_assert_int_gt(v->pid, 0);
 	ck_assert_msg(wait_output(v, "vsock_echo: ready") == 0, "guest not ready: out %s err %s", slurp(v->out),
 		      slurp(v->err));

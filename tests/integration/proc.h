@@ -27,6 +27,9 @@ struct proc_opts {
 
 int proc_run(char *const argv[], const struct proc_opts *o, struct proc_result *r);
 void proc_result_free(struct proc_result *r);
+/* Starts argv in the background with stdin from /dev/null and stdout and
+ * stderr written to the files out and err; returns its pid, or -1. */
+pid_t proc_spawn(const char *const argv[], const char *out, const char *err);
 /* Counts occurrences of needle in hay. */
 int count_of(const char *hay, const char *needle);
 
