@@ -25,7 +25,7 @@ LIBVIRT_CFLAGS := $(shell pkg-config --cflags libvirt 2>/dev/null)
 LIBVIRT_LIBS   := $(shell pkg-config --libs libvirt 2>/dev/null)
 DAEMON_TEST_COMMON := tests/daemon/common/harness.c
 DAEMON_TEST_SRCS   := $(wildcard tests/daemon/check_*.c) tests/daemon/daemon_main.c $(DAEMON_TEST_COMMON)
-DAEMON_KVM_SRCS    := $(wildcard tests/daemon/kvm/*.c) $(DAEMON_TEST_COMMON)
+DAEMON_KVM_SRCS    := $(wildcard tests/daemon/kvm/*.c) $(DAEMON_TEST_COMMON) tests/integration/loopback.c
 DAEMON_TEST_FLAGS  := $(TEST_CFLAGS) $(XML_CFLAGS) $(LIBVIRT_CFLAGS) -Itests/daemon \
 	-DBUILD_DIR='"$(BUILD)"'
 
@@ -35,7 +35,7 @@ $(BUILD)/tests/daemon: $(DAEMON_TEST_SRCS) $(wildcard tests/daemon/*.h tests/dae
 	$(CC) $(DAEMON_TEST_FLAGS) -o $@ $(DAEMON_TEST_SRCS) $(DAEMON_LIB_SAN_OBJS) \
 		$(LIBVIRT_LIBS) $(XML_LIBS) $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/daemon-kvm: $(DAEMON_KVM_SRCS) $(wildcard tests/daemon/common/*.h) | $(BUILD)/vmmd-san $(BUILD)/vmm guests \
+$(BUILD)/tests/daemon-kvm: $(DAEMON_KVM_SRCS) $(wildcard tests/daemon/common/*.h) tests/integration/loopback.h | $(BUILD)/vmmd-san $(BUILD)/vmm guests \
 		$(BUILD)/guest/site.elf
 	@mkdir -p $(dir $@)
 	$(CC) $(DAEMON_TEST_FLAGS) -o $@ $(DAEMON_KVM_SRCS) $(LIBVIRT_LIBS) $(CHECK_LIBS) $(LDLIBS)

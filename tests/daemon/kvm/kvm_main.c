@@ -6,7 +6,6 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <limits.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -14,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/harness.h"
+#include "integration/loopback.h"
 
 static struct vmmd_inst v;
 static char out[16384];
@@ -32,31 +31,9 @@ static char out[16384];
 #define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", out)
 #define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, out)
 
-static int64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void quiet(void *data, virErrorPtr err)
 {
 	(void)data, (void)err;
-}
-
-/* The published ports are on loopback; a fresh VM (the TCG fallback) has it down. */
-static void loopback_up(void)
-{
-	struct ifreq r = { .ifr_name = "lo" };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &r) == 0 && !(r.ifr_flags & IFF_UP)) {
-		r.ifr_flags |= IFF_UP;
-		ioctl(s, SIOCSIFFLAGS, &r);
-	}
-	if (s >= 0)
-		close(s);
 }
 
 /* A TCP port on 127.0.0.1 that is free now (the kernel picks it). */
@@ -82,7 +59,7 @@ static int http_get(int port, char *body, size_t size, int timeout_ms)
 	static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int64_t end = ms_now() + timeout_ms;
+	int64_t end = now_ms() + timeout_ms;
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), code = -1;
 	size_t n = 0;
 
@@ -95,7 +72,7 @@ static int http_get(int port, char *body, size_t size, int timeout_ms)
 	}
 	while (n + 1 < size) {
 		struct pollfd p = { .fd = s, .events = POLLIN };
-		int left = (int)(end - ms_now());
+		int left = (int)(end - now_ms());
 		ssize_t r;
 
 		if (left <= 0 || poll(&p, 1, left) <= 0)
@@ -115,11 +92,11 @@ static int http_get(int port, char *body, size_t size, int timeout_ms)
 /* Polls GET / until it answers 200 (up to ms). Returns the ms it took, or -1. */
 static int wait_http_200(int port, char *body, size_t size, int ms)
 {
-	int64_t t0 = ms_now();
+	int64_t t0 = now_ms();
 
-	while (ms_now() - t0 <= ms) {
+	while (now_ms() - t0 <= ms) {
 		if (http_get(port, body, size, 10000) == 200)
-			return (int)(ms_now() - t0);
+			return (int)(now_ms() - t0);
 		usleep(20000);
 	}
 	return -1;
@@ -235,20 +212,20 @@ START_TEST(site_lifecycle)
 	OK("dumpxml site");
 	HAS("<source file=");
 	HAS("guest='80'");
-	t0 = ms_now();
+	t0 = now_ms();
 	OK("start site");
 	ms = wait_http_200(port, body, sizeof body, BOOT_MS);
 	ck_assert_msg(ms >= 0, "no HTTP 200 from the site on port %d: %s", port, body);
-	fprintf(stderr, "site: virsh start to first HTTP 200: %d ms\n", (int)(ms_now() - t0));
+	fprintf(stderr, "site: virsh start to first HTTP 200: %d ms\n", (int)(now_ms() - t0));
 	ck_assert_msg(strstr(body, "\r\n\r\n") && strstr(body, "<"), "no page in: %s", body);
 	OK("domstate site");
 	HAS("running");
 	ck_assert_int_eq(http_get(port, body, sizeof body, 30000), 200); /* and again */
 
-	t0 = ms_now();
+	t0 = now_ms();
 	OK("shutdown site");
 	ck_assert_int_eq(wait_state(&v, "site", "shut off", 200000), 0);
-	fprintf(stderr, "site: virsh shutdown to shut off: %d ms\n", (int)(ms_now() - t0));
+	fprintf(stderr, "site: virsh shutdown to shut off: %d ms\n", (int)(now_ms() - t0));
 	OK("domstate --reason site");
 	HAS("shut off (shutdown)"); /* the destroy fallback would say (destroyed) */
 	ck_assert_msg(!log_has("did not shut down in time"), "vmmd fell back to destroy");
