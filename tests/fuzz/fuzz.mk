@@ -1,5 +1,8 @@
 # libFuzzer harnesses (clang). Each harness is tests/fuzz/fuzz_NAME.c and is
-# linked against the sanitized sources it exercises, listed in FUZZ_SRCS_NAME.
+# linked against the sanitized sources it exercises, listed in FUZZ_SRCS_NAME
+# (sources only: they are prerequisites; libraries go in a target-specific
+# FUZZ_LDLIBS, since make cannot find a multiarch -lNAME and then silently
+# drops the rule).
 # `make fuzz FUZZ_SECONDS=N` runs each for N seconds; `make check` runs each for
 # FUZZ_CHECK_SECONDS, seeded from (and saving new crashes to) tests/fuzz/corpus/NAME.
 FUZZ_SECONDS       ?= 300
@@ -18,13 +21,13 @@ FUZZ_HDRS := $(wildcard vmm/*/*.h guest/*/*.h)
 .SECONDEXPANSION:
 $(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LDLIBS)
 
 .PHONY: fuzz fuzz-smoke
-fuzz: $(FUZZ_BINS)
+fuzz: $$(FUZZ_BINS)
 	@for f in $(FUZZERS); do tests/fuzz/run.sh $(BUILD)/fuzz/$$f $$f $(FUZZ_SECONDS) || exit 1; done
 
-fuzz-smoke: $(FUZZ_BINS)
+fuzz-smoke: $$(FUZZ_BINS)
 	@for f in $(FUZZERS); do tests/fuzz/run.sh $(BUILD)/fuzz/$$f $$f $(FUZZ_CHECK_SECONDS) || exit 1; done
 
 FUZZERS += virtq

@@ -8,6 +8,7 @@ set -e
 bin=$1 name=$2 secs=$3
 kept=tests/fuzz/corpus/$name
 work=$(dirname "$bin")/corpus-$name
+[ -x "$bin" ] || { echo "fuzz: $name: $bin was not built"; exit 1; }
 mkdir -p "$kept" "$work"
 echo "fuzz: $name for ${secs}s"
 "$bin" -max_total_time="$secs" -print_final_stats=0 -close_fd_mask=2 -timeout=10 -artifact_prefix="$kept/crash-" \

@@ -60,4 +60,4 @@ FUZZ_SRCS_domain_xml := vmm/daemon/domain/xml_parse.c vmm/daemon/domain/xml_form
 $(BUILD)/fuzz/rpc_msg: $(FUZZ_SRCS_rpc_msg) $(wildcard vmm/daemon/rpc/*.h)
 $(BUILD)/fuzz/domain_xml: $(FUZZ_SRCS_domain_xml) $(wildcard vmm/daemon/domain/*.h)
 $(BUILD)/fuzz/domain_xml: FUZZ_CFLAGS += $(XML_CFLAGS)
-FUZZ_SRCS_domain_xml += $(XML_LIBS)
+$(BUILD)/fuzz/domain_xml: FUZZ_LDLIBS = $(XML_LIBS)
