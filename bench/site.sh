@@ -8,6 +8,9 @@
 #      against nginx on the host serving the same file, same client settings;
 #      and against the guest's web stack run as a host process
 #      (bench/http_native.c), which separates its cost from the VM's.
+# Exits are counted twice: by the guest (its own MMIO/port accesses) and by
+# KVM (`vmm run --exit-stats`: every exit, also the interrupt, halt and
+# interrupt-window exits the kernel handles without vmm).
 # N=cold starts, REQS=requests before the memory figure, WRK="wrk options".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +73,19 @@ stop() {
 	kill -PWR "$vm"
 	wait "$vm" || echo "  (vmm exited with $? after SIGPWR)"
 }
+# kvm_exit KEY: a counter from the --exit-stats line of the last run (0 if absent).
+kvm_exit() { grep -m1 'exit stats vcpu0' "$T/stderr" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'; }
+kvm_exit_list() { grep -m1 'exit stats vcpu0' "$T/stderr" | sed 's/.*exit stats vcpu0 //'; }
+
+# Exits of one boot: to listening, one request, power-off (KVM's count).
+boot --exit-stats || exit 1
+curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || { echo "site bench: / not served" >&2; exit 1; }
+stop
+boot_exits=$(kvm_exit exits)
+boot_user=$(kvm_exit userspace_exits)
+printf "  exits of one boot (to listening, one request, power-off), as KVM counts them: %d, of which %d reached vmm\n" \
+	"$boot_exits" "$boot_user"
+printf "    (%s)\n" "$(kvm_exit_list)"
 
 # (b) Memory after REQS requests over the example pages.
 boot || exit 1
@@ -117,7 +133,7 @@ pct() { echo "$1 * 100 * 1000000 / $(getconf CLK_TCK) / $2" | bc -l; }
 guest_rate() {
 	local label=$1 idle0 idle1 cpu0 cpu1 vcpu0 vcpu1 t0 t1 bad stats wall
 	shift
-	boot "$@" || return 1
+	boot --exit-stats "$@" || return 1
 	curl -sf -o /dev/null "http://127.0.0.1:$PORT/1k.html" || { echo "site bench: 1k.html not served" >&2; exit 1; }
 	idle0=$(curl -s "http://127.0.0.1:$((PORT + 1))/" | counter idle_us)
 	cpu0=$(cpu_ticks "$vm")
@@ -136,6 +152,11 @@ guest_rate() {
 		"$(echo "$stats" | counter ring0_entries_per_request_x1000 | awk '{ print $1 / 1000 }')" \
 		"$(echo "$stats" | counter exits_per_request_x1000 | awk '{ print $1 / 1000 }')" \
 		"$(echo "($idle1 - $idle0) * 100 / $wall" | bc -l)"
+	reqs=$(echo "$stats" | counter requests)
+	per_req() { echo "($(kvm_exit "$1") - ${2:-0}) / ${reqs:-1}" | bc -l; }
+	printf "      KVM: %.2f exits per request (%.2f reached vmm; halt %.2f, external interrupt %.2f, io %.2f, mmio %.2f)\n" \
+		"$(per_req exits "$boot_exits")" "$(per_req userspace_exits "$boot_user")" "$(per_req halt_exits)" \
+		"$(per_req irq_exits)" "$(per_req io_exits)" "$(per_req mmio_exits)"
 	printf "      vmm CPU %.0f%% of one core (vCPU thread incl. guest %.0f%%, the rest %.0f%%)\n" \
 		"$(pct $((cpu1 - cpu0)) "$wall")" "$(pct $((vcpu1 - vcpu0)) "$wall")" \
 		"$(pct $((cpu1 - cpu0 - vcpu1 + vcpu0)) "$wall")"

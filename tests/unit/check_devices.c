@@ -106,6 +106,41 @@ START_TEST(io_bus_dispatch_and_open_bus)
 }
 END_TEST
 
+static uint32_t string_items;
+static void count_string(void *o, uint64_t off, const uint8_t *data, uint32_t size, uint32_t count)
+{
+	(void)o;
+	(void)off;
+	(void)data;
+	(void)size;
+	string_items += count;
+}
+
+START_TEST(io_bus_string_accesses)
+{
+	struct io_bus b;
+	struct err e;
+	uint8_t d[8] = { 0 };
+
+	memset(&b, 0, sizeof b);
+	hits = 0;
+	ck_assert_int_eq(io_bus_add(&b, 0x100, 8, count, NULL, &e), 0);
+	ck_assert_int_lt(io_bus_set_string_out(&b, 0x200, count_string, &e), 0);
+	/* without a string handler: item by item */
+	ck_assert(io_bus_access_string(&b, 0x101, d, 1, 5, true));
+	ck_assert_int_eq(hits, 5);
+	ck_assert_int_eq(io_bus_set_string_out(&b, 0x100, count_string, &e), 0);
+	ck_assert(io_bus_access_string(&b, 0x101, d, 1, 5, true));
+	ck_assert_int_eq(hits, 5);
+	ck_assert_uint_eq(string_items, 5);
+	/* string reads still go item by item */
+	ck_assert(io_bus_access_string(&b, 0x102, d, 2, 3, false));
+	ck_assert_int_eq(hits, 8);
+	ck_assert(!io_bus_access_string(&b, 0x300, d, 1, 8, false));
+	ck_assert_uint_eq(d[7], 0xff);
+}
+END_TEST
+
 START_TEST(console_escape)
 {
 	struct console_escape st = { false };
@@ -139,6 +174,7 @@ Suite *devices_suite(void)
 	tcase_add_test(tc, power_device_requests);
 	tcase_add_test(tc, i8042_reset_line);
 	tcase_add_test(tc, io_bus_dispatch_and_open_bus);
+	tcase_add_test(tc, io_bus_string_accesses);
 	tcase_add_test(tc, console_escape);
 	suite_add_tcase(s, tc);
 	return s;

@@ -33,6 +33,7 @@ START_TEST(defaults)
 	ck_assert(!c.reset_exits);
 	ck_assert_int_eq(c.console, CONSOLE_STDIO);
 	ck_assert_int_eq(c.halt_poll_ns, -1);
+	ck_assert(!c.exit_stats);
 }
 END_TEST
 
@@ -42,7 +43,8 @@ START_TEST(every_option)
 	struct err e;
 
 	ck_assert_int_eq(PARSE(&c, &e, "-k", "k", "--initrd", "i", "--cmdline", "a b", "--mem", "1G", "--cpus", "4",
-			       "--name", "site", "--on-reset=exit", "--console=output", "--halt-poll-ns", "0"),
+			       "--name", "site", "--on-reset=exit", "--console=output", "--halt-poll-ns", "0",
+			       "--exit-stats"),
 			 PARSE_OK);
 	ck_assert_str_eq(c.initrd, "i");
 	ck_assert_str_eq(c.cmdline, "a b");
@@ -52,6 +54,7 @@ START_TEST(every_option)
 	ck_assert(c.reset_exits);
 	ck_assert_int_eq(c.console, CONSOLE_OUTPUT);
 	ck_assert_int_eq(c.halt_poll_ns, 0);
+	ck_assert(c.exit_stats);
 	ck_assert_int_eq(PARSE(&c, &e, "--help"), PARSE_HELP);
 }
 END_TEST

@@ -10,5 +10,6 @@ Suite *uart_suite(void);
 Suite *devices_suite(void);
 Suite *options_suite(void);
 Suite *virtq_suite(void);
+Suite *kvm_stats_suite(void);
 
 #endif

@@ -55,6 +55,20 @@ static int report(const struct vm_config *cfg, const struct machine_result *r)
 	return EXIT_CRASH;
 }
 
+/* --exit-stats: one "vmm: NAME: exit stats vcpuN k=v ..." line per vCPU. */
+static void print_exit_stats(const struct vm_config *cfg, const char *stats)
+{
+	const char *line = stats;
+
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		int len = end ? (int)(end - line) : (int)strlen(line);
+
+		fprintf(stderr, "\rvmm: %s: exit stats %.*s\r\n", cfg->name, len, line);
+		line += len + (end ? 1 : 0);
+	}
+}
+
 int run_cmd(int argc, char **argv)
 {
 	struct vm_config cfg;
@@ -125,6 +139,7 @@ int run_cmd(int argc, char **argv)
 			status = EXIT_SETUP;
 			break;
 		}
+		print_exit_stats(&cfg, res.stats);
 		if (res.outcome == OUTCOME_RESET && !cfg.reset_exits) {
 			fprintf(stderr, "\r\nvmm: %s: guest reset, restarting\r\n", cfg.name);
 			continue;

@@ -10,7 +10,7 @@
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
 	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET, OPT_DISK, OPT_RNG,
-	OPT_CID, OPT_PUBLISH, OPT_VSOCK_CONNECT, OPT_HALT_POLL,
+	OPT_CID, OPT_PUBLISH, OPT_VSOCK_CONNECT, OPT_HALT_POLL, OPT_EXIT_STATS,
 };
 
 static const struct option options[] = {
@@ -29,6 +29,7 @@ static const struct option options[] = {
 	{ "publish", required_argument, NULL, OPT_PUBLISH },
 	{ "vsock-connect", required_argument, NULL, OPT_VSOCK_CONNECT },
 	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL },
+	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -61,6 +62,8 @@ void run_options_usage(FILE *out)
 		"                         GUESTPORT, which reaches the unix socket PATH (others: refused)\n"
 		"      --halt-poll-ns N   how long KVM spins for an idle vCPU's next event before\n"
 		"                         it sleeps (0: never spin; default: the host's setting)\n"
+		"      --exit-stats       when the guest stops, print each vCPU's exits as KVM counts\n"
+		"                         them (also those handled in the kernel) on stderr\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -156,6 +159,7 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 					       optarg);
 			cfg->halt_poll_ns = (int64_t)v;
 			break;
+		case OPT_EXIT_STATS: cfg->exit_stats = true; break;
 		case OPT_CID:
 			if (parse_uint(optarg, 0, UINT64_MAX, &v) < 0 || v < VSOCK_CID_MIN || v > VSOCK_CID_MAX)
 				return err_set(e, "--cid '%s': must be a number in %u-%llu", optarg, VSOCK_CID_MIN,

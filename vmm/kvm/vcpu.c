@@ -35,6 +35,7 @@ int vcpu_create(struct vcpu *v, struct kvm_vm *vm, unsigned index, const struct 
 	memset(v, 0, sizeof *v);
 	v->index = index;
 	v->env = env;
+	v->stats_fd = -1;
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (v->fd < 0)
 		return err_errno(e, "KVM_CREATE_VCPU %u", index);
@@ -55,6 +56,9 @@ void vcpu_destroy(struct vcpu *v)
 		munmap(v->run, v->run_size);
 	if (v->fd >= 0)
 		close(v->fd);
+	if (v->stats_fd >= 0)
+		close(v->stats_fd);
+	v->stats_fd = -1;
 	v->run = NULL;
 	v->fd = -1;
 }
@@ -125,8 +129,12 @@ static void handle_io(struct vcpu *v)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 
-	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+	/* KVM puts the items of a string instruction (at most a page) inside the
+	 * kvm_run mapping: data_offset, size and count are the kernel's. */
+	if (run->io.count == 1)
 		io_bus_access(v->env->pio, run->io.port, data, run->io.size, out);
+	else
+		io_bus_access_string(v->env->pio, run->io.port, data, run->io.size, run->io.count, out);
 }
 
 static const char *system_event_name(uint32_t type)

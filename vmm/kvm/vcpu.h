@@ -36,7 +36,8 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	const struct vcpu_env *env;
-	uint64_t exits;
+	uint64_t exits;   /* returns from KVM_RUN: the exits vmm itself handled */
+	int stats_fd;     /* KVM's statistics of this vCPU, -1 unless asked for */
 };
 
 int vcpu_create(struct vcpu *v, struct kvm_vm *vm, unsigned index, const struct vcpu_env *env, struct err *e);

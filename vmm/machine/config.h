@@ -59,6 +59,7 @@ struct vm_config {
 	struct vsock_connect_config vconnect[VM_MAX_PUBLISH];
 	unsigned nvconnect;
 	int64_t halt_poll_ns; /* -1: the host's KVM default */
+	bool exit_stats;      /* --exit-stats: report each vCPU's exits when the guest stops */
 };
 
 #define VM_DEFAULT_MEM  (64ull << 20)

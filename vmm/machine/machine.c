@@ -19,6 +19,7 @@
 #include "host/event_loop.h"
 #include "kvm/cpuid.h"
 #include "kvm/kvm.h"
+#include "kvm/kvm_stats.h"
 #include "kvm/vcpu.h"
 #include "machine/boot_image.h"
 #include "machine/virtio_slots.h"
@@ -100,14 +101,14 @@ static void on_device_request(void *opaque, enum vm_request req, int code)
 	machine_stop(m, req == VM_REQ_RESET ? OUTCOME_RESET : OUTCOME_POWEROFF, code, 0, NULL, NULL);
 }
 
-static void uart_tx(void *opaque, uint8_t b)
+static void uart_tx(void *opaque, const uint8_t *bytes, size_t len)
 {
 	struct machine *m = opaque;
 
 	if (m->cfg->console != CONSOLE_NONE)
-		console_write(m->con, &b, 1);
+		console_write(m->con, bytes, len);
 	if (m->csock)
-		console_socket_write(m->csock, &b, 1);
+		console_socket_write(m->csock, bytes, len);
 }
 
 static void uart_irq(void *opaque, int level)
@@ -265,6 +266,7 @@ static int add_devices(struct machine *m, struct err *e)
 	m->power.req = &m->req;
 	uart_init(&m->uart, &uart_ops, m);
 	if (io_bus_add(&m->pio, PORT_COM1, 8, uart_io, &m->uart, e) < 0 ||
+	    io_bus_set_string_out(&m->pio, PORT_COM1, uart_io_string_out, e) < 0 ||
 	    io_bus_add(&m->pio, PORT_I8042_DATA, 5, i8042_io, &m->req, e) < 0 ||
 	    io_bus_add(&m->pio, PORT_POWER, PORT_POWER_LEN, power_io, &m->power, e) < 0)
 		return -1;
@@ -291,6 +293,8 @@ static int create_vcpus(struct machine *m, const struct boot_entry *boot, struct
 			goto out;
 		m->nvcpus = i + 1;
 		if (cpuid_apply(cpuid, m->vcpus[i].fd, i, m->cfg->cpus, e) < 0)
+			goto out;
+		if (m->cfg->exit_stats && (m->vcpus[i].stats_fd = kvm_stats_open(m->vcpus[i].fd, e)) < 0)
 			goto out;
 	}
 	/* Only the boot vCPU gets registers; the others wait for INIT/SIPI. */
@@ -351,6 +355,37 @@ static int setup(struct machine *m, struct err *e)
 	return 0;
 }
 
+/* One line per vCPU into res->stats: KVM's own exit counters (all exits,
+ * including those handled in the kernel) and the returns to vmm. */
+static void record_exit_stats(struct machine *m)
+{
+	struct kvm_stats *st = malloc(sizeof *st);
+	char *out = m->res->stats;
+	size_t size = sizeof m->res->stats, used = strlen(out);
+	struct err e = { "" };
+
+	for (unsigned i = 0; st && i < m->nvcpus && used < size - 1; i++) {
+		struct vcpu *v = &m->vcpus[i];
+		char line[1024];
+		int n;
+
+		if (v->stats_fd < 0)
+			continue;
+		if (kvm_stats_read(v->stats_fd, st, &e) < 0)
+			snprintf(line, sizeof line, "%s", e.msg);
+		else
+			kvm_stats_format_exits(st, line, sizeof line);
+		n = snprintf(out + used, size - used, "vcpu%u %s userspace_exits=%llu\n", i, line,
+			     (unsigned long long)v->exits);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+		if (used >= size)
+			used = size - 1;
+	}
+	free(st);
+}
+
 static void teardown(struct machine *m)
 {
 	__atomic_store_n(&m->stopping, 1, __ATOMIC_RELEASE);
@@ -358,6 +393,8 @@ static void teardown(struct machine *m)
 		vcpu_kick(&m->vcpus[i]);
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		vcpu_join(&m->vcpus[i]);
+	if (m->cfg->exit_stats)
+		record_exit_stats(m);
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		vcpu_destroy(&m->vcpus[i]);
 	free(m->vcpus);

@@ -24,6 +24,7 @@ struct machine_result {
 	unsigned vcpu;
 	char reason[256];
 	char dump[2048];
+	char stats[4096]; /* with --exit-stats: a line per vCPU */
 };
 
 /* Host resources that outlive one boot (a reset boots a new machine). */
