@@ -72,6 +72,7 @@ struct stats {
 	uint64_t notifies;       /* QueueNotify writes (ioeventfd exits) */
 	uint64_t notify_skipped; /* notifies the device said it did not need */
 	uint64_t mmio_acks;      /* InterruptACK writes (exits) */
+	uint64_t acks_skipped;   /* wake-ups of edge-signalling (vmm) devices: no ack needed */
 	uint64_t timer_arms;     /* LAPIC timer writes (exits) */
 	uint64_t console_flushes;/* rep outsb to the UART (exits) */
 	uint64_t port_reads;     /* power device reads (exits) */

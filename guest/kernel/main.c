@@ -33,6 +33,7 @@ size_t format_stats(char *buf, size_t cap)
 		{ "exits_notify", st.notifies },
 		{ "notifies_suppressed", st.notify_skipped },
 		{ "exits_interrupt_ack", st.mmio_acks },
+		{ "interrupt_acks_skipped", st.acks_skipped },
 		{ "exits_timer_arm", st.timer_arms },
 		{ "exits_console", st.console_flushes },
 		{ "exits_port_read", st.port_reads },

@@ -42,6 +42,7 @@ struct vdev {
 	unsigned gsi;
 	uint32_t id;
 	const char *name;
+	bool edge_irq; /* vmm's device: every interrupt is an edge, no InterruptACK needed */
 };
 
 struct vq {
