@@ -26,6 +26,12 @@ enum {
 /* ---- CPU and I/O (legal at ring 3: IOPL 3, user-mapped MMIO) ---- */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
@@ -74,7 +80,7 @@ struct stats {
 	uint64_t mmio_acks;      /* InterruptACK writes (exits) */
 	uint64_t acks_skipped;   /* wake-ups of edge-signalling (vmm) devices: no ack needed */
 	uint64_t timer_arms;     /* LAPIC timer writes (exits) */
-	uint64_t console_flushes;/* rep outsb to the UART (exits) */
+	uint64_t console_exits;  /* bulk-port writes, or bytes through COM1 (an exit each) */
 	uint64_t port_reads;     /* power device reads (exits) */
 	uint64_t requests;       /* HTTP responses */
 	uint64_t conns;          /* vsock connections accepted */

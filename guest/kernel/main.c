@@ -16,7 +16,7 @@ size_t format_stats(char *buf, size_t cap)
 {
 	struct hbuf b;
 	uint64_t ring0 = st.waits + irq_count;
-	uint64_t exits = st.notifies + st.mmio_acks + st.timer_arms + st.console_flushes + st.port_reads;
+	uint64_t exits = st.notifies + st.mmio_acks + st.timer_arms + st.console_exits + st.port_reads;
 	const struct {
 		const char *name;
 		uint64_t v;
@@ -35,7 +35,7 @@ size_t format_stats(char *buf, size_t cap)
 		{ "exits_interrupt_ack", st.mmio_acks },
 		{ "interrupt_acks_skipped", st.acks_skipped },
 		{ "exits_timer_arm", st.timer_arms },
-		{ "exits_console", st.console_flushes },
+		{ "exits_console", st.console_exits },
 		{ "exits_port_read", st.port_reads },
 		{ "vsock_rx_packets", st.rx_pkts },
 		{ "vsock_tx_packets", st.tx_pkts },

@@ -20,6 +20,7 @@
 # Env: TCGKVM_SMP (2) TCGKVM_MEM (2G) TCGKVM_TIMEOUT secs (1800)
 #      TCGKVM_CACHE (/var/cache/tcgkvm) TCGKVM_DMESG=file (save guest dmesg there)
 #      TCGKVM_LOGLEVEL (1; kernel console loglevel, 7 = everything)
+#      TCGKVM_LOCKUP (softlockup_panic=1 watchdog_thresh=30: end a hung guest early)
 #      TCGKVM_QEMU_ARGS (extra qemu args, word-split)
 #      TCGKVM_KVM_PARAMS (mmio_caching=0) TCGKVM_KVM_AMD_PARAMS (): insmod params
 set -euo pipefail
@@ -34,6 +35,11 @@ SMP=${TCGKVM_SMP:-2}
 MEM=${TCGKVM_MEM:-2G}
 TIMEOUT=${TCGKVM_TIMEOUT:-1800}
 LOGLEVEL=${TCGKVM_LOGLEVEL:-1}
+# Under TCG the emulated KVM host sometimes hangs for good: both CPUs report
+# soft lockups until the timeout. A CPU that has not scheduled for 2 x 30 s
+# is that hang, so the L1 kernel panics and QEMU exits (-no-reboot) at once
+# rather than after TIMEOUT; the caller sees status 126 and may retry.
+LOCKUP=${TCGKVM_LOCKUP-softlockup_panic=1 watchdog_thresh=30}
 
 # ---------------------------------------------------------------- one-time setup
 setup() {
@@ -138,7 +144,7 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 args=(-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -nodefaults -display none -no-reboot
 	-serial stdio -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initrd.gz"
-	-append "console=ttyS0 quiet loglevel=$LOGLEVEL panic=-1 rdinit=/init"
+	-append "console=ttyS0 quiet loglevel=$LOGLEVEL panic=-1 $LOCKUP rdinit=/init"
 	-virtfs "local,path=$CTL,mount_tag=ctl,security_model=none,id=ctl")
 [ "$HOSTDIR" = / ] && [ "$MODE" = root ] && ro= || ro=,readonly=on
 [ "$MODE" = root ] && args+=(-virtfs "local,path=/,mount_tag=rootfs,security_model=none,id=rootfs,multidevs=remap$ro")

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "devices/i8042.h"
+#include "devices/console_port.h"
 #include "devices/io_bus.h"
 #include "devices/power.h"
 #include "host/console.h"
@@ -106,38 +107,64 @@ START_TEST(io_bus_dispatch_and_open_bus)
 }
 END_TEST
 
-static uint32_t string_items;
-static void count_string(void *o, uint64_t off, const uint8_t *data, uint32_t size, uint32_t count)
+static char port_out[64];
+static size_t port_out_len;
+static void capture(void *o, const uint8_t *b, size_t n)
 {
 	(void)o;
-	(void)off;
-	(void)data;
-	(void)size;
-	string_items += count;
+	ck_assert_uint_le(port_out_len + n, sizeof port_out);
+	memcpy(port_out + port_out_len, b, n);
+	port_out_len += n;
 }
 
-START_TEST(io_bus_string_accesses)
+static void port_write(struct console_port *p, uint32_t gpa)
 {
-	struct io_bus b;
-	struct err e;
-	uint8_t d[8] = { 0 };
+	console_port_io(p, 0, (uint8_t *)&gpa, 4, true);
+}
 
-	memset(&b, 0, sizeof b);
-	hits = 0;
-	ck_assert_int_eq(io_bus_add(&b, 0x100, 8, count, NULL, &e), 0);
-	ck_assert_int_lt(io_bus_set_string_out(&b, 0x200, count_string, &e), 0);
-	/* without a string handler: item by item */
-	ck_assert(io_bus_access_string(&b, 0x101, d, 1, 5, true));
-	ck_assert_int_eq(hits, 5);
-	ck_assert_int_eq(io_bus_set_string_out(&b, 0x100, count_string, &e), 0);
-	ck_assert(io_bus_access_string(&b, 0x101, d, 1, 5, true));
-	ck_assert_int_eq(hits, 5);
-	ck_assert_uint_eq(string_items, 5);
-	/* string reads still go item by item */
-	ck_assert(io_bus_access_string(&b, 0x102, d, 2, 3, false));
-	ck_assert_int_eq(hits, 8);
-	ck_assert(!io_bus_access_string(&b, 0x300, d, 1, 8, false));
-	ck_assert_uint_eq(d[7], 0xff);
+START_TEST(console_port_records)
+{
+	struct guest_mem mem;
+	struct err e;
+	struct console_port p;
+	uint8_t *ram;
+	uint32_t v = 0, len;
+
+	ck_assert_int_eq(guest_mem_alloc(&mem, 4u << 20, &e), 0);
+	ram = guest_mem_ptr(&mem, 0, 4u << 20);
+	p = (struct console_port){ .mem = &mem, .out = capture, .opaque = NULL };
+	port_out_len = 0;
+	console_port_io(&p, 0, (uint8_t *)&v, 4, false);
+	ck_assert_uint_eq(v, CONSOLE_PORT_MAGIC);
+	console_port_io(&p, 2, (uint8_t *)&v, 2, false);
+	ck_assert_uint_eq(v & 0xffff, 0xffff);
+
+	len = 6;
+	memcpy(ram + 0x1000, &len, 4);
+	memcpy(ram + 0x1004, "hello\n", 6);
+	port_write(&p, 0x1000);
+	ck_assert_uint_eq(port_out_len, 6);
+	ck_assert_int_eq(memcmp(port_out, "hello\n", 6), 0);
+	ck_assert_uint_eq(p.records, 1);
+
+	len = 0; /* empty */
+	memcpy(ram + 0x2000, &len, 4);
+	port_write(&p, 0x2000);
+	len = CONSOLE_PORT_MAX + 1; /* too long */
+	memcpy(ram + 0x2000, &len, 4);
+	port_write(&p, 0x2000);
+	len = 16; /* bytes run past the end of RAM */
+	memcpy(ram + (4u << 20) - 8, &len, 4);
+	port_write(&p, (4u << 20) - 8);
+	port_write(&p, 4u << 20);      /* record outside RAM */
+	port_write(&p, 0xfffffffeu);   /* in the MMIO hole */
+	v = 0x1000;
+	console_port_io(&p, 0, (uint8_t *)&v, 2, true); /* not a 32-bit write */
+	console_port_io(&p, 1, (uint8_t *)&v, 4, true); /* not at +0 */
+	ck_assert_uint_eq(p.rejected, 7);
+	ck_assert_uint_eq(p.records, 1);
+	ck_assert_uint_eq(port_out_len, 6);
+	guest_mem_free(&mem);
 }
 END_TEST
 
@@ -174,7 +201,7 @@ Suite *devices_suite(void)
 	tcase_add_test(tc, power_device_requests);
 	tcase_add_test(tc, i8042_reset_line);
 	tcase_add_test(tc, io_bus_dispatch_and_open_bus);
-	tcase_add_test(tc, io_bus_string_accesses);
+	tcase_add_test(tc, console_port_records);
 	tcase_add_test(tc, console_escape);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,7 +9,6 @@
 struct probe {
 	uint8_t out[64];
 	int nout;
-	int tx_calls;
 	int level;
 	int irq_changes;
 	int room_calls;
@@ -22,7 +21,6 @@ static void tx(void *o, const uint8_t *b, size_t len)
 	ck_assert_uint_le(p->nout + len, sizeof p->out);
 	memcpy(p->out + p->nout, b, len);
 	p->nout += (int)len;
-	p->tx_calls++;
 }
 
 static void irq(void *o, int level)
@@ -73,40 +71,6 @@ START_TEST(transmits_bytes)
 	ck_assert_int_eq(pr.nout, 2);
 	ck_assert_int_eq(memcmp(pr.out, "hi", 2), 0);
 	ck_assert_int_eq(pr.level, 0); /* no interrupts enabled */
-}
-END_TEST
-
-START_TEST(string_write_is_one_transmission)
-{
-	static const uint8_t line[] = "GET / 200\n";
-
-	uart_io_string_out(&u, 0, line, 1, sizeof line - 1);
-	ck_assert_int_eq(pr.tx_calls, 1);
-	ck_assert_int_eq(pr.nout, (int)sizeof line - 1);
-	ck_assert_int_eq(memcmp(pr.out, line, sizeof line - 1), 0);
-	wr(1, 0x02); /* the holding register is empty after it, as after single bytes */
-	ck_assert_int_eq(pr.level, 1);
-}
-END_TEST
-
-START_TEST(string_write_elsewhere_goes_byte_by_byte)
-{
-	static const uint8_t latch[] = { 0x80, 0x03 };
-	static const uint8_t div[] = { 0x0c, 0x01 };
-	static const uint8_t loop[] = "ab";
-
-	uart_io_string_out(&u, 3, latch, 1, 2); /* two LCR writes: the last one stays */
-	ck_assert_uint_eq(rd(3), 0x03);
-	wr(3, 0x80);
-	uart_io_string_out(&u, 0, div, 1, 2); /* divisor latch, not output */
-	ck_assert_int_eq(pr.nout, 0);
-	ck_assert_uint_eq(rd(0), 0x01);
-	wr(3, 0x03);
-	wr(4, 0x10);
-	uart_io_string_out(&u, 0, loop, 1, 2); /* loopback: into the receiver */
-	ck_assert_int_eq(pr.nout, 0);
-	ck_assert_uint_eq(rd(0), 'a');
-	ck_assert_uint_eq(rd(0), 'b');
 }
 END_TEST
 
@@ -201,8 +165,6 @@ Suite *uart_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, transmits_bytes);
-	tcase_add_test(tc, string_write_is_one_transmission);
-	tcase_add_test(tc, string_write_elsewhere_goes_byte_by_byte);
 	tcase_add_test(tc, thre_interrupt);
 	tcase_add_test(tc, receive_fifo_and_interrupt);
 	tcase_add_test(tc, divisor_latch_and_scratch);

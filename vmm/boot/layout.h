@@ -31,5 +31,7 @@
 #define PORT_I8042_CMD      0x64
 #define PORT_POWER          0x600       /* see devices/power.h */
 #define PORT_POWER_LEN      8
+#define PORT_CONSOLE_BULK   0x610       /* see devices/console_port.h */
+#define PORT_CONSOLE_BULK_LEN 4
 
 #endif

@@ -64,7 +64,7 @@ static void print_exit_stats(const struct vm_config *cfg, const char *stats)
 		const char *end = strchr(line, '\n');
 		int len = end ? (int)(end - line) : (int)strlen(line);
 
-		fprintf(stderr, "\rvmm: %s: exit stats %.*s\r\n", cfg->name, len, line);
+		fprintf(stderr, "vmm: %s: exit stats %.*s\n", cfg->name, len, line);
 		line += len + (end ? 1 : 0);
 	}
 }

@@ -11,9 +11,6 @@
 
 /* offset is relative to the range's base; size is 1, 2, 4 or 8. */
 typedef void (*io_handler_fn)(void *opaque, uint64_t offset, uint8_t *data, uint32_t size, bool is_write);
-/* A string write (`rep outs`): count items of size bytes to one register,
- * handed over at once (a console line costs one host write, not one each). */
-typedef void (*io_string_out_fn)(void *opaque, uint64_t offset, const uint8_t *data, uint32_t size, uint32_t count);
 
 #define IO_BUS_MAX 32
 
@@ -21,7 +18,6 @@ struct io_range {
 	uint64_t base;
 	uint64_t len;
 	io_handler_fn fn;
-	io_string_out_fn string_out; /* NULL: string writes go item by item to fn */
 	void *opaque;
 };
 
@@ -32,12 +28,7 @@ struct io_bus {
 };
 
 int io_bus_add(struct io_bus *b, uint64_t base, uint64_t len, io_handler_fn fn, void *opaque, struct err *e);
-/* Gives the range added at base a string-write handler. */
-int io_bus_set_string_out(struct io_bus *b, uint64_t base, io_string_out_fn fn, struct err *e);
 /* Returns true when a device claimed the access. */
 bool io_bus_access(struct io_bus *b, uint64_t addr, uint8_t *data, uint32_t size, bool is_write);
-/* count accesses of size bytes each at data (a `rep ins/outs`). */
-bool io_bus_access_string(struct io_bus *b, uint64_t addr, uint8_t *data, uint32_t size, uint32_t count,
-			  bool is_write);
 
 #endif

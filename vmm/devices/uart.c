@@ -177,29 +177,6 @@ void uart_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t size, bool i
 		u->ops->rx_space(u->opaque);
 }
 
-void uart_io_string_out(void *opaque, uint64_t offset, const uint8_t *data, uint32_t size, uint32_t count)
-{
-	struct uart *u = opaque;
-
-	pthread_mutex_lock(&u->lock);
-	if (offset == REG_DATA && size == 1 && !(u->lcr & LCR_DLAB) && !(u->mcr & MCR_LOOP)) {
-		if (u->ops->tx)
-			u->ops->tx(u->opaque, data, count);
-		u->thre_pending = true;
-		update_irq(u);
-		pthread_mutex_unlock(&u->lock);
-		return;
-	}
-	pthread_mutex_unlock(&u->lock);
-	/* Anything else (divisor latch, loopback, wider items) item by item. */
-	for (uint32_t i = 0; i < count; i++, data += size) {
-		uint8_t item[8] = { 0 };
-
-		memcpy(item, data, size <= sizeof item ? size : sizeof item);
-		uart_io(u, offset, item, size <= sizeof item ? size : sizeof item, true);
-	}
-}
-
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len)
 {
 	size_t n = 0;

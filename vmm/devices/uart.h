@@ -32,9 +32,6 @@ void uart_init(struct uart *u, const struct uart_ops *ops, void *opaque);
 void uart_destroy(struct uart *u);
 /* io_bus handler for the eight registers. */
 void uart_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t size, bool is_write);
-/* io_bus string-write handler: a `rep outsb` to the data register reaches
- * tx() as one buffer. */
-void uart_io_string_out(void *opaque, uint64_t offset, const uint8_t *data, uint32_t size, uint32_t count);
 /* Offers input to the guest; returns how many bytes fit in the FIFO. */
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len);
 

@@ -129,12 +129,8 @@ static void handle_io(struct vcpu *v)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 
-	/* KVM puts the items of a string instruction (at most a page) inside the
-	 * kvm_run mapping: data_offset, size and count are the kernel's. */
-	if (run->io.count == 1)
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
 		io_bus_access(v->env->pio, run->io.port, data, run->io.size, out);
-	else
-		io_bus_access_string(v->env->pio, run->io.port, data, run->io.size, run->io.count, out);
 }
 
 static const char *system_event_name(uint32_t type)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "boot/layout.h"
+#include "devices/console_port.h"
 #include "devices/i8042.h"
 #include "devices/io_bus.h"
 #include "devices/power.h"
@@ -30,6 +31,7 @@ struct machine {
 	struct kvm_vm kvm;
 	struct io_bus pio, mmio;
 	struct uart uart;
+	struct console_port con_port;
 	struct vm_requester req;
 	struct power_dev power;
 	struct virtio_slots slots;
@@ -265,8 +267,9 @@ static int add_devices(struct machine *m, struct err *e)
 	m->req = (struct vm_requester){ on_device_request, m };
 	m->power.req = &m->req;
 	uart_init(&m->uart, &uart_ops, m);
+	m->con_port = (struct console_port){ .mem = &m->mem, .out = uart_tx, .opaque = m };
 	if (io_bus_add(&m->pio, PORT_COM1, 8, uart_io, &m->uart, e) < 0 ||
-	    io_bus_set_string_out(&m->pio, PORT_COM1, uart_io_string_out, e) < 0 ||
+	    io_bus_add(&m->pio, PORT_CONSOLE_BULK, PORT_CONSOLE_BULK_LEN, console_port_io, &m->con_port, e) < 0 ||
 	    io_bus_add(&m->pio, PORT_I8042_DATA, 5, i8042_io, &m->req, e) < 0 ||
 	    io_bus_add(&m->pio, PORT_POWER, PORT_POWER_LEN, power_io, &m->power, e) < 0)
 		return -1;
