@@ -71,7 +71,13 @@ boot() {
 }
 stop() {
 	kill -PWR "$vm"
-	wait "$vm" || echo "  (vmm exited with $? after SIGPWR)"
+	local rc=0
+	wait "$vm" || rc=$?
+	if [ $rc != 0 ]; then
+		echo "  (vmm exited with $rc after SIGPWR; its stderr and the end of the console follow)"
+		sed 's/^/    | /' "$T/stderr"
+		tail -c 2000 "$T/console" | sed 's/^/    | /'
+	fi
 }
 # kvm_exit KEY: a counter from the --exit-stats line of the last run (0 if absent).
 kvm_exit() { grep -m1 'exit stats vcpu0' "$T/stderr" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'; }
