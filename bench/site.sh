@@ -137,10 +137,12 @@ pct() { echo "$1 * 100 * 1000000 / $(getconf CLK_TCK) / $2" | bc -l; }
 # guest_rate LABEL [vmm options]: boots the guest, runs wrk, prints one line
 # and the guest's breakdown; leaves the rate in $rate_out.
 guest_rate() {
-	local label=$1 idle0 idle1 cpu0 cpu1 vcpu0 vcpu1 t0 t1 bad stats wall
+	local label=$1 idle0 idle1 cpu0 cpu1 vcpu0 vcpu1 t0 t1 ta tb bad stats wall
 	shift
 	boot --exit-stats "$@" || return 1
 	curl -sf -o /dev/null "http://127.0.0.1:$PORT/1k.html" || { echo "site bench: 1k.html not served" >&2; exit 1; }
+	# the guest's idle time spans the two counter reads, so its window does too
+	ta=$(date +%s%N)
 	idle0=$(curl -s "http://127.0.0.1:$((PORT + 1))/" | counter idle_us)
 	cpu0=$(cpu_ticks "$vm")
 	vcpu0=$(vcpu_ticks "$vm")
@@ -150,6 +152,7 @@ guest_rate() {
 	cpu1=$(cpu_ticks "$vm")
 	vcpu1=$(vcpu_ticks "$vm")
 	stats=$(curl -s "http://127.0.0.1:$((PORT + 1))/")
+	tb=$(date +%s%N)
 	idle1=$(echo "$stats" | counter idle_us)
 	stop
 	wall=$(((t1 - t0) / 1000))
@@ -157,7 +160,7 @@ guest_rate() {
 	printf "      guest: %.2f ring-0 entries and %.2f exits per request, idle %.0f%% of the run;\n" \
 		"$(echo "$stats" | counter ring0_entries_per_request_x1000 | awk '{ print $1 / 1000 }')" \
 		"$(echo "$stats" | counter exits_per_request_x1000 | awk '{ print $1 / 1000 }')" \
-		"$(echo "($idle1 - $idle0) * 100 / $wall" | bc -l)"
+		"$(echo "($idle1 - $idle0) * 100000 / ($tb - $ta)" | bc -l)"
 	reqs=$(echo "$stats" | counter requests)
 	per_req() { echo "($(kvm_exit "$1") - ${2:-0}) / ${reqs:-1}" | bc -l; }
 	printf "      KVM: %.2f exits per request (%.2f reached vmm; halt %.2f, external interrupt %.2f, io %.2f, mmio %.2f)\n" \
