@@ -21,6 +21,7 @@
 #      TCGKVM_CACHE (/var/cache/tcgkvm) TCGKVM_DMESG=file (save guest dmesg there)
 #      TCGKVM_LOGLEVEL (1; kernel console loglevel, 7 = everything)
 #      TCGKVM_LOCKUP (softlockup_panic=1 watchdog_thresh=30: end a hung guest early)
+#      TCGKVM_THREAD (multi; single runs all emulated CPUs on one host thread)
 #      TCGKVM_QEMU_ARGS (extra qemu args, word-split)
 #      TCGKVM_KVM_PARAMS (mmio_caching=0) TCGKVM_KVM_AMD_PARAMS (): insmod params
 set -euo pipefail
@@ -40,6 +41,9 @@ LOGLEVEL=${TCGKVM_LOGLEVEL:-1}
 # is that hang, so the L1 kernel panics and QEMU exits (-no-reboot) at once
 # rather than after TIMEOUT; the caller sees status 126 and may retry.
 LOCKUP=${TCGKVM_LOCKUP-softlockup_panic=1 watchdog_thresh=30}
+# multi: one host thread per emulated CPU (fast); single: one for all, a
+# fallback for the hangs above, which look like races between those threads.
+THREAD=${TCGKVM_THREAD:-multi}
 
 # ---------------------------------------------------------------- one-time setup
 setup() {
@@ -142,7 +146,7 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 	printf 'exec'; for a in "$@"; do printf ' %s' "$(q "$a")"; done; echo ' 2>&1'
 } >"$CTL/cmd.sh"
 
-args=(-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -nodefaults -display none -no-reboot
+args=(-accel "tcg,thread=$THREAD" -cpu max -smp "$SMP" -m "$MEM" -nodefaults -display none -no-reboot
 	-serial stdio -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initrd.gz"
 	-append "console=ttyS0 quiet loglevel=$LOGLEVEL panic=-1 $LOCKUP rdinit=/init"
 	-virtfs "local,path=$CTL,mount_tag=ctl,security_model=none,id=ctl")
