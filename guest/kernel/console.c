@@ -19,7 +19,6 @@ static struct {
 	uint32_t len;
 	char buf[CON_BUF];
 } con __attribute__((aligned(8)));
-#define con_buf con.buf
 static size_t con_len;
 static uint64_t con_since; /* now_ns() when the buffer last became non-empty */
 static int con_bulk = -1;  /* vmm's bulk port: -1 not probed yet */
@@ -32,7 +31,7 @@ uint64_t console_pending_since(size_t *bytes)
 
 void console_flush(void)
 {
-	const char *p = con_buf;
+	const char *p = con.buf;
 	size_t n = con_len;
 
 	if (!n)
@@ -57,7 +56,7 @@ void kwrite(const char *s, size_t n)
 		con_since = now_ns();
 	while (n) {
 		size_t k = MIN(n, CON_BUF - con_len);
-		memcpy(con_buf + con_len, s, k);
+		memcpy(con.buf + con_len, s, k);
 		con_len += k;
 		s += k;
 		n -= k;
