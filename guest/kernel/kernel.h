@@ -1,5 +1,5 @@
 /* The site kernel: shared declarations. Everything but start.S and trap.c
- * runs at ring 3 (IOPL 3, interrupts off); see README.md. */
+ * runs at ring 3 (IOPL 0, interrupts off); see README.md. */
 #ifndef GUEST_KERNEL_KERNEL_H
 #define GUEST_KERNEL_KERNEL_H
 
@@ -23,7 +23,7 @@ enum {
 	EXIT_CMDLINE = 18,       /* malformed kernel command line option */
 };
 
-/* ---- CPU and I/O (legal at ring 3: IOPL 3, user-mapped MMIO) ---- */
+/* ---- CPU and I/O (legal at ring 3: the TSS I/O bitmap, user-mapped MMIO) ---- */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
 static inline uint32_t inl(uint16_t port)

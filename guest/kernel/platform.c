@@ -1,6 +1,6 @@
 /* Boot information (PVH start_info), the interrupt controllers and the power
  * device, all driven from ring 3: the LAPIC and IOAPIC pages are mapped
- * user-accessible and IOPL 3 allows port I/O. */
+ * user-accessible and the TSS I/O bitmap allows ports below 0x800. */
 #include "kernel.h"
 
 #define START_INFO_MAGIC 0x336ec578u

@@ -7,7 +7,11 @@
  *     data: the TSS sits at exactly 1 MiB and the stubs in the next 64 KiB,
  *     so descriptor fields that would need shifts are assembler constants;
  *   - boot does ~40 ring-0 instructions: long mode, lidt, ltr, the two
- *     kvmclock MSRs, iretq to ring 3 (IOPL 3, IF 0), where kmain() runs;
+ *     kvmclock MSRs, iretq to ring 3 (IOPL 0, IF 0), where kmain() runs;
+ *   - ring 3 reaches its ports through the TSS I/O permission bitmap, not
+ *     IOPL 3: PVM hosts ignore IOPL (ring-3 `in`/`out` would #GP) but
+ *     honour the bitmap, and so do hardware KVM and QEMU, so one path
+ *     serves every host;
  *   - waiting for an interrupt: ring 3 runs `hlt` at wait_for_interrupt,
  *     which traps (#GP); the #GP stub recognises the address and does
  *     `sti; hlt`, the interrupt stub notes the vector in irq_pending and
@@ -22,6 +26,7 @@
 #define ISTACK_SIZE  4096
 #define USTACK_SIZE  65536
 #define STUB_SIZE    32
+#define IOMAP_PORTS  0x800    /* ports 0-0x7ff: PIC, PIT, CMOS, COM1, vmm's 0x600s */
 #define VEC_IRQ_BASE 0x40     /* IOAPIC pin g -> vector 0x40 + g (g < 24) */
 #define VEC_TIMER    0x60     /* LAPIC timer */
 #define VEC_SPURIOUS 0xff
@@ -47,7 +52,14 @@ tss:
 	.quad 0, 0, 0, 0, 0, 0		/* ist2-7 */
 	.quad 0
 	.word 0
-	.word 104			/* no I/O bitmap: IOPL 3 decides */
+	.word iomap - tss		/* I/O permission bitmap offset */
+	/* A clear bit allows its port at ring 3. Ports past the bitmap are
+	 * denied (#GP, diagnosed by trap_fatal); the CPU reads two bytes per
+	 * check, hence the all-ones byte the TSS limit must cover. */
+iomap:
+	.fill IOMAP_PORTS / 8, 1, 0
+	.byte 0xff
+tss_end:
 	.p2align 4
 
 /* ---- boot ---- */
@@ -94,11 +106,11 @@ kvmclock_wrmsr1:
 	.globl kvmclock_wrmsr2
 kvmclock_wrmsr2:
 	wrmsr
-	/* To ring 3 for good: IOPL 3 (port I/O for the UART, PIT, power
-	 * device), interrupts off (ring 3 polls; it waits through `hlt`). */
+	/* To ring 3 for good: IOPL 0 (ports through the TSS bitmap),
+	 * interrupts off (ring 3 polls; it waits through `hlt`). */
 	push	$0x1b
 	push	$ustack + USTACK_SIZE
-	push	$0x3002
+	push	$0x0002
 	push	$0x23
 	push	$user_start
 	iretq
@@ -213,7 +225,7 @@ gdt:
 	.quad 0x00cf92000000ffff	/* 0x10 kernel data */
 	.quad 0x00cff2000000ffff	/* 0x18 user data (selector 0x1b) */
 	.quad 0x00affa000000ffff	/* 0x20 user code, 64-bit (selector 0x23) */
-	.quad 0x0000891000000067	/* 0x28 TSS: base IMAGE_BASE, limit 103, present */
+	.quad 0x0000891000000000 + (tss_end - tss - 1) /* 0x28 TSS: base IMAGE_BASE, limit covers the bitmap */
 	.quad 0
 gdt_end:
 gdt_ptr:

@@ -20,6 +20,18 @@ static const char *const names[32] = {
 	"control protection",
 };
 
+/* in/out/ins/outs, after any operand-size or rep prefix. */
+static bool is_port_io(uint64_t rip)
+{
+	const uint8_t *p = (const uint8_t *)rip;
+
+	if (rip < 0x1000 || rip >= (1ull << 30) - 4)
+		return false;
+	for (int i = 0; i < 3 && (*p == 0x66 || *p == 0xf3 || *p == 0xf2); i++)
+		p++;
+	return (*p >= 0xe4 && *p <= 0xe7) || (*p >= 0xec && *p <= 0xef) || (*p >= 0x6c && *p <= 0x6f);
+}
+
 void trap_fatal(struct frame *f);
 void trap_fatal(struct frame *f)
 {
@@ -36,6 +48,8 @@ void trap_fatal(struct frame *f)
 	kprintf("\nsite: fatal CPU exception %lu (%s) at ring %lu\n", f->vector,
 		f->vector < 32 && names[f->vector] ? names[f->vector] : "unexpected vector", f->cs & 3);
 	kprintf("  rip %016lx  rsp %016lx  rflags %08lx  error %lx\n", f->rip, f->rsp, f->rflags, f->error);
+	if (f->vector == 13 && (f->cs & 3) == 3 && is_port_io(f->rip))
+		kprintf("  a port I/O instruction: its port is not allowed by the TSS I/O bitmap (start.S)\n");
 	if (f->vector == 14)
 		kprintf("  cr2 %016lx (%s %s, %s)%s\n", cr2, f->error & 1 ? "protection violation on" : "no page at",
 			f->error & 2 ? "write" : "read", f->error & 4 ? "user" : "kernel",
