@@ -55,12 +55,13 @@ trap_common:
 	add	$16, %rsp
 	iretq
 
-	/* enter_user(rip, rsp): iretq to ring 3 with IOPL 3 and interrupts on. */
+	/* enter_user(rip, rsp): iretq to ring 3 with IOPL 0 (ports through the
+	 * TSS bitmap) and interrupts on. */
 	.globl enter_user
 enter_user:
 	push	$0x1b
 	push	%rsi
-	push	$0x3202
+	push	$0x0202
 	push	$0x23
 	push	%rdi
 	iretq
