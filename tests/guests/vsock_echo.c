@@ -85,6 +85,7 @@ struct conn {
 	uint32_t head, len;
 	uint32_t rx_cnt, fwd_cnt, tx_cnt, peer_alloc, peer_fwd;
 	int peer_shut, shut_sent, want_credit, pending, outgoing;
+	int want_response;     /* the host's REQUEST is accepted, our RESPONSE not yet queued */
 };
 
 static struct ring rxq, txq;
@@ -94,6 +95,13 @@ static int tx_free[NTX], ntx_free;
 static struct conn conns[MAXC];
 static int hash[NHASH];
 static int pend[MAXC], npend;
+/* RSTs for connections we keep no state for, queued while no tx buffer is
+ * free: on a slow guest (PVM: ring 0 emulated) a burst of REQUESTs can use
+ * every tx buffer before the device returns any. */
+static struct {
+	uint32_t lport, hport;
+} rst_pend[MAXC];
+static int nrst;
 static uint64_t base, cid;
 static unsigned gsi;
 static int tx_added, rx_added;
@@ -299,7 +307,7 @@ static struct conn *conn_new(uint32_t lport, uint32_t hport)
 		c->head = c->len = c->rx_cnt = c->fwd_cnt = c->tx_cnt = 0;
 		c->peer_alloc = c->peer_fwd = 0;
 		c->established = 1;
-		c->peer_shut = c->shut_sent = c->want_credit = c->pending = c->outgoing = 0;
+		c->peer_shut = c->shut_sent = c->want_credit = c->pending = c->outgoing = c->want_response = 0;
 		c->next = hash[k];
 		hash[k] = i;
 		return c;
@@ -328,9 +336,36 @@ static void mark(struct conn *c)
 	}
 }
 
+/* An RST to a connection we keep no state for; queued if no tx buffer is free
+ * (dropped only if that queue is full too). */
+static void send_rst(uint32_t lport, uint32_t hport)
+{
+	if (send_pkt(0, lport, hport, OP_RST, 0, 0, 0) < 0 && nrst < MAXC) {
+		rst_pend[nrst].lport = lport;
+		rst_pend[nrst].hport = hport;
+		nrst++;
+	}
+}
+
+static void flush_rsts(void)
+{
+	int done = 0;
+
+	while (done < nrst && send_pkt(0, rst_pend[done].lport, rst_pend[done].hport, OP_RST, 0, 0, 0) == 0)
+		done++;
+	for (int i = done; i < nrst; i++)
+		rst_pend[i - done] = rst_pend[i];
+	nrst -= done;
+}
+
 /* Echoes what the connection holds, as far as credit and tx buffers go. */
 static int pump(struct conn *c)
 {
+	if (c->want_response) {
+		if (send_pkt(c, c->lport, c->hport, OP_RESPONSE, 0, 0, 0) < 0)
+			return -1;
+		c->want_response = 0;
+	}
 	while (c->len) {
 		uint32_t credit = c->peer_alloc - (c->tx_cnt - c->peer_fwd), n = c->len;
 		uint32_t first = CBUF - c->head;
@@ -388,19 +423,21 @@ static void handle(const struct hdr *h, const uint8_t *pay)
 
 	if (h->op == OP_REQUEST) {
 		if (c || (h->dst_port != 1234 && h->dst_port != 1235) || !(c = conn_new(h->dst_port, h->src_port))) {
-			send_pkt(0, h->dst_port, h->src_port, OP_RST, 0, 0, 0);
+			send_rst(h->dst_port, h->src_port);
 			return;
 		}
 		c->peer_alloc = h->buf_alloc;
 		c->peer_fwd = h->fwd_cnt;
-		send_pkt(c, c->lport, c->hport, OP_RESPONSE, 0, 0, 0);
+		c->want_response = 1;
+		if (pump(c) < 0)
+			mark(c); /* out of tx buffers: again later */
 		return;
 	}
 	if (!c) {
 		if (h->op == OP_RST && h->src_port == 5555)
 			puts_serial("vsock_echo: unknown op got rst\n");
 		else if (h->op != OP_RST)
-			send_pkt(0, h->dst_port, h->src_port, OP_RST, 0, 0, 0);
+			send_rst(h->dst_port, h->src_port);
 		return;
 	}
 	c->peer_alloc = h->buf_alloc;
@@ -429,13 +466,13 @@ static void handle(const struct hdr *h, const uint8_t *pay)
 		break;
 	case OP_RW:
 		if (h->len >= 4 && pay[0] == '!' && pay[1] == 'r' && pay[2] == 's' && pay[3] == 't') {
-			send_pkt(0, c->lport, c->hport, OP_RST, 0, 0, 0);
+			send_rst(c->lport, c->hport);
 			conn_free(c);
 			return;
 		}
 		if (h->len > CBUF - c->len) { /* beyond our credit: the host broke the rules */
 			puts_serial("vsock_echo: host exceeded our credit\n");
-			send_pkt(0, c->lport, c->hport, OP_RST, 0, 0, 0);
+			send_rst(c->lport, c->hport);
 			conn_free(c);
 			return;
 		}
@@ -541,16 +578,17 @@ int guest_main(struct start_info *si)
 		int any = process_rx();
 
 		reclaim_tx();
+		flush_rsts();
 		pump_all();
 		/* Out of tx buffers: ask for an interrupt when some come back. */
-		txq.avail.flags = npend ? 0 : 1;
+		txq.avail.flags = npend || nrst ? 0 : 1;
 		kick();
-		if (any || (npend && ntx_free))
+		if (any || ((npend || nrst) && ntx_free))
 			continue;
 		__asm__ volatile("cli");
 		barrier();
 		if (rxq.last_used == *(volatile uint16_t *)&rxq.used.idx &&
-		    (!npend || txq.last_used == *(volatile uint16_t *)&txq.used.idx))
+		    (!(npend || nrst) || txq.last_used == *(volatile uint16_t *)&txq.used.idx))
 			__asm__ volatile("sti; hlt");
 		__asm__ volatile("cli");
 	}
