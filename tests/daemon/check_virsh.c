@@ -7,6 +7,7 @@
 
 #include "common/harness.h"
 #include "suites.h"
+#include "msg_tail.h"
 
 static struct vmmd_inst v;
 static char out[16384];
@@ -24,9 +25,9 @@ static void teardown(void)
 	ck_assert_int_eq(rc, 0); /* a clean exit: no crash, no leak */
 }
 
-#define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", out)
-#define FAILS(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) != 0, "virsh succeeded: %s", out)
-#define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, out)
+#define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", msg_tail(out))
+#define FAILS(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) != 0, "virsh succeeded: %s", msg_tail(out))
+#define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, msg_tail(out))
 
 static void define(const char *name, const char *kernel)
 {

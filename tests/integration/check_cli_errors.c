@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "integration/proc.h"
+#include "msg_tail.h"
 
 static char dir[] = "/tmp/vmm-cli-XXXXXX";
 
@@ -28,10 +29,10 @@ static void expect_error(const char *needle, const char **args, const char *env)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
 	ck_assert_int_eq(proc_run(argv, &o, &r), 0);
-	ck_assert_msg(r.status == 2, "status %d for %s; stderr: %s", r.status, needle, r.err);
-	ck_assert_msg(strstr(r.err, needle), "stderr '%s' lacks '%s'", r.err, needle);
-	ck_assert_msg(count_of(r.err, "\n") == 1, "not one line: '%s'", r.err);
-	ck_assert_msg(strncmp(r.err, "vmm: ", 5) == 0, "no prefix: '%s'", r.err);
+	ck_assert_msg(r.status == 2, "status %d for %s; stderr: %s", r.status, needle, msg_tail(r.err));
+	ck_assert_msg(strstr(r.err, needle), "stderr '%s' lacks '%s'", msg_tail(r.err), needle);
+	ck_assert_msg(count_of(r.err, "\n") == 1, "not one line: '%s'", msg_tail(r.err));
+	ck_assert_msg(strncmp(r.err, "vmm: ", 5) == 0, "no prefix: '%s'", msg_tail(r.err));
 	proc_result_free(&r);
 }
 
@@ -130,8 +131,8 @@ START_TEST(no_permission_on_kvm)
 		argv[argc++] = (char *)args[i];
 	argv[argc] = NULL;
 	ck_assert_int_eq(proc_run(argv, &o, &r), 0);
-	ck_assert_msg(r.status == 2, "status %d; stderr: %s", r.status, r.err);
-	ck_assert_msg(strstr(r.err, "no permission to open"), "stderr: %s", r.err);
+	ck_assert_msg(r.status == 2, "status %d; stderr: %s", r.status, msg_tail(r.err));
+	ck_assert_msg(strstr(r.err, "no permission to open"), "stderr: %s", msg_tail(r.err));
 	ck_assert_int_eq(count_of(r.err, "\n"), 1);
 	proc_result_free(&r);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "integration/proc.h"
+#include "msg_tail.h"
 
 #define TIMEOUT_MS 120000
 
@@ -23,7 +24,7 @@ START_TEST(hello_prints_and_powers_off)
 	struct proc_result r;
 
 	RUN("hello", NULL, &r, "--cmdline", "greeting=1 x=y");
-	ck_assert_msg(r.status == 0, "status %d, stderr %s", r.status, r.err);
+	ck_assert_msg(r.status == 0, "status %d, stderr %s", r.status, msg_tail(r.err));
 	ck_assert_ptr_nonnull(strstr(r.out, "Hello from the guest!\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "cmdline: 'greeting=1 x=y'"));
 	ck_assert_str_eq(r.err, "");
@@ -52,7 +53,7 @@ START_TEST(triple_fault_is_a_crash_with_registers)
 	RUN("fault", NULL, &r, "--name", "faulty");
 	ck_assert_int_eq(r.status, 125);
 	ck_assert_ptr_nonnull(strstr(r.out, "about to triple-fault"));
-	ck_assert_msg(strstr(r.err, "vmm: faulty: guest crashed on vCPU 0: triple fault"), "stderr: %s", r.err);
+	ck_assert_msg(strstr(r.err, "vmm: faulty: guest crashed on vCPU 0: triple fault"), "stderr: %s", msg_tail(r.err));
 	ck_assert_ptr_nonnull(strstr(r.err, "rip "));
 	ck_assert_ptr_nonnull(strstr(r.err, "cr0 "));
 	ck_assert_int_lt(count_of(r.err, "\n"), 25); /* one screen */
@@ -66,11 +67,11 @@ START_TEST(smp_every_cpu_reports)
 	char line[64];
 
 	RUN("smp", NULL, &r, "--cpus", "4");
-	ck_assert_msg(r.status == 0, "status %d, out %s err %s", r.status, r.out, r.err);
+	ck_assert_msg(r.status == 0, "status %d, out %s err %s", r.status, msg_tail(r.out), msg_tail(r.err));
 	ck_assert_ptr_nonnull(strstr(r.out, "the MADT lists 4 cpus"));
 	for (int i = 1; i < 4; i++) {
 		snprintf(line, sizeof line, "cpu %d reporting\n", i);
-		ck_assert_msg(strstr(r.out, line), "missing '%s' in %s", line, r.out);
+		ck_assert_msg(strstr(r.out, line), "missing '%s' in %s", line, msg_tail(r.out));
 	}
 	ck_assert_ptr_nonnull(strstr(r.out, "all 4 cpus reported"));
 	proc_result_free(&r);
@@ -84,7 +85,7 @@ START_TEST(echo_round_trips_input)
 	struct proc_opts o = { .in = in, .in_len = sizeof in - 1, .in_fd = -1, .timeout_ms = TIMEOUT_MS };
 
 	RUN("echo", &o, &r, "--mem", "32M");
-	ck_assert_msg(r.status == 0, "status %d, err %s", r.status, r.err);
+	ck_assert_msg(r.status == 0, "status %d, err %s", r.status, msg_tail(r.err));
 	ck_assert_ptr_nonnull(strstr(r.out, "echo: ready\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "hello there\nexit\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "echo: bye"));
@@ -123,10 +124,13 @@ START_TEST(ring3_work_and_exception_gates)
 	}
 	snprintf(want, sizeof want, "10000000 iterations, checksum %llx,", (unsigned long long)x);
 	RUN("ring3", NULL, &r, "--cmdline", "iters=10000000 waits=20");
-	ck_assert_msg(r.status == 0, "status %d, out %s err %s", r.status, r.out, r.err);
+	ck_assert_msg(r.status == 0, "status %d, out %s err %s", r.status, msg_tail(r.out), msg_tail(r.err));
 	ck_assert_ptr_nonnull(strstr(r.out, "running at cpl 3"));
-	ck_assert_msg(strstr(r.out, want), "no '%s' in %s", want, r.out);
+	ck_assert_msg(strstr(r.out, want), "no '%s' in %s", want, msg_tail(r.out));
 	ck_assert_ptr_nonnull(strstr(r.out, "ud2 call into ring 0 saw cpl 3"));
+	/* COM1 worked through the TSS bitmap with IOPL 0, the path PVM hosts
+	 * need, and the bitmap is what decides: a port past it faults */
+	ck_assert_ptr_nonnull(strstr(r.out, "iopl 0; port 800 denied by the TSS bitmap: yes"));
 	ck_assert_ptr_nonnull(strstr(r.out, "20 hlt waits woke 20 times"));
 	proc_result_free(&r);
 }
@@ -206,7 +210,7 @@ static void check_tty_restored(const char *guest, const char *input, int want_st
 		ck_assert_int_eq(write(master, input, strlen(input)), (ssize_t)strlen(input));
 	o.in_fd = slave;
 	run_guest(guest, &o, &r, args);
-	ck_assert_msg(r.status == want_status, "%s: status %d, err %s", guest, r.status, r.err);
+	ck_assert_msg(r.status == want_status, "%s: status %d, err %s", guest, r.status, msg_tail(r.err));
 	ck_assert_int_eq(tcgetattr(slave, &after), 0);
 	ck_assert_int_eq(after.c_lflag, before.c_lflag);
 	ck_assert_int_eq(after.c_iflag, before.c_iflag);
@@ -275,14 +279,14 @@ START_TEST(console_socket_serves_one_client_at_a_time)
 	}
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, "one\n", 4), 4);
-	ck_assert_msg(read_until(fd, buf, sizeof buf, &len, "one\n") == 0, "got '%s'", buf);
+	ck_assert_msg(read_until(fd, buf, sizeof buf, &len, "one\n") == 0, "got '%s'", msg_tail(buf));
 	/* A second client takes over; the first one is hung up on. */
 	fd2 = socket(AF_UNIX, SOCK_STREAM, 0);
 	ck_assert_int_eq(connect(fd2, (struct sockaddr *)&a, sizeof a), 0);
 	len = 0;
 	buf[0] = 0;
 	ck_assert_int_eq(write(fd2, "two\nexit\n", 9), 9);
-	ck_assert_msg(read_until(fd2, buf, sizeof buf, &len, "echo: bye") == 0, "got '%s'", buf);
+	ck_assert_msg(read_until(fd2, buf, sizeof buf, &len, "echo: bye") == 0, "got '%s'", msg_tail(buf));
 	ck_assert_ptr_nonnull(strstr(buf, "two\n"));
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st));
@@ -297,23 +301,21 @@ END_TEST
 START_TEST(exit_stats_count_every_exit)
 {
 	struct proc_result r;
-	unsigned long long exits = 0, io = 0, user = 0;
+	unsigned long long exits = 0, user = 0;
 	const char *line;
 
 	RUN("hello", NULL, &r, "--exit-stats", "--name", "counted");
-	ck_assert_msg(r.status == 0, "status %d, stderr %s", r.status, r.err);
+	ck_assert_msg(r.status == 0, "status %d, stderr %s", r.status, msg_tail(r.err));
 	line = strstr(r.err, "vmm: counted: exit stats vcpu0 exits=");
-	ck_assert_msg(line, "stderr: %s", r.err);
+	ck_assert_msg(line, "stderr: %s", msg_tail(r.err));
 	ck_assert_int_eq(sscanf(line, "vmm: counted: exit stats vcpu0 exits=%llu", &exits), 1);
-	ck_assert_ptr_nonnull(strstr(line, " io_exits="));
-	sscanf(strstr(line, " io_exits="), " io_exits=%llu", &io);
+	/* Only the counters both KVM flavours report: hardware KVM has io_exits,
+	 * PVM has none (it names its own, insn_emulation and more). */
 	ck_assert_ptr_nonnull(strstr(line, " userspace_exits="));
-	sscanf(strstr(line, " userspace_exits="), " userspace_exits=%llu", &user);
-	/* hello prints through the UART (port I/O, handled by vmm), so every
-	 * count is non-zero and KVM's total covers the ones vmm saw */
-	ck_assert_uint_gt(io, 0);
+	ck_assert_int_eq(sscanf(strstr(line, " userspace_exits="), " userspace_exits=%llu", &user), 1);
+	/* hello prints through the UART (port I/O, handled by vmm), so both
+	 * counts are non-zero and KVM's total covers the ones vmm saw */
 	ck_assert_uint_gt(user, 0);
-	ck_assert_uint_ge(exits, io);
 	ck_assert_uint_ge(exits, user);
 	proc_result_free(&r);
 }

@@ -30,6 +30,7 @@
 
 #include "integration/loopback.h"
 #include "integration/proc.h"
+#include "msg_tail.h"
 
 #define WAIT_MS 180000
 #define SITE_DIR "examples/site"
@@ -246,8 +247,8 @@ static void vm_run_to_exit(struct proc_result *r, const char *disk, int with_pub
 	argv[argc++] = "--console=output";
 	argv[argc] = NULL;
 	ck_assert_int_eq(proc_run((char **)argv, &o, r), 0);
-	ck_assert_msg(!r->timed_out, "vmm timed out; console: %s\nstderr: %s", r->out, r->err);
-	ck_assert_msg(no_sanitizer_report(r->err), "stderr: %s", r->err);
+	ck_assert_msg(!r->timed_out, "vmm timed out; console: %s\nstderr: %s", msg_tail(r->out), msg_tail(r->err));
+	ck_assert_msg(no_sanitizer_report(r->err), "stderr: %s", msg_tail(r->err));
 }
 
 /* ------------------------------------------------------------------ libcurl */
@@ -955,7 +956,7 @@ START_TEST(concurrent_200_connections)
 	fetch(&(struct rq){ .path = url }, &r);
 	ASSERT_STATUS(&r, 200, "counters");
 	const char *m = strstr(r.body, "\nconnections_max ");
-	ck_assert_msg(m && atoi(m + 17) >= CONCURRENT, "counters: %s", r.body);
+	ck_assert_msg(m && atoi(m + 17) >= CONCURRENT, "counters: %s", msg_tail(r.body));
 	resp_free(&r);
 }
 END_TEST
@@ -1026,10 +1027,10 @@ START_TEST(counters_on_port_81)
 	ck_assert_int_ge(counter_of(r.body, "ring0_entries"), 0);
 	/* vmm's devices signal edges: wake-ups cost no InterruptACK exit */
 	ck_assert_msg(counter_of(r.body, "exits_interrupt_ack") == 0 && counter_of(r.body, "interrupt_acks_skipped") > 0,
-		      "counters: %s", r.body);
+		      "counters: %s", msg_tail(r.body));
 	/* the access log leaves through vmm's bulk console port: an exit per
 	 * flush, not per byte (COM1 would cost ~80 per request) */
-	ck_assert_msg(counter_of(r.body, "exits_console") < counter_of(r.body, "requests"), "counters: %s", r.body);
+	ck_assert_msg(counter_of(r.body, "exits_console") < counter_of(r.body, "requests"), "counters: %s", msg_tail(r.body));
 	resp_free(&r);
 }
 END_TEST
@@ -1046,7 +1047,7 @@ START_TEST(acks_and_uart_console_when_asked)
 
 	ck_assert_msg(vm_start_cmdline(&v, "irqack", site_tar, port + 4, port + 5, "site.irq_ack=1 site.console_uart=1") ==
 			      0,
-		      "irqack VM did not start: %s", slurp(v.out, NULL));
+		      "irqack VM did not start: %s", msg_tail(slurp(v.out, NULL)));
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", port + 4);
 	for (int i = 0; i < 5; i++) {
 		fetch(&(struct rq){ .path = url }, &r);
@@ -1055,8 +1056,8 @@ START_TEST(acks_and_uart_console_when_asked)
 	}
 	fetch_counters(port + 5, &r);
 	ck_assert_msg(counter_of(r.body, "exits_interrupt_ack") > 0 && counter_of(r.body, "interrupt_acks_skipped") == 0,
-		      "counters: %s", r.body);
-	ck_assert_msg(counter_of(r.body, "exits_console") > 5 * 40, "counters: %s", r.body); /* a byte each */
+		      "counters: %s", msg_tail(r.body));
+	ck_assert_msg(counter_of(r.body, "exits_console") > 5 * 40, "counters: %s", msg_tail(r.body)); /* a byte each */
 	resp_free(&r);
 	why = vm_poweroff(&v);
 	ck_assert_msg(!why, "irqack VM: %s", why);
@@ -1106,7 +1107,7 @@ START_TEST(file_of_50_mb_streamed_from_disk)
 	for (size_t i = 0; i < BIG_SIZE; i++)
 		b.fnv_want = (b.fnv_want ^ want[i]) * 0x100000001b3ull;
 	ck_assert_msg(vm_start(&v, "big", big_tar, port + 2, 0) == 0, "big VM did not start: %s",
-		      slurp(v.out, NULL));
+		      msg_tail(slurp(v.out, NULL)));
 	c = curl_easy_init();
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/big.bin", port + 2);
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -1153,7 +1154,7 @@ START_TEST(head_too_big_for_its_buffer_is_500)
 
 	snprintf(p, sizeof p, "%s/bighead.tar", tmp);
 	ck_assert_msg(vm_start(&v, "bighead", p, port + 3, 0) == 0, "bighead VM did not start: %s",
-		      slurp(v.out, NULL));
+		      msg_tail(slurp(v.out, NULL)));
 	for (int i = 0; i < 2; i++) {
 		snprintf(url, sizeof url, "http://127.0.0.1:%d/", port + 3);
 		fetch(&(struct rq){ .path = url }, &r);
@@ -1177,8 +1178,8 @@ static void expect_exit(const char *disk, int with_publish, int code, const char
 
 	vm_run_to_exit(&r, disk, with_publish);
 	ck_assert_msg(r.status == code, "disk %s: exit %d, want %d; console: %s\nstderr: %s", disk ? disk : "(none)",
-		      r.status, code, r.out, r.err);
-	ck_assert_msg(strstr(r.out, msg), "disk %s: console lacks '%s': %s", disk ? disk : "(none)", msg, r.out);
+		      r.status, code, msg_tail(r.out), msg_tail(r.err));
+	ck_assert_msg(strstr(r.out, msg), "disk %s: console lacks '%s': %s", disk ? disk : "(none)", msg, msg_tail(r.out));
 	proc_result_free(&r);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "integration/proc.h"
+#include "msg_tail.h"
 
 #define TIMEOUT_MS 120000
 
@@ -27,7 +28,7 @@ static void make_disk(void)
 	close(fd);
 }
 
-#define HAS(r, s) ck_assert_msg(strstr((r).out, s), "missing '%s' in:\n%s\nstderr:\n%s", s, (r).out, (r).err)
+#define HAS(r, s) ck_assert_msg(strstr((r).out, s), "missing '%s' in:\n%s\nstderr:\n%s", s, msg_tail((r).out), msg_tail((r).err))
 
 START_TEST(blk_read_write_flush_id)
 {
@@ -37,7 +38,7 @@ START_TEST(blk_read_write_flush_id)
 
 	make_disk();
 	RUN("virtio_blk", NULL, &r, "--disk", disk, "--cmdline", "mode=rw");
-	ck_assert_msg(r.status == 0, "status %d: %s %s", r.status, r.out, r.err);
+	ck_assert_msg(r.status == 0, "status %d: %s %s", r.status, msg_tail(r.out), msg_tail(r.err));
 	HAS(r, "capacity 2048 sectors");
 	HAS(r, "sector 0 says 'VMMDISK0 sector0'");
 	HAS(r, "write sectors 1-2: status 0");
@@ -121,7 +122,7 @@ START_TEST(blk_read_write_disk_is_locked)
 	ck_assert_ptr_nonnull(strstr(buf, "echo: ready"));
 	RUN("hello", NULL, &r, "--disk", disk);
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_msg(strstr(r.err, "in use by another VM"), "stderr: %s", r.err);
+	ck_assert_msg(strstr(r.err, "in use by another VM"), "stderr: %s", msg_tail(r.err));
 	proc_result_free(&r);
 	snprintf(ro, sizeof ro, "%s,ro", disk);
 	RUN("hello", NULL, &r, "--disk", ro);
@@ -165,11 +166,11 @@ START_TEST(hostile_guests_get_needs_reset)
 	make_disk();
 	snprintf(arg, sizeof arg, "case=%d", c);
 	RUN("virtio_hostile", NULL, &r, "--disk", disk, "--cmdline", arg);
-	ck_assert_msg(r.status == 0, "case %d: status %d\n%s\n%s", c, r.status, r.out, r.err);
+	ck_assert_msg(r.status == 0, "case %d: status %d\n%s\n%s", c, r.status, msg_tail(r.out), msg_tail(r.err));
 	HAS(r, "needs reset: yes");
 	HAS(r, "after reset: works");
 	ck_assert_msg(strstr(r.err, "virtio-blk0: ") && strstr(r.err, "device needs reset"), "case %d stderr: %s", c,
-		      r.err);
+		      msg_tail(r.err));
 	proc_result_free(&r);
 }
 END_TEST

@@ -24,6 +24,7 @@
 
 #include "integration/loopback.h"
 #include "integration/proc.h"
+#include "msg_tail.h"
 
 #define WAIT_MS 180000
 #define PARALLEL 200
@@ -81,8 +82,8 @@ static void vm_start(struct vm *v, const char **args)
 	argv[argc] = NULL;
 	v->pid = proc_spawn(argv, v->out, v->err);
 	ck_assert_int_gt(v->pid, 0);
-	ck_assert_msg(wait_output(v, "vsock_echo: ready") == 0, "guest not ready: out %s err %s", slurp(v->out),
-		      slurp(v->err));
+	ck_assert_msg(wait_output(v, "vsock_echo: ready") == 0, "guest not ready: out %s err %s", msg_tail(slurp(v->out)),
+		      msg_tail(slurp(v->err)));
 }
 
 /* SIGTERM; the VMM must exit cleanly (143) with no sanitizer report. */
@@ -94,8 +95,8 @@ static void vm_stop(struct vm *v)
 	kill(v->pid, SIGTERM);
 	ck_assert_int_eq(waitpid(v->pid, &st, 0), v->pid);
 	err = slurp(v->err);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %x, stderr %s", st, err);
-	ck_assert_msg(!strstr(err, "Sanitizer") && !strstr(err, "runtime error"), "stderr: %s", err);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %x, stderr %s", st, msg_tail(err));
+	ck_assert_msg(!strstr(err, "Sanitizer") && !strstr(err, "runtime error"), "stderr: %s", msg_tail(err));
 }
 
 static int unix_connect(const char *path)
@@ -323,7 +324,7 @@ START_TEST(vmm_survived)
 	const char *err = slurp(shared_vm.err);
 
 	ck_assert_int_eq(kill(shared_vm.pid, 0), 0);
-	ck_assert_msg(!strstr(err, "needs reset") && !strstr(err, "Sanitizer"), "stderr: %s", err);
+	ck_assert_msg(!strstr(err, "needs reset") && !strstr(err, "Sanitizer"), "stderr: %s", msg_tail(err));
 }
 END_TEST
 
@@ -381,7 +382,7 @@ START_TEST(guest_connect_allowed_and_refused)
 	snprintf(rule, sizeof rule, "7000=unix:%s", a.sun_path);
 	snprintf(rule2, sizeof rule2, "7001=unix:%s.none", a.sun_path);
 	vm_start(&v, (const char *[]){ "--vsock-connect", rule, "--vsock-connect", rule2, "--cmdline", "connect=7000", NULL });
-	ck_assert_msg(wait_output(&v, "connection to host port 7000 closed") == 0, "out: %s", slurp(v.out));
+	ck_assert_msg(wait_output(&v, "connection to host port 7000 closed") == 0, "out: %s", msg_tail(slurp(v.out)));
 	pthread_join(t, NULL);
 	ck_assert_str_eq(s.got, "hello from guest\n");
 	vm_stop(&v);
@@ -390,10 +391,10 @@ START_TEST(guest_connect_allowed_and_refused)
 
 	/* No rule for the port, and a rule whose socket does not exist: both refused. */
 	vm_start(&v, (const char *[]){ "--vsock-connect", rule2, "--cmdline", "connect=7002", NULL });
-	ck_assert_msg(wait_output(&v, "connection to host port 7002 refused") == 0, "out: %s", slurp(v.out));
+	ck_assert_msg(wait_output(&v, "connection to host port 7002 refused") == 0, "out: %s", msg_tail(slurp(v.out)));
 	vm_stop(&v);
 	vm_start(&v, (const char *[]){ "--vsock-connect", rule2, "--cmdline", "connect=7001", NULL });
-	ck_assert_msg(wait_output(&v, "connection to host port 7001 refused") == 0, "out: %s", slurp(v.out));
+	ck_assert_msg(wait_output(&v, "connection to host port 7001 refused") == 0, "out: %s", msg_tail(slurp(v.out)));
 	vm_stop(&v);
 }
 END_TEST
@@ -408,7 +409,7 @@ START_TEST(hostile_guest_gets_needs_reset_and_vmm_stays_up)
 	snprintf(p, sizeof p, "%d:1234", base_port + 2);
 	vm_start(&v, (const char *[]){ "--publish", p, "--cmdline", "hostile=1", NULL });
 	ck_assert_ptr_nonnull(strstr(slurp(v.out), "needs reset"));
-	ck_assert_msg(wait_output(&v, "unknown op got rst") == 0, "out: %s", slurp(v.out));
+	ck_assert_msg(wait_output(&v, "unknown op got rst") == 0, "out: %s", msg_tail(slurp(v.out)));
 	ck_assert_ptr_nonnull(strstr(slurp(v.err), "virtio-vsock: tx packet length field does not match"));
 	fd = tcp_connect(base_port + 2);
 	echo_once(fd, 1000, 10);
@@ -484,7 +485,7 @@ static void bad_args(const char *want, const char **args)
 	argv[argc] = NULL;
 	ck_assert_int_eq(proc_run(argv, &o, &r), 0);
 	ck_assert_msg(r.status == 2, "status %d for %s", r.status, want);
-	ck_assert_msg(strstr(r.err, want), "stderr '%s' lacks '%s'", r.err, want);
+	ck_assert_msg(strstr(r.err, want), "stderr '%s' lacks '%s'", msg_tail(r.err), want);
 	ck_assert_int_eq(count_of(r.err, "\n"), 1);
 	proc_result_free(&r);
 }

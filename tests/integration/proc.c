@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "msg_tail.h"
 
 static long now_ms(void)
 {
@@ -178,7 +179,7 @@ void run_guest(const char *guest, const struct proc_opts *opts, struct proc_resu
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
 	ck_assert_int_eq(proc_run(argv, &o, r), 0);
-	ck_assert_msg(!r->timed_out, "%s timed out; stdout: %s\nstderr: %s", guest, r->out, r->err);
+	ck_assert_msg(!r->timed_out, "%s timed out; stdout: %s\nstderr: %s", guest, msg_tail(r->out), msg_tail(r->err));
 }
 
 int run_suite(struct Suite *s)

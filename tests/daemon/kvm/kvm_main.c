@@ -19,6 +19,7 @@
 
 #include "common/harness.h"
 #include "integration/loopback.h"
+#include "msg_tail.h"
 
 static struct vmmd_inst v;
 static char out[16384];
@@ -28,8 +29,8 @@ static char out[16384];
 #define DAEMON_ARGS "--start-wait=2000 --shutdown-timeout=240"
 #define BOOT_MS 180000 /* start to the first HTTP 200 */
 
-#define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", out)
-#define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, out)
+#define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", msg_tail(out))
+#define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, msg_tail(out))
 
 static void quiet(void *data, virErrorPtr err)
 {
@@ -215,9 +216,9 @@ START_TEST(site_lifecycle)
 	t0 = now_ms();
 	OK("start site");
 	ms = wait_http_200(port, body, sizeof body, BOOT_MS);
-	ck_assert_msg(ms >= 0, "no HTTP 200 from the site on port %d: %s", port, body);
+	ck_assert_msg(ms >= 0, "no HTTP 200 from the site on port %d: %s", port, msg_tail(body));
 	fprintf(stderr, "site: virsh start to first HTTP 200: %d ms\n", (int)(now_ms() - t0));
-	ck_assert_msg(strstr(body, "\r\n\r\n") && strstr(body, "<"), "no page in: %s", body);
+	ck_assert_msg(strstr(body, "\r\n\r\n") && strstr(body, "<"), "no page in: %s", msg_tail(body));
 	OK("domstate site");
 	HAS("running");
 	ck_assert_int_eq(http_get(port, body, sizeof body, 30000), 200); /* and again */
@@ -232,7 +233,7 @@ START_TEST(site_lifecycle)
 	ck_assert_int_eq(http_get(port, body, sizeof body, 5000), -1); /* the port is gone */
 	OK("undefine site");
 	OK("list --all --name");
-	ck_assert_msg(strstr(out, "site") == NULL, "still listed: %s", out);
+	ck_assert_msg(strstr(out, "site") == NULL, "still listed: %s", msg_tail(out));
 }
 END_TEST
 
@@ -253,7 +254,7 @@ START_TEST(site_adopted_after_daemon_restart)
 	d = virDomainDefineXML(c, xml);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_int_eq(virDomainCreate(d), 0);
-	ck_assert_msg(wait_http_200(port, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200: %s", body);
+	ck_assert_msg(wait_http_200(port, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200: %s", msg_tail(body));
 	virDomainFree(d);
 	virConnectClose(c);
 
