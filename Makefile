@@ -55,13 +55,16 @@ run: deps all $(BUILD)/site.tar
 	@exec $(BUILD)/vmm run --kernel $(BUILD)/guest/site.elf --disk $(BUILD)/site.tar,ro --publish 8080:80 --console=output
 
 # Unit tests and fuzz smoke runs need no KVM; programs in KVM_CHECK_PROGRAMS
-# boot guests and run through tests/run-with-kvm.sh, which supplies a KVM
-# when this host has none (see tests/README.md).
-check: deps
+# boot guests and run through tests/run-with-kvm.sh: directly on /dev/kvm
+# whenever it opens, else inside the TCG fallback (see tests/README.md).
+# The first line says which host kind this is (tests/kvm/host-kind).
+check:
+	@tests/kvm/host-kind --line
+	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all $(CHECK_PROGRAMS) $(KVM_CHECK_PROGRAMS) $(CHECK_DEPS) $(FUZZ_BINS)
-	@failed=""; \
+	@failed=""; kind=$$(tests/kvm/host-kind); \
 	for t in $(CHECK_PROGRAMS); do echo "== $$t"; $$t || failed="$$failed $$t"; done; \
-	for t in $(KVM_CHECK_PROGRAMS); do echo "== $$t (KVM)"; tests/run-with-kvm.sh $$t || failed="$$failed $$t"; done; \
+	for t in $(KVM_CHECK_PROGRAMS); do echo "== $$t (KVM, host: $$kind)"; tests/run-with-kvm.sh $$t || failed="$$failed $$t"; done; \
 	$(MAKE) --no-print-directory fuzz-smoke || failed="$$failed fuzz"; \
 	if [ -n "$$failed" ]; then echo "check: FAILED:$$failed"; exit 1; fi; echo "check: all passed"
 
