@@ -1,16 +1,42 @@
 # Shared helpers for the benchmark scripts (sourced).
 
-# Runs "$@" N times with stdin from /dev/null and output discarded; prints the
-# median wall time in microseconds.
+# median_us N STATUS PATTERN CMD...: runs CMD N times with stdin from
+# /dev/null and prints the median wall time in microseconds. Every run must
+# exit with STATUS and print PATTERN (grep -E; empty: anything) on stdout or
+# stderr; at the first run that does not, says why on stderr, prints nothing
+# and fails, so a broken command is reported and never timed.
 median_us() {
-	local n=$1; shift
-	for _ in $(seq "$n"); do
-		local t0 t1
+	local n=$1 want=$2 pattern=$3 out times rc t0 t1
+	shift 3
+	out=$(mktemp)
+	times=$(mktemp)
+	for i in $(seq "$n"); do
 		t0=$(date +%s%N)
-		timeout 60 "$@" </dev/null >/dev/null 2>&1 || true
+		rc=0
+		timeout 60 "$@" </dev/null >"$out" 2>&1 || rc=$?
 		t1=$(date +%s%N)
-		echo $(((t1 - t0) / 1000))
-	done | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+		if [ "$rc" != "$want" ] || { [ -n "$pattern" ] && ! grep -q -E "$pattern" "$out"; }; then
+			{
+				echo "bench: run $i of '$*' FAILED: exit status $rc (want $want)${pattern:+, output must match '$pattern'}; its output ends:"
+				tail -c 1500 "$out" | sed 's/^/    /'
+			} >&2
+			rm -f "$out" "$times"
+			return 1
+		fi
+		echo $(((t1 - t0) / 1000)) >>"$times"
+	done
+	sort -n "$times" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+	rm -f "$out" "$times"
+}
+
+# QEMU's -cpu for a reference run that boots on every host kind: on PVM hosts
+# plain `-cpu host` aborts ("failed to set MSR 0x10a"), and dropping
+# arch-capabilities is harmless elsewhere.
+QEMU_CPU=${QEMU_CPU:-host,-arch-capabilities}
+
+# Host kind for the figures' heading: pvm, hardware, other or none.
+host_kind() {
+	"$(dirname "$0")/../tests/kvm/host-kind"
 }
 
 # Installs a Debian package for the benchmark only, if missing.

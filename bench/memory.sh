@@ -19,26 +19,42 @@ rss_split() {
 		END { print total, g }' "/proc/$1/smaps"
 }
 
-measure() { # label, ready-pattern, command...
-	local label=$1 ready=$2 out pid
+# measure LABEL READY CMD...: measured only once the guest printed READY and
+# while it still runs; otherwise the line says FAILED and why.
+measure() {
+	local label=$1 ready=$2 out pid total= guest=
 	shift 2
 	out=$(mktemp)
 	"$@" </dev/null >"$out" 2>&1 &
 	pid=$!
-	for _ in $(seq 600); do grep -q "$ready" "$out" && break; sleep 0.1; done
+	for _ in $(seq 600); do
+		grep -q "$ready" "$out" || ! kill -0 "$pid" 2>/dev/null && break
+		sleep 0.1
+	done
 	sleep 0.5
-	read -r total guest <<EOF2
+	if grep -q "$ready" "$out" && kill -0 "$pid" 2>/dev/null; then
+		read -r total guest <<EOF2
 $(rss_split "$pid")
 EOF2
+	fi
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	if [ -z "$total" ]; then
+		printf "  %-18s FAILED: '%s' never appeared, or it exited; its output ends:\n" "$label" "$ready"
+		tail -c 1500 "$out" | sed 's/^/    /'
+		rm -f "$out"
+		failed=1
+		return 0
+	fi
 	rm -f "$out"
 	printf "  %-18s total %7d KiB, guest RAM %6d KiB, VMM beyond guest RAM %6d KiB\n" "$label" "$total" "$guest" $((total - guest))
 }
 
 need_pkg qemu-system-x86
-echo "resident memory while the hello guest idles (${MEM_MB} MiB guest):"
+failed=0
+echo "resident memory while the hello guest idles (${MEM_MB} MiB guest; host: $(host_kind)):"
 measure "vmm run:" "hello: idling" build/vmm run --kernel "$GUEST" --mem ${MEM_MB}M --cmdline idle=1 --console=output
-measure "qemu -M microvm:" "hello: idling" qemu-system-x86_64 -M microvm -enable-kvm -cpu host -m ${MEM_MB}M \
+measure "qemu -M microvm:" "hello: idling" qemu-system-x86_64 -M microvm -enable-kvm -cpu "$QEMU_CPU" -m ${MEM_MB}M \
 	-nodefaults -no-user-config -display none -serial stdio -append idle=1 -kernel "$GUEST"
 echo "  (target for vmm: under 1024 KiB beyond guest RAM)"
+exit $failed

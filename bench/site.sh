@@ -47,7 +47,7 @@ head -c 1024 /dev/zero | tr '\0' 'x' >"$T/www/1k.html"
 chmod -R a+rX "$T/www"
 tar --format=ustar -C "$T/www" -cf "$T/site.tar" .
 
-echo "site image (build/guest/site.elf, examples/site + 1k.html, ${MEM_MB} MiB guest):"
+echo "site image (build/guest/site.elf, examples/site + 1k.html, ${MEM_MB} MiB guest; host: $(host_kind)):"
 
 # (a) Cold start.
 cold=$("$T/site_client" cold "$N" "$PORT" "$VMM" run --kernel "$KERNEL" --mem ${MEM_MB}M \
@@ -127,6 +127,18 @@ wrk_rate() { # url -> "requests/s non2xx errors"
 	awk '/^Requests\/sec:/ { r = $2 } /Non-2xx/ { bad = $NF } /Socket errors/ { err = $0 }
 		END { printf "%s %s\n", r ? r : "0", bad ? bad : 0 }' "$T/wrk"
 }
+# rate_ok RATE NON2XX: a rate counts only if wrk measured one and every
+# response was a 2xx; otherwise the server failed and is not timed.
+rate_ok() { [ "$(echo "$1 > 0" | bc)" = 1 ] && [ "$2" = 0 ]; }
+# print_rate LABEL RATE NON2XX [NOTE]
+print_rate() {
+	if rate_ok "$2" "$3"; then
+		printf "    %-20s %10s  (non-2xx: %s%s)\n" "$1" "$2" "$3" "${4:+; $4}"
+	else
+		printf "    %-20s     FAILED  (wrk measured %s requests/s, %s non-2xx; its output ends:)\n" "$1" "$2" "$3"
+		tail -5 "$T/wrk" | sed 's/^/      | /'
+	fi
+}
 # Where the time goes: the guest's idle time (its counters) and the CPU the
 # VMM process used (vCPU and I/O threads), over the wrk run.
 counter() { awk -v k="$1" '$1 == k { print $2 }'; }
@@ -156,7 +168,8 @@ guest_rate() {
 	idle1=$(echo "$stats" | counter idle_us)
 	stop
 	wall=$(((t1 - t0) / 1000))
-	printf "    %-20s %10s  (non-2xx: %s)\n" "$label" "$rate_out" "$bad"
+	print_rate "$label" "$rate_out" "$bad"
+	rate_ok "$rate_out" "$bad" || return 1
 	printf "      guest: %.2f ring-0 entries and %.2f exits per request, idle %.0f%% of the run;\n" \
 		"$(echo "$stats" | counter ring0_entries_per_request_x1000 | awk '{ print $1 / 1000 }')" \
 		"$(echo "$stats" | counter exits_per_request_x1000 | awk '{ print $1 / 1000 }')" \
@@ -199,6 +212,7 @@ nginx -e "$T/nginx.err" -p "$T" -c "$T/nginx.conf" &
 ng=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 2))/1k.html" && break; sleep 0.1; done
 read -r theirs theirs_bad <<<"$(wrk_rate "http://127.0.0.1:$((PORT + 2))/1k.html")"
+print_rate "nginx on the host" "$theirs" "$theirs_bad"
 kill -QUIT "$ng"
 wait "$ng" || true
 # The same web stack as a host process (bench/http_native.c): what it costs
@@ -207,11 +221,11 @@ wait "$ng" || true
 hn=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 3))/1k.html" && break; sleep 0.1; done
 read -r native native_bad <<<"$(wrk_rate "http://127.0.0.1:$((PORT + 3))/1k.html")"
+print_rate "guest/http natively" "$native" "$native_bad" "the web stack as a host process, no VM"
 kill "$hn"
 wait "$hn" || true
-printf "    %-20s %10s  (non-2xx: %s)\n" "nginx on the host" "$theirs" "$theirs_bad"
-printf "    %-20s %10s  (non-2xx: %s; the web stack as a host process, no VM)\n" "guest/http natively" "$native" \
-	"$native_bad"
+rate_ok "$theirs" "$theirs_bad" || { echo "site bench: the nginx reference failed: no ratio" >&2; exit 1; }
 printf "    ratio vmm/nginx      %10.2f  (target at least 0.5)\n" "$(echo "$ours / $theirs" | bc -l)"
 [ -z "$ours_nopoll" ] || printf "    ratio vmm/nginx      %10.2f  with --halt-poll-ns 0\n" "$(echo "$ours_nopoll / $theirs" | bc -l)"
+rate_ok "$native" "$native_bad" || exit 1
 printf "    ratio native/nginx   %10.2f\n" "$(echo "$native / $theirs" | bc -l)"

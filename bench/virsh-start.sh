@@ -156,7 +156,7 @@ for _ in $(seq "$N"); do
 		--disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none >>"$T/bare" 2>/dev/null
 	echo "  bare vmm run round: $(tail -1 "$T/bare" | cut -d' ' -f1) us" >&2
 done
-virsh_alone=$(median_us "$N" virsh -q -c test:///default domstate test)
+virsh_alone=$(median_us "$N" 0 running virsh -q -c test:///default domstate test)
 virsh_200=$(cut -d' ' -f1 "$T/virsh" | median)
 virsh_ret=$(cut -d' ' -f2 "$T/virsh" | median)
 bare_200=$(cut -d' ' -f1 "$T/bare" | median)
