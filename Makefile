@@ -9,7 +9,7 @@ VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVMM_VERSION='"$(VERSION)"' -Ivmm -MMD -MP
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVMM_VERSION='"$(VERSION)"' -Ivmm -I. -MMD -MP
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS   += -lpthread
 

@@ -2,23 +2,21 @@
  * nested hosts), and KVM emulates string I/O one element at a time, so a
  * `rep outsb` to COM1 costs an exit per byte (an access-log line ~80). On
  * vmm the whole buffer goes out with one write to its bulk console port
- * (vmm/devices/console_port.h; probed once, one exit); elsewhere through
+ * (abi/platform.h, PORT_CONSOLE_BULK; probed once, one exit); elsewhere through
  * COM1. Output is buffered; the event loop flushes it lazily, panic() and
  * power-off flush first. */
 #include "kernel.h"
 
-#define COM1 0x3f8
-#define PORT_EXIT 0x604 /* vmm's power device: exit-code register */
-#define PORT_CONSOLE_BULK 0x610
-#define CONSOLE_BULK_MAGIC 0x434d4d56u /* "VMMC" */
 #define CON_BUF 8192
 
-/* The record vmm's port reads: length, then the bytes. In the kernel image,
- * so below 4 GiB and identity mapped. */
+/* The record vmm's port reads (struct console_record: length, then the
+ * bytes). In the kernel image, so below 4 GiB and identity mapped. */
 static struct {
-	uint32_t len;
+	struct console_record rec;
 	char buf[CON_BUF];
 } con __attribute__((aligned(8)));
+_Static_assert(__builtin_offsetof(__typeof__(con), buf) == sizeof(struct console_record), "bytes follow the length");
+_Static_assert(CON_BUF <= CONSOLE_PORT_MAX, "one flush is one record");
 static size_t con_len;
 static uint64_t con_since; /* now_ns() when the buffer last became non-empty */
 static int con_bulk = -1;  /* vmm's bulk port: -1 not probed yet */
@@ -37,15 +35,15 @@ void console_flush(void)
 	if (!n)
 		return;
 	if (con_bulk < 0)
-		con_bulk = inl(PORT_CONSOLE_BULK) == CONSOLE_BULK_MAGIC && !cmdline_get("site.console_uart", 0, &(size_t){ 0 });
+		con_bulk = inl(PORT_CONSOLE_BULK) == CONSOLE_PORT_MAGIC && !cmdline_get("site.console_uart", 0, &(size_t){ 0 });
 	if (con_bulk) {
-		con.len = (uint32_t)n;
+		con.rec.len = (uint32_t)n;
 		barrier();
 		outl(PORT_CONSOLE_BULK, (uint32_t)(uintptr_t)&con);
 		st.console_exits++;
 	} else {
 		st.console_exits += n;
-		__asm__ volatile("rep outsb" : "+S"(p), "+c"(n) : "d"((uint16_t)COM1) : "memory");
+		__asm__ volatile("rep outsb" : "+S"(p), "+c"(n) : "d"((uint16_t)PORT_COM1) : "memory");
 	}
 	con_len = 0;
 }

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/platform.h"
+#include "abi/pvh.h"
+
 /* ---- failure codes (vmm run exits with them; README.md lists them) ---- */
 enum {
 	EXIT_OK = 0,
@@ -104,14 +107,8 @@ void wait_for_interrupt(void); /* hlt: #GP -> sti; hlt -> back; interrupts noted
 uint32_t wait_irq(void);       /* wait_for_interrupt + take irq_pending */
 
 /* ---- platform (platform.c) ---- */
-struct hvm_start_info {
-	uint32_t magic, version, flags, nr_modules;
-	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	uint32_t memmap_entries, reserved;
-};
 #define VEC_IRQ_BASE 0x40
 #define VEC_TIMER    0x60
-#define POWER_GSI    9
 void platform_init(const struct hvm_start_info *si);
 const char *cmdline(void);
 /* Value of "key=..." on the command line (the n-th occurrence), or NULL;

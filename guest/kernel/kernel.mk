@@ -3,7 +3,7 @@
 # anywhere: it names the http objects itself and reuses http.mk's rules).
 KERNEL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib -fno-builtin \
 	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -mno-red-zone -fno-stack-protector \
-	-fno-pic -fno-pie -fcf-protection=none -fno-asynchronous-unwind-tables -Iguest -MMD -MP
+	-fno-pic -fno-pie -fcf-protection=none -fno-asynchronous-unwind-tables -Iguest -I. -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-T,guest/kernel/kernel.ld -Wl,--no-warn-rwx-segments
 KERNEL_OBJS := $(BUILD)/guest/kernel/start.o \

@@ -3,26 +3,19 @@
  * user-accessible and the TSS I/O bitmap allows ports below 0x800. */
 #include "kernel.h"
 
-#define START_INFO_MAGIC 0x336ec578u
-#define LAPIC        0xfee00000ul
+#define LAPIC        GPA_LAPIC
 #define LAPIC_ID     (LAPIC + 0x20)
 #define LAPIC_SVR    (LAPIC + 0xf0)
 #define LAPIC_LVT_T  (LAPIC + 0x320)
 #define LAPIC_TICR   (LAPIC + 0x380)
 #define LAPIC_TCCR   (LAPIC + 0x390)
 #define LAPIC_TDCR   (LAPIC + 0x3e0)
-#define IOAPIC       0xfec00000ul
-#define PORT_SHUTDOWN_REQ 0x605
+#define IOAPIC       GPA_IOAPIC
 #define RAM_MAPPED   (1ul << 30) /* start.S maps the first GiB */
 
 extern char __image_end[];
 static const char *cmd = "";
 static uint32_t apic_id;
-
-struct e820 {
-	uint64_t addr, size;
-	uint32_t type, reserved;
-} __attribute__((packed));
 
 void platform_init(const struct hvm_start_info *si)
 {
@@ -30,18 +23,18 @@ void platform_init(const struct hvm_start_info *si)
 
 	/* The legacy PIC first: on nested hosts an IOAPIC line raised while
 	 * the 8259 is unprogrammed kills the VM. */
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
+	outb(PORT_PIC1_DATA, 0xff);
+	outb(PORT_PIC2_DATA, 0xff);
 
-	if (!si || si->magic != START_INFO_MAGIC)
+	if (!si || si->magic != HVM_START_MAGIC)
 		panic(EXIT_BOOT, "no PVH start_info (magic %x)", si ? si->magic : 0);
 	if (si->cmdline_paddr && si->cmdline_paddr < RAM_MAPPED)
 		cmd = (const char *)si->cmdline_paddr;
 	if (!si->memmap_paddr || si->memmap_paddr >= RAM_MAPPED || si->memmap_entries > 128)
 		panic(EXIT_BOOT, "no usable e820 memory map in start_info");
-	const struct e820 *m = (const struct e820 *)si->memmap_paddr;
+	const struct hvm_memmap_entry *m = (const struct hvm_memmap_entry *)si->memmap_paddr;
 	for (uint32_t i = 0; i < si->memmap_entries; i++) {
-		if (m[i].type == 1 && m[i].addr <= lo && m[i].addr + m[i].size > lo)
+		if (m[i].type == E820_RAM && m[i].addr <= lo && m[i].addr + m[i].size > lo)
 			hi = (uintptr_t)MIN(m[i].addr + m[i].size, (uint64_t)RAM_MAPPED);
 	}
 	if (hi <= lo + (1u << 20))

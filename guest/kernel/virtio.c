@@ -1,19 +1,5 @@
 #include "virtio.h"
 
-enum {
-	R_MAGIC = 0x000, R_VERSION = 0x004, R_DEVICE_ID = 0x008, R_VENDOR_ID = 0x00c, R_DEV_FEATURES = 0x010,
-	R_DEV_FEATURES_SEL = 0x014, R_DRV_FEATURES = 0x020, R_DRV_FEATURES_SEL = 0x024,
-	R_QUEUE_SEL = 0x030, R_QUEUE_NUM_MAX = 0x034, R_QUEUE_NUM = 0x038, R_QUEUE_READY = 0x044,
-	R_QUEUE_NOTIFY = 0x050, R_INT_STATUS = 0x060, R_INT_ACK = 0x064, R_STATUS = 0x070,
-	R_QUEUE_DESC_LO = 0x080, R_QUEUE_DESC_HI = 0x084, R_QUEUE_DRIVER_LO = 0x090,
-	R_QUEUE_DRIVER_HI = 0x094, R_QUEUE_DEVICE_LO = 0x0a0, R_QUEUE_DEVICE_HI = 0x0a4,
-	R_CONFIG = 0x100,
-};
-enum { S_ACK = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8, S_NEEDS_RESET = 64, S_FAILED = 128 };
-#define MAGIC 0x74726976u
-#define VENDOR_VMM 0x00564d4du /* "VMM": vmm's virtio-mmio devices */
-#define F_VERSION_1 (1ull << 32)
-
 static uint32_t rd(struct vdev *d, unsigned r) { return mmio_r32(d->base + r); }
 static void wr(struct vdev *d, unsigned r, uint32_t v) { mmio_w32(d->base + r, v); }
 
@@ -77,12 +63,12 @@ static bool parse_device(const char *p, size_t n, uint64_t *addr, unsigned *irq)
 		return false;
 	*irq = (unsigned)v;
 	/* Only the MMIO hole is mapped (3-4 GiB), below the IOAPIC. */
-	return *addr >= 0xc0000000ull && *addr + 0x1000 <= 0xfec00000ull && !(*addr & 0xff);
+	return *addr >= MMIO_HOLE_START && *addr + VIRTIO_MMIO_SLOT_SIZE <= GPA_IOAPIC && !(*addr & 0xff);
 }
 
 unsigned virtio_find(struct vdev *out, unsigned max)
 {
-	static const unsigned gsis[VIRTIO_MMIO_SLOTS] = { 5, 6, 7, 10, 11, 12, 14, 15 };
+	static const unsigned gsis[VIRTIO_MMIO_SLOTS] = VIRTIO_SLOT_GSIS;
 	unsigned n = 0;
 	const char *v;
 	size_t len;
@@ -93,14 +79,14 @@ unsigned virtio_find(struct vdev *out, unsigned max)
 		if (!parse_device(v, len, &addr, &d.gsi))
 			panic(EXIT_CMDLINE, "cannot use virtio_mmio.device=%.*s", (int)len, v);
 		d.base = (uintptr_t)addr;
-		if (rd(&d, R_MAGIC) != MAGIC || rd(&d, R_VERSION) != 2 || !(d.id = rd(&d, R_DEVICE_ID)))
+		if (rd(&d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC || rd(&d, VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_VERSION_2 || !(d.id = rd(&d, VIRTIO_MMIO_DEVICE_ID)))
 			continue; /* legacy (version 1) or empty slot */
 		out[n++] = d;
 	}
 	if (n == 0 && !cmdline_get("virtio_mmio.device", 0, &len)) {
 		for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS && n < max; i++) {
-			struct vdev d = { VIRTIO_MMIO_BASE + i * 0x1000ul, gsis[i], 0, NULL, false };
-			if (rd(&d, R_MAGIC) != MAGIC || rd(&d, R_VERSION) != 2 || !(d.id = rd(&d, R_DEVICE_ID)))
+			struct vdev d = { GPA_VIRTIO_MMIO + i * VIRTIO_MMIO_SLOT_SIZE, gsis[i], 0, NULL, false };
+			if (rd(&d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC || rd(&d, VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_VERSION_2 || !(d.id = rd(&d, VIRTIO_MMIO_DEVICE_ID)))
 				continue;
 			out[n++] = d;
 		}
@@ -112,35 +98,35 @@ uint64_t vdev_begin(struct vdev *d, uint64_t want)
 {
 	uint64_t have;
 
-	wr(d, R_STATUS, 0);
-	wr(d, R_STATUS, S_ACK);
-	wr(d, R_STATUS, S_ACK | S_DRIVER);
-	wr(d, R_DEV_FEATURES_SEL, 1);
-	have = (uint64_t)rd(d, R_DEV_FEATURES) << 32;
-	wr(d, R_DEV_FEATURES_SEL, 0);
-	have |= rd(d, R_DEV_FEATURES);
-	if (!(have & F_VERSION_1))
+	wr(d, VIRTIO_MMIO_STATUS, 0);
+	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	have = (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	have |= rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
+	if (!(have & VIRTIO_F_VERSION_1))
 		panic(EXIT_DEVICE, "%s at %lx does not offer VIRTIO_F_VERSION_1", d->name, (uint64_t)d->base);
-	want = (want & have) | F_VERSION_1;
-	wr(d, R_DRV_FEATURES_SEL, 1);
-	wr(d, R_DRV_FEATURES, (uint32_t)(want >> 32));
-	wr(d, R_DRV_FEATURES_SEL, 0);
-	wr(d, R_DRV_FEATURES, (uint32_t)want);
-	wr(d, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	if (!(rd(d, R_STATUS) & S_FEATURES_OK))
+	want = (want & have) | VIRTIO_F_VERSION_1;
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(want >> 32));
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)want);
+	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	if (!(rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
 		panic(EXIT_DEVICE, "%s refused features %lx", d->name, want);
 	/* vmm signals every interrupt as an edge (an irqfd write per event,
 	 * whatever InterruptStatus holds), so its devices need no InterruptACK:
 	 * one exit less per wake-up. Elsewhere (QEMU's microvm: level-triggered
 	 * lines) the line stays up until acknowledged, so we acknowledge. */
-	d->edge_irq = rd(d, R_VENDOR_ID) == VENDOR_VMM && !cmdline_get("site.irq_ack", 0, &(size_t){ 0 });
+	d->edge_irq = rd(d, VIRTIO_MMIO_VENDOR_ID) == VIRTIO_VENDOR_VMM && !cmdline_get("site.irq_ack", 0, &(size_t){ 0 });
 	return want;
 }
 
 void vq_init(struct vq *q, struct vdev *d, unsigned index, unsigned max_num)
 {
-	wr(d, R_QUEUE_SEL, index);
-	unsigned num = rd(d, R_QUEUE_NUM_MAX);
+	wr(d, VIRTIO_MMIO_QUEUE_SEL, index);
+	unsigned num = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
 	if (num == 0)
 		panic(EXIT_DEVICE, "%s has no queue %u", d->name, index);
 	if (num > max_num)
@@ -166,26 +152,26 @@ void vq_init(struct vq *q, struct vdev *d, unsigned index, unsigned max_num)
 	q->free_head = 0;
 	q->avail->flags = VRING_AVAIL_F_NO_INTERRUPT; /* we poll while busy */
 
-	wr(d, R_QUEUE_NUM, num);
+	wr(d, VIRTIO_MMIO_QUEUE_NUM, num);
 	uint64_t a = (uint64_t)q->desc, b = (uint64_t)q->avail, c = (uint64_t)q->used;
-	wr(d, R_QUEUE_DESC_LO, (uint32_t)a);
-	wr(d, R_QUEUE_DESC_HI, (uint32_t)(a >> 32));
-	wr(d, R_QUEUE_DRIVER_LO, (uint32_t)b);
-	wr(d, R_QUEUE_DRIVER_HI, (uint32_t)(b >> 32));
-	wr(d, R_QUEUE_DEVICE_LO, (uint32_t)c);
-	wr(d, R_QUEUE_DEVICE_HI, (uint32_t)(c >> 32));
-	wr(d, R_QUEUE_READY, 1);
+	wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)a);
+	wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(a >> 32));
+	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)b);
+	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(b >> 32));
+	wr(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)c);
+	wr(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(c >> 32));
+	wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 void vdev_ready(struct vdev *d)
 {
-	wr(d, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
 	ioapic_route(d->gsi, VEC_IRQ_BASE + d->gsi);
 }
 
 uint32_t vdev_config32(struct vdev *d, unsigned off)
 {
-	return rd(d, R_CONFIG + off);
+	return rd(d, VIRTIO_MMIO_CONFIG + off);
 }
 
 void vdev_ack(struct vdev *d)
@@ -198,7 +184,7 @@ void vdev_ack(struct vdev *d)
 		st.acks_skipped++;
 		return;
 	}
-	wr(d, R_INT_ACK, 3);
+	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, 3);
 	st.mmio_acks++;
 }
 
@@ -239,7 +225,7 @@ void vq_kick(struct vq *q)
 		st.notify_skipped++;
 		return;
 	}
-	wr(q->dev, R_QUEUE_NOTIFY, q->index);
+	wr(q->dev, VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
 	st.notifies++;
 }
 

@@ -9,33 +9,8 @@
 
 #include "kernel.h"
 
-#define VIRTIO_MMIO_BASE   0xd0000000ul
-#define VIRTIO_MMIO_SLOTS  8
-#define VIRTIO_ID_BLOCK    2
-#define VIRTIO_ID_RNG      4
-#define VIRTIO_ID_VSOCK    19
-
-#define VRING_DESC_F_NEXT  1
-#define VRING_DESC_F_WRITE 2
-#define VRING_AVAIL_F_NO_INTERRUPT 1
-#define VRING_USED_F_NO_NOTIFY 1
-
-struct vring_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
-struct vring_avail {
-	uint16_t flags, idx;
-	uint16_t ring[];
-};
-struct vring_used_elem {
-	uint32_t id, len;
-};
-struct vring_used {
-	uint16_t flags, idx;
-	struct vring_used_elem ring[];
-};
+#include "abi/virtio_mmio.h"
+#include "abi/virtio_ring.h"
 
 struct vdev {
 	uintptr_t base;

@@ -22,7 +22,7 @@
 #include "http/http_conn.h"
 #include "site.h"
 
-#define HDR 44
+#define HDR VSOCK_HDR_SIZE
 #define RXBUF 4096
 #define NRX 64
 #define TXQ 256
@@ -41,18 +41,6 @@
 #define SHUTDOWN_MAX_MS 10000
 #define NPENDING_RST 64
 
-enum { OP_REQUEST = 1, OP_RESPONSE, OP_RST, OP_SHUTDOWN, OP_RW, OP_CREDIT_UPDATE, OP_CREDIT_REQUEST };
-#define SHUT_RCV 1
-#define SHUT_SEND 2
-#define TYPE_STREAM 1
-
-struct vhdr {
-	uint64_t src_cid, dst_cid;
-	uint32_t src_port, dst_port, len;
-	uint16_t type, op;
-	uint32_t flags, buf_alloc, fwd_cnt;
-} __attribute__((packed));
-_Static_assert(sizeof(struct vhdr) == HDR, "virtio_vsock_hdr is 44 bytes");
 
 struct chunk {
 	struct chunk *next;  /* the cache */
@@ -316,7 +304,7 @@ static struct chunk *chunk_get(uint64_t at, uint64_t end)
 
 /* ---- packets ---- */
 
-static void fill_hdr(struct conn *c, struct vhdr *h, uint16_t op, uint32_t flags, uint32_t len)
+static void fill_hdr(struct conn *c, struct vsock_hdr *h, uint16_t op, uint32_t flags, uint32_t len)
 {
 	uint32_t fwd = c->rx_cnt - (uint32_t)c->http.len;
 
@@ -325,7 +313,7 @@ static void fill_hdr(struct conn *c, struct vhdr *h, uint16_t op, uint32_t flags
 	h->src_port = c->port;
 	h->dst_port = c->peer_port;
 	h->len = len;
-	h->type = TYPE_STREAM;
+	h->type = VSOCK_TYPE_STREAM;
 	h->op = op;
 	h->flags = flags;
 	h->buf_alloc = INBUF;
@@ -351,7 +339,7 @@ static struct txslot *slot_get(void)
 
 static void slot_post(struct txslot *s, const void *ext, uint32_t ext_len)
 {
-	const struct vhdr *h = (const struct vhdr *)s->page;
+	const struct vsock_hdr *h = (const struct vsock_hdr *)s->page;
 	struct vbuf b[2] = { { s->page, HDR + h->len - ext_len, false }, { ext, ext_len, false } };
 
 	if (!vq_add(&txq, b, ext_len ? 2 : 1, s))
@@ -375,15 +363,15 @@ static bool send_ctl(struct conn *c, uint16_t op, uint32_t flags)
 
 	if (!s)
 		return false;
-	fill_hdr(c, (struct vhdr *)s->page, op, flags, 0);
+	fill_hdr(c, (struct vsock_hdr *)s->page, op, flags, 0);
 	slot_post(s, NULL, 0);
 	return true;
 }
 
 /* An RST for a packet that matches no connection. */
-static void rst_reply(const struct vhdr *in)
+static void rst_reply(const struct vsock_hdr *in)
 {
-	if (in->op == OP_RST)
+	if (in->op == VSOCK_OP_RST)
 		return;
 	for (unsigned i = 0; i < npending_rst; i++)
 		if (pending_rst[i].cid == in->src_cid && pending_rst[i].src_port == in->dst_port &&
@@ -399,10 +387,10 @@ static bool flush_rsts(void)
 		struct txslot *s = slot_get();
 		if (!s)
 			return false;
-		struct vhdr *h = (struct vhdr *)s->page;
+		struct vsock_hdr *h = (struct vsock_hdr *)s->page;
 		npending_rst--;
-		*h = (struct vhdr){ guest_cid, pending_rst[npending_rst].cid, pending_rst[npending_rst].src_port,
-				    pending_rst[npending_rst].dst_port, 0, TYPE_STREAM, OP_RST, 0, 0, 0 };
+		*h = (struct vsock_hdr){ guest_cid, pending_rst[npending_rst].cid, pending_rst[npending_rst].src_port,
+				    pending_rst[npending_rst].dst_port, 0, VSOCK_TYPE_STREAM, VSOCK_OP_RST, 0, 0, 0 };
 		slot_post(s, NULL, 0);
 	}
 	return true;
@@ -440,12 +428,12 @@ static void conn_free(struct conn *c)
 
 static void conn_reset(struct conn *c)
 {
-	struct vhdr h = { .src_cid = c->peer_cid, .src_port = c->peer_port, .dst_port = c->port, .op = OP_REQUEST };
+	struct vsock_hdr h = { .src_cid = c->peer_cid, .src_port = c->peer_port, .dst_port = c->port, .op = VSOCK_OP_REQUEST };
 	rst_reply(&h);
 	conn_free(c);
 }
 
-static void conn_accept(const struct vhdr *h)
+static void conn_accept(const struct vsock_hdr *h)
 {
 	if (shutting_down || nconns >= MAX_CONNS || (h->dst_port != HTTP_PORT && (!stats_port || h->dst_port != stats_port))) {
 		st.conns_refused++;
@@ -504,7 +492,7 @@ static void begin_close(struct conn *c)
 
 static void rx_packet(const uint8_t *buf, uint32_t used)
 {
-	struct vhdr h;
+	struct vsock_hdr h;
 
 	if (used < HDR) {
 		kprintf("site: vsock: dropped a %u-byte rx packet (shorter than its header)\n", used);
@@ -517,13 +505,13 @@ static void rx_packet(const uint8_t *buf, uint32_t used)
 	}
 	st.rx_pkts++;
 	st.rx_bytes += h.len;
-	if (h.type != TYPE_STREAM || h.dst_cid != guest_cid) {
+	if (h.type != VSOCK_TYPE_STREAM || h.dst_cid != guest_cid) {
 		rst_reply(&h);
 		return;
 	}
 	struct conn *c = lookup(h.src_cid, h.src_port, h.dst_port);
 	if (!c) {
-		if (h.op == OP_REQUEST)
+		if (h.op == VSOCK_OP_REQUEST)
 			conn_accept(&h);
 		else
 			rst_reply(&h);
@@ -532,7 +520,7 @@ static void rx_packet(const uint8_t *buf, uint32_t used)
 	c->peer_buf_alloc = h.buf_alloc;
 	c->peer_fwd_cnt = h.fwd_cnt;
 	switch (h.op) {
-	case OP_RW:
+	case VSOCK_OP_RW:
 		if (c->state == C_CLOSING || c->peer_eof) {
 			c->rx_cnt += h.len; /* read nothing more; keep credit flowing */
 			c->send_credit = true;
@@ -547,12 +535,12 @@ static void rx_packet(const uint8_t *buf, uint32_t used)
 		c->rx_cnt += h.len;
 		want_tx(c);
 		break;
-	case OP_SHUTDOWN:
-		if (h.flags & SHUT_SEND) {
+	case VSOCK_OP_SHUTDOWN:
+		if (h.flags & VSOCK_SHUTDOWN_SEND) {
 			c->peer_eof = true;
 			http_conn_eof(&c->http);
 		}
-		if (h.flags & SHUT_RCV)
+		if (h.flags & VSOCK_SHUTDOWN_RCV)
 			c->peer_norecv = true;
 		if ((c->peer_eof && c->peer_norecv) || (c->state == C_CLOSING && c->peer_eof)) {
 			conn_reset(c); /* both directions done: the closing RST */
@@ -560,19 +548,19 @@ static void rx_packet(const uint8_t *buf, uint32_t used)
 		}
 		want_tx(c);
 		break;
-	case OP_RST:
+	case VSOCK_OP_RST:
 		conn_free(c);
 		return;
-	case OP_CREDIT_UPDATE:
+	case VSOCK_OP_CREDIT_UPDATE:
 		c->credit_requested = false;
 		want_tx(c);
 		break;
-	case OP_CREDIT_REQUEST:
+	case VSOCK_OP_CREDIT_REQUEST:
 		c->send_credit = true;
 		want_tx(c);
 		break;
-	case OP_REQUEST: /* a second REQUEST on a live connection */
-	case OP_RESPONSE:
+	case VSOCK_OP_REQUEST: /* a second REQUEST on a live connection */
+	case VSOCK_OP_RESPONSE:
 	default:
 		conn_reset(c);
 		return;
@@ -699,7 +687,7 @@ static bool conn_tx(struct conn *c)
 	unsigned sent = 0;
 
 	if (c->send_response) {
-		if (!send_ctl(c, OP_RESPONSE, 0))
+		if (!send_ctl(c, VSOCK_OP_RESPONSE, 0))
 			return false;
 		c->send_response = false;
 		sent++;
@@ -716,7 +704,7 @@ static bool conn_tx(struct conn *c)
 		uint32_t cr = credit(c);
 		if (cr == 0) {
 			if (!c->credit_requested) {
-				if (!send_ctl(c, OP_CREDIT_REQUEST, 0))
+				if (!send_ctl(c, VSOCK_OP_CREDIT_REQUEST, 0))
 					return false;
 				c->credit_requested = true;
 				sent++;
@@ -758,7 +746,7 @@ static bool conn_tx(struct conn *c)
 			}
 			c->body_pos += b;
 		}
-		fill_hdr(c, (struct vhdr *)s->page, OP_RW, 0, h + b);
+		fill_hdr(c, (struct vsock_hdr *)s->page, VSOCK_OP_RW, 0, h + b);
 		slot_post(s, ext ? bp : NULL, ext);
 		c->tx_cnt += h + b;
 		sent++;
@@ -771,7 +759,7 @@ static bool conn_tx(struct conn *c)
 		}
 	}
 	if (c->send_shutdown && !c->has_resp) {
-		if (!send_ctl(c, OP_SHUTDOWN, SHUT_RCV | SHUT_SEND))
+		if (!send_ctl(c, VSOCK_OP_SHUTDOWN, VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND))
 			return false;
 		c->send_shutdown = false;
 		c->send_credit = false;
@@ -781,7 +769,7 @@ static bool conn_tx(struct conn *c)
 	 * its view of our free space has dropped below half. */
 	uint32_t fwd = c->rx_cnt - (uint32_t)c->http.len;
 	if (c->send_credit || (fwd != c->fwd_sent && c->rx_cnt - c->fwd_sent > INBUF / 2)) {
-		if (!send_ctl(c, OP_CREDIT_UPDATE, 0))
+		if (!send_ctl(c, VSOCK_OP_CREDIT_UPDATE, 0))
 			return false;
 		c->send_credit = false;
 		sent++;

@@ -4,6 +4,8 @@
 
 #include "virtio.h"
 
+#include "abi/vsock.h"
+
 #define HTTP_PORT 80
 
 extern struct vdev *vsock_dev;

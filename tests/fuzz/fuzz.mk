@@ -7,7 +7,7 @@
 # FUZZ_CHECK_SECONDS, seeded from (and saving new crashes to) tests/fuzz/corpus/NAME.
 FUZZ_SECONDS       ?= 300
 FUZZ_CHECK_SECONDS ?= 30
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -Ivmm -Iguest \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -Ivmm -I. -Iguest \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 FUZZERS += elf_pvh

@@ -32,9 +32,9 @@ static void post(unsigned i, uint64_t sector, uint64_t addr, uint32_t len)
 	uint16_t d = (uint16_t)(i * 3);
 
 	hdr[i] = (struct req){ 0, 0, sector };
-	q.desc[d] = (struct vdesc){ (uint64_t)&hdr[i], 16, VDESC_NEXT, (uint16_t)(d + 1) };
-	q.desc[d + 1] = (struct vdesc){ addr, len, VDESC_NEXT | VDESC_WRITE, (uint16_t)(d + 2) };
-	q.desc[d + 2] = (struct vdesc){ (uint64_t)&status[i], 1, VDESC_WRITE, 0 };
+	q.desc[d] = (struct vring_desc){ (uint64_t)&hdr[i], 16, VRING_DESC_F_NEXT, (uint16_t)(d + 1) };
+	q.desc[d + 1] = (struct vring_desc){ addr, len, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, (uint16_t)(d + 2) };
+	q.desc[d + 2] = (struct vring_desc){ (uint64_t)&status[i], 1, VRING_DESC_F_WRITE, 0 };
 	q.avail[2 + q.avail_idx % QSIZE] = d;
 	q.avail_idx++;
 }
@@ -49,13 +49,13 @@ static void notify_and_wait(unsigned n)
 		vq_wait(&q);
 }
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	uint64_t reads = cmdline_uint(si, "reads", 20000), sectors, done;
 
 	if (vdev_init(&q, VIRTIO_SLOT(0), QSIZE, 0) != 2)
 		return 1;
-	sectors = (uint64_t)vreg_read(VIRTIO_SLOT(0), 0x100) | ((uint64_t)vreg_read(VIRTIO_SLOT(0), 0x104) << 32);
+	sectors = (uint64_t)vreg_read(VIRTIO_SLOT(0), VIRTIO_MMIO_CONFIG) | ((uint64_t)vreg_read(VIRTIO_SLOT(0), VIRTIO_MMIO_CONFIG + 4) << 32);
 	puts_serial("bench: random start\n");
 	for (done = 0; done < reads; done += DEPTH) {
 		for (unsigned i = 0; i < DEPTH; i++)

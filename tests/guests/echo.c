@@ -1,7 +1,7 @@
 /* Echoes serial input back; a line "exit" powers off with 0. */
 #include "lib/guest.h"
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	char line[128];
 	size_t n = 0;

@@ -1,7 +1,7 @@
 /* Powers off with the code given as code=N on the command line. */
 #include "lib/guest.h"
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	int code = (int)cmdline_uint(si, "code", 0);
 

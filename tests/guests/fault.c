@@ -1,7 +1,7 @@
 /* Triple-faults on purpose: an invalid opcode with an empty IDT. */
 #include "lib/guest.h"
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	struct {
 		uint16_t limit;

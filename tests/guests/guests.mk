@@ -1,7 +1,7 @@
 # Test guests: freestanding PVH ELF images, one per .c file here.
 GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-builtin -mno-red-zone -mgeneral-regs-only -fcf-protection=none \
-	-Itests/guests
+	-Itests/guests -I.
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-T,tests/guests/lib/guest.ld -Wl,--no-warn-rwx-segments
 GUEST_NAMES := hello smp fault echo exitcode ring3 reset virtio_blk virtio_rng virtio_hostile blk_bench vsock_echo

@@ -2,7 +2,7 @@
  * idle=1 it halts instead, so the host can look at an idle VM. */
 #include "lib/guest.h"
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	puts_serial("Hello from the guest!\n");
 	printf_serial("cmdline: '%s'\n", cmdline(si));

@@ -5,7 +5,7 @@
  * IOPL 0. Reports a checksum the host test recomputes. */
 #include "lib/guest.h"
 
-#define LAPIC       0xfee00000ull
+#define LAPIC       GPA_LAPIC
 #define LAPIC_EOI   (LAPIC + 0xb0)
 #define LAPIC_SVR   (LAPIC + 0xf0)
 #define LAPIC_LVT_T (LAPIC + 0x320)
@@ -39,7 +39,7 @@ static struct gate idt[256] __attribute__((aligned(16)));
 static uint8_t tss[TSS_IOMAP + IOMAP_PORTS / 8 + 1] __attribute__((aligned(16)));
 static uint8_t kstack[16384] __attribute__((aligned(16)));
 static uint8_t ustack[16384] __attribute__((aligned(16)));
-static struct start_info *boot_info;
+static struct hvm_start_info *boot_info;
 static volatile uint64_t ticks;
 static volatile uint64_t port_faults;
 
@@ -73,8 +73,8 @@ static void install_traps(void)
 	__asm__ volatile("ltr %w0" : : "r"(0x28));
 
 	/* Mask the legacy PIC before anything can interrupt; enable the local APIC. */
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
+	outb(PORT_PIC1_DATA, 0xff);
+	outb(PORT_PIC2_DATA, 0xff);
 	mmio_write32(LAPIC_SVR, 0x1ff);
 	mmio_write32(LAPIC_TDCR, 0xb); /* divide by 1 */
 }
@@ -177,7 +177,7 @@ static void user_main(void)
 	poweroff(ticks == waits ? 0 : 4);
 }
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	boot_info = si;
 	install_traps();

@@ -38,7 +38,7 @@ static void send_ipi(uint8_t dest, uint32_t cmd)
 	mmio_write32(LAPIC_ICRLO, cmd);
 }
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	uint8_t ids[256];
 	int n = madt_cpus(si, ids, 256);

@@ -26,21 +26,21 @@ static int request(uint32_t type, uint64_t sector, uint32_t len)
 
 	hdr = (struct req){ type, 0, sector };
 	status = 0xff;
-	q.desc[n] = (struct vdesc){ (uint64_t)&hdr, sizeof hdr, VDESC_NEXT, (uint16_t)(n + 1) };
+	q.desc[n] = (struct vring_desc){ (uint64_t)&hdr, sizeof hdr, VRING_DESC_F_NEXT, (uint16_t)(n + 1) };
 	n++;
 	if (len) {
-		uint16_t f = VDESC_NEXT | (type == T_OUT ? 0 : VDESC_WRITE);
-		q.desc[n] = (struct vdesc){ (uint64_t)data, len, f, (uint16_t)(n + 1) };
+		uint16_t f = VRING_DESC_F_NEXT | (type == T_OUT ? 0 : VRING_DESC_F_WRITE);
+		q.desc[n] = (struct vring_desc){ (uint64_t)data, len, f, (uint16_t)(n + 1) };
 		n++;
 	}
-	q.desc[n] = (struct vdesc){ (uint64_t)&status, 1, VDESC_WRITE, 0 };
+	q.desc[n] = (struct vring_desc){ (uint64_t)&status, 1, VRING_DESC_F_WRITE, 0 };
 	vq_submit(&q, 0);
 	if (vq_wait(&q) < 0)
 		return -2;
 	return status;
 }
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	const char *cl = cmdline(si);
 	int mode_ro = 0, mode_range = 0;
@@ -56,7 +56,7 @@ int guest_main(struct start_info *si)
 		puts_serial("blk: no block device in slot 0\n");
 		return 1;
 	}
-	capacity = (uint64_t)vreg_read(VIRTIO_SLOT(0), 0x100) | ((uint64_t)vreg_read(VIRTIO_SLOT(0), 0x104) << 32);
+	capacity = (uint64_t)vreg_read(VIRTIO_SLOT(0), VIRTIO_MMIO_CONFIG) | ((uint64_t)vreg_read(VIRTIO_SLOT(0), VIRTIO_MMIO_CONFIG + 4) << 32);
 	printf_serial("blk: capacity %lu sectors\n", capacity);
 	if (request(T_IN, 0, 512) != 0)
 		return 2;

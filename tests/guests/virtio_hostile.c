@@ -4,7 +4,6 @@
 #include "lib/guest.h"
 #include "lib/virtio.h"
 
-#define NEEDS_RESET 0x40
 
 static struct vqueue q;
 static struct { uint32_t type, reserved; uint64_t sector; } hdr;
@@ -13,14 +12,14 @@ static volatile uint8_t status;
 
 static const char *setup_case(int c)
 {
-	struct vdesc *d = q.desc;
+	struct vring_desc *d = q.desc;
 	uint16_t num = q.num;
 
 	hdr.type = 0;
 	hdr.sector = 0;
-	d[0] = (struct vdesc){ (uint64_t)&hdr, 16, VDESC_NEXT, 1 };
-	d[1] = (struct vdesc){ (uint64_t)data, 512, VDESC_NEXT | VDESC_WRITE, 2 };
-	d[2] = (struct vdesc){ (uint64_t)&status, 1, VDESC_WRITE, 0 };
+	d[0] = (struct vring_desc){ (uint64_t)&hdr, 16, VRING_DESC_F_NEXT, 1 };
+	d[1] = (struct vring_desc){ (uint64_t)data, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2 };
+	d[2] = (struct vring_desc){ (uint64_t)&status, 1, VRING_DESC_F_WRITE, 0 };
 	switch (c) {
 	case 1: d[1].addr = 1ull << 40; return "address past the end of RAM";
 	case 2: d[1].addr = 0xd0000000; return "address in the MMIO hole";
@@ -29,9 +28,9 @@ static const char *setup_case(int c)
 	case 5: d[1].len = 0; return "zero-length descriptor";
 	case 6: /* the longest chain the ring can express, and then some */
 		for (uint16_t i = 1; i < num; i++)
-			d[i] = (struct vdesc){ (uint64_t)data, 1, VDESC_NEXT | VDESC_WRITE, (uint16_t)((i + 1) % num) };
+			d[i] = (struct vring_desc){ (uint64_t)data, 1, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, (uint16_t)((i + 1) % num) };
 		return "chain longer than the queue";
-	case 7: d[1].flags = VDESC_NEXT; d[0].flags |= VDESC_WRITE; return "readable after writable";
+	case 7: d[1].flags = VRING_DESC_F_NEXT; d[0].flags |= VRING_DESC_F_WRITE; return "readable after writable";
 	case 8: d[1].next = 4000; return "next index out of range";
 	case 9: d[0].flags |= 4; return "indirect descriptor not negotiated";
 	case 0:
@@ -40,7 +39,7 @@ static const char *setup_case(int c)
 	}
 }
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	int c = (int)cmdline_uint(si, "case", 0);
 	uint16_t size = (uint16_t)cmdline_uint(si, "qsize", 8);
@@ -65,9 +64,9 @@ int guest_main(struct start_info *si)
 	}
 	printf_serial("hostile: case %d: %s\n", c, what);
 	deadline = rdtsc() + 20ull * 3000000000ull;
-	while (!((st = vdev_status(VIRTIO_SLOT(0))) & NEEDS_RESET) && rdtsc() < deadline)
+	while (!((st = vdev_status(VIRTIO_SLOT(0))) & VIRTIO_STATUS_NEEDS_RESET) && rdtsc() < deadline)
 		__asm__ volatile("pause");
-	printf_serial("hostile: needs reset: %s\n", (st & NEEDS_RESET) ? "yes" : "no");
+	printf_serial("hostile: needs reset: %s\n", (st & VIRTIO_STATUS_NEEDS_RESET) ? "yes" : "no");
 
 	/* A reset brings the device back. */
 	if (vdev_init(&q, VIRTIO_SLOT(0), 8, 0) != 2)

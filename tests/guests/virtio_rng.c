@@ -4,7 +4,7 @@
 
 static uint8_t buf[32];
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	struct vqueue q;
 	int n;
@@ -14,7 +14,7 @@ int guest_main(struct start_info *si)
 		puts_serial("rng: no entropy device in slot 0\n");
 		return 1;
 	}
-	q.desc[0] = (struct vdesc){ (uint64_t)buf, sizeof buf, VDESC_WRITE, 0 };
+	q.desc[0] = (struct vring_desc){ (uint64_t)buf, sizeof buf, VRING_DESC_F_WRITE, 0 };
 	vq_submit(&q, 0);
 	n = vq_wait(&q);
 	printf_serial("rng: got %d bytes: ", n);

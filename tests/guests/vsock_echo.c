@@ -15,31 +15,18 @@
  *    go to NEEDS_RESET), reset and set the device up again, then send a
  *    packet with an unknown op (it must come back as an RST), then serve. */
 #include "lib/guest.h"
+#include "lib/virtio.h"
 
-#define VIRTIO_BASE_DEFAULT 0xc0000000ull
-#define R_MAGIC 0x000
-#define R_DEVICE_ID 0x008
-#define R_DEV_FEAT 0x010
-#define R_DEV_FEAT_SEL 0x014
-#define R_DRV_FEAT 0x020
-#define R_DRV_FEAT_SEL 0x024
-#define R_QSEL 0x030
-#define R_QNUM 0x038
-#define R_QREADY 0x044
-#define R_QNOTIFY 0x050
-#define R_STATUS 0x070
-#define R_QDESC 0x080
-#define R_QDRIVER 0x090
-#define R_QDEVICE 0x0a0
-#define R_CONFIG 0x100
+#include "abi/vsock.h"
 
-#define LAPIC 0xfee00000ull
-#define IOAPIC 0xfec00000ull
+
+#define LAPIC GPA_LAPIC
+#define IOAPIC GPA_IOAPIC
 #define VEC_DEV 0x30
 #define VEC_SPURIOUS 0xff
 
 #define QN 256
-#define RXBUF (44 + 16384)
+#define RXBUF (VSOCK_HDR_SIZE + 16384)
 #define NRX 128
 #define TXPAY 16384
 #define NTX 128
@@ -47,23 +34,8 @@
 #define CBUF 16384 /* what we advertise (and buffer) per connection */
 #define NHASH 1024
 
-enum { OP_REQUEST = 1, OP_RESPONSE, OP_RST, OP_SHUTDOWN, OP_RW, OP_CREDIT_UPDATE, OP_CREDIT_REQUEST };
-
-struct hdr {
-	uint64_t src_cid, dst_cid;
-	uint32_t src_port, dst_port, len;
-	uint16_t type, op;
-	uint32_t flags, buf_alloc, fwd_cnt;
-} __attribute__((packed));
-
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
-
 struct ring {
-	struct desc desc[QN] __attribute__((aligned(4096)));
+	struct vring_desc desc[QN] __attribute__((aligned(4096)));
 	struct {
 		uint16_t flags, idx, ring[QN];
 	} avail __attribute__((aligned(4096)));
@@ -90,7 +62,7 @@ struct conn {
 
 static struct ring rxq, txq;
 static uint8_t rxbuf[NRX][RXBUF] __attribute__((aligned(64)));
-static uint8_t txbuf[NTX][44 + TXPAY] __attribute__((aligned(64)));
+static uint8_t txbuf[NTX][VSOCK_HDR_SIZE + TXPAY] __attribute__((aligned(64)));
 static int tx_free[NTX], ntx_free;
 static struct conn conns[MAXC];
 static int hash[NHASH];
@@ -157,15 +129,15 @@ static void setup_irq(void)
 	set_gate(VEC_DEV, vs_irq);
 	set_gate(VEC_SPURIOUS, vs_spurious);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
-	outb(0x21, 0xff); /* mask the 8259s: IOAPIC lines reach us only then */
-	outb(0xa1, 0xff);
+	outb(PORT_PIC1_DATA, 0xff); /* mask the 8259s: IOAPIC lines reach us only then */
+	outb(PORT_PIC2_DATA, 0xff);
 	mmio_write32(LAPIC + 0xf0, 0x100 | VEC_SPURIOUS);
 	ioapic_write(0x11 + 2 * gsi, 0);          /* destination APIC 0 */
 	ioapic_write(0x10 + 2 * gsi, VEC_DEV);    /* edge, active high, unmasked */
 }
 
 /* Finds the vsock device among the virtio_mmio.device= entries. */
-static void find_device(const struct start_info *si)
+static void find_device(const struct hvm_start_info *si)
 {
 	const char *s = cmdline(si), *key = "virtio_mmio.device=";
 
@@ -190,7 +162,7 @@ static void find_device(const struct start_info *si)
 			continue;
 		while (*p >= '0' && *p <= '9')
 			irq = irq * 10 + (uint64_t)(*p++ - '0');
-		if (mmio_read32(addr + R_MAGIC) == 0x74726976 && mmio_read32(addr + R_DEVICE_ID) == 19) {
+		if (mmio_read32(addr + VIRTIO_MMIO_MAGIC_VALUE) == VIRTIO_MMIO_MAGIC && mmio_read32(addr + VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_VSOCK) {
 			base = addr;
 			gsi = (unsigned)irq;
 			return;
@@ -203,20 +175,20 @@ static void setup_queue(unsigned q, struct ring *r)
 	uint64_t d = (uint64_t)r->desc, a = (uint64_t)&r->avail, u = (uint64_t)&r->used;
 
 	memset(r, 0, sizeof *r);
-	wr(R_QSEL, q);
-	wr(R_QNUM, QN);
-	wr(R_QDESC, (uint32_t)d);
-	wr(R_QDESC + 4, (uint32_t)(d >> 32));
-	wr(R_QDRIVER, (uint32_t)a);
-	wr(R_QDRIVER + 4, (uint32_t)(a >> 32));
-	wr(R_QDEVICE, (uint32_t)u);
-	wr(R_QDEVICE + 4, (uint32_t)(u >> 32));
-	wr(R_QREADY, 1);
+	wr(VIRTIO_MMIO_QUEUE_SEL, q);
+	wr(VIRTIO_MMIO_QUEUE_NUM, QN);
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)d);
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW + 4, (uint32_t)(d >> 32));
+	wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)a);
+	wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW + 4, (uint32_t)(a >> 32));
+	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)u);
+	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW + 4, (uint32_t)(u >> 32));
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 static void post_rx(int i)
 {
-	rxq.desc[i] = (struct desc){ (uint64_t)rxbuf[i], RXBUF, 2 /* WRITE */, 0 };
+	rxq.desc[i] = (struct vring_desc){ (uint64_t)rxbuf[i], RXBUF, 2 /* WRITE */, 0 };
 	rxq.avail.ring[rxq.avail.idx % QN] = (uint16_t)i;
 	barrier();
 	rxq.avail.idx++;
@@ -225,27 +197,27 @@ static void post_rx(int i)
 
 static int device_setup(void)
 {
-	wr(R_STATUS, 0);
-	wr(R_STATUS, 1);
-	wr(R_STATUS, 3);
-	wr(R_DRV_FEAT_SEL, 1);
-	wr(R_DRV_FEAT, 1); /* VIRTIO_F_VERSION_1 */
-	wr(R_DRV_FEAT_SEL, 0);
-	wr(R_DRV_FEAT, 0);
-	wr(R_STATUS, 11);
-	if (!(rd(R_STATUS) & 8))
+	wr(VIRTIO_MMIO_STATUS, 0);
+	wr(VIRTIO_MMIO_STATUS, 1);
+	wr(VIRTIO_MMIO_STATUS, 3);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VIRTIO_F_VERSION_1 */
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 0);
+	wr(VIRTIO_MMIO_STATUS, 11);
+	if (!(rd(VIRTIO_MMIO_STATUS) & 8))
 		return -1;
 	setup_queue(0, &rxq);
 	setup_queue(1, &txq);
 	txq.avail.flags = 1; /* we reclaim tx buffers as we go: no interrupts for them */
-	cid = rd(R_CONFIG) | ((uint64_t)rd(R_CONFIG + 4) << 32);
+	cid = rd(VIRTIO_MMIO_CONFIG) | ((uint64_t)rd(VIRTIO_MMIO_CONFIG + 4) << 32);
 	ntx_free = 0;
 	for (int i = 0; i < NTX; i++)
 		tx_free[ntx_free++] = i;
 	for (int i = 0; i < NRX; i++)
 		post_rx(i);
-	wr(R_STATUS, 15);
-	wr(R_QNOTIFY, 0);
+	wr(VIRTIO_MMIO_STATUS, 15);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	rx_added = 0;
 	return 0;
 }
@@ -262,7 +234,7 @@ static void reclaim_tx(void)
 static int send_pkt(struct conn *c, uint32_t lport, uint32_t hport, uint16_t op, uint32_t flags, const void *pay,
 		    uint32_t len)
 {
-	struct hdr h = { cid, 2, lport, hport, len, 1, op, flags, CBUF, c ? c->fwd_cnt : 0 };
+	struct vsock_hdr h = { cid, 2, lport, hport, len, 1, op, flags, CBUF, c ? c->fwd_cnt : 0 };
 	int i;
 
 	if (!ntx_free)
@@ -272,8 +244,8 @@ static int send_pkt(struct conn *c, uint32_t lport, uint32_t hport, uint16_t op,
 	i = tx_free[--ntx_free];
 	copy(txbuf[i], &h, sizeof h);
 	if (len)
-		copy(txbuf[i] + 44, pay, len);
-	txq.desc[i] = (struct desc){ (uint64_t)txbuf[i], 44 + len, 0, 0 };
+		copy(txbuf[i] + VSOCK_HDR_SIZE, pay, len);
+	txq.desc[i] = (struct vring_desc){ (uint64_t)txbuf[i], VSOCK_HDR_SIZE + len, 0, 0 };
 	txq.avail.ring[txq.avail.idx % QN] = (uint16_t)i;
 	barrier();
 	txq.avail.idx++;
@@ -340,7 +312,7 @@ static void mark(struct conn *c)
  * (dropped only if that queue is full too). */
 static void send_rst(uint32_t lport, uint32_t hport)
 {
-	if (send_pkt(0, lport, hport, OP_RST, 0, 0, 0) < 0 && nrst < MAXC) {
+	if (send_pkt(0, lport, hport, VSOCK_OP_RST, 0, 0, 0) < 0 && nrst < MAXC) {
 		rst_pend[nrst].lport = lport;
 		rst_pend[nrst].hport = hport;
 		nrst++;
@@ -351,7 +323,7 @@ static void flush_rsts(void)
 {
 	int done = 0;
 
-	while (done < nrst && send_pkt(0, rst_pend[done].lport, rst_pend[done].hport, OP_RST, 0, 0, 0) == 0)
+	while (done < nrst && send_pkt(0, rst_pend[done].lport, rst_pend[done].hport, VSOCK_OP_RST, 0, 0, 0) == 0)
 		done++;
 	for (int i = done; i < nrst; i++)
 		rst_pend[i - done] = rst_pend[i];
@@ -362,7 +334,7 @@ static void flush_rsts(void)
 static int pump(struct conn *c)
 {
 	if (c->want_response) {
-		if (send_pkt(c, c->lport, c->hport, OP_RESPONSE, 0, 0, 0) < 0)
+		if (send_pkt(c, c->lport, c->hport, VSOCK_OP_RESPONSE, 0, 0, 0) < 0)
 			return -1;
 		c->want_response = 0;
 	}
@@ -381,7 +353,7 @@ static int pump(struct conn *c)
 		if (!n)
 			return 0; /* wait for a credit update */
 		c->fwd_cnt += n; /* the header we send now carries it */
-		if (send_pkt(c, c->lport, c->hport, OP_RW, 0, c->buf + c->head, n) < 0) {
+		if (send_pkt(c, c->lport, c->hport, VSOCK_OP_RW, 0, c->buf + c->head, n) < 0) {
 			c->fwd_cnt -= n;
 			return -1;
 		}
@@ -389,12 +361,12 @@ static int pump(struct conn *c)
 		c->len -= n;
 	}
 	if (c->want_credit) {
-		if (send_pkt(c, c->lport, c->hport, OP_CREDIT_UPDATE, 0, 0, 0) < 0)
+		if (send_pkt(c, c->lport, c->hport, VSOCK_OP_CREDIT_UPDATE, 0, 0, 0) < 0)
 			return -1;
 		c->want_credit = 0;
 	}
 	if (c->peer_shut && !c->shut_sent) {
-		if (send_pkt(c, c->lport, c->hport, OP_SHUTDOWN, 3, 0, 0) < 0)
+		if (send_pkt(c, c->lport, c->hport, VSOCK_OP_SHUTDOWN, 3, 0, 0) < 0)
 			return -1;
 		c->shut_sent = 1;
 	}
@@ -417,11 +389,11 @@ static void pump_all(void)
 
 static uint32_t connect_port;
 
-static void handle(const struct hdr *h, const uint8_t *pay)
+static void handle(const struct vsock_hdr *h, const uint8_t *pay)
 {
 	struct conn *c = find(h->dst_port, h->src_port);
 
-	if (h->op == OP_REQUEST) {
+	if (h->op == VSOCK_OP_REQUEST) {
 		if (c || (h->dst_port != 1234 && h->dst_port != 1235) || !(c = conn_new(h->dst_port, h->src_port))) {
 			send_rst(h->dst_port, h->src_port);
 			return;
@@ -434,37 +406,37 @@ static void handle(const struct hdr *h, const uint8_t *pay)
 		return;
 	}
 	if (!c) {
-		if (h->op == OP_RST && h->src_port == 5555)
+		if (h->op == VSOCK_OP_RST && h->src_port == 5555)
 			puts_serial("vsock_echo: unknown op got rst\n");
-		else if (h->op != OP_RST)
+		else if (h->op != VSOCK_OP_RST)
 			send_rst(h->dst_port, h->src_port);
 		return;
 	}
 	c->peer_alloc = h->buf_alloc;
 	c->peer_fwd = h->fwd_cnt;
 	switch (h->op) {
-	case OP_RESPONSE:
+	case VSOCK_OP_RESPONSE:
 		if (c->outgoing) {
 			static const char msg[] = "hello from guest\n";
 			printf_serial("vsock_echo: connected to host port %u\n", c->hport);
 			c->established = 1;
-			send_pkt(c, c->lport, c->hport, OP_RW, 0, msg, sizeof msg - 1);
-			send_pkt(c, c->lport, c->hport, OP_SHUTDOWN, 3, 0, 0);
+			send_pkt(c, c->lport, c->hport, VSOCK_OP_RW, 0, msg, sizeof msg - 1);
+			send_pkt(c, c->lport, c->hport, VSOCK_OP_SHUTDOWN, 3, 0, 0);
 			c->shut_sent = 1;
 		}
 		return;
-	case OP_RST:
+	case VSOCK_OP_RST:
 		if (c->outgoing && !c->established)
 			printf_serial("vsock_echo: connection to host port %u refused\n", c->hport);
 		else if (c->outgoing)
 			printf_serial("vsock_echo: connection to host port %u closed\n", c->hport);
 		conn_free(c);
 		return;
-	case OP_SHUTDOWN:
+	case VSOCK_OP_SHUTDOWN:
 		if (h->flags & 2)
 			c->peer_shut = 1;
 		break;
-	case OP_RW:
+	case VSOCK_OP_RW:
 		if (h->len >= 4 && pay[0] == '!' && pay[1] == 'r' && pay[2] == 's' && pay[3] == 't') {
 			send_rst(c->lport, c->hport);
 			conn_free(c);
@@ -486,7 +458,7 @@ static void handle(const struct hdr *h, const uint8_t *pay)
 		}
 		c->rx_cnt += h->len;
 		break;
-	case OP_CREDIT_REQUEST:
+	case VSOCK_OP_CREDIT_REQUEST:
 		c->want_credit = 1;
 		break;
 	default:
@@ -501,12 +473,12 @@ static int process_rx(void)
 
 	while (rxq.last_used != *(volatile uint16_t *)&rxq.used.idx) {
 		uint32_t id = rxq.used.ring[rxq.last_used % QN].id, len = rxq.used.ring[rxq.last_used % QN].len;
-		struct hdr h;
+		struct vsock_hdr h;
 
 		rxq.last_used++;
 		copy(&h, rxbuf[id], sizeof h);
-		if (len >= 44 && h.len <= len - 44)
-			handle(&h, rxbuf[id] + 44);
+		if (len >= VSOCK_HDR_SIZE && h.len <= len - VSOCK_HDR_SIZE)
+			handle(&h, rxbuf[id] + VSOCK_HDR_SIZE);
 		post_rx((int)id);
 		any = 1;
 	}
@@ -517,32 +489,32 @@ static void kick(void)
 {
 	if (tx_added) {
 		tx_added = 0;
-		wr(R_QNOTIFY, 1);
+		wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 	}
 	/* The device asks for rx notifications only while it waits for buffers. */
 	if (rx_added) {
 		rx_added = 0;
 		barrier();
 		if (!(*(volatile uint16_t *)&rxq.used.flags & 1))
-			wr(R_QNOTIFY, 0);
+			wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	}
 }
 
 static void hostile(void)
 {
-	struct hdr h = { cid, 2, 7, 5555, 1000 /* but no payload */, 1, OP_RW, 0, CBUF, 0 };
+	struct vsock_hdr h = { cid, 2, 7, 5555, 1000 /* but no payload */, 1, VSOCK_OP_RW, 0, CBUF, 0 };
 	int i = tx_free[--ntx_free];
 
 	copy(txbuf[i], &h, sizeof h);
-	txq.desc[i] = (struct desc){ (uint64_t)txbuf[i], 44, 0, 0 };
+	txq.desc[i] = (struct vring_desc){ (uint64_t)txbuf[i], VSOCK_HDR_SIZE, 0, 0 };
 	txq.avail.ring[txq.avail.idx % QN] = (uint16_t)i;
 	barrier();
 	txq.avail.idx++;
-	wr(R_QNOTIFY, 1);
-	for (int n = 0; n < 1000000 && !(rd(R_STATUS) & 0x40); n++)
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	for (int n = 0; n < 1000000 && !(rd(VIRTIO_MMIO_STATUS) & 0x40); n++)
 		__asm__ volatile("pause");
-	printf_serial("vsock_echo: bad len: status %x%s\n", rd(R_STATUS),
-		      (rd(R_STATUS) & 0x40) ? " needs reset" : "");
+	printf_serial("vsock_echo: bad len: status %x%s\n", rd(VIRTIO_MMIO_STATUS),
+		      (rd(VIRTIO_MMIO_STATUS) & 0x40) ? " needs reset" : "");
 	if (device_setup() < 0)
 		poweroff(3);
 	/* unknown op 99 to nobody: an RST must come back */
@@ -550,7 +522,7 @@ static void hostile(void)
 	kick();
 }
 
-int guest_main(struct start_info *si)
+int guest_main(struct hvm_start_info *si)
 {
 	for (int i = 0; i < NHASH; i++)
 		hash[i] = -1;
@@ -572,7 +544,7 @@ int guest_main(struct start_info *si)
 		struct conn *c = conn_new(40000, connect_port);
 		c->established = 0;
 		c->outgoing = 1;
-		send_pkt(c, 40000, connect_port, OP_REQUEST, 0, 0, 0);
+		send_pkt(c, 40000, connect_port, VSOCK_OP_REQUEST, 0, 0, 0);
 	}
 	for (;;) {
 		int any = process_rx();

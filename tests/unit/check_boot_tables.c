@@ -4,8 +4,8 @@
 
 #include "boot/acpi.h"
 #include "boot/e820.h"
-#include "boot/layout.h"
-#include "boot/pvh.h"
+#include "abi/platform.h"
+#include "abi/pvh.h"
 #include "boot/start_info.h"
 #include "unit/suites.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "boot/elf_pvh.h"
-#include "boot/layout.h"
+#include "abi/platform.h"
 #include "unit/suites.h"
 
 #define MEM (16ull << 20)

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "boot/layout.h"
+#include "abi/platform.h"
 
 #define OEM_ID       "VMMVMM"
 #define OEM_TABLE_ID "VMMTABLE"

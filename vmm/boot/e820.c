@@ -1,6 +1,6 @@
 #include "boot/e820.h"
 
-#include "boot/layout.h"
+#include "abi/platform.h"
 
 int e820_build(uint64_t mem_size, struct e820_entry map[E820_MAX])
 {

@@ -4,9 +4,7 @@
 
 #include <stdint.h>
 
-#define E820_RAM      1
-#define E820_RESERVED 2
-#define E820_ACPI     3
+#include "abi/pvh.h" /* E820_RAM, E820_RESERVED, E820_ACPI */
 
 #define E820_MAX 8
 
@@ -16,7 +14,7 @@ struct e820_entry {
 	uint32_t type;
 };
 
-/* Fills map for a guest with mem_size bytes of RAM laid out as in layout.h.
+/* Fills map for a guest with mem_size bytes of RAM laid out as in abi/platform.h.
  * Returns the number of entries. */
 int e820_build(uint64_t mem_size, struct e820_entry map[E820_MAX]);
 

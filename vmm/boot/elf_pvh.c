@@ -3,8 +3,8 @@
 #include <elf.h>
 #include <string.h>
 
-#include "boot/layout.h"
-#include "boot/pvh.h"
+#include "abi/platform.h"
+#include "abi/pvh.h"
 
 static int range_ok(uint64_t off, uint64_t size, uint64_t len)
 {

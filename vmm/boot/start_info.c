@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "boot/e820.h"
-#include "boot/layout.h"
-#include "boot/pvh.h"
+#include "abi/platform.h"
+#include "abi/pvh.h"
 
 int start_info_write(struct guest_mem *m, const char *cmdline, const struct boot_module *initrd,
 		     uint64_t rsdp_paddr, uint64_t *start_info_gpa, struct err *e)

@@ -1,5 +1,6 @@
 #include "devices/console_port.h"
 
+#include <stddef.h>
 #include <string.h>
 
 void console_port_io(void *dev, uint64_t offset, uint8_t *data, uint32_t size, bool is_write)
@@ -19,12 +20,12 @@ void console_port_io(void *dev, uint64_t offset, uint8_t *data, uint32_t size, b
 		return;
 	}
 	memcpy(&gpa, data, 4);
-	rec = guest_mem_ptr(p->mem, gpa, 4);
+	rec = guest_mem_ptr(p->mem, gpa, sizeof(struct console_record));
 	if (rec)
-		memcpy(&len, rec, 4);
+		memcpy(&len, rec + offsetof(struct console_record, len), sizeof len);
 	/* The guest may change the bytes while we write them out: harmless,
 	 * the range itself was checked and stays mapped. */
-	if (!rec || len == 0 || len > CONSOLE_PORT_MAX || !(bytes = guest_mem_ptr(p->mem, (uint64_t)gpa + 4, len))) {
+	if (!rec || len == 0 || len > CONSOLE_PORT_MAX || !(bytes = guest_mem_ptr(p->mem, (uint64_t)gpa + offsetof(struct console_record, bytes), len))) {
 		__atomic_add_fetch(&p->rejected, 1, __ATOMIC_RELAXED);
 		return;
 	}

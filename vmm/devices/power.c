@@ -17,21 +17,21 @@ void power_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t size, bool 
 
 	if (!is_write) {
 		memset(data, 0, size);
-		if (offset == 5)
+		if (offset == POWER_REG_SHUTDOWN)
 			data[0] = (uint8_t)__atomic_load_n(&p->shutdown_requested, __ATOMIC_ACQUIRE);
 		return;
 	}
 	memcpy(&v, data, size < 4 ? size : 4);
 	switch (offset) {
-	case 0:
+	case POWER_REG_SLEEP:
 		if ((v & ACPI_SLP_EN) && ((v >> 2) & 7) == ACPI_SLP_TYP_S5)
 			r->fn(r->opaque, VM_REQ_POWEROFF, 0);
 		break;
-	case 2:
+	case POWER_REG_RESET:
 		if ((v & 0xff) == ACPI_RESET_VALUE)
 			r->fn(r->opaque, VM_REQ_RESET, 0);
 		break;
-	case 4:
+	case POWER_REG_EXIT:
 		r->fn(r->opaque, VM_REQ_POWEROFF, (int)(v & 0xff));
 		break;
 	default:

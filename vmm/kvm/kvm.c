@@ -8,7 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "boot/layout.h"
+#include "abi/platform.h"
 
 static const char *device_path(void)
 {

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "boot/layout.h"
+#include "abi/platform.h"
 #include "kvm/regs_dump.h"
 
 #define SIG_KICK SIGUSR1

@@ -9,7 +9,7 @@
 
 #include "boot/acpi.h"
 #include "boot/elf_pvh.h"
-#include "boot/layout.h"
+#include "abi/platform.h"
 #include "boot/start_info.h"
 #include "kvm/vcpu.h"
 

@@ -11,7 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "boot/layout.h"
+#include "abi/platform.h"
 #include "devices/console_port.h"
 #include "devices/i8042.h"
 #include "devices/io_bus.h"
@@ -239,8 +239,8 @@ static void on_signal(void *opaque, uint32_t events)
 	switch (si.ssi_signo) {
 	case SIGPWR: /* cooperative: the guest decides */
 		power_request_shutdown(&m->power);
-		kvm_vm_irq_line(&m->kvm, POWER_IRQ, 1);
-		kvm_vm_irq_line(&m->kvm, POWER_IRQ, 0);
+		kvm_vm_irq_line(&m->kvm, POWER_GSI, 1);
+		kvm_vm_irq_line(&m->kvm, POWER_GSI, 0);
 		break;
 	case SIGUSR2:
 		machine_stop(m, OUTCOME_RESET, 0, 0, NULL, NULL);

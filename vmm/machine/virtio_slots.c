@@ -5,10 +5,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "boot/layout.h"
+#include "abi/platform.h"
 
 /* ISA-range lines, edge-triggered by default in guests; 4 is COM1, 9 the power SCI. */
-const unsigned virtio_slot_gsi[VIRTIO_SLOTS_MAX] = { 5, 6, 7, 10, 11, 12, 14, 15 };
+const unsigned virtio_slot_gsi[VIRTIO_SLOTS_MAX] = VIRTIO_SLOT_GSIS;
 
 int virtio_slots_open(struct virtio_slots *s, const struct vm_config *cfg, struct err *e)
 {

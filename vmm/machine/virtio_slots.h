@@ -1,10 +1,11 @@
-/* The machine's virtio-mmio slots: slot i is at GPA_VIRTIO_MMIO + i * 4 KiB
- * with the i-th interrupt of virtio_slot_gsi[]. Disks come first, then the
+/* The machine's virtio-mmio slots (abi/platform.h): slot i is at
+ * GPA_VIRTIO_MMIO + i * 4 KiB with the i-th interrupt of virtio_slot_gsi[]. Disks come first, then the
  * entropy device, then vsock. Guests find the slots on the kernel command
  * line in Linux's form, virtio_mmio.device=4K@ADDR:IRQ, appended by us. */
 #ifndef VMM_MACHINE_VIRTIO_SLOTS_H
 #define VMM_MACHINE_VIRTIO_SLOTS_H
 
+#include "abi/platform.h"
 #include "devices/io_bus.h"
 #include "host/event_loop.h"
 #include "machine/config.h"
@@ -12,7 +13,7 @@
 #include "virtio/rng.h"
 #include "virtio/vsock.h"
 
-#define VIRTIO_SLOTS_MAX 8
+#define VIRTIO_SLOTS_MAX VIRTIO_MMIO_SLOTS
 
 struct virtio_kick {
 	struct virtio_dev *dev;

@@ -3,7 +3,7 @@
 #include <sys/mman.h>
 #include <sys/sysinfo.h>
 
-#include "boot/layout.h"
+#include "abi/platform.h"
 
 int guest_mem_alloc(struct guest_mem *m, uint64_t size, struct err *e)
 {

@@ -5,24 +5,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-enum {
-	REG_MAGIC = 0x000, REG_VERSION = 0x004, REG_DEVICE_ID = 0x008, REG_VENDOR_ID = 0x00c,
-	REG_DEV_FEATURES = 0x010, REG_DEV_FEATURES_SEL = 0x014, REG_DRV_FEATURES = 0x020,
-	REG_DRV_FEATURES_SEL = 0x024, REG_QUEUE_SEL = 0x030, REG_QUEUE_NUM_MAX = 0x034, REG_QUEUE_NUM = 0x038,
-	REG_QUEUE_READY = 0x044, REG_QUEUE_NOTIFY = 0x050, REG_INT_STATUS = 0x060, REG_INT_ACK = 0x064,
-	REG_STATUS = 0x070, REG_QUEUE_DESC_LO = 0x080, REG_QUEUE_DESC_HI = 0x084, REG_QUEUE_DRIVER_LO = 0x090,
-	REG_QUEUE_DRIVER_HI = 0x094, REG_QUEUE_DEVICE_LO = 0x0a0, REG_QUEUE_DEVICE_HI = 0x0a4,
-	REG_CONFIG_GEN = 0x0fc, REG_CONFIG = 0x100,
-};
-
-#define MAGIC 0x74726976 /* "virt" */
-#define VENDOR 0x00564d4d /* "VMM" */
-#define STATUS_DRIVER_OK 4
-#define STATUS_FEATURES_OK 8
-#define STATUS_NEEDS_RESET 0x40
-#define INT_USED 1
-#define INT_CONFIG 2
-
 int virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *priv, const char *name,
 		    uint64_t features, struct guest_mem *mem, struct kvm_vm *kvm, uint64_t base, unsigned gsi,
 		    struct err *e)
@@ -50,7 +32,7 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *pr
 		if (d->notify_fd[i] < 0)
 			return err_errno(e, "eventfd");
 		/* Where ioeventfd is missing, the register write below still kicks us. */
-		kvm_vm_ioeventfd(kvm, base + REG_QUEUE_NOTIFY, i, d->notify_fd[i], NULL);
+		kvm_vm_ioeventfd(kvm, base + VIRTIO_MMIO_QUEUE_NOTIFY, i, d->notify_fd[i], NULL);
 	}
 	return 0;
 }
@@ -67,7 +49,7 @@ void virtio_dev_destroy(struct virtio_dev *d)
 
 bool virtio_dev_live(const struct virtio_dev *d)
 {
-	return (d->status & STATUS_DRIVER_OK) && !d->failed;
+	return (d->status & VIRTIO_STATUS_DRIVER_OK) && !d->failed;
 }
 
 static void raise_irq(struct virtio_dev *d, uint32_t why)
@@ -87,16 +69,16 @@ void virtio_fail(struct virtio_dev *d, const char *why)
 		return;
 	d->failed = true;
 	fprintf(stderr, "vmm: %s: %s; device needs reset\n", d->name, why);
-	d->status |= STATUS_NEEDS_RESET;
+	d->status |= VIRTIO_STATUS_NEEDS_RESET;
 	d->config_gen++;
-	if (d->status & STATUS_DRIVER_OK)
-		raise_irq(d, INT_CONFIG);
+	if (d->status & VIRTIO_STATUS_DRIVER_OK)
+		raise_irq(d, VIRTIO_INT_CONFIG);
 }
 
 void virtio_dev_interrupt(struct virtio_dev *d, unsigned q)
 {
 	if (virtq_wants_interrupt(&d->q[q], d->mem))
-		raise_irq(d, INT_USED);
+		raise_irq(d, VIRTIO_INT_USED_BUFFER);
 }
 
 void virtio_dev_kick(struct virtio_dev *d, unsigned q)
@@ -136,17 +118,17 @@ static uint32_t read_reg(struct virtio_dev *d, uint64_t off)
 	struct virtq *q = d->queue_sel < d->ops->nqueues ? &d->q[d->queue_sel] : NULL;
 
 	switch (off) {
-	case REG_MAGIC: return MAGIC;
-	case REG_VERSION: return 2;
-	case REG_DEVICE_ID: return d->ops->device_id;
-	case REG_VENDOR_ID: return VENDOR;
-	case REG_DEV_FEATURES:
+	case VIRTIO_MMIO_MAGIC_VALUE: return VIRTIO_MMIO_MAGIC;
+	case VIRTIO_MMIO_VERSION: return VIRTIO_MMIO_VERSION_2;
+	case VIRTIO_MMIO_DEVICE_ID: return d->ops->device_id;
+	case VIRTIO_MMIO_VENDOR_ID: return VIRTIO_VENDOR_VMM;
+	case VIRTIO_MMIO_DEVICE_FEATURES:
 		return d->dev_feat_sel == 0 ? (uint32_t)d->features : d->dev_feat_sel == 1 ? (uint32_t)(d->features >> 32) : 0;
-	case REG_QUEUE_NUM_MAX: return q ? VIRTQ_MAX_SIZE : 0;
-	case REG_QUEUE_READY: return q ? q->ready : 0;
-	case REG_INT_STATUS: return d->int_status;
-	case REG_STATUS: return d->status;
-	case REG_CONFIG_GEN: return d->config_gen;
+	case VIRTIO_MMIO_QUEUE_NUM_MAX: return q ? VIRTQ_MAX_SIZE : 0;
+	case VIRTIO_MMIO_QUEUE_READY: return q ? q->ready : 0;
+	case VIRTIO_MMIO_INTERRUPT_STATUS: return d->int_status;
+	case VIRTIO_MMIO_STATUS: return d->status;
+	case VIRTIO_MMIO_CONFIG_GENERATION: return d->config_gen;
 	default: return 0;
 	}
 }
@@ -176,40 +158,40 @@ static void write_reg(struct virtio_dev *d, uint64_t off, uint32_t v)
 	uint64_t one = 1;
 
 	switch (off) {
-	case REG_DEV_FEATURES_SEL: d->dev_feat_sel = v; break;
-	case REG_DRV_FEATURES_SEL: d->drv_feat_sel = v; break;
-	case REG_DRV_FEATURES:
-		if (d->drv_feat_sel < 2 && !(d->status & STATUS_FEATURES_OK))
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL: d->dev_feat_sel = v; break;
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL: d->drv_feat_sel = v; break;
+	case VIRTIO_MMIO_DRIVER_FEATURES:
+		if (d->drv_feat_sel < 2 && !(d->status & VIRTIO_STATUS_FEATURES_OK))
 			set_half(&d->driver_features, d->drv_feat_sel == 1, v);
 		break;
-	case REG_QUEUE_SEL: d->queue_sel = v; break;
-	case REG_QUEUE_NUM: if (qw) q->num = (uint16_t)(v > 0xffff ? 0 : v); break;
-	case REG_QUEUE_READY: if (q) queue_ready(d, q, v); break;
-	case REG_QUEUE_NOTIFY:
+	case VIRTIO_MMIO_QUEUE_SEL: d->queue_sel = v; break;
+	case VIRTIO_MMIO_QUEUE_NUM: if (qw) q->num = (uint16_t)(v > 0xffff ? 0 : v); break;
+	case VIRTIO_MMIO_QUEUE_READY: if (q) queue_ready(d, q, v); break;
+	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		/* Normally KVM's ioeventfd takes this write; this is the fallback. */
 		if (v < d->ops->nqueues && write(d->notify_fd[v], &one, sizeof one) < 0) {
 			/* cannot overflow */
 		}
 		break;
-	case REG_INT_ACK: d->int_status &= ~v; break;
-	case REG_STATUS:
+	case VIRTIO_MMIO_INTERRUPT_ACK: d->int_status &= ~v; break;
+	case VIRTIO_MMIO_STATUS:
 		if (v == 0) {
 			reset(d);
 			break;
 		}
-		if ((v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK)) {
+		if ((v & VIRTIO_STATUS_FEATURES_OK) && !(d->status & VIRTIO_STATUS_FEATURES_OK)) {
 			/* Only what we offered, and virtio 1.x: legacy drivers are refused. */
 			if ((d->driver_features & ~d->features) || !(d->driver_features & VIRTIO_F_VERSION_1))
-				v &= ~(uint32_t)STATUS_FEATURES_OK;
+				v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
 		}
-		d->status = v | (d->status & STATUS_NEEDS_RESET);
+		d->status = v | (d->status & VIRTIO_STATUS_NEEDS_RESET);
 		break;
-	case REG_QUEUE_DESC_LO: if (qw) set_half(&q->desc_gpa, false, v); break;
-	case REG_QUEUE_DESC_HI: if (qw) set_half(&q->desc_gpa, true, v); break;
-	case REG_QUEUE_DRIVER_LO: if (qw) set_half(&q->avail_gpa, false, v); break;
-	case REG_QUEUE_DRIVER_HI: if (qw) set_half(&q->avail_gpa, true, v); break;
-	case REG_QUEUE_DEVICE_LO: if (qw) set_half(&q->used_gpa, false, v); break;
-	case REG_QUEUE_DEVICE_HI: if (qw) set_half(&q->used_gpa, true, v); break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW: if (qw) set_half(&q->desc_gpa, false, v); break;
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH: if (qw) set_half(&q->desc_gpa, true, v); break;
+	case VIRTIO_MMIO_QUEUE_DRIVER_LOW: if (qw) set_half(&q->avail_gpa, false, v); break;
+	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH: if (qw) set_half(&q->avail_gpa, true, v); break;
+	case VIRTIO_MMIO_QUEUE_DEVICE_LOW: if (qw) set_half(&q->used_gpa, false, v); break;
+	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH: if (qw) set_half(&q->used_gpa, true, v); break;
 	default: break;
 	}
 }
@@ -220,9 +202,9 @@ void virtio_mmio_io(void *opaque, uint64_t off, uint8_t *data, uint32_t size, bo
 	uint32_t v = 0;
 
 	pthread_mutex_lock(&d->lock);
-	if (off >= REG_CONFIG) {
+	if (off >= VIRTIO_MMIO_CONFIG) {
 		if (!is_write && d->ops->config_read)
-			d->ops->config_read(d, (uint32_t)(off - REG_CONFIG), data, size);
+			d->ops->config_read(d, (uint32_t)(off - VIRTIO_MMIO_CONFIG), data, size);
 		else if (!is_write)
 			memset(data, 0, size);
 	} else if (size != 4 || (off & 3)) {

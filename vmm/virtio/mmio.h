@@ -13,18 +13,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "abi/platform.h"
+#include "abi/virtio_mmio.h"
 #include "kvm/kvm.h"
 #include "mem/guest_mem.h"
 #include "util/err.h"
 #include "virtio/virtq.h"
 
-#define VIRTIO_MMIO_SIZE   0x1000
+#define VIRTIO_MMIO_SIZE   VIRTIO_MMIO_SLOT_SIZE
 #define VIRTIO_MAX_QUEUES  4
-#define VIRTIO_F_VERSION_1 (1ull << 32)
-
-#define VIRTIO_ID_BLOCK  2
-#define VIRTIO_ID_RNG    4
-#define VIRTIO_ID_VSOCK  19
 
 struct virtio_dev;
 

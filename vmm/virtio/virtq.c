@@ -2,13 +2,6 @@
 
 #include <string.h>
 
-struct vring_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
 static uint16_t load16(const void *p)
 {
 	uint16_t v;
@@ -17,8 +10,8 @@ static uint16_t load16(const void *p)
 	return v;
 }
 
-static uint64_t avail_bytes(uint16_t num) { return 6 + 2ull * num; }
-static uint64_t used_bytes(uint16_t num) { return 6 + 8ull * num; }
+static uint64_t avail_bytes(uint16_t num) { return VRING_AVAIL_BYTES(num); }
+static uint64_t used_bytes(uint16_t num) { return VRING_USED_BYTES(num); }
 
 static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen) { return a < b + blen && b < a + alen; }
 
@@ -28,7 +21,7 @@ int virtq_validate(const struct virtq *q, const struct guest_mem *m, struct err 
 		return err_set(e, "queue size %u is not a power of 2 in 1..%u", q->num, VIRTQ_MAX_SIZE);
 	if ((q->desc_gpa & 15) || (q->avail_gpa & 1) || (q->used_gpa & 3))
 		return err_set(e, "misaligned ring addresses");
-	if (!guest_mem_ptr(m, q->desc_gpa, 16ull * q->num))
+	if (!guest_mem_ptr(m, q->desc_gpa, VRING_DESC_BYTES(q->num)))
 		return err_set(e, "descriptor table 0x%llx outside guest RAM", (unsigned long long)q->desc_gpa);
 	if (!guest_mem_ptr(m, q->avail_gpa, avail_bytes(q->num)))
 		return err_set(e, "available ring 0x%llx outside guest RAM", (unsigned long long)q->avail_gpa);
@@ -38,8 +31,8 @@ int virtq_validate(const struct virtq *q, const struct guest_mem *m, struct err 
 	 * the descriptors: a used ring laid over the available one would make
 	 * every completion announce a new buffer, and the device loop forever. */
 	if (overlap(q->used_gpa, used_bytes(q->num), q->avail_gpa, avail_bytes(q->num)) ||
-	    overlap(q->used_gpa, used_bytes(q->num), q->desc_gpa, 16ull * q->num) ||
-	    overlap(q->avail_gpa, avail_bytes(q->num), q->desc_gpa, 16ull * q->num))
+	    overlap(q->used_gpa, used_bytes(q->num), q->desc_gpa, VRING_DESC_BYTES(q->num)) ||
+	    overlap(q->avail_gpa, avail_bytes(q->num), q->desc_gpa, VRING_DESC_BYTES(q->num)))
 		return err_set(e, "queue rings overlap");
 	return 0;
 }
@@ -54,7 +47,7 @@ bool virtq_has_avail(const struct virtq *q, const struct guest_mem *m)
 int virtq_pop(struct virtq *q, const struct guest_mem *m, struct vq_chain *c, struct err *e)
 {
 	const uint8_t *avail = guest_mem_ptr(m, q->avail_gpa, avail_bytes(q->num));
-	const struct vring_desc *table = guest_mem_ptr(m, q->desc_gpa, 16ull * q->num);
+	const struct vring_desc *table = guest_mem_ptr(m, q->desc_gpa, VRING_DESC_BYTES(q->num));
 	uint16_t idx, i;
 	uint64_t total = 0;
 	bool seen_write = false;

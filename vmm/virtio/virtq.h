@@ -8,17 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "abi/virtio_ring.h"
 #include "mem/guest_mem.h"
 #include "util/err.h"
 
 #define VIRTQ_MAX_SIZE   256
 #define VIRTQ_MAX_BYTES  (64u << 20) /* per chain: bounds what one request can make us do */
-
-#define VRING_DESC_F_NEXT       1
-#define VRING_DESC_F_WRITE      2
-#define VRING_DESC_F_INDIRECT   4
-#define VRING_AVAIL_F_NO_INTERRUPT 1
-#define VRING_USED_F_NO_NOTIFY  1
 
 struct virtq {
 	uint16_t num;       /* queue size the driver chose */

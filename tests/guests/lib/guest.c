@@ -2,8 +2,7 @@
 
 #include <stdarg.h>
 
-#define COM1 0x3f8
-#define PORT_EXIT 0x604 /* vmm's power device: exit code register */
+#define COM1 PORT_COM1
 
 void *memcpy(void *d, const void *s, size_t n)
 {
@@ -114,15 +113,15 @@ void poweroff(int code)
 
 void reset(void)
 {
-	outb(0x64, 0xfe);
+	outb(PORT_I8042_CMD, I8042_CMD_RESET);
 }
 
-const char *cmdline(const struct start_info *si)
+const char *cmdline(const struct hvm_start_info *si)
 {
 	return si->cmdline_paddr ? (const char *)si->cmdline_paddr : "";
 }
 
-uint64_t cmdline_uint(const struct start_info *si, const char *key, uint64_t def)
+uint64_t cmdline_uint(const struct hvm_start_info *si, const char *key, uint64_t def)
 {
 	const char *s = cmdline(si);
 	size_t klen = strlen(key);
@@ -149,7 +148,7 @@ static int sig_is(const uint8_t *t, const char *sig)
 	return t[0] == sig[0] && t[1] == sig[1] && t[2] == sig[2] && t[3] == sig[3];
 }
 
-int madt_cpus(const struct start_info *si, uint8_t *ids, int max)
+int madt_cpus(const struct hvm_start_info *si, uint8_t *ids, int max)
 {
 	const uint8_t *rsdp = (const uint8_t *)si->rsdp_paddr, *root, *madt = 0;
 	uint32_t len, width = 8;

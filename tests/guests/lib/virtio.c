@@ -2,68 +2,50 @@
 
 #include "lib/guest.h"
 
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_DEV_FEAT 0x010
-#define R_DEV_FEAT_SEL 0x014
-#define R_DRV_FEAT 0x020
-#define R_DRV_FEAT_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_STATUS 0x070
-#define R_DESC_LO 0x080
-#define R_DESC_HI 0x084
-#define R_AVAIL_LO 0x090
-#define R_AVAIL_HI 0x094
-#define R_USED_LO 0x0a0
-#define R_USED_HI 0x0a4
 
 /* Rings live in a fixed low region of each test guest's RAM. */
 static uint8_t ring_mem[3][8192] __attribute__((aligned(4096)));
 
 uint32_t vreg_read(uint64_t base, uint32_t off) { return mmio_read32(base + off); }
 void vreg_write(uint64_t base, uint32_t off, uint32_t v) { mmio_write32(base + off, v); }
-uint32_t vdev_status(uint64_t base) { return vreg_read(base, R_STATUS); }
+uint32_t vdev_status(uint64_t base) { return vreg_read(base, VIRTIO_MMIO_STATUS); }
 
 int vdev_init(struct vqueue *q, uint64_t base, uint16_t num, unsigned queue)
 {
 	uint8_t *mem = ring_mem[queue % 3];
 	uint32_t id;
 
-	if (vreg_read(base, R_MAGIC) != 0x74726976 || vreg_read(base, R_VERSION) != 2)
+	if (vreg_read(base, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC || vreg_read(base, VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_VERSION_2)
 		return 0;
-	id = vreg_read(base, R_DEVICE_ID);
+	id = vreg_read(base, VIRTIO_MMIO_DEVICE_ID);
 	if (queue == 0) {
-		vreg_write(base, R_STATUS, 0);
-		vreg_write(base, R_STATUS, 1 | 2); /* ACKNOWLEDGE | DRIVER */
-		vreg_write(base, R_DRV_FEAT_SEL, 1);
-		vreg_write(base, R_DRV_FEAT, 1); /* VIRTIO_F_VERSION_1 */
-		vreg_write(base, R_DRV_FEAT_SEL, 0);
-		vreg_write(base, R_DRV_FEAT, 0);
-		vreg_write(base, R_STATUS, 1 | 2 | 8);
-		if (!(vreg_read(base, R_STATUS) & 8))
+		vreg_write(base, VIRTIO_MMIO_STATUS, 0);
+		vreg_write(base, VIRTIO_MMIO_STATUS, 1 | 2); /* ACKNOWLEDGE | DRIVER */
+		vreg_write(base, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+		vreg_write(base, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VIRTIO_F_VERSION_1 */
+		vreg_write(base, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+		vreg_write(base, VIRTIO_MMIO_DRIVER_FEATURES, 0);
+		vreg_write(base, VIRTIO_MMIO_STATUS, 1 | 2 | 8);
+		if (!(vreg_read(base, VIRTIO_MMIO_STATUS) & 8))
 			return -1;
 	}
 	memset(mem, 0, sizeof ring_mem[0]);
 	q->base = base;
 	q->num = num;
-	q->desc = (struct vdesc *)mem;
+	q->desc = (struct vring_desc *)mem;
 	q->avail = (volatile uint16_t *)(mem + 4096);
 	q->used = (volatile uint16_t *)(mem + 6144);
 	q->avail_idx = q->used_seen = 0;
-	vreg_write(base, R_QUEUE_SEL, queue);
-	vreg_write(base, R_QUEUE_NUM, num);
-	vreg_write(base, R_DESC_LO, (uint32_t)(uint64_t)q->desc);
-	vreg_write(base, R_DESC_HI, 0);
-	vreg_write(base, R_AVAIL_LO, (uint32_t)(uint64_t)q->avail);
-	vreg_write(base, R_AVAIL_HI, 0);
-	vreg_write(base, R_USED_LO, (uint32_t)(uint64_t)q->used);
-	vreg_write(base, R_USED_HI, 0);
-	vreg_write(base, R_QUEUE_READY, 1);
-	vreg_write(base, R_STATUS, 1 | 2 | 8 | 4); /* DRIVER_OK */
+	vreg_write(base, VIRTIO_MMIO_QUEUE_SEL, queue);
+	vreg_write(base, VIRTIO_MMIO_QUEUE_NUM, num);
+	vreg_write(base, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(uint64_t)q->desc);
+	vreg_write(base, VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
+	vreg_write(base, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(uint64_t)q->avail);
+	vreg_write(base, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, 0);
+	vreg_write(base, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(uint64_t)q->used);
+	vreg_write(base, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, 0);
+	vreg_write(base, VIRTIO_MMIO_QUEUE_READY, 1);
+	vreg_write(base, VIRTIO_MMIO_STATUS, 1 | 2 | 8 | 4); /* DRIVER_OK */
 	return (int)id;
 }
 
@@ -73,7 +55,7 @@ void vq_submit(struct vqueue *q, uint16_t head)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->avail[1] = ++q->avail_idx;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	vreg_write(q->base, R_QUEUE_NOTIFY, 0);
+	vreg_write(q->base, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
 int vq_wait(struct vqueue *q)

@@ -6,22 +6,16 @@
 
 #include <stdint.h>
 
-#define VIRTIO_SLOT(i) (0xd0000000ull + (uint64_t)(i) * 0x1000)
+#include "abi/platform.h"
+#include "abi/virtio_mmio.h"
+#include "abi/virtio_ring.h"
 
-#define VDESC_NEXT  1
-#define VDESC_WRITE 2
-
-struct vdesc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
+#define VIRTIO_SLOT(i) (GPA_VIRTIO_MMIO + (uint64_t)(i) * VIRTIO_MMIO_SLOT_SIZE)
 
 struct vqueue {
 	uint64_t base;          /* device registers */
 	uint16_t num;
-	struct vdesc *desc;
+	struct vring_desc *desc;
 	volatile uint16_t *avail; /* flags, idx, ring[num] */
 	volatile uint16_t *used;  /* flags, idx, then {u32 id, u32 len}[num] */
 	uint16_t avail_idx, used_seen;
