@@ -143,15 +143,13 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 				return err_set(e, "--console-socket needs a path");
 			cfg->console_socket = optarg;
 			break;
-		case OPT_DISK: {
-			char why[256];
+		case OPT_DISK:
 			if (cfg->ndisks == VM_MAX_DISKS)
 				return err_set(e, "--disk: at most %u disks", VM_MAX_DISKS);
-			if (disk_config_parse(optarg, &cfg->disks[cfg->ndisks], why, sizeof why) < 0)
-				return err_set(e, "%s", why);
+			if (disk_config_parse(optarg, &cfg->disks[cfg->ndisks], e) < 0)
+				return -1;
 			cfg->ndisks++;
 			break;
-		}
 		case OPT_RNG: cfg->rng = true; break;
 		case OPT_HALT_POLL:
 			if (parse_uint(optarg, 0, 1000000000, &v) < 0)

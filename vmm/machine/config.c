@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int disk_config_parse(const char *arg, struct disk_config *out, char *why, unsigned why_len)
+int disk_config_parse(const char *arg, struct disk_config *out, struct err *e)
 {
 	size_t n = strlen(arg);
 
@@ -12,14 +12,10 @@ int disk_config_parse(const char *arg, struct disk_config *out, char *why, unsig
 		out->readonly = arg[n - 1] == 'o';
 		n -= 3;
 	}
-	if (n == 0) {
-		snprintf(why, why_len, "--disk '%s': no file name", arg);
-		return -1;
-	}
-	if (n >= sizeof out->path) {
-		snprintf(why, why_len, "--disk: path too long");
-		return -1;
-	}
+	if (n == 0)
+		return err_set(e, "--disk '%s': no file name", arg);
+	if (n >= sizeof out->path)
+		return err_set(e, "--disk: path too long");
 	memcpy(out->path, arg, n);
 	out->path[n] = 0;
 	return 0;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 enum console_mode {
 	CONSOLE_STDIO,  /* guest output to stdout, stdin to the guest */
 	CONSOLE_OUTPUT, /* output only; stdin untouched, Ctrl-C is a signal */
@@ -36,7 +38,7 @@ struct vsock_connect_config {
 };
 
 /* "FILE", "FILE,ro" or "FILE,rw". */
-int disk_config_parse(const char *arg, struct disk_config *out, char *why, unsigned why_len);
+int disk_config_parse(const char *arg, struct disk_config *out, struct err *e);
 
 struct vm_config {
 	const char *name;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define VIRTIO_BLK_F_SEG_MAX (1ull << 2)
@@ -21,7 +22,8 @@
 #define S_IOERR  1
 #define S_UNSUPP 2
 
-#define SECTOR 512ull
+#define SECTOR  512ull
+#define BLK_HDR 16u /* type, reserved, sector */
 
 int virtio_blk_open(struct virtio_blk *b, const struct disk_config *cfg, struct err *e)
 {
@@ -73,73 +75,70 @@ static void config_read(struct virtio_dev *d, uint32_t off, uint8_t *data, uint3
 		memcpy(data, cfg + off, size < sizeof cfg - off ? size : sizeof cfg - off);
 }
 
-/* Moves the data part of a request between the file and guest buffers.
- * The data buffers are those between the 16-byte header and the status byte. */
+/* Drops k bytes from the front of an iovec array (after a short transfer). */
+static void iov_advance(struct iovec **iov, unsigned *n, size_t k)
+{
+	while (*n && k >= (*iov)->iov_len) {
+		k -= (*iov)->iov_len;
+		(*iov)++;
+		(*n)--;
+	}
+	if (*n && k) {
+		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + k;
+		(*iov)->iov_len -= k;
+	}
+}
+
+/* Moves the data part of a request, the bytes between the 16-byte header
+ * and the status byte, between the file and guest buffers with one
+ * preadv/pwritev where it can. A read's data must all be device-writable
+ * and a write's device-readable, or the request fails with S_IOERR. */
 static uint8_t do_rw(struct virtio_blk *b, const struct vq_chain *c, uint32_t type, uint64_t sector,
 		     uint32_t *written)
 {
-	uint64_t off = sector * SECTOR, len = 0;
-	uint32_t skip = 16;
+	struct iovec iov_buf[VIRTQ_MAX_SIZE], *iov = iov_buf;
+	bool in = type == T_IN;
+	uint64_t off = sector * SECTOR, len = in ? c->in_len - 1 : c->out_len - BLK_HDR, got;
+	unsigned n;
 
-	if (sector > b->sectors)
+	if ((in ? c->out_len != BLK_HDR : c->in_len != 1) || sector > b->sectors || len > (b->sectors - sector) * SECTOR)
 		return S_IOERR;
-	for (unsigned i = 0; i < c->n; i++) {
-		const struct vq_buf *v = &c->buf[i];
-		uint8_t *p = v->p;
-		uint32_t n = v->len;
-		ssize_t r;
+	n = vq_chain_iov(c, in, in ? 0 : BLK_HDR, len, iov, VIRTQ_MAX_SIZE, &got);
+	for (uint64_t done = 0; done < len;) {
+		ssize_t r = in ? preadv(b->fd, iov, (int)n, (off_t)(off + done))
+			       : pwritev(b->fd, iov, (int)n, (off_t)(off + done));
 
-		if (skip) { /* header bytes */
-			uint32_t k = n < skip ? n : skip;
-			p += k;
-			n -= k;
-			skip -= k;
-		}
-		if (i == c->n - 1 && n) /* the status byte */
-			n--;
-		if (!n)
+		if (r < 0 && errno == EINTR)
 			continue;
-		if ((type == T_IN) != v->write)
+		if (r < 0 || (r == 0 && !in))
 			return S_IOERR;
-		if (off + len + n > b->sectors * SECTOR)
-			return S_IOERR;
-		for (uint32_t done = 0; done < n; done += (uint32_t)r) {
-			r = type == T_IN ? pread(b->fd, p + done, n - done, (off_t)(off + len + done))
-					 : pwrite(b->fd, p + done, n - done, (off_t)(off + len + done));
-			if (r < 0 && errno == EINTR) {
-				r = 0;
-				continue;
-			}
-			if (r <= 0) {
-				if (type == T_IN && r == 0) /* beyond a short file: zeros */
-					memset(p + done, 0, n - done), r = (ssize_t)(n - done);
-				else
-					return S_IOERR;
-			}
+		if (r == 0) { /* the file shrank under us: the rest reads as zeros */
+			for (unsigned i = 0; i < n; i++)
+				memset(iov[i].iov_base, 0, iov[i].iov_len);
+			r = (ssize_t)(len - done);
 		}
-		len += n;
-		if (type == T_IN)
-			*written += n;
+		done += (uint64_t)r;
+		iov_advance(&iov, &n, (size_t)r);
 	}
+	if (in)
+		*written += (uint32_t)len;
 	return S_OK;
 }
 
-static int handle(struct virtio_blk *b, const struct vq_chain *c, uint32_t *used, const char **bad)
+/* One request: header, data, status byte (virtio 1.x, 5.2.6). */
+static int blk_request(void *ctx, const struct vq_chain *c, uint32_t *used, struct err *e)
 {
-	uint8_t hdr[16], status;
+	struct virtio_blk *b = ctx;
+	uint8_t hdr[BLK_HDR], status;
 	const struct vq_buf *last = &c->buf[c->n - 1];
 	uint32_t type;
 	uint64_t sector;
 
 	*used = 0;
-	if (vq_chain_read(c, 0, hdr, 16) != 16) {
-		*bad = "request header shorter than 16 bytes";
-		return -1;
-	}
-	if (!last->write) {
-		*bad = "request without a writable status byte";
-		return -1;
-	}
+	if (vq_chain_read(c, 0, hdr, BLK_HDR) != BLK_HDR)
+		return err_set(e, "request header shorter than %u bytes", BLK_HDR);
+	if (!last->write)
+		return err_set(e, "request without a writable status byte");
 	memcpy(&type, hdr, 4);
 	memcpy(&sector, hdr + 8, 8);
 	switch (type) {
@@ -173,30 +172,8 @@ static int handle(struct virtio_blk *b, const struct vq_chain *c, uint32_t *used
 void virtio_blk_process(struct virtio_dev *d, unsigned qi)
 {
 	struct virtio_blk *b = d->priv;
-	struct virtq *q = &d->q[qi];
-	bool any = false;
-	struct err e;
-	int r;
 
-	while ((r = virtq_pop(q, d->mem, &b->chain, &e)) > 0) {
-		uint32_t used;
-		const char *bad = NULL;
-
-		if (handle(b, &b->chain, &used, &bad) < 0) {
-			virtio_fail(d, bad);
-			return;
-		}
-		if (virtq_push(q, d->mem, b->chain.head, used, &e) < 0) {
-			virtio_fail(d, e.msg);
-			return;
-		}
-		any = true;
-	}
-	if (r < 0) {
-		virtio_fail(d, e.msg);
-		return;
-	}
-	if (any)
+	if (virtio_drain(d, qi, &b->chain, blk_request, b) > 0)
 		virtio_dev_interrupt(d, qi);
 }
 

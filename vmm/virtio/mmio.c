@@ -81,6 +81,30 @@ void virtio_dev_interrupt(struct virtio_dev *d, unsigned q)
 		raise_irq(d, VIRTIO_INT_USED_BUFFER);
 }
 
+int virtio_drain(struct virtio_dev *d, unsigned q, struct vq_chain *c, virtio_chain_fn fn, void *ctx)
+{
+	struct virtq *vq = &d->q[q];
+	struct err e;
+	int done = 0, r = 0;
+
+	while (!d->failed && (r = virtq_pop(vq, d->mem, c, &e)) > 0) {
+		uint32_t written = 0;
+
+		if (fn(ctx, c, &written, &e) < 0 || virtq_push(vq, d->mem, c->head, written, &e) < 0) {
+			virtio_fail(d, e.msg);
+			return -1;
+		}
+		done++;
+	}
+	if (d->failed)
+		return -1;
+	if (r < 0) {
+		virtio_fail(d, e.msg);
+		return -1;
+	}
+	return done;
+}
+
 void virtio_dev_kick(struct virtio_dev *d, unsigned q)
 {
 	uint64_t v;

@@ -67,6 +67,17 @@ void virtio_mmio_io(void *dev, uint64_t offset, uint8_t *data, uint32_t size, bo
 void virtio_dev_kick(struct virtio_dev *d, unsigned q);
 /* Signals used buffers on the device's interrupt (if the driver wants one). */
 void virtio_dev_interrupt(struct virtio_dev *d, unsigned q);
+/* Handles one chain of a device's queue: returns 0 with the bytes it wrote
+ * into the chain in *written, or -1 with e set when the chain breaks the
+ * device's rules (the device then fails). */
+typedef int (*virtio_chain_fn)(void *ctx, const struct vq_chain *c, uint32_t *written, struct err *e);
+/* The one queue-draining loop every device uses: pops each chain the guest
+ * made available on queue q into *c, hands it to fn and returns it to the
+ * guest as used. Any mistake of the guest's (a malformed ring or chain, or
+ * fn's -1) fails the device with virtio_fail and stops. Sends no interrupt,
+ * so the caller signals once per batch. Returns the chains completed, or -1
+ * if the device failed. */
+int virtio_drain(struct virtio_dev *d, unsigned q, struct vq_chain *c, virtio_chain_fn fn, void *ctx);
 /* Marks the device broken (DEVICE_NEEDS_RESET) and says why on stderr. */
 void virtio_fail(struct virtio_dev *d, const char *why);
 /* Whether the driver finished set-up and the device is usable. */

@@ -6,44 +6,35 @@
 /* Bounds the work one notification can ask for. */
 #define RNG_MAX_PER_BUFFER (64u << 10)
 
+/* Fills the chain's device-writable part (up to RNG_MAX_PER_BUFFER). */
+static int rng_fill(void *ctx, const struct vq_chain *c, uint32_t *written, struct err *e)
+{
+	struct iovec iov[VIRTQ_MAX_SIZE];
+	unsigned n = vq_chain_iov(c, true, 0, RNG_MAX_PER_BUFFER, iov, VIRTQ_MAX_SIZE, NULL);
+
+	(void)ctx;
+	(void)e;
+	*written = 0;
+	for (unsigned i = 0; i < n; i++) {
+		for (size_t got = 0; got < iov[i].iov_len;) {
+			ssize_t k = getrandom((uint8_t *)iov[i].iov_base + got, iov[i].iov_len - got, 0);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return 0; /* the host ran dry: hand back what we have */
+			got += (size_t)k;
+			*written += (uint32_t)k;
+		}
+	}
+	return 0;
+}
+
 void virtio_rng_process(struct virtio_dev *d, unsigned qi)
 {
 	struct virtio_rng *r = d->priv;
-	struct virtq *q = &d->q[qi];
-	struct err e;
-	bool any = false;
-	int n;
 
-	while ((n = virtq_pop(q, d->mem, &r->chain, &e)) > 0) {
-		uint32_t filled = 0;
-
-		for (unsigned i = 0; i < r->chain.n && filled < RNG_MAX_PER_BUFFER; i++) {
-			struct vq_buf *b = &r->chain.buf[i];
-			uint32_t want = b->len, got = 0;
-
-			if (!b->write)
-				continue;
-			if (want > RNG_MAX_PER_BUFFER - filled)
-				want = RNG_MAX_PER_BUFFER - filled;
-			while (got < want) {
-				ssize_t k = getrandom(b->p + got, want - got, 0);
-				if (k < 0 && errno == EINTR)
-					continue;
-				if (k <= 0)
-					break;
-				got += (uint32_t)k;
-			}
-			filled += got;
-		}
-		if (virtq_push(q, d->mem, r->chain.head, filled, &e) < 0)
-			break;
-		any = true;
-	}
-	if (n < 0) {
-		virtio_fail(d, e.msg);
-		return;
-	}
-	if (any)
+	if (virtio_drain(d, qi, &r->chain, rng_fill, r) > 0)
 		virtio_dev_interrupt(d, qi);
 }
 

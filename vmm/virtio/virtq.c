@@ -132,46 +132,61 @@ void virtq_set_notify(struct virtq *q, const struct guest_mem *m, bool on)
 		__atomic_store_n((uint16_t *)used, on ? 0 : VRING_USED_F_NO_NOTIFY, __ATOMIC_SEQ_CST);
 }
 
-uint32_t vq_chain_read(const struct vq_chain *c, uint32_t off, void *dst, uint32_t len)
+unsigned vq_chain_iov(const struct vq_chain *c, bool write, uint64_t off, uint64_t len, struct iovec *iov,
+		      unsigned max, uint64_t *bytes)
 {
-	uint32_t done = 0;
+	unsigned n = 0;
+	uint64_t done = 0;
 
-	for (unsigned i = 0; i < c->n && done < len; i++) {
+	for (unsigned i = 0; i < c->n && done < len && n < max; i++) {
 		const struct vq_buf *b = &c->buf[i];
-		uint32_t n;
+		uint64_t k;
 
-		if (b->write)
-			break;
+		if (b->write != write)
+			continue;
 		if (off >= b->len) {
 			off -= b->len;
 			continue;
 		}
-		n = b->len - off < len - done ? b->len - off : len - done;
-		memcpy((uint8_t *)dst + done, b->p + off, n);
-		done += n;
+		k = b->len - off < len - done ? b->len - off : len - done;
+		iov[n++] = (struct iovec){ b->p + off, (size_t)k };
+		done += k;
 		off = 0;
+	}
+	if (bytes)
+		*bytes = done;
+	return n;
+}
+
+/* Copies len bytes at off between the chain's readable part and to (a read),
+ * or from into its writable part (a write), through vq_chain_iov. */
+static uint32_t chain_copy(const struct vq_chain *c, uint32_t off, uint8_t *to, const uint8_t *from, uint32_t len)
+{
+	struct iovec iov[16];
+	uint32_t done = 0;
+
+	while (done < len) {
+		unsigned n = vq_chain_iov(c, from != NULL, (uint64_t)off + done, len - done, iov, 16, NULL);
+
+		if (!n)
+			break;
+		for (unsigned i = 0; i < n; i++) {
+			if (from)
+				memcpy(iov[i].iov_base, from + done, iov[i].iov_len);
+			else
+				memcpy(to + done, iov[i].iov_base, iov[i].iov_len);
+			done += (uint32_t)iov[i].iov_len;
+		}
 	}
 	return done;
 }
 
+uint32_t vq_chain_read(const struct vq_chain *c, uint32_t off, void *dst, uint32_t len)
+{
+	return chain_copy(c, off, dst, NULL, len);
+}
+
 uint32_t vq_chain_write(const struct vq_chain *c, uint32_t off, const void *src, uint32_t len)
 {
-	uint32_t done = 0;
-
-	for (unsigned i = 0; i < c->n && done < len; i++) {
-		const struct vq_buf *b = &c->buf[i];
-		uint32_t n;
-
-		if (!b->write)
-			continue;
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		n = b->len - off < len - done ? b->len - off : len - done;
-		memcpy(b->p + off, (const uint8_t *)src + done, n);
-		done += n;
-		off = 0;
-	}
-	return done;
+	return chain_copy(c, off, NULL, src, len);
 }

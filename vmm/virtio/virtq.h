@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "abi/virtio_ring.h"
 #include "mem/guest_mem.h"
@@ -50,6 +51,13 @@ void virtq_set_notify(struct virtq *q, const struct guest_mem *m, bool on);
 /* Whether the avail ring has entries we have not consumed. */
 bool virtq_has_avail(const struct virtq *q, const struct guest_mem *m);
 
+/* The one walk over a chain: fills iov (at most max entries) with the
+ * chain's device-writable (write) or device-readable (!write) bytes from
+ * offset off on, at most len of them. Returns how many entries it filled;
+ * *bytes (if not NULL) gets how many bytes they cover, less than len when
+ * the chain or max ran out. */
+unsigned vq_chain_iov(const struct vq_chain *c, bool write, uint64_t off, uint64_t len, struct iovec *iov,
+		      unsigned max, uint64_t *bytes);
 /* Copies up to len device-readable bytes from the chain, starting at off. */
 uint32_t vq_chain_read(const struct vq_chain *c, uint32_t off, void *dst, uint32_t len);
 /* Copies up to len bytes into the chain's device-writable part, starting at off. */

@@ -87,29 +87,6 @@ static void rx_complete(struct vsock_dev *vs, const struct vsock_hdr *h)
 		vs->stats.rsts_sent++;
 }
 
-/* Builds iovecs over the chain's writable (or readable) part from off on. */
-static int chain_iov(const struct vq_chain *c, bool writable, uint32_t off, uint32_t len, struct iovec *iov)
-{
-	int n = 0;
-
-	for (unsigned i = 0; i < c->n && len && n < MAX_IOV; i++) {
-		const struct vq_buf *b = &c->buf[i];
-		uint32_t k;
-
-		if (b->write != writable)
-			continue;
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		k = b->len - off < len ? b->len - off : len;
-		iov[n++] = (struct iovec){ b->p + off, k };
-		len -= k;
-		off = 0;
-	}
-	return n;
-}
-
 /* The host side failed (reset, error): the guest gets an RST. Returns
  * whether c still exists. */
 static bool conn_abort(struct vsock_conn *c)
@@ -146,7 +123,7 @@ static bool send_data(struct vsock_dev *vs, struct vsock_conn *c, struct vq_chai
 	uint32_t want = room < credit ? room : credit;
 	struct vsock_hdr h;
 	ssize_t n;
-	int niov;
+	unsigned niov;
 
 	if (want > VSOCK_MAX_PKT)
 		want = VSOCK_MAX_PKT;
@@ -157,9 +134,9 @@ static bool send_data(struct vsock_dev *vs, struct vsock_conn *c, struct vq_chai
 		rx_complete(vs, &h);
 		return true;
 	}
-	niov = chain_iov(rx, true, VSOCK_HDR_SIZE, want, iov);
+	niov = vq_chain_iov(rx, true, VSOCK_HDR_SIZE, want, iov, MAX_IOV, NULL);
 	do
-		n = readv(c->fd, iov, niov);
+		n = readv(c->fd, iov, (int)niov);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		c->readable = false;
@@ -440,8 +417,8 @@ static bool guest_data(struct vsock_conn *c, const struct vq_chain *ch, uint32_t
 		return conn_abort(c); /* data after its shutdown, or beyond the credit we gave */
 	c->recv_cnt += len;
 	if (c->len == 0) {
-		int n = chain_iov(ch, false, off, len, iov);
-		ssize_t w = send_iov(c->fd, iov, n);
+		unsigned n = vq_chain_iov(ch, false, off, len, iov, MAX_IOV, NULL);
+		ssize_t w = send_iov(c->fd, iov, (int)n);
 
 		if (w < 0)
 			return conn_abort(c);
@@ -485,28 +462,24 @@ static void guest_shutdown(struct vsock_conn *c, uint32_t flags)
 		vsock_conn_update_events(c);
 }
 
-/* One packet from the guest. Returns -1 with *why when the chain itself
- * breaks the rules (the device then needs a reset); a well-formed packet
- * that makes no sense gets an RST. */
-static int tx_packet(struct vsock_dev *vs, const struct vq_chain *ch, const char **why)
+/* One packet from the guest (a virtio_chain_fn). Returns -1 with e set
+ * when the chain itself breaks the rules (the device then needs a reset);
+ * a well-formed packet that makes no sense gets an RST. */
+static int tx_packet(void *ctx, const struct vq_chain *ch, uint32_t *written, struct err *e)
 {
+	struct vsock_dev *vs = ctx;
 	uint8_t raw[VSOCK_HDR_SIZE];
 	struct vsock_hdr h;
 	struct vsock_conn *c;
 
-	if (ch->in_len) {
-		*why = "tx packet with a device-writable buffer";
-		return -1;
-	}
-	if (vq_chain_read(ch, 0, raw, sizeof raw) != sizeof raw) {
-		*why = "tx packet shorter than its 44-byte header";
-		return -1;
-	}
+	*written = 0;
+	if (ch->in_len)
+		return err_set(e, "tx packet with a device-writable buffer");
+	if (vq_chain_read(ch, 0, raw, sizeof raw) != sizeof raw)
+		return err_set(e, "tx packet shorter than its %u-byte header", VSOCK_HDR_SIZE);
 	vsock_hdr_decode(raw, &h);
-	if (h.len != ch->out_len - VSOCK_HDR_SIZE || h.len > VSOCK_MAX_PKT) {
-		*why = "tx packet length field does not match its buffers";
-		return -1;
-	}
+	if (h.len != ch->out_len - VSOCK_HDR_SIZE || h.len > VSOCK_MAX_PKT)
+		return err_set(e, "tx packet length field does not match its buffers");
 	vs->stats.tx_pkts++;
 	vs->stats.tx_bytes += h.len;
 	if (h.src_cid != vs->guest_cid || h.dst_cid != VSOCK_HOST_CID || h.type != VSOCK_TYPE_STREAM ||
@@ -579,25 +552,8 @@ static int tx_packet(struct vsock_dev *vs, const struct vq_chain *ch, const char
 
 static void tx_process(struct vsock_dev *vs)
 {
-	struct virtq *q = &vs->dev.q[VSOCK_QUEUE_TX];
-	struct err e;
-	int r = 0;
-
-	while (!vs->dev.failed && (r = virtq_pop(q, vs->dev.mem, &vs->chain, &e)) > 0) {
-		const char *why = NULL;
-
-		if (tx_packet(vs, &vs->chain, &why) < 0) {
-			virtio_fail(&vs->dev, why);
-			return;
-		}
-		if (virtq_push(q, vs->dev.mem, vs->chain.head, 0, &e) < 0) {
-			virtio_fail(&vs->dev, e.msg);
-			return;
-		}
+	if (virtio_drain(&vs->dev, VSOCK_QUEUE_TX, &vs->chain, tx_packet, vs) > 0)
 		vs->tx_used = true;
-	}
-	if (r < 0)
-		virtio_fail(&vs->dev, e.msg);
 }
 
 /* ---- the device ------------------------------------------------------- */
