@@ -11,5 +11,6 @@ Suite *devices_suite(void);
 Suite *options_suite(void);
 Suite *virtq_suite(void);
 Suite *kvm_stats_suite(void);
+Suite *virtio_devices_suite(void);
 
 #endif

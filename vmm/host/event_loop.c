@@ -74,26 +74,29 @@ void event_loop_del(struct event_loop *l, int fd)
 	l->src[fd].fn = NULL;
 }
 
-int event_loop_run(struct event_loop *l, struct err *e)
+int event_loop_run_once(struct event_loop *l, int timeout_ms, struct err *e)
 {
 	struct epoll_event evs[64];
+	int n = epoll_wait(l->epfd, evs, 64, timeout_ms);
 
-	while (!l->quit) {
-		int n = epoll_wait(l->epfd, evs, 64, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_errno(e, "epoll_wait");
-		}
-		for (int i = 0; i < n && !l->quit; i++) {
-			int fd = (int)(uint32_t)evs[i].data.u64;
-			uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
+	if (n < 0)
+		return errno == EINTR ? 0 : err_errno(e, "epoll_wait");
+	for (int i = 0; i < n && !l->quit; i++) {
+		int fd = (int)(uint32_t)evs[i].data.u64;
+		uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
 
-			/* An earlier callback of this batch may have removed (or replaced) it. */
-			if (fd < l->nsrc && l->src[fd].fn && l->src[fd].gen == gen)
-				l->src[fd].fn(l->src[fd].opaque, evs[i].events);
-		}
+		/* An earlier callback of this batch may have removed (or replaced) it. */
+		if (fd < l->nsrc && l->src[fd].fn && l->src[fd].gen == gen)
+			l->src[fd].fn(l->src[fd].opaque, evs[i].events);
 	}
+	return n;
+}
+
+int event_loop_run(struct event_loop *l, struct err *e)
+{
+	while (!l->quit)
+		if (event_loop_run_once(l, -1, e) < 0)
+			return -1;
 	return 0;
 }
 

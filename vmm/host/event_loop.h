@@ -32,6 +32,9 @@ int event_loop_mod(struct event_loop *l, int fd, uint32_t events);
 void event_loop_del(struct event_loop *l, int fd);
 /* Runs until event_loop_quit() is called from a callback. */
 int event_loop_run(struct event_loop *l, struct err *e);
+/* Waits up to timeout_ms (-1: forever) and handles one batch of events;
+ * returns how many there were (0: none in time, or a signal came). */
+int event_loop_run_once(struct event_loop *l, int timeout_ms, struct err *e);
 void event_loop_quit(struct event_loop *l);
 
 #endif

@@ -25,14 +25,15 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *pr
 	d->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->irq_fd < 0)
 		return err_errno(e, "eventfd");
-	if (kvm_vm_irqfd(kvm, gsi, d->irq_fd, e) < 0)
+	if (kvm && kvm_vm_irqfd(kvm, gsi, d->irq_fd, e) < 0)
 		return -1;
 	for (unsigned i = 0; i < ops->nqueues; i++) {
 		d->notify_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (d->notify_fd[i] < 0)
 			return err_errno(e, "eventfd");
 		/* Where ioeventfd is missing, the register write below still kicks us. */
-		kvm_vm_ioeventfd(kvm, base + VIRTIO_MMIO_QUEUE_NOTIFY, i, d->notify_fd[i], NULL);
+		if (kvm)
+			kvm_vm_ioeventfd(kvm, base + VIRTIO_MMIO_QUEUE_NOTIFY, i, d->notify_fd[i], NULL);
 	}
 	return 0;
 }

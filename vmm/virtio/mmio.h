@@ -56,7 +56,9 @@ struct virtio_dev {
 	uint64_t notifies;
 };
 
-/* Prepares the device and binds its eventfds to KVM. */
+/* Prepares the device and binds its eventfds to KVM. With kvm NULL (unit
+ * tests) nothing is bound: irq_fd counts interrupts, and a QueueNotify
+ * write signals notify_fd[q], as without ioeventfd. */
 int virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *priv, const char *name,
 		    uint64_t features, struct guest_mem *mem, struct kvm_vm *kvm, uint64_t base, unsigned gsi,
 		    struct err *e);
