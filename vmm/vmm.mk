@@ -15,10 +15,13 @@ $(BUILD)/obj-san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 
+# Made afresh, so an object whose source is gone does not linger in it.
 $(BUILD)/libvmm.a: $(VMM_OBJS)
+	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/libvmm-san.a: $(VMM_SAN_OBJS)
+	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/vmm: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libvmm.a

@@ -103,7 +103,7 @@ int run_cmd(int argc, char **argv)
 	/* vsock: the CID and the listeners are the host's, kept across guest resets;
 	 * a taken CID or a port in use is reported before the guest boots. */
 	if (cfg.vsock) {
-		if (vsock_cid_claim(&cid, cfg.cid, &e) < 0 || vsock_listeners_open(&vlisten, &cfg, &e) < 0) {
+		if (vsock_cid_claim(&cid, cfg.cid, &e) < 0 || vsock_listeners_open(&vlisten, cfg.publish, cfg.npublish, &e) < 0) {
 			fprintf(stderr, "vmm: %s\n", e.msg);
 			vsock_cid_release(&cid);
 			close(sig_fd);

@@ -148,11 +148,14 @@ static int listen_tcp(struct vsock_listener *l, const struct publish_config *p, 
 	return 0;
 }
 
-int vsock_listeners_open(struct vsock_listeners *ls, const struct vm_config *cfg, struct err *e)
+int vsock_listeners_open(struct vsock_listeners *ls, const struct publish_config *pub, unsigned n,
+			 struct err *e)
 {
 	memset(ls, 0, sizeof *ls);
-	for (unsigned i = 0; i < cfg->npublish; i++) {
-		const struct publish_config *p = &cfg->publish[i];
+	if (n > VSOCK_MAX_PUBLISH)
+		return err_set(e, "at most %u --publish", VSOCK_MAX_PUBLISH);
+	for (unsigned i = 0; i < n; i++) {
+		const struct publish_config *p = &pub[i];
 		struct vsock_listener *l = &ls->l[ls->n++];
 		int rc;
 

@@ -10,8 +10,19 @@
 #include <stdint.h>
 
 #include "host/event_loop.h"
-#include "machine/config.h"
 #include "util/err.h"
+#include "virtio/vsock_config.h"
+
+#define VSOCK_MAX_PUBLISH 32
+
+/* --publish [ADDR:]HOSTPORT:GUESTPORT or unix:PATH:GUESTPORT */
+struct publish_config {
+	bool is_unix;
+	char addr[64];    /* TCP: numeric IPv4/IPv6 address to listen on */
+	uint16_t host_port;
+	char path[108];   /* unix: socket path */
+	uint32_t guest_port;
+};
 
 struct vsock_dev;
 
@@ -26,7 +37,7 @@ struct vsock_listener {
 };
 
 struct vsock_listeners {
-	struct vsock_listener l[VM_MAX_PUBLISH];
+	struct vsock_listener l[VSOCK_MAX_PUBLISH];
 	unsigned n;
 };
 
@@ -35,8 +46,10 @@ int publish_parse(const char *arg, struct publish_config *out, struct err *e);
 /* "GUESTPORT=unix:PATH". */
 int vsock_connect_parse(const char *arg, struct vsock_connect_config *out, struct err *e);
 
-/* Binds and listens on every --publish (a port in use is an error here). */
-int vsock_listeners_open(struct vsock_listeners *ls, const struct vm_config *cfg, struct err *e);
+/* Binds and listens on each of the n (at most VSOCK_MAX_PUBLISH) --publish
+ * entries; a port in use is an error here. */
+int vsock_listeners_open(struct vsock_listeners *ls, const struct publish_config *pub, unsigned n,
+			 struct err *e);
 void vsock_listeners_close(struct vsock_listeners *ls);
 /* Watches the listeners in loop; accepted clients go to vs. */
 int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, struct vsock_dev *vs,

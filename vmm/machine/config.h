@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/vsock_publish.h"
 #include "util/err.h"
+#include "virtio/blk_config.h"
+#include "virtio/vsock_config.h"
 
 enum console_mode {
 	CONSOLE_STDIO,  /* guest output to stdout, stdin to the guest */
@@ -14,31 +17,7 @@ enum console_mode {
 };
 
 #define VM_MAX_DISKS 8
-
-struct disk_config {
-	char path[4096];
-	bool readonly;
-};
-
-#define VM_MAX_PUBLISH 32
-
-/* --publish [ADDR:]HOSTPORT:GUESTPORT or unix:PATH:GUESTPORT */
-struct publish_config {
-	bool is_unix;
-	char addr[64];    /* TCP: numeric IPv4/IPv6 address to listen on */
-	uint16_t host_port;
-	char path[108];   /* unix: socket path */
-	uint32_t guest_port;
-};
-
-/* --vsock-connect GUESTPORT=unix:PATH: guest connections to host port GUESTPORT go to PATH. */
-struct vsock_connect_config {
-	uint32_t port;
-	char path[108];
-};
-
-/* "FILE", "FILE,ro" or "FILE,rw". */
-int disk_config_parse(const char *arg, struct disk_config *out, struct err *e);
+#define VM_MAX_PUBLISH VSOCK_MAX_PUBLISH
 
 struct vm_config {
 	const char *name;

@@ -25,6 +25,24 @@
 #define SECTOR  512ull
 #define BLK_HDR 16u /* type, reserved, sector */
 
+int disk_config_parse(const char *arg, struct disk_config *out, struct err *e)
+{
+	size_t n = strlen(arg);
+
+	out->readonly = false;
+	if (n >= 3 && (strcmp(arg + n - 3, ",ro") == 0 || strcmp(arg + n - 3, ",rw") == 0)) {
+		out->readonly = arg[n - 1] == 'o';
+		n -= 3;
+	}
+	if (n == 0)
+		return err_set(e, "--disk '%s': no file name", arg);
+	if (n >= sizeof out->path)
+		return err_set(e, "--disk: path too long");
+	memcpy(out->path, arg, n);
+	out->path[n] = 0;
+	return 0;
+}
+
 int virtio_blk_open(struct virtio_blk *b, const struct disk_config *cfg, struct err *e)
 {
 	struct stat st;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "machine/config.h"
+#include "virtio/blk_config.h"
 #include "util/err.h"
 #include "virtio/mmio.h"
 

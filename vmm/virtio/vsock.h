@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "host/event_loop.h"
-#include "machine/config.h"
+#include "virtio/vsock_config.h"
 #include "virtio/mmio.h"
 #include "virtio/vsock_pkt.h"
 

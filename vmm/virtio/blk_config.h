@@ -1,0 +1,18 @@
+/* What a virtio-blk disk is made of, as `--disk` gives it (and vmmd writes
+ * it): a raw file, read-write or read-only. */
+#ifndef VMM_VIRTIO_BLK_CONFIG_H
+#define VMM_VIRTIO_BLK_CONFIG_H
+
+#include <stdbool.h>
+
+#include "util/err.h"
+
+struct disk_config {
+	char path[4096];
+	bool readonly;
+};
+
+/* "FILE", "FILE,ro" or "FILE,rw". */
+int disk_config_parse(const char *arg, struct disk_config *out, struct err *e);
+
+#endif
