@@ -66,7 +66,10 @@ static void machine_stop(struct machine *m, enum machine_outcome o, int code, un
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&m->stop_lock);
-	if (!m->stop_set) {
+	/* The first reason wins, except that a stop signal overrides a reset:
+	 * the reset would only restart a guest the user just asked to stop
+	 * (a guest resetting in a loop used to swallow SIGTERM). */
+	if (!m->stop_set || (o == OUTCOME_SIGNAL && m->res->outcome == OUTCOME_RESET)) {
 		m->stop_set = true;
 		m->res->outcome = o;
 		m->res->code = code;
