@@ -7,6 +7,8 @@
  * power-off flush first. */
 #include "kernel.h"
 
+#include "guest/lib/fmt.h"
+
 #define CON_BUF 8192
 
 /* The record vmm's port reads (struct console_record: length, then the
@@ -68,79 +70,15 @@ void kputs(const char *s)
 	kwrite(s, strlen(s));
 }
 
-static void put_uint(uint64_t v, unsigned base, int width, char pad)
+static void kwrite_sink(void *ctx, const char *s, size_t n)
 {
-	char buf[24];
-	int n = 0;
-
-	do {
-		buf[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (n < width && n < (int)sizeof buf)
-		buf[n++] = pad;
-	while (n) {
-		char c = buf[--n];
-		kwrite(&c, 1);
-	}
+	(void)ctx;
+	kwrite(s, n);
 }
 
 void kvprintf(const char *fmt, va_list ap)
 {
-	for (; *fmt; fmt++) {
-		int lng = 0, width = 0, prec = -1;
-		char pad = ' ';
-
-		if (*fmt != '%') {
-			const char *s = fmt;
-			while (fmt[1] && fmt[1] != '%')
-				fmt++;
-			kwrite(s, (size_t)(fmt - s + 1));
-			continue;
-		}
-		fmt++;
-		if (*fmt == '0')
-			pad = '0';
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		if (*fmt == '.' && fmt[1] == '*') {
-			prec = va_arg(ap, int);
-			fmt += 2;
-		}
-		while (*fmt == 'l' || *fmt == 'z') {
-			lng = 1;
-			fmt++;
-		}
-		switch (*fmt) {
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-			if (prec >= 0)
-				kwrite(s, (size_t)prec);
-			else
-				kputs(s ? s : "(null)");
-			break;
-		}
-		case 'c': {
-			char c = (char)va_arg(ap, int);
-			kwrite(&c, 1);
-			break;
-		}
-		case 'u': put_uint(lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width, pad); break;
-		case 'd': {
-			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-			if (v < 0) {
-				kwrite("-", 1);
-				v = -v;
-			}
-			put_uint((uint64_t)v, 10, width, pad);
-			break;
-		}
-		case 'x': put_uint(lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width, pad); break;
-		case '%': kwrite("%", 1); break;
-		case 0: return;
-		default: kwrite("?", 1); break;
-		}
-	}
+	fmt_vprint(kwrite_sink, NULL, fmt, ap);
 }
 
 void kprintf(const char *fmt, ...)

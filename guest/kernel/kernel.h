@@ -10,6 +10,8 @@
 
 #include "abi/platform.h"
 #include "abi/pvh.h"
+#include "guest/lib/cpu.h"
+#include "guest/lib/string.h"
 
 /* ---- failure codes (vmm run exits with them; README.md lists them) ---- */
 enum {
@@ -26,42 +28,14 @@ enum {
 	EXIT_CMDLINE = 18,       /* malformed kernel command line option */
 };
 
-/* ---- CPU and I/O (legal at ring 3: the TSS I/O bitmap, user-mapped MMIO) ---- */
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-static inline void mmio_w32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
-static inline uint32_t mmio_r32(uintptr_t a) { return *(volatile uint32_t *)a; }
+/* ---- CPU and I/O (guest/lib/cpu.h; legal at ring 3: the TSS I/O bitmap,
+ * user-mapped MMIO) and the libc bits (guest/lib/string.h) ---- */
 #define barrier() __asm__ volatile("" ::: "memory")
 #define mb() __asm__ volatile("mfence" ::: "memory")
 #define cpu_relax() __asm__ volatile("pause" ::: "memory")
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-
-/* ---- libc bits (lib.c) ---- */
-void *memcpy(void *d, const void *s, size_t n);
-void *memset(void *d, int c, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
 
 /* ---- console (console.c): COM1, buffered, flushed with `rep outsb` ---- */
 void kputs(const char *s);

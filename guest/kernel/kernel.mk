@@ -9,6 +9,7 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-
 KERNEL_OBJS := $(BUILD)/guest/kernel/start.o \
 	$(patsubst guest/kernel/%.c,$(BUILD)/guest/kernel/%.o,$(wildcard guest/kernel/*.c))
 KERNEL_HTTP_OBJS := $(patsubst guest/http/%.c,$(BUILD)/guest/http/%.o,$(wildcard guest/http/*.c))
+KERNEL_LIB_OBJS := $(patsubst guest/lib/%.c,$(BUILD)/guest/lib/%.o,$(wildcard guest/lib/*.c))
 
 .PHONY: site-kernel
 site-kernel: $(BUILD)/guest/site.elf
@@ -18,9 +19,13 @@ $(BUILD)/guest/kernel/%.o: guest/kernel/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
+$(BUILD)/guest/lib/%.o: guest/lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
 $(BUILD)/guest/kernel/%.o: guest/kernel/%.S
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/guest/site.elf: $(KERNEL_OBJS) $(KERNEL_HTTP_OBJS) guest/kernel/kernel.ld
+$(BUILD)/guest/site.elf: $(KERNEL_OBJS) $(KERNEL_LIB_OBJS) $(KERNEL_HTTP_OBJS) guest/kernel/kernel.ld
 	$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -o $@ $(filter %.o,$^)

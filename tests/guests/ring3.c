@@ -75,16 +75,16 @@ static void install_traps(void)
 	/* Mask the legacy PIC before anything can interrupt; enable the local APIC. */
 	outb(PORT_PIC1_DATA, 0xff);
 	outb(PORT_PIC2_DATA, 0xff);
-	mmio_write32(LAPIC_SVR, 0x1ff);
-	mmio_write32(LAPIC_TDCR, 0xb); /* divide by 1 */
+	mmio_w32(LAPIC_SVR, 0x1ff);
+	mmio_w32(LAPIC_TDCR, 0xb); /* divide by 1 */
 }
 
 static void wait_for_timer(void)
 {
 	uint64_t before = ticks;
 
-	mmio_write32(LAPIC_LVT_T, TIMER_VEC); /* one-shot */
-	mmio_write32(LAPIC_TICR, 20000);
+	mmio_w32(LAPIC_LVT_T, TIMER_VEC); /* one-shot */
+	mmio_w32(LAPIC_TICR, 20000);
 	while (ticks == before)
 		__asm__ volatile("sti; hlt; cli");
 }
@@ -117,7 +117,7 @@ void trap_dispatch(struct frame *f)
 		break;
 	case TIMER_VEC:
 		ticks++;
-		mmio_write32(LAPIC_EOI, 0);
+		mmio_w32(LAPIC_EOI, 0);
 		return;
 	default:
 		break;

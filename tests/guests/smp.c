@@ -34,22 +34,22 @@ void ap_main(uint32_t apic_id)
 
 static void send_ipi(uint8_t dest, uint32_t cmd)
 {
-	mmio_write32(LAPIC_ICRHI, (uint32_t)dest << 24);
-	mmio_write32(LAPIC_ICRLO, cmd);
+	mmio_w32(LAPIC_ICRHI, (uint32_t)dest << 24);
+	mmio_w32(LAPIC_ICRLO, cmd);
 }
 
 int guest_main(struct hvm_start_info *si)
 {
 	uint8_t ids[256];
 	int n = madt_cpus(si, ids, 256);
-	uint32_t self = mmio_read32(LAPIC_ID) >> 24;
+	uint32_t self = mmio_r32(LAPIC_ID) >> 24;
 	uint64_t deadline;
 
 	printf_serial("smp: the MADT lists %d cpus\n", n);
 	if (n < 1)
 		return 1;
 	memcpy((void *)TRAMP_BASE, tramp_start, (size_t)(tramp_end - tramp_start));
-	mmio_write32(LAPIC_SVR, 0x1ff);
+	mmio_w32(LAPIC_SVR, 0x1ff);
 	lock();
 	printf_serial("cpu %u reporting (boot cpu)\n", self);
 	unlock();

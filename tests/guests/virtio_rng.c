@@ -19,7 +19,7 @@ int guest_main(struct hvm_start_info *si)
 	n = vq_wait(&q);
 	printf_serial("rng: got %d bytes: ", n);
 	for (int i = 0; i < n && i < 32; i++)
-		printf_serial("%2x", buf[i]);
+		printf_serial("%02x", buf[i]);
 	puts_serial("\n");
 	return n == 32 ? 0 : 1;
 }

@@ -102,8 +102,8 @@ static void copy(void *d, const void *s, size_t n)
 	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
 }
 
-static uint32_t rd(uint32_t off) { return mmio_read32(base + off); }
-static void wr(uint32_t off, uint32_t v) { mmio_write32(base + off, v); }
+static uint32_t rd(uint32_t off) { return mmio_r32(base + off); }
+static void wr(uint32_t off, uint32_t v) { mmio_w32(base + off, v); }
 static void barrier(void) { __asm__ volatile("mfence" ::: "memory"); }
 
 static void set_gate(int vec, void *fn)
@@ -115,8 +115,8 @@ static void set_gate(int vec, void *fn)
 
 static void ioapic_write(uint32_t reg, uint32_t v)
 {
-	mmio_write32(IOAPIC, reg);
-	mmio_write32(IOAPIC + 0x10, v);
+	mmio_w32(IOAPIC, reg);
+	mmio_w32(IOAPIC + 0x10, v);
 }
 
 static void setup_irq(void)
@@ -131,7 +131,7 @@ static void setup_irq(void)
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	outb(PORT_PIC1_DATA, 0xff); /* mask the 8259s: IOAPIC lines reach us only then */
 	outb(PORT_PIC2_DATA, 0xff);
-	mmio_write32(LAPIC + 0xf0, 0x100 | VEC_SPURIOUS);
+	mmio_w32(LAPIC + 0xf0, 0x100 | VEC_SPURIOUS);
 	ioapic_write(0x11 + 2 * gsi, 0);          /* destination APIC 0 */
 	ioapic_write(0x10 + 2 * gsi, VEC_DEV);    /* edge, active high, unmasked */
 }
@@ -162,7 +162,7 @@ static void find_device(const struct hvm_start_info *si)
 			continue;
 		while (*p >= '0' && *p <= '9')
 			irq = irq * 10 + (uint64_t)(*p++ - '0');
-		if (mmio_read32(addr + VIRTIO_MMIO_MAGIC_VALUE) == VIRTIO_MMIO_MAGIC && mmio_read32(addr + VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_VSOCK) {
+		if (mmio_r32(addr + VIRTIO_MMIO_MAGIC_VALUE) == VIRTIO_MMIO_MAGIC && mmio_r32(addr + VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_VSOCK) {
 			base = addr;
 			gsi = (unsigned)irq;
 			return;

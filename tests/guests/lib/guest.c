@@ -2,32 +2,9 @@
 
 #include <stdarg.h>
 
+#include "guest/lib/fmt.h"
+
 #define COM1 PORT_COM1
-
-void *memcpy(void *d, const void *s, size_t n)
-{
-	uint8_t *dp = d;
-	const uint8_t *sp = s;
-	while (n--)
-		*dp++ = *sp++;
-	return d;
-}
-
-void *memset(void *d, int c, size_t n)
-{
-	uint8_t *dp = d;
-	while (n--)
-		*dp++ = (uint8_t)c;
-	return d;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
 
 void putc_serial(char c)
 {
@@ -49,19 +26,11 @@ int getc_serial(void)
 	return inb(COM1);
 }
 
-static void put_uint(uint64_t v, unsigned base, int width)
+static void serial_sink(void *ctx, const char *s, size_t n)
 {
-	char buf[24];
-	int n = 0;
-
-	do {
-		buf[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (n < width)
-		buf[n++] = '0';
-	while (n)
-		putc_serial(buf[--n]);
+	(void)ctx;
+	while (n--)
+		putc_serial(*s++);
 }
 
 void printf_serial(const char *fmt, ...)
@@ -69,38 +38,7 @@ void printf_serial(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	for (; *fmt; fmt++) {
-		int lng = 0, width = 0;
-
-		if (*fmt != '%') {
-			putc_serial(*fmt);
-			continue;
-		}
-		fmt++;
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		while (*fmt == 'l') {
-			lng = 1;
-			fmt++;
-		}
-		switch (*fmt) {
-		case 's': puts_serial(va_arg(ap, const char *)); break;
-		case 'c': putc_serial((char)va_arg(ap, int)); break;
-		case 'u': put_uint(lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width); break;
-		case 'd': {
-			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-			if (v < 0) {
-				putc_serial('-');
-				v = -v;
-			}
-			put_uint((uint64_t)v, 10, width);
-			break;
-		}
-		case 'x': put_uint(lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width); break;
-		case '%': putc_serial('%'); break;
-		default: putc_serial('?'); break;
-		}
-	}
+	fmt_vprint(serial_sink, NULL, fmt, ap);
 	va_end(ap);
 }
 

@@ -1,5 +1,6 @@
-/* The little runtime test guests share: port I/O, serial output, power-off,
- * the PVH start_info and the ACPI MADT. */
+/* The little runtime test guests share: serial output, power-off, the PVH
+ * start_info and the ACPI MADT; CPU access, libc bits and printf-style
+ * formatting come from the site kernel's guest/lib. */
 #ifndef GUEST_H
 #define GUEST_H
 
@@ -8,23 +9,8 @@
 
 #include "abi/platform.h"
 #include "abi/pvh.h"
-
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-static inline void mmio_write32(uint64_t addr, uint32_t v) { *(volatile uint32_t *)addr = v; }
-static inline uint32_t mmio_read32(uint64_t addr) { return *(volatile uint32_t *)addr; }
+#include "guest/lib/cpu.h"    /* outb, inb, rdtsc, mmio_r32, mmio_w32 */
+#include "guest/lib/string.h" /* memcpy, memset, strlen, ... */
 
 void putc_serial(char c);
 void puts_serial(const char *s);
@@ -38,9 +24,5 @@ const char *cmdline(const struct hvm_start_info *si);
 uint64_t cmdline_uint(const struct hvm_start_info *si, const char *key, uint64_t def);
 /* Counts enabled CPUs in the MADT; fills ids (up to max) with their APIC IDs. */
 int madt_cpus(const struct hvm_start_info *si, uint8_t *ids, int max);
-
-void *memcpy(void *d, const void *s, size_t n);
-void *memset(void *d, int c, size_t n);
-size_t strlen(const char *s);
 
 #endif

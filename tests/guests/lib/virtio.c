@@ -6,8 +6,8 @@
 /* Rings live in a fixed low region of each test guest's RAM. */
 static uint8_t ring_mem[3][8192] __attribute__((aligned(4096)));
 
-uint32_t vreg_read(uint64_t base, uint32_t off) { return mmio_read32(base + off); }
-void vreg_write(uint64_t base, uint32_t off, uint32_t v) { mmio_write32(base + off, v); }
+uint32_t vreg_read(uint64_t base, uint32_t off) { return mmio_r32(base + off); }
+void vreg_write(uint64_t base, uint32_t off, uint32_t v) { mmio_w32(base + off, v); }
 uint32_t vdev_status(uint64_t base) { return vreg_read(base, VIRTIO_MMIO_STATUS); }
 
 int vdev_init(struct vqueue *q, uint64_t base, uint16_t num, unsigned queue)

@@ -1,6 +1,9 @@
-/* The few libc functions the kernel (and the compiler) need. Ring 3 runs
- * natively, so `rep movsb`/`rep stosb` are the fast copies here. */
-#include "kernel.h"
+/* `rep movsb`/`rep stosb` are the copies: fast at ring 3, and a single
+ * instruction at ring 0, which is emulated one instruction at a time on
+ * PVM hosts. */
+#include "guest/lib/string.h"
+
+#include <stdint.h>
 
 void *memcpy(void *d, const void *s, size_t n)
 {
