@@ -21,6 +21,7 @@
  *     registers and calls trap_fatal() (trap.c), which prints a diagnosis
  *     and powers off (or, for the kvmclock probe, skips the wrmsr).
  */
+#include "guest/lib/entry.h"
 #define IMAGE_BASE   0x100000
 #define KSTACK_SIZE  16384
 #define ISTACK_SIZE  4096
@@ -68,20 +69,7 @@ tss_end:
 	.globl _start32
 _start32:
 	mov	%ebx, %esi		/* hvm_start_info, handed to kmain */
-	lgdt	gdt_ptr
-	mov	%cr4, %eax
-	or	$0x20, %eax		/* PAE */
-	mov	%eax, %cr4
-	mov	$pml4, %eax
-	mov	%eax, %cr3
-	mov	$0xc0000080, %ecx	/* EFER.LME */
-	rdmsr
-	or	$0x100, %eax
-	wrmsr
-	mov	%cr0, %eax
-	or	$0x80010001, %eax	/* PG | WP | PE */
-	mov	%eax, %cr0
-	ljmp	$0x08, $long_mode
+	ENTER_LONG_MODE gdt_ptr, pml4, 0x10000, long_mode /* and WP */
 
 	.code64
 long_mode:
@@ -168,38 +156,10 @@ trap_gp:
 
 	/* The slow path: the full frame for trap_fatal(). */
 trap_common:
-	push	%rax
-	push	%rbx
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%rbp
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	PUSH_GPRS
 	mov	%rsp, %rdi
 	call	trap_fatal
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rbp
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rbx
-	pop	%rax
+	POP_GPRS
 	add	$16, %rsp
 	iretq
 

@@ -1,5 +1,6 @@
 /* Trap entry stubs: every vector saves the same frame (15 registers, vector,
  * error code, then the CPU's iret frame) and calls trap_dispatch(frame). */
+#include "guest/lib/entry.h"
 	.text
 	.code64
 
@@ -20,38 +21,10 @@
 	TRAP trap_timer, 0x40, 0
 
 trap_common:
-	push	%rax
-	push	%rbx
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%rbp
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	PUSH_GPRS
 	mov	%rsp, %rdi
 	call	trap_dispatch
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rbp
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rbx
-	pop	%rax
+	POP_GPRS
 	add	$16, %rsp
 	iretq
 

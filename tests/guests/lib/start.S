@@ -4,6 +4,7 @@
  * emulated ring-0 instructions on nested hosts) and call guest_main().
  * The identity map covers 4 GiB with 2 MiB user-accessible pages; the top
  * GiB (MMIO, APICs) is uncached. */
+#include "guest/lib/entry.h"
 
 #define STACK_SIZE 16384
 
@@ -18,20 +19,7 @@
 	.globl _start32
 _start32:
 	mov	%ebx, %esi		/* start_info, kept for guest_main */
-	lgdt	gdt_ptr
-	mov	%cr4, %eax
-	or	$0x20, %eax		/* PAE */
-	mov	%eax, %cr4
-	mov	$pml4, %eax
-	mov	%eax, %cr3
-	mov	$0xc0000080, %ecx	/* EFER.LME */
-	rdmsr
-	or	$0x100, %eax
-	wrmsr
-	mov	%cr0, %eax
-	or	$0x80000001, %eax	/* PG | PE */
-	mov	%eax, %cr0
-	ljmp	$0x08, $long_mode
+	ENTER_LONG_MODE gdt_ptr, pml4, 0, long_mode
 
 	.code64
 long_mode:

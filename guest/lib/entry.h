@@ -1,0 +1,68 @@
+/* Assembler macros the site kernel's and the test guests' entry code share
+ * (include from a .S file). Every instruction here runs at ring 0, emulated
+ * on PVM hosts, so they stay short. */
+#ifndef GUEST_LIB_ENTRY_H
+#define GUEST_LIB_ENTRY_H
+#ifdef __ASSEMBLER__
+
+/* From PVH's 32-bit flat protected mode into long mode on the static page
+ * tables at \pml4, with the GDT at \gdtr (code selector 0x08); cr0 gets
+ * PG | PE plus \cr0_extra. Continues at \target in 64-bit code. %esi is
+ * left alone (it carries the start_info pointer). */
+.macro ENTER_LONG_MODE gdtr, pml4, cr0_extra, target
+	lgdt	\gdtr
+	mov	%cr4, %eax
+	or	$0x20, %eax		/* PAE */
+	mov	%eax, %cr4
+	mov	$\pml4, %eax
+	mov	%eax, %cr3
+	mov	$0xc0000080, %ecx	/* EFER.LME */
+	rdmsr
+	or	$0x100, %eax
+	wrmsr
+	mov	%cr0, %eax
+	or	$(0x80000001 | \cr0_extra), %eax
+	mov	%eax, %cr0
+	ljmp	$0x08, $\target
+.endm
+
+/* The general registers of a trap frame, in the order struct frame (C)
+ * lists them: r15 first, at the lowest address. */
+.macro PUSH_GPRS
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+.endm
+
+.macro POP_GPRS
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+.endm
+
+#endif
+#endif
