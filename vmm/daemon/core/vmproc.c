@@ -45,10 +45,11 @@ void vmproc_probe(const char *vmm_path, struct vmm_features *f)
 	pclose(p);
 }
 
-uint64_t proc_starttime(pid_t pid)
+/* /proc/PID/stat from just after the command's closing ")" (the command
+ * may hold spaces and parentheses), into buf; NULL if the process is gone. */
+static const char *proc_stat_fields(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[1024];
-	unsigned long long start = 0;
+	char path[64];
 	const char *p;
 	ssize_t n;
 	int fd;
@@ -56,15 +57,24 @@ uint64_t proc_starttime(pid_t pid)
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	/* after ")": state(3) ppid ... starttime is field 22 */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+uint64_t proc_starttime(pid_t pid)
+{
+	char buf[1024];
+	unsigned long long start = 0;
+	const char *p = proc_stat_fields(pid, buf, sizeof buf);
+
+	/* from the state (field 3) on, starttime is field 22 */
+	if (!p || sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
 			 &start) != 1)
 		return 0;
 	return start;
@@ -72,22 +82,10 @@ uint64_t proc_starttime(pid_t pid)
 
 static char proc_state(pid_t pid)
 {
-	char path[64], buf[512];
-	const char *p;
-	ssize_t n;
-	int fd;
+	char buf[1024];
+	const char *p = proc_stat_fields(pid, buf, sizeof buf);
 
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return p ? p[0] : 0;
 }
 
 bool vmproc_vmm_alive(const struct vm_proc *p, bool *stopped)
