@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_queue.h"
 #include "virtio/blk.h"
 
 #define RAM (4u << 20)
@@ -48,18 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - sizeof w < RAM ? size - sizeof w : RAM;
 	memset(mem.host, 0, 64 << 10);
 	memcpy(mem.host, data + sizeof w, n);
-	memset(q, 0, sizeof *q);
-	q->num = (uint16_t)w[0];
-	q->desc_gpa = w[1] & (RAM - 1);
-	q->avail_gpa = w[2] & (RAM - 1);
-	q->used_gpa = w[3] & (RAM - 1);
-	q->last_avail = (uint16_t)w[4];
-	q->used_idx = (uint16_t)w[5];
+	fuzz_set_queue(q, &mem, RAM, w);
 	blk.readonly = w[6] & 1;
 	blk.dev.failed = false;
-	if (virtq_validate(q, &mem, NULL) < 0)
+	if (!q->ready)
 		return 0;
-	q->ready = true;
 	virtio_blk_process(&blk.dev, 0);
 	return 0;
 }

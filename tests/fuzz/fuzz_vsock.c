@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fuzz_queue.h"
 #include "virtio/vsock.h"
 #include "virtio/vsock_conn.h"
 
@@ -34,18 +35,6 @@ static void init(void)
 	vs.dev.mem = &mem;
 	vs.dev.irq_fd = eventfd(0, EFD_NONBLOCK);
 	strcpy(vs.dev.name, "fuzz-vsock");
-}
-
-static void set_queue(struct virtq *q, const uint32_t *w)
-{
-	memset(q, 0, sizeof *q);
-	q->num = (uint16_t)w[0];
-	q->desc_gpa = w[1] & (RAM - 1);
-	q->avail_gpa = w[2] & (RAM - 1);
-	q->used_gpa = w[3] & (RAM - 1);
-	q->last_avail = (uint16_t)w[4];
-	q->used_idx = (uint16_t)w[5];
-	q->ready = virtq_validate(q, &mem, NULL) == 0;
 }
 
 static void drop_all(void)
@@ -74,8 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vs.rx_held = vs.rx_quiet = false;
 	vs.rst_len = 0;
 	vs.next_port = 49152;
-	set_queue(&vs.dev.q[VSOCK_QUEUE_RX], w);
-	set_queue(&vs.dev.q[VSOCK_QUEUE_TX], w + 6);
+	fuzz_set_queue(&vs.dev.q[VSOCK_QUEUE_RX], &mem, RAM, w);
+	fuzz_set_queue(&vs.dev.q[VSOCK_QUEUE_TX], &mem, RAM, w + 6);
 	for (int i = 0; i < 2; i++) {
 		int sv[2];
 		struct vsock_conn *c;
