@@ -17,7 +17,7 @@ FUZZ_BINS = $(FUZZERS:%=$(BUILD)/fuzz/%)
 
 # A harness is rebuilt when it, the sources it links or any project header
 # changes (one clang call compiles several sources, so -MMD cannot list them).
-FUZZ_HDRS := $(wildcard vmm/*/*.h guest/*/*.h)
+FUZZ_HDRS := $(wildcard vmm/*/*.h guest/*/*.h abi/*.h tests/fuzz/*.h)
 .SECONDEXPANSION:
 $(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
