@@ -21,7 +21,6 @@ struct pvclock_wall_clock {
 extern volatile struct pvclock_vcpu_time_info pvclock;
 extern volatile struct pvclock_wall_clock pvwall;
 extern bool kvmclock_missing;
-uint64_t lapic_calibrate(uint64_t us);
 
 static bool use_kvmclock;
 static uint64_t tsc0, tsc_mult; /* ns = (tsc - tsc0) * tsc_mult >> 32 */

@@ -90,6 +90,9 @@ const char *cmdline(void);
 const char *cmdline_get(const char *key, unsigned nth, size_t *len);
 void ioapic_route(unsigned gsi, unsigned vector);
 void lapic_timer_arm_ns(uint64_t ns); /* one-shot; 0 stops it */
+/* LAPIC timer ticks per second, measured against the clock over us
+ * microseconds (clock.c stores it in lapic_hz). */
+uint64_t lapic_calibrate(uint64_t us);
 bool shutdown_requested(void);       /* reads the power device (an exit) */
 
 /* ---- clock (clock.c) ---- */

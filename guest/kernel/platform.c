@@ -99,7 +99,6 @@ void lapic_timer_arm_ns(uint64_t ns)
 
 /* Measures the LAPIC timer against the clock: two reads of the current
  * count ~us apart, each timed by the middle of its exit. */
-uint64_t lapic_calibrate(uint64_t us);
 uint64_t lapic_calibrate(uint64_t us)
 {
 	mmio_w32(LAPIC_LVT_T, VEC_TIMER | 0x10000); /* masked while measuring */
