@@ -8,7 +8,6 @@
 
 #include "cli/run_options.h"
 #include "kvm/vcpu.h"
-#include "host/vsock_cid.h"
 #include "machine/machine.h"
 
 #define EXIT_SETUP  2
@@ -75,18 +74,19 @@ int run_cmd(int argc, char **argv)
 	struct machine_result res;
 	struct console con;
 	struct console_socket csock;
-	struct vsock_listeners vlisten = { .n = 0 };
-	struct vsock_cid cid = { 0, -1 };
-	struct machine_host host = { &con, NULL, -1, NULL };
+	struct virtio_hosts devices = { { NULL } };
+	struct machine_host host = { &con, NULL, -1, &devices };
 	struct err e = { "" };
 	sigset_t old;
-	int sig_fd, status;
+	int sig_fd, status = EXIT_SETUP;
 
 	switch (run_options_parse(argc, argv, &cfg, &e)) {
 	case PARSE_HELP:
+		vm_config_free(&cfg);
 		run_options_usage(stdout);
 		return 0;
 	case PARSE_ERROR:
+		vm_config_free(&cfg);
 		fprintf(stderr, "vmm: %s\n", e.msg);
 		return EXIT_SETUP;
 	case PARSE_OK:
@@ -97,40 +97,27 @@ int run_cmd(int argc, char **argv)
 	sig_fd = make_signal_fd(&old);
 	if (sig_fd < 0) {
 		perror("vmm: signalfd");
+		vm_config_free(&cfg);
 		return EXIT_SETUP;
 	}
 	host.sig_fd = sig_fd;
-	/* vsock: the CID and the listeners are the host's, kept across guest resets;
+	/* Device resources that outlive a boot (the vsock CID and listeners):
 	 * a taken CID or a port in use is reported before the guest boots. */
-	if (cfg.vsock) {
-		if (vsock_cid_claim(&cid, cfg.cid, &e) < 0 || vsock_listeners_open(&vlisten, cfg.publish, cfg.npublish, &e) < 0) {
-			fprintf(stderr, "vmm: %s\n", e.msg);
-			vsock_cid_release(&cid);
-			close(sig_fd);
-			return EXIT_SETUP;
-		}
-		cfg.cid = cid.cid;
-		host.vlisten = &vlisten;
+	if (virtio_hosts_open(&devices, &cfg, &e) < 0) {
+		fprintf(stderr, "vmm: %s\n", e.msg);
+		goto out_signal;
 	}
 	if (cfg.console_socket) {
 		if (console_socket_open(&csock, cfg.console_socket, &e) < 0) {
 			fprintf(stderr, "vmm: %s\n", e.msg);
-			vsock_listeners_close(&vlisten);
-			vsock_cid_release(&cid);
-			close(sig_fd);
-			return EXIT_SETUP;
+			goto out_devices;
 		}
 		host.csock = &csock;
 	}
 	/* With a console socket, input comes from its client, never from stdin. */
 	if (console_open(&con, cfg.console == CONSOLE_STDIO && !cfg.console_socket, &e) < 0) {
 		fprintf(stderr, "vmm: console: %s\n", e.msg);
-		if (host.csock)
-			console_socket_close(host.csock);
-		vsock_listeners_close(&vlisten);
-		vsock_cid_release(&cid);
-		close(sig_fd);
-		return EXIT_SETUP;
+		goto out_csock;
 	}
 	for (;;) {
 		if (machine_run(&cfg, &host, &res, &e) < 0) {
@@ -148,11 +135,14 @@ int run_cmd(int argc, char **argv)
 		status = report(&cfg, &res);
 		break;
 	}
+out_csock:
 	if (host.csock)
 		console_socket_close(host.csock);
-	vsock_listeners_close(&vlisten);
-	vsock_cid_release(&cid);
+out_devices:
+	virtio_hosts_close(&devices);
+out_signal:
 	close(sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	vm_config_free(&cfg);
 	return status;
 }

@@ -3,17 +3,19 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "host/vsock_cid.h"
-#include "host/vsock_publish.h"
 #include "util/size.h"
 
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
-	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET, OPT_DISK, OPT_RNG,
-	OPT_CID, OPT_PUBLISH, OPT_VSOCK_CONNECT, OPT_HALT_POLL, OPT_EXIT_STATS,
+	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET,
+	OPT_HALT_POLL, OPT_EXIT_STATS,
+	OPT_DEVICE = 1024, /* + type * DEVICE_OPTS_MAX + option: the device types' own */
 };
+#define DEVICE_OPTS_MAX 16
+#define OPTIONS_MAX 64
 
-static const struct option options[] = {
+/* vmm's own options; the device types' follow them (machine/devices.c). */
+static const struct option common_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
@@ -23,11 +25,6 @@ static const struct option options[] = {
 	{ "on-reset", required_argument, NULL, OPT_ON_RESET },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
-	{ "disk", required_argument, NULL, OPT_DISK },
-	{ "rng", no_argument, NULL, OPT_RNG },
-	{ "cid", required_argument, NULL, OPT_CID },
-	{ "publish", required_argument, NULL, OPT_PUBLISH },
-	{ "vsock-connect", required_argument, NULL, OPT_VSOCK_CONNECT },
 	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -51,20 +48,18 @@ void run_options_usage(FILE *out)
 		"                         none: no console\n"
 		"      --console-socket PATH  serve the console on a unix socket (one client at a\n"
 		"                         time; a new one takes over); input then comes only from it\n"
-		"      --disk FILE[,ro]   a raw disk image as virtio-blk (repeatable, up to %u)\n"
-		"      --rng              a virtio entropy device fed from getrandom()\n"
-		"      --cid N            the guest's vsock CID, 3-4294967294 (default: a free one);\n"
-		"                         any vsock option adds a virtio-vsock device\n"
-		"      --publish [ADDR:]HOSTPORT:GUESTPORT  each TCP client on ADDR:HOSTPORT\n"
-		"                         (default ADDR 127.0.0.1) becomes a vsock stream to GUESTPORT\n"
-		"      --publish unix:PATH:GUESTPORT  the same for a unix socket at PATH\n"
-		"      --vsock-connect GUESTPORT=unix:PATH  let the guest connect to host port\n"
-		"                         GUESTPORT, which reaches the unix socket PATH (others: refused)\n"
 		"      --halt-poll-ns N   how long KVM spins for an idle vCPU's next event before\n"
 		"                         it sleeps (0: never spin; default: the host's setting)\n"
 		"      --exit-stats       when the guest stops, print each vCPU's exits as KVM counts\n"
 		"                         them (also those handled in the kernel) on stderr\n"
 		"  -h, --help             show this help\n"
+		"\n"
+		"Devices (virtio-mmio; each option adds its device):\n",
+		VM_MAX_CPUS);
+	for (unsigned t = 0; device_types[t]; t++)
+		for (const struct device_option *o = device_types[t]->options; o->name; o++)
+			fputs(o->help, out);
+	fprintf(out,
 		"\n"
 		"Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 		"Exit status: the guest's power-off code (0 for a plain power-off);\n"
@@ -72,8 +67,7 @@ void run_options_usage(FILE *out)
 		"  126 guest reset with --on-reset=exit; 128+N stopped by signal N; 0 after Ctrl-A x.\n"
 		"Signals: SIGTERM, SIGINT, SIGHUP stop the guest; SIGPWR asks it to power off\n"
 		"  (it may refuse); SIGUSR2 resets it.\n"
-		"Virtio devices appear on the guest command line as virtio_mmio.device=4K@ADDR:IRQ.\n",
-		VM_MAX_CPUS, VM_MAX_DISKS);
+		"Virtio devices appear on the guest command line as virtio_mmio.device=4K@ADDR:IRQ.\n");
 }
 
 static const char *basename_of(const char *path)
@@ -83,8 +77,25 @@ static const char *basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* vmm's options, then every device type's, for getopt_long. */
+static void build_options(struct option *all)
+{
+	unsigned n = 0;
+
+	for (const struct option *o = common_options; o->name; o++)
+		all[n++] = *o;
+	for (unsigned t = 0; device_types[t]; t++)
+		for (unsigned i = 0; device_types[t]->options[i].name && i < DEVICE_OPTS_MAX && n < OPTIONS_MAX - 1; i++)
+			all[n++] = (struct option){ device_types[t]->options[i].name,
+						    device_types[t]->options[i].has_arg ? required_argument
+											: no_argument,
+						    NULL, OPT_DEVICE + (int)(t * DEVICE_OPTS_MAX + i) };
+	all[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
 enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg, struct err *e)
 {
+	struct option options[OPTIONS_MAX];
 	uint64_t v;
 	int c;
 
@@ -94,6 +105,7 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 	cfg->cpus = 1;
 	cfg->cmdline = "";
 	cfg->console = CONSOLE_STDIO;
+	build_options(options);
 	optind = 0; /* full reset: we may be called more than once (tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:n:h", options, NULL)) != -1) {
@@ -143,14 +155,6 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 				return err_set(e, "--console-socket needs a path");
 			cfg->console_socket = optarg;
 			break;
-		case OPT_DISK:
-			if (cfg->ndisks == VM_MAX_DISKS)
-				return err_set(e, "--disk: at most %u disks", VM_MAX_DISKS);
-			if (disk_config_parse(optarg, &cfg->disks[cfg->ndisks], e) < 0)
-				return -1;
-			cfg->ndisks++;
-			break;
-		case OPT_RNG: cfg->rng = true; break;
 		case OPT_HALT_POLL:
 			if (parse_uint(optarg, 0, 1000000000, &v) < 0)
 				return err_set(e, "--halt-poll-ns '%s': must be a number of nanoseconds, 0-1000000000",
@@ -158,32 +162,16 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 			cfg->halt_poll_ns = (int64_t)v;
 			break;
 		case OPT_EXIT_STATS: cfg->exit_stats = true; break;
-		case OPT_CID:
-			if (parse_uint(optarg, 0, UINT64_MAX, &v) < 0 || v < VSOCK_CID_MIN || v > VSOCK_CID_MAX)
-				return err_set(e, "--cid '%s': must be a number in %u-%llu", optarg, VSOCK_CID_MIN,
-					       (unsigned long long)VSOCK_CID_MAX);
-			cfg->cid = v;
-			cfg->vsock = true;
-			break;
-		case OPT_PUBLISH:
-			if (cfg->npublish == VM_MAX_PUBLISH)
-				return err_set(e, "--publish: at most %u", VM_MAX_PUBLISH);
-			if (publish_parse(optarg, &cfg->publish[cfg->npublish], e) < 0)
-				return PARSE_ERROR;
-			cfg->npublish++;
-			cfg->vsock = true;
-			break;
-		case OPT_VSOCK_CONNECT:
-			if (cfg->nvconnect == VM_MAX_PUBLISH)
-				return err_set(e, "--vsock-connect: at most %u", VM_MAX_PUBLISH);
-			if (vsock_connect_parse(optarg, &cfg->vconnect[cfg->nvconnect], e) < 0)
-				return PARSE_ERROR;
-			cfg->nvconnect++;
-			cfg->vsock = true;
-			break;
 		case OPT_HELP: return PARSE_HELP;
 		case ':': return err_set(e, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (c >= OPT_DEVICE && c < OPT_DEVICE + DEVICE_TYPES_MAX * DEVICE_OPTS_MAX) {
+				unsigned k = (unsigned)(c - OPT_DEVICE);
+
+				if (vm_config_device_option(cfg, k / DEVICE_OPTS_MAX, k % DEVICE_OPTS_MAX, optarg, e) < 0)
+					return PARSE_ERROR;
+				break;
+			}
 			if (optopt && optopt < 256)
 				return err_set(e, "unknown option '-%c' (see 'vmm run --help')", optopt);
 			return err_set(e, "unknown option '%s' (see 'vmm run --help')", argv[optind - 1]);

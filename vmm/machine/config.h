@@ -5,10 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "host/vsock_publish.h"
+#include "machine/devices.h"
 #include "util/err.h"
-#include "virtio/blk_config.h"
-#include "virtio/vsock_config.h"
 
 enum console_mode {
 	CONSOLE_STDIO,  /* guest output to stdout, stdin to the guest */
@@ -16,8 +14,6 @@ enum console_mode {
 	CONSOLE_NONE,   /* output discarded */
 };
 
-#define VM_MAX_DISKS 8
-#define VM_MAX_PUBLISH VSOCK_MAX_PUBLISH
 
 struct vm_config {
 	const char *name;
@@ -29,19 +25,18 @@ struct vm_config {
 	bool reset_exits; /* --on-reset=exit */
 	enum console_mode console;
 	const char *console_socket; /* console input from, and output also to, this unix socket */
-	struct disk_config disks[VM_MAX_DISKS];
-	unsigned ndisks;
-	bool rng;
-	/* virtio-vsock: present when any of --cid, --publish, --vsock-connect is given */
-	bool vsock;
-	uint64_t cid; /* 0: pick a free one */
-	struct publish_config publish[VM_MAX_PUBLISH];
-	unsigned npublish;
-	struct vsock_connect_config vconnect[VM_MAX_PUBLISH];
-	unsigned nvconnect;
+	/* Per device type (index in device_types[]): its configuration, NULL
+	 * when none of its options was given (then it has no device). */
+	void *dev_config[DEVICE_TYPES_MAX];
 	int64_t halt_poll_ns; /* -1: the host's KVM default */
 	bool exit_stats;      /* --exit-stats: report each vCPU's exits when the guest stops */
 };
+
+/* The configuration of device type t, or NULL if it was not asked for. */
+void *vm_config_device(const struct vm_config *cfg, const struct device_type *t);
+/* Option opt of device type index type, with its argument. */
+int vm_config_device_option(struct vm_config *cfg, unsigned type, unsigned opt, const char *arg, struct err *e);
+void vm_config_free(struct vm_config *cfg);
 
 #define VM_DEFAULT_MEM  (64ull << 20)
 #define VM_MAX_CPUS     254 /* xAPIC IDs are 8 bits; 0xff is broadcast, one is the IOAPIC's */

@@ -50,7 +50,7 @@ struct machine {
 	struct event_loop loop;
 	struct console *con;
 	struct console_socket *csock;
-	struct vsock_listeners *vlisten;
+	const struct virtio_hosts *devices;
 	int sig_fd;
 	int in_fd;              /* where console input comes from now: stdin, a socket client, or -1 */
 	int room_efd;           /* the UART FIFO has room for pending input */
@@ -316,7 +316,7 @@ static int setup(struct machine *m, struct err *e)
 
 	if (m->cfg->cpus > VM_MAX_CPUS)
 		return err_set(e, "--cpus %u: at most %u vCPUs are supported", m->cfg->cpus, VM_MAX_CPUS);
-	if (virtio_slots_open(&m->slots, m->cfg, e) < 0)
+	if (virtio_slots_open(&m->slots, m->cfg, m->devices, e) < 0)
 		return -1;
 	m->boot_cfg = *m->cfg;
 	if (virtio_slots_cmdline(&m->slots, m->cfg->cmdline, m->cmdline, sizeof m->cmdline, e) < 0)
@@ -340,9 +340,7 @@ static int setup(struct machine *m, struct err *e)
 		return -1;
 	if (event_loop_init(&m->loop, e) < 0)
 		return -1;
-	if (virtio_slots_attach(&m->slots, &m->mem, &m->kvm, &m->mmio, &m->loop, e) < 0)
-		return -1;
-	if (m->vlisten && m->slots.has_vsock && vsock_listeners_attach(m->vlisten, &m->loop, &m->slots.vsock, e) < 0)
+	if (virtio_slots_attach(&m->slots, &(struct device_env){ &m->mem, &m->kvm, &m->loop }, &m->mmio, e) < 0)
 		return -1;
 	if (event_loop_add(&m->loop, m->stop_efd, EPOLLIN, on_stop, m, e) < 0 ||
 	    event_loop_add(&m->loop, m->room_efd, EPOLLIN, on_room, m, e) < 0 ||
@@ -427,7 +425,7 @@ int machine_run(const struct vm_config *cfg, const struct machine_host *host, st
 	m->cfg = cfg;
 	m->con = host->con;
 	m->csock = host->csock;
-	m->vlisten = host->vlisten;
+	m->devices = host->devices;
 	m->sig_fd = host->sig_fd;
 	m->in_fd = -1;
 	m->res = res;

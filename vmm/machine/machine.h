@@ -6,8 +6,8 @@
 
 #include "host/console.h"
 #include "host/console_socket.h"
-#include "host/vsock_publish.h"
 #include "machine/config.h"
+#include "machine/virtio_slots.h"
 #include "util/err.h"
 
 enum machine_outcome {
@@ -32,7 +32,7 @@ struct machine_host {
 	struct console *con;
 	struct console_socket *csock; /* NULL without --console-socket */
 	int sig_fd;                   /* signalfd: SIGINT, SIGTERM, SIGHUP stop; SIGPWR, SIGUSR2 */
-	struct vsock_listeners *vlisten; /* --publish listeners; NULL without */
+	const struct virtio_hosts *devices; /* device types' run-long resources (CID, listeners) */
 };
 
 /* Boots cfg and runs it until it stops. Returns -1 (with e) when the machine

@@ -5,34 +5,64 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "abi/platform.h"
-
 /* ISA-range lines, edge-triggered by default in guests; 4 is COM1, 9 the power SCI. */
 const unsigned virtio_slot_gsi[VIRTIO_SLOTS_MAX] = VIRTIO_SLOT_GSIS;
 
-int virtio_slots_open(struct virtio_slots *s, const struct vm_config *cfg, struct err *e)
+int virtio_hosts_open(struct virtio_hosts *h, struct vm_config *cfg, struct err *e)
 {
+	memset(h, 0, sizeof *h);
+	for (unsigned t = 0; device_types[t]; t++) {
+		const struct device_type *type = device_types[t];
+
+		if (!cfg->dev_config[t] || !type->host_open)
+			continue;
+		if (type->host_open(cfg->dev_config[t], &h->host[t], e) < 0) {
+			virtio_hosts_close(h);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void virtio_hosts_close(struct virtio_hosts *h)
+{
+	for (unsigned t = 0; device_types[t]; t++)
+		if (h->host[t])
+			device_types[t]->host_close(h->host[t]);
+	memset(h, 0, sizeof *h);
+}
+
+int virtio_slots_open(struct virtio_slots *s, const struct vm_config *cfg, const struct virtio_hosts *hosts,
+		      struct err *e)
+{
+	unsigned want = 0;
+
 	memset(s, 0, sizeof *s);
-	for (unsigned i = 0; i < VM_MAX_DISKS; i++)
-		s->blk[i].fd = -1;
-	s->vsock.reset_efd = -1;
-	if (cfg->ndisks + (cfg->rng ? 1 : 0) + (cfg->vsock ? 1 : 0) > VIRTIO_SLOTS_MAX)
+	for (unsigned t = 0; device_types[t]; t++)
+		if (cfg->dev_config[t])
+			want += device_types[t]->count(cfg->dev_config[t]);
+	if (want > VIRTIO_SLOTS_MAX)
 		return err_set(e, "too many virtio devices: at most %u", VIRTIO_SLOTS_MAX);
-	for (unsigned i = 0; i < cfg->ndisks; i++) {
-		if (virtio_blk_open(&s->blk[i], &cfg->disks[i], e) < 0)
-			return -1;
-		s->nblk++;
-		s->dev[s->n++] = &s->blk[i].dev;
-	}
-	if (cfg->rng) {
-		s->has_rng = true;
-		s->dev[s->n++] = &s->rng.dev;
-	}
-	if (cfg->vsock) {
-		if (vsock_dev_init(&s->vsock, cfg->cid, cfg->vconnect, cfg->nvconnect, e) < 0)
-			return -1;
-		s->has_vsock = true;
-		s->dev[s->n++] = &s->vsock.dev;
+	for (unsigned t = 0; device_types[t]; t++) {
+		const struct device_type *type = device_types[t];
+		unsigned n = cfg->dev_config[t] ? type->count(cfg->dev_config[t]) : 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			struct virtio_slot *slot = &s->slot[s->n];
+
+			slot->state = calloc(1, type->state_size);
+			if (!slot->state)
+				return err_set(e, "out of memory");
+			if (type->open(slot->state, cfg->dev_config[t], i, e) < 0) {
+				free(slot->state);
+				slot->state = NULL;
+				return -1;
+			}
+			slot->type = type;
+			slot->index = i;
+			slot->host = hosts ? hosts->host[t] : NULL;
+			s->n++;
+		}
 	}
 	return 0;
 }
@@ -58,36 +88,22 @@ static void on_kick(void *opaque, uint32_t events)
 	virtio_dev_kick(k->dev, k->queue);
 }
 
-int virtio_slots_attach(struct virtio_slots *s, struct guest_mem *mem, struct kvm_vm *kvm, struct io_bus *mmio,
-			struct event_loop *loop, struct err *e)
+int virtio_slots_attach(struct virtio_slots *s, const struct device_env *env, struct io_bus *mmio, struct err *e)
 {
-	unsigned slot = 0;
-
-	for (unsigned i = 0; i < s->nblk; i++, slot++)
-		if (virtio_blk_attach(&s->blk[i], i, mem, kvm, GPA_VIRTIO_MMIO + slot * VIRTIO_MMIO_SIZE,
-				      virtio_slot_gsi[slot], e) < 0)
-			return -1;
-	if (s->has_rng) {
-		if (virtio_rng_attach(&s->rng, mem, kvm, GPA_VIRTIO_MMIO + slot * VIRTIO_MMIO_SIZE,
-				      virtio_slot_gsi[slot], e) < 0)
-			return -1;
-		slot++;
-	}
-	if (s->has_vsock) {
-		if (vsock_dev_attach(&s->vsock, mem, kvm, GPA_VIRTIO_MMIO + slot * VIRTIO_MMIO_SIZE,
-				     virtio_slot_gsi[slot], loop, e) < 0)
-			return -1;
-		slot++;
-	}
 	for (unsigned i = 0; i < s->n; i++) {
-		struct virtio_dev *d = s->dev[i];
+		struct virtio_slot *slot = &s->slot[i];
+		uint64_t base = GPA_VIRTIO_MMIO + i * VIRTIO_MMIO_SIZE;
+		struct virtio_dev *d;
 
+		if (slot->type->attach(slot->state, slot->index, env, base, virtio_slot_gsi[i], slot->host, e) < 0)
+			return -1;
+		d = slot->type->dev(slot->state);
 		if (io_bus_add(mmio, d->base, VIRTIO_MMIO_SIZE, virtio_mmio_io, d, e) < 0)
 			return -1;
 		for (unsigned q = 0; q < d->ops->nqueues; q++) {
 			struct virtio_kick *k = &s->kicks[s->nkicks++];
 			*k = (struct virtio_kick){ d, q };
-			if (event_loop_add(loop, d->notify_fd[q], EPOLLIN, on_kick, k, e) < 0)
+			if (event_loop_add(env->loop, d->notify_fd[q], EPOLLIN, on_kick, k, e) < 0)
 				return -1;
 		}
 	}
@@ -102,28 +118,25 @@ static void print_stats(const struct virtio_slots *s)
 
 	if (!on || strcmp(on, "1") != 0)
 		return;
-	for (unsigned i = 0; i < s->n; i++)
-		fprintf(stderr, "vmm: stats: %s: notifies %llu interrupts %llu\n", s->dev[i]->name,
-			(unsigned long long)s->dev[i]->notifies, (unsigned long long)s->dev[i]->interrupts);
-	if (s->has_vsock) {
-		const struct vsock_stats *v = &s->vsock.stats;
-		fprintf(stderr,
-			"vmm: stats: virtio-vsock: to guest %llu packets %llu bytes, from guest %llu packets %llu bytes, "
-			"connections %llu, resets sent %llu, bad packets %llu\n",
-			(unsigned long long)v->rx_pkts, (unsigned long long)v->rx_bytes, (unsigned long long)v->tx_pkts,
-			(unsigned long long)v->tx_bytes, (unsigned long long)v->conns, (unsigned long long)v->rsts_sent,
-			(unsigned long long)v->bad_pkts);
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct virtio_slot *slot = &s->slot[i];
+		const struct virtio_dev *d = slot->type->dev(slot->state);
+
+		if (!d->ops)
+			continue; /* never attached */
+		fprintf(stderr, "vmm: stats: %s: notifies %llu interrupts %llu\n", d->name,
+			(unsigned long long)d->notifies, (unsigned long long)d->interrupts);
+		if (slot->type->print_stats)
+			slot->type->print_stats(slot->state);
 	}
 }
 
 void virtio_slots_close(struct virtio_slots *s)
 {
 	print_stats(s);
-	if (s->has_vsock) /* its connections first; it destroys its own transport */
-		vsock_dev_destroy(&s->vsock);
-	for (unsigned i = 0; i < s->n; i++)
-		if (s->dev[i]->ops && s->dev[i] != &s->vsock.dev)
-			virtio_dev_destroy(s->dev[i]);
-	for (unsigned i = 0; i < s->nblk; i++)
-		virtio_blk_close(&s->blk[i]);
+	for (unsigned i = 0; i < s->n; i++) {
+		s->slot[i].type->close(s->slot[i].state);
+		free(s->slot[i].state);
+	}
+	s->n = 0;
 }

@@ -1,0 +1,28 @@
+#include "machine/config.h"
+
+#include <stdlib.h>
+
+void *vm_config_device(const struct vm_config *cfg, const struct device_type *t)
+{
+	for (unsigned i = 0; device_types[i]; i++)
+		if (device_types[i] == t)
+			return cfg->dev_config[i];
+	return NULL;
+}
+
+int vm_config_device_option(struct vm_config *cfg, unsigned type, unsigned opt, const char *arg, struct err *e)
+{
+	const struct device_type *t = device_types[type];
+
+	if (!cfg->dev_config[type] && !(cfg->dev_config[type] = calloc(1, t->config_size)))
+		return err_set(e, "out of memory");
+	return t->parse(cfg->dev_config[type], opt, arg, e);
+}
+
+void vm_config_free(struct vm_config *cfg)
+{
+	for (unsigned i = 0; i < DEVICE_TYPES_MAX; i++) {
+		free(cfg->dev_config[i]);
+		cfg->dev_config[i] = NULL;
+	}
+}

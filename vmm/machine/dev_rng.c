@@ -1,0 +1,63 @@
+/* virtio-rng as a device type: `--rng`. */
+#include "machine/devices.h"
+#include "virtio/rng.h"
+
+static const struct device_option options[] = {
+	{ "rng", false, "      --rng              a virtio entropy device fed from getrandom()\n" },
+	{ NULL, false, NULL },
+};
+
+struct rng_run_config {
+	int unused; /* its presence is the option */
+};
+
+static int parse(void *config, unsigned opt, const char *arg, struct err *e)
+{
+	(void)config, (void)opt, (void)arg, (void)e;
+	return 0;
+}
+
+static unsigned count(const void *config)
+{
+	(void)config;
+	return 1;
+}
+
+static int open_rng(void *state, const void *config, unsigned i, struct err *e)
+{
+	(void)state, (void)config, (void)i, (void)e;
+	return 0;
+}
+
+static int attach(void *state, unsigned i, const struct device_env *env, uint64_t base, unsigned gsi, void *host,
+		  struct err *e)
+{
+	(void)i, (void)host;
+	return virtio_rng_attach(state, env->mem, env->kvm, base, gsi, e);
+}
+
+static struct virtio_dev *dev(void *state)
+{
+	return &((struct virtio_rng *)state)->dev;
+}
+
+static void close_rng(void *state)
+{
+	struct virtio_rng *r = state;
+
+	if (r->dev.ops)
+		virtio_dev_destroy(&r->dev);
+}
+
+const struct device_type rng_device_type = {
+	.name = "virtio-rng",
+	.options = options,
+	.config_size = sizeof(struct rng_run_config),
+	.parse = parse,
+	.count = count,
+	.state_size = sizeof(struct virtio_rng),
+	.open = open_rng,
+	.attach = attach,
+	.dev = dev,
+	.close = close_rng,
+};

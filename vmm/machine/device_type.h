@@ -1,0 +1,61 @@
+/* A kind of virtio device, as `vmm run` knows it: the command-line options
+ * it owns, the configuration they build, the host resources it keeps for the
+ * whole run (across guest resets), and how each boot opens, attaches and
+ * closes its instances. A new device is a file defining one device_type and
+ * one line in machine/devices.c; the transport hands out its register window
+ * and interrupt (machine/virtio_slots.c). */
+#ifndef VMM_MACHINE_DEVICE_TYPE_H
+#define VMM_MACHINE_DEVICE_TYPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host/event_loop.h"
+#include "kvm/kvm.h"
+#include "mem/guest_mem.h"
+#include "util/err.h"
+#include "virtio/mmio.h"
+
+struct device_option {
+	const char *name;  /* the long option, without "--"; NULL ends the list */
+	bool has_arg;
+	const char *help;  /* its lines of `vmm run --help`, each ending in \n */
+};
+
+/* What a boot gives its devices. */
+struct device_env {
+	struct guest_mem *mem;
+	struct kvm_vm *kvm;       /* NULL in unit tests */
+	struct event_loop *loop;  /* the boot's I/O loop */
+};
+
+struct device_type {
+	const char *name;
+	const struct device_option *options;
+	size_t config_size;   /* allocated zeroed when the first of its options is seen */
+	/* One of its options: options[opt], with its argument (NULL if none). */
+	int (*parse)(void *config, unsigned opt, const char *arg, struct err *e);
+	/* How many devices (virtio slots) the configuration asks for. */
+	unsigned (*count)(const void *config);
+
+	/* Optional: resources that live as long as `vmm run` (claimed before the
+	 * first boot, kept across resets); *host is handed to attach. */
+	int (*host_open)(void *config, void **host, struct err *e);
+	void (*host_close)(void *host);
+
+	size_t state_size;    /* one instance, allocated zeroed per boot */
+	/* Opens what instance i needs from the host (files, sockets): errors
+	 * here are the user's to fix. On failure it leaves nothing open. */
+	int (*open)(void *state, const void *config, unsigned i, struct err *e);
+	/* Binds the transport at base/gsi and joins the boot's loop. */
+	int (*attach)(void *state, unsigned i, const struct device_env *env, uint64_t base, unsigned gsi,
+		      void *host, struct err *e);
+	struct virtio_dev *(*dev)(void *state);
+	/* Optional: device-specific counters on stderr (VMM_STATS=1). */
+	void (*print_stats)(const void *state);
+	/* Closes an opened instance, attached or not. */
+	void (*close)(void *state);
+};
+
+#endif
