@@ -46,6 +46,8 @@ $(BUILD)/tests/site: tests/integration/check_site.c $(PROC_SRCS) tests/integrati
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(CURL_LIBS) $(LDLIBS)
 
+# The include layering ARCHITECTURE.md states (a script: nothing to build).
+CHECK_PROGRAMS     += tests/layering.sh
 CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli
 KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration $(BUILD)/tests/virtio $(BUILD)/tests/linux $(BUILD)/tests/vsock \
 	$(BUILD)/tests/site

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "util/size.h"
-#include "virtio/vsock.h"
 
 #define ACCEPT_BATCH 64
 #define ACCEPT_PAUSE_NS (100 * 1000 * 1000)
@@ -79,24 +78,6 @@ int publish_parse(const char *arg, struct publish_config *out, struct err *e)
 	return 0;
 usage:
 	return err_set(e, "--publish '%s': use [ADDR:]HOSTPORT:GUESTPORT or unix:PATH:GUESTPORT", arg);
-}
-
-int vsock_connect_parse(const char *arg, struct vsock_connect_config *out, struct err *e)
-{
-	const char *eq = strchr(arg, '=');
-	char port[16];
-
-	memset(out, 0, sizeof *out);
-	if (!eq || (size_t)(eq - arg) >= sizeof port || strncmp(eq + 1, "unix:", 5) != 0 || !eq[6])
-		return err_set(e, "--vsock-connect '%s': use GUESTPORT=unix:PATH", arg);
-	memcpy(port, arg, (size_t)(eq - arg));
-	port[eq - arg] = 0;
-	if (parse_guest_port(port, &out->port) < 0)
-		return err_set(e, "--vsock-connect '%s': port '%s' is not a number in 0-4294967294", arg, port);
-	if (strlen(eq + 6) >= sizeof out->path)
-		return err_set(e, "--vsock-connect '%s': socket path longer than %zu bytes", arg, sizeof out->path - 1);
-	strcpy(out->path, eq + 6);
-	return 0;
 }
 
 static int listen_unix(struct vsock_listener *l, const char *path, struct err *e)
@@ -215,7 +196,7 @@ static void on_accept(void *opaque, uint32_t events)
 		/* Small request/response exchanges must not wait for Nagle. */
 		if (!l->is_unix)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		vsock_dev_host_connect(l->vs, fd, !l->is_unix, l->guest_port);
+		l->client(l->client_ctx, fd, !l->is_unix, l->guest_port);
 	}
 }
 
@@ -229,11 +210,12 @@ static void on_pause_end(void *opaque, uint32_t events)
 		event_loop_mod(l->loop, l->fd, EPOLLIN);
 }
 
-int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, struct vsock_dev *vs,
+int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, vsock_client_fn client, void *ctx,
 			   struct err *e)
 {
 	for (unsigned i = 0; i < ls->n; i++) {
-		ls->l[i].vs = vs;
+		ls->l[i].client = client;
+		ls->l[i].client_ctx = ctx;
 		ls->l[i].loop = loop;
 		if (event_loop_add(loop, ls->l[i].fd, EPOLLIN, on_accept, &ls->l[i], e) < 0 ||
 		    event_loop_add(loop, ls->l[i].pause_fd, EPOLLIN, on_pause_end, &ls->l[i], e) < 0)

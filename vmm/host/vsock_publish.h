@@ -1,8 +1,8 @@
-/* The host ends of virtio-vsock: --publish listeners (TCP or unix) whose
- * clients become guest stream connections, and the parsing of --publish and
- * --vsock-connect. Listeners are opened before the guest boots and live as
- * long as `vmm run`, across guest resets; each boot attaches them to that
- * machine's event loop and vsock device. */
+/* The host end of virtio-vsock's published ports: --publish listeners (TCP
+ * or unix) and the parsing of --publish. Listeners are opened before the
+ * guest boots and live as long as `vmm run`, across guest resets; each boot
+ * attaches them to its event loop with the function that hands an accepted
+ * client to its vsock device. This module knows nothing of the device. */
 #ifndef VMM_HOST_VSOCK_PUBLISH_H
 #define VMM_HOST_VSOCK_PUBLISH_H
 
@@ -11,7 +11,6 @@
 
 #include "host/event_loop.h"
 #include "util/err.h"
-#include "virtio/vsock_config.h"
 
 #define VSOCK_MAX_PUBLISH 32
 
@@ -24,7 +23,9 @@ struct publish_config {
 	uint32_t guest_port;
 };
 
-struct vsock_dev;
+/* Takes an accepted client (fd: non-blocking, now the callee's) for guest
+ * port guest_port; is_tcp tells how a reset should look to it. */
+typedef void (*vsock_client_fn)(void *ctx, int fd, bool is_tcp, uint32_t guest_port);
 
 struct vsock_listener {
 	int fd;
@@ -33,7 +34,8 @@ struct vsock_listener {
 	bool is_unix;
 	uint32_t guest_port;
 	char path[108];         /* unix: removed on close */
-	struct vsock_dev *vs;   /* the current boot's device */
+	vsock_client_fn client; /* the current boot's device takes the clients */
+	void *client_ctx;
 };
 
 struct vsock_listeners {
@@ -43,16 +45,14 @@ struct vsock_listeners {
 
 /* "[ADDR:]HOSTPORT:GUESTPORT" or "unix:PATH:GUESTPORT". */
 int publish_parse(const char *arg, struct publish_config *out, struct err *e);
-/* "GUESTPORT=unix:PATH". */
-int vsock_connect_parse(const char *arg, struct vsock_connect_config *out, struct err *e);
 
 /* Binds and listens on each of the n (at most VSOCK_MAX_PUBLISH) --publish
  * entries; a port in use is an error here. */
 int vsock_listeners_open(struct vsock_listeners *ls, const struct publish_config *pub, unsigned n,
 			 struct err *e);
 void vsock_listeners_close(struct vsock_listeners *ls);
-/* Watches the listeners in loop; accepted clients go to vs. */
-int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, struct vsock_dev *vs,
+/* Watches the listeners in loop; accepted clients go to client(ctx, ...). */
+int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, vsock_client_fn client, void *ctx,
 			   struct err *e);
 
 #endif

@@ -116,6 +116,12 @@ static int open_vsock(void *state, const void *config, unsigned i, struct err *e
 	return vsock_dev_init(state, c->cid, c->vconnect, c->nvconnect, e);
 }
 
+/* A --publish client for this boot's device. */
+static void take_client(void *ctx, int fd, bool is_tcp, uint32_t guest_port)
+{
+	vsock_dev_host_connect(ctx, fd, is_tcp, guest_port);
+}
+
 static int attach(void *state, unsigned i, const struct device_env *env, uint64_t base, unsigned gsi, void *host,
 		  struct err *e)
 {
@@ -124,7 +130,7 @@ static int attach(void *state, unsigned i, const struct device_env *env, uint64_
 	(void)i;
 	if (vsock_dev_attach(state, env->mem, env->kvm, base, gsi, env->loop, e) < 0)
 		return -1;
-	return h ? vsock_listeners_attach(&h->listeners, env->loop, state, e) : 0;
+	return h ? vsock_listeners_attach(&h->listeners, env->loop, take_client, state, e) : 0;
 }
 
 static struct virtio_dev *dev(void *state)

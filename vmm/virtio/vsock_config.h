@@ -6,9 +6,14 @@
 
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct vsock_connect_config {
 	uint32_t port;
 	char path[108];
 };
+
+/* "GUESTPORT=unix:PATH". */
+int vsock_connect_parse(const char *arg, struct vsock_connect_config *out, struct err *e);
 
 #endif

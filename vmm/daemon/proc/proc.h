@@ -7,7 +7,7 @@
 #include "daemon/rpc/msg.h"
 #include "daemon/rpc/procs.h"
 #include "daemon/rpc/verr.h"
-#include "daemon/server/conn.h"
+#include "daemon/rpc/conn.h"
 
 struct call {
 	struct vmmd *m;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "daemon/core/vmmd.h"
-#include "daemon/server/conn.h"
+#include "daemon/rpc/conn.h"
 
 /* msg is the whole message, length word included (len >= RPC_MIN_LEN). */
 void dispatch_message(struct vmmd *m, struct conn *c, const uint8_t *msg, size_t len);

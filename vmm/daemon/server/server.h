@@ -9,7 +9,7 @@
 
 #include "daemon/core/vmmd.h"
 #include "daemon/rpc/verr.h"
-#include "daemon/server/conn.h"
+#include "daemon/rpc/conn.h"
 
 #define SERVER_MAX_CONNS 512
 

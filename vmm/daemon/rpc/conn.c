@@ -1,4 +1,4 @@
-#include "daemon/server/conn.h"
+#include "daemon/rpc/conn.h"
 
 #include <errno.h>
 #include <stdlib.h>

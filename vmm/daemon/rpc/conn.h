@@ -1,7 +1,7 @@
 /* One client connection: buffered, non-blocking I/O of RPC messages, and at
  * most one console stream bridged to a domain's console socket. */
-#ifndef VMM_DAEMON_SERVER_CONN_H
-#define VMM_DAEMON_SERVER_CONN_H
+#ifndef VMM_DAEMON_RPC_CONN_H
+#define VMM_DAEMON_RPC_CONN_H
 
 #include <stdbool.h>
 #include <stddef.h>
