@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		peer[i] = sv[1];
 		c = vsock_conn_find(&vs, 49152 + (uint32_t)i, 1234 + (uint32_t)i);
 		if (c && (w[12] >> i) & 1) { /* as if the guest had answered */
-			c->request_sent = c->established = true;
+			c->state = VCONN_ESTABLISHED;
 			c->want = 0;
 			c->peer_buf_alloc = w[13] >> (16 * i);
 		}

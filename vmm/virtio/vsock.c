@@ -92,11 +92,11 @@ static void rx_complete(struct vsock_dev *vs, const struct vsock_hdr *h)
 static bool conn_abort(struct vsock_conn *c)
 {
 	vsock_conn_close_fd(c, true);
-	if (!c->request_sent) { /* the guest never heard of it */
+	if (c->state == VCONN_REQUEST_OWED) { /* the guest never heard of it */
 		vsock_conn_free(c, true);
 		return false;
 	}
-	c->dead = true;
+	c->state = VCONN_CLOSING;
 	c->want = W_RST;
 	vsock_conn_update_work(c);
 	return true;
@@ -106,10 +106,10 @@ static bool conn_abort(struct vsock_conn *c)
  * guest with an RST, which is how a Linux peer expects a close to end. */
 static bool conn_check_done(struct vsock_conn *c)
 {
-	if (c->dead || !c->guest_shut_send || c->len || !(c->eof_told || c->guest_shut_rcv))
+	if (c->state == VCONN_CLOSING || !c->guest_shut_send || c->len || !(c->eof_told || c->guest_shut_rcv))
 		return true;
 	vsock_conn_close_fd(c, false);
-	c->dead = true;
+	c->state = VCONN_CLOSING;
 	c->want = W_RST;
 	vsock_conn_update_work(c);
 	return true;
@@ -170,12 +170,12 @@ static bool conn_emit(struct vsock_dev *vs, struct vsock_conn *c, struct vq_chai
 		vsock_conn_free(c, true);
 		return false;
 	}
-	if (c->dead)
+	if (c->state == VCONN_CLOSING)
 		return true;
 	if (c->want & (W_REQUEST | W_RESPONSE)) {
 		hdr_for(vs, c, (c->want & W_REQUEST) ? VSOCK_OP_REQUEST : VSOCK_OP_RESPONSE, &h);
 		if (c->want & W_REQUEST)
-			c->request_sent = true;
+			c->state = VCONN_AWAIT_RESPONSE;
 		c->want &= ~(W_REQUEST | W_RESPONSE);
 		c->fwd_sent = c->fwd_cnt;
 		rx_complete(vs, &h);
@@ -259,7 +259,7 @@ static void sync_reset(struct vsock_dev *vs)
 
 		for (; c; c = next) {
 			next = c->hnext;
-			if (c->request_sent || c->dead)
+			if (c->state != VCONN_REQUEST_OWED)
 				vsock_conn_free(c, true);
 		}
 	}
@@ -398,7 +398,7 @@ static void guest_connect(struct vsock_dev *vs, const struct vsock_hdr *h)
 		rst_reply(vs, h);
 		return;
 	}
-	c->established = c->request_sent = true;
+	c->state = VCONN_ESTABLISHED;
 	c->want = W_RESPONSE;
 	c->peer_buf_alloc = h->buf_alloc;
 	c->peer_fwd_cnt = h->fwd_cnt;
@@ -500,26 +500,26 @@ static int tx_packet(void *ctx, const struct vq_chain *ch, uint32_t *written, st
 		vsock_conn_free(c, true);
 		return 0;
 	}
-	if (c->dead)
+	if (c->state == VCONN_CLOSING)
 		return 0; /* an RST is on its way */
 	c->peer_buf_alloc = h.buf_alloc;
 	c->peer_fwd_cnt = h.fwd_cnt;
-	if (!c->request_sent) { /* the guest cannot know this connection yet */
+	if (c->state == VCONN_REQUEST_OWED) { /* the guest cannot know this connection yet */
 		rst_reply(vs, &h);
 		return 0;
 	}
 	switch (h.op) {
 	case VSOCK_OP_RESPONSE:
-		if (c->established || h.len) {
+		if (c->state == VCONN_ESTABLISHED || h.len) {
 			if (!conn_abort(c))
 				return 0;
 			break;
 		}
-		c->established = true;
+		c->state = VCONN_ESTABLISHED;
 		vsock_conn_update_events(c);
 		break;
 	case VSOCK_OP_RW:
-		if (!c->established) {
+		if (c->state != VCONN_ESTABLISHED) {
 			if (!conn_abort(c))
 				return 0;
 			break;

@@ -34,6 +34,15 @@
 
 struct vsock_dev;
 
+/* Where a connection is in its life; which directions still carry data
+ * once established is in the half-close flags. */
+enum vsock_conn_state {
+	VCONN_REQUEST_OWED,   /* a published client: the guest has not heard of it yet */
+	VCONN_AWAIT_RESPONSE, /* our REQUEST is out; the guest's RESPONSE or RST decides */
+	VCONN_ESTABLISHED,    /* data flows (guest-initiated ones start here, RESPONSE owed) */
+	VCONN_CLOSING,        /* the host side is gone; only an RST is left to send */
+};
+
 struct vsock_conn {
 	struct vsock_dev *vs;
 	struct vsock_conn *hnext;          /* hash chain */
@@ -43,8 +52,7 @@ struct vsock_conn {
 	bool is_tcp;
 	uint32_t local_port;     /* our port on CID 2 */
 	uint32_t guest_port;
-	bool established;        /* RESPONSE seen (published) or sent (guest-initiated) */
-	bool request_sent;       /* the guest knows this connection */
+	enum vsock_conn_state state;
 	uint32_t want;           /* control packets owed (W_*) */
 	uint32_t events;         /* epoll events watched now; 0 with watched false */
 	bool watched;
@@ -54,7 +62,6 @@ struct vsock_conn {
 	bool guest_shut_send;    /* guest will send no more */
 	bool guest_shut_rcv;     /* guest will receive no more */
 	bool host_wr_shut;       /* we did shutdown(SHUT_WR) */
-	bool dead;               /* host side gone; only an RST is left to send */
 	/* guest -> host */
 	uint8_t *buf;            /* VSOCK_CONN_BUF ring, allocated while non-empty */
 	uint32_t head, len;

@@ -32,6 +32,7 @@ struct vsock_conn *vsock_conn_new(struct vsock_dev *vs, int fd, bool is_tcp, uin
 	c->is_tcp = is_tcp;
 	c->local_port = local_port;
 	c->guest_port = guest_port;
+	c->state = VCONN_REQUEST_OWED; /* a guest-initiated one is established by its caller */
 	c->hnext = vs->hash[b];
 	vs->hash[b] = c;
 	vs->nconns++;
@@ -116,13 +117,13 @@ uint32_t vsock_conn_peer_credit(const struct vsock_conn *c)
 
 bool vsock_conn_data_ready(const struct vsock_conn *c)
 {
-	return c->established && !c->dead && c->readable && !c->host_eof && !c->guest_shut_rcv &&
+	return c->state == VCONN_ESTABLISHED && c->readable && !c->host_eof && !c->guest_shut_rcv &&
 	       vsock_conn_peer_credit(c) > 0;
 }
 
 bool vsock_conn_has_work(const struct vsock_conn *c)
 {
-	if (c->dead)
+	if (c->state == VCONN_CLOSING)
 		return (c->want & W_RST) != 0;
 	return c->want || vsock_conn_data_ready(c);
 }
@@ -148,7 +149,7 @@ void vsock_conn_update_events(struct vsock_conn *c)
 	if (c->fd < 0 || !c->vs->loop)
 		return;
 	/* Read only when we are not already holding a readable socket back. */
-	if (c->established && !c->readable && !c->host_eof && !c->guest_shut_rcv)
+	if (c->state == VCONN_ESTABLISHED && !c->readable && !c->host_eof && !c->guest_shut_rcv)
 		ev |= EPOLLIN;
 	if (c->len)
 		ev |= EPOLLOUT;
