@@ -7,29 +7,14 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "virtio/vsock_conn.h"
 
 #define EPHEMERAL_FIRST 49152u
-#define MAX_IOV 64
 
 /* ---- packets to the guest (rx queue) ---------------------------------- */
-
-static void hdr_for(const struct vsock_dev *vs, const struct vsock_conn *c, uint16_t op, struct vsock_hdr *h)
-{
-	memset(h, 0, sizeof *h);
-	h->src_cid = VSOCK_HOST_CID;
-	h->dst_cid = vs->guest_cid;
-	h->src_port = c->local_port;
-	h->dst_port = c->guest_port;
-	h->type = VSOCK_TYPE_STREAM;
-	h->op = op;
-	h->buf_alloc = VSOCK_CONN_BUF;
-	h->fwd_cnt = c->fwd_cnt;
-}
 
 /* Gets an rx buffer to fill (keeping one we popped but could not use). */
 static struct vq_chain *rx_buffer(struct vsock_dev *vs)
@@ -87,121 +72,6 @@ static void rx_complete(struct vsock_dev *vs, const struct vsock_hdr *h)
 		vs->stats.rsts_sent++;
 }
 
-/* The host side failed (reset, error): the guest gets an RST. Returns
- * whether c still exists. */
-static bool conn_abort(struct vsock_conn *c)
-{
-	vsock_conn_close_fd(c, true);
-	if (c->state == VCONN_REQUEST_OWED) { /* the guest never heard of it */
-		vsock_conn_free(c, true);
-		return false;
-	}
-	c->state = VCONN_CLOSING;
-	c->want = W_RST;
-	vsock_conn_update_work(c);
-	return true;
-}
-
-/* Both directions finished: close the host socket gracefully and tell the
- * guest with an RST, which is how a Linux peer expects a close to end. */
-static bool conn_check_done(struct vsock_conn *c)
-{
-	if (c->state == VCONN_CLOSING || !c->guest_shut_send || c->len || !(c->eof_told || c->guest_shut_rcv))
-		return true;
-	vsock_conn_close_fd(c, false);
-	c->state = VCONN_CLOSING;
-	c->want = W_RST;
-	vsock_conn_update_work(c);
-	return true;
-}
-
-/* Reads host data straight into the held rx buffer. Returns whether c lives. */
-static bool send_data(struct vsock_dev *vs, struct vsock_conn *c, struct vq_chain *rx)
-{
-	struct iovec iov[MAX_IOV];
-	uint32_t room = rx->in_len - VSOCK_HDR_SIZE, credit = vsock_conn_peer_credit(c);
-	uint32_t want = room < credit ? room : credit;
-	struct vsock_hdr h;
-	ssize_t n;
-	unsigned niov;
-
-	if (want > VSOCK_MAX_PKT)
-		want = VSOCK_MAX_PKT;
-	if (want == 0) { /* a buffer with room for a header only: use it for a credit update */
-		hdr_for(vs, c, VSOCK_OP_CREDIT_UPDATE, &h);
-		c->fwd_sent = c->fwd_cnt;
-		c->want &= ~W_CREDIT;
-		rx_complete(vs, &h);
-		return true;
-	}
-	niov = vq_chain_iov(rx, true, VSOCK_HDR_SIZE, want, iov, MAX_IOV, NULL);
-	do
-		n = readv(c->fd, iov, (int)niov);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		c->readable = false;
-		vsock_conn_update_events(c);
-		return true;
-	}
-	if (n < 0)
-		return conn_abort(c);
-	if (n == 0) {
-		c->host_eof = true;
-		c->want |= W_SHUTDOWN;
-		return true;
-	}
-	hdr_for(vs, c, VSOCK_OP_RW, &h);
-	h.len = (uint32_t)n;
-	c->sent_cnt += (uint32_t)n;
-	c->fwd_sent = c->fwd_cnt;
-	c->want &= ~W_CREDIT; /* the header carries it */
-	rx_complete(vs, &h);
-	return true;
-}
-
-/* One packet from c into the held rx buffer. Returns whether c lives. */
-static bool conn_emit(struct vsock_dev *vs, struct vsock_conn *c, struct vq_chain *rx)
-{
-	struct vsock_hdr h;
-
-	if (c->want & W_RST) {
-		hdr_for(vs, c, VSOCK_OP_RST, &h);
-		rx_complete(vs, &h);
-		vsock_conn_free(c, true);
-		return false;
-	}
-	if (c->state == VCONN_CLOSING)
-		return true;
-	if (c->want & (W_REQUEST | W_RESPONSE)) {
-		hdr_for(vs, c, (c->want & W_REQUEST) ? VSOCK_OP_REQUEST : VSOCK_OP_RESPONSE, &h);
-		if (c->want & W_REQUEST)
-			c->state = VCONN_AWAIT_RESPONSE;
-		c->want &= ~(W_REQUEST | W_RESPONSE);
-		c->fwd_sent = c->fwd_cnt;
-		rx_complete(vs, &h);
-		return true;
-	}
-	if (vsock_conn_data_ready(c))
-		return send_data(vs, c, rx);
-	if (c->want & W_CREDIT) {
-		hdr_for(vs, c, VSOCK_OP_CREDIT_UPDATE, &h);
-		c->want &= ~W_CREDIT;
-		c->fwd_sent = c->fwd_cnt;
-		rx_complete(vs, &h);
-		return true;
-	}
-	if (c->want & W_SHUTDOWN) {
-		hdr_for(vs, c, VSOCK_OP_SHUTDOWN, &h);
-		h.flags = VSOCK_SHUTDOWN_SEND;
-		c->want &= ~W_SHUTDOWN;
-		c->eof_told = true;
-		c->fwd_sent = c->fwd_cnt;
-		rx_complete(vs, &h);
-		return conn_check_done(c);
-	}
-	return true;
-}
-
 /* Fills guest rx buffers with what is owed: stray RSTs first, then the
  * connections in turn, one packet each per round, so that one busy
  * connection cannot starve the others. */
@@ -211,20 +81,30 @@ static void rx_fill(struct vsock_dev *vs)
 
 	while (virtio_dev_live(&vs->dev) && vs->dev.q[VSOCK_QUEUE_RX].ready && (vs->rst_len || vs->work_head)) {
 		struct vsock_conn *c;
+		struct vsock_hdr h;
 
 		if (!(rx = rx_buffer(vs)))
 			return;
 		if (vs->rst_len) {
-			struct vsock_hdr h = vs->rst[vs->rst_head];
-
+			h = vs->rst[vs->rst_head];
 			vs->rst_head = (vs->rst_head + 1) % VSOCK_RST_RING;
 			vs->rst_len--;
 			rx_complete(vs, &h);
 			continue;
 		}
 		c = vs->work_head;
-		if (conn_emit(vs, c, rx))
+		switch (vsock_conn_emit(c, rx, &h)) {
+		case VSOCK_EMIT_NONE:
 			vsock_conn_requeue(c);
+			break;
+		case VSOCK_EMIT_PACKET:
+			rx_complete(vs, &h);
+			vsock_conn_requeue(c);
+			break;
+		case VSOCK_EMIT_LAST: /* c is gone */
+			rx_complete(vs, &h);
+			break;
+		}
 	}
 }
 
@@ -267,63 +147,6 @@ static void sync_reset(struct vsock_dev *vs)
 
 /* ---- host socket side ------------------------------------------------- */
 
-/* Whether to tell the guest about freed buffer space now: when it thinks
- * at least half our buffer is in use and a useful amount has drained. */
-static void maybe_credit(struct vsock_conn *c)
-{
-	uint32_t used_view = c->recv_cnt - c->fwd_sent, progress = c->fwd_cnt - c->fwd_sent;
-
-	if (progress && used_view >= VSOCK_CONN_BUF / 2 && (progress >= VSOCK_CONN_BUF / 4 || c->len == 0))
-		c->want |= W_CREDIT;
-}
-
-static ssize_t send_iov(int fd, struct iovec *iov, int n)
-{
-	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
-	ssize_t r;
-
-	do
-		r = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (r < 0 && errno == EINTR);
-	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return 0;
-	return r;
-}
-
-/* Writes buffered guest data to the host socket. Returns whether c lives. */
-static bool flush_to_host(struct vsock_conn *c)
-{
-	while (c->len && c->fd >= 0) {
-		struct iovec iov[2];
-		uint32_t first = VSOCK_CONN_BUF - c->head < c->len ? VSOCK_CONN_BUF - c->head : c->len;
-		int n = 1;
-		ssize_t w;
-
-		iov[0] = (struct iovec){ c->buf + c->head, first };
-		if (first < c->len)
-			iov[n++] = (struct iovec){ c->buf, c->len - first };
-		w = send_iov(c->fd, iov, n);
-		if (w < 0)
-			return conn_abort(c);
-		if (w == 0)
-			break;
-		c->head = (uint32_t)((c->head + (uint32_t)w) % VSOCK_CONN_BUF);
-		c->len -= (uint32_t)w;
-		c->fwd_cnt += (uint32_t)w;
-	}
-	if (c->len == 0) {
-		free(c->buf);
-		c->buf = NULL;
-		c->head = 0;
-		if (c->guest_shut_send && !c->host_wr_shut && c->fd >= 0) {
-			shutdown(c->fd, SHUT_WR);
-			c->host_wr_shut = true;
-		}
-	}
-	maybe_credit(c);
-	return conn_check_done(c);
-}
-
 void vsock_conn_event(void *opaque, uint32_t events)
 {
 	struct vsock_conn *c = opaque;
@@ -335,18 +158,7 @@ void vsock_conn_event(void *opaque, uint32_t events)
 		sync_reset(vs);
 		goto out;
 	}
-	if (events & EPOLLERR) {
-		conn_abort(c);
-		goto out;
-	}
-	if ((events & EPOLLOUT) && !flush_to_host(c))
-		goto out;
-	if (events & (EPOLLIN | EPOLLHUP)) {
-		c->readable = true;
-		vsock_conn_update_events(c);
-	}
-	vsock_conn_update_events(c);
-	vsock_conn_update_work(c);
+	vsock_conn_host_event(c, events);
 out:
 	rx_fill(vs);
 	interrupt(vs);
@@ -406,62 +218,6 @@ static void guest_connect(struct vsock_dev *vs, const struct vsock_hdr *h)
 	vsock_conn_update_work(c);
 }
 
-/* Guest data for the host: straight to the socket when nothing waits before
- * it, the rest into the connection's buffer. Returns whether c lives. */
-static bool guest_data(struct vsock_conn *c, const struct vq_chain *ch, uint32_t len)
-{
-	struct iovec iov[MAX_IOV];
-	uint32_t off = VSOCK_HDR_SIZE, done = 0;
-
-	if (c->guest_shut_send || len > VSOCK_CONN_BUF - (c->recv_cnt - c->fwd_cnt))
-		return conn_abort(c); /* data after its shutdown, or beyond the credit we gave */
-	c->recv_cnt += len;
-	if (c->len == 0) {
-		unsigned n = vq_chain_iov(ch, false, off, len, iov, MAX_IOV, NULL);
-		ssize_t w = send_iov(c->fd, iov, (int)n);
-
-		if (w < 0)
-			return conn_abort(c);
-		done = (uint32_t)w;
-		c->fwd_cnt += done;
-	}
-	if (done < len) {
-		uint32_t rest = len - done, tail;
-
-		if (!c->buf && !(c->buf = malloc(VSOCK_CONN_BUF)))
-			return conn_abort(c);
-		/* The credit check above guarantees rest fits. */
-		tail = (c->head + c->len) % VSOCK_CONN_BUF;
-		while (rest) {
-			uint32_t k = VSOCK_CONN_BUF - tail < rest ? VSOCK_CONN_BUF - tail : rest;
-
-			vq_chain_read(ch, off + done, c->buf + tail, k);
-			done += k;
-			rest -= k;
-			c->len += k;
-			tail = (tail + k) % VSOCK_CONN_BUF;
-		}
-	}
-	maybe_credit(c);
-	vsock_conn_update_events(c);
-	return true;
-}
-
-static void guest_shutdown(struct vsock_conn *c, uint32_t flags)
-{
-	if (flags & VSOCK_SHUTDOWN_RCV)
-		c->guest_shut_rcv = true;
-	if (flags & VSOCK_SHUTDOWN_SEND) {
-		c->guest_shut_send = true;
-		if (c->len == 0 && !c->host_wr_shut && c->fd >= 0) {
-			shutdown(c->fd, SHUT_WR);
-			c->host_wr_shut = true;
-		}
-	}
-	if (conn_check_done(c))
-		vsock_conn_update_events(c);
-}
-
 /* One packet from the guest (a virtio_chain_fn). Returns -1 with e set
  * when the chain itself breaks the rules (the device then needs a reset);
  * a well-formed packet that makes no sense gets an RST. */
@@ -496,57 +252,8 @@ static int tx_packet(void *ctx, const struct vq_chain *ch, uint32_t *written, st
 			rst_reply(vs, &h);
 		return 0;
 	}
-	if (h.op == VSOCK_OP_RST) {
-		vsock_conn_free(c, true);
-		return 0;
-	}
-	if (c->state == VCONN_CLOSING)
-		return 0; /* an RST is on its way */
-	c->peer_buf_alloc = h.buf_alloc;
-	c->peer_fwd_cnt = h.fwd_cnt;
-	if (c->state == VCONN_REQUEST_OWED) { /* the guest cannot know this connection yet */
+	if (vsock_conn_guest_packet(c, &h, ch) == VSOCK_REPLY_RST)
 		rst_reply(vs, &h);
-		return 0;
-	}
-	switch (h.op) {
-	case VSOCK_OP_RESPONSE:
-		if (c->state == VCONN_ESTABLISHED || h.len) {
-			if (!conn_abort(c))
-				return 0;
-			break;
-		}
-		c->state = VCONN_ESTABLISHED;
-		vsock_conn_update_events(c);
-		break;
-	case VSOCK_OP_RW:
-		if (c->state != VCONN_ESTABLISHED) {
-			if (!conn_abort(c))
-				return 0;
-			break;
-		}
-		if (h.len && !guest_data(c, ch, h.len))
-			return 0;
-		break;
-	case VSOCK_OP_SHUTDOWN:
-		if (h.len) {
-			if (!conn_abort(c))
-				return 0;
-			break;
-		}
-		guest_shutdown(c, h.flags);
-		break;
-	case VSOCK_OP_CREDIT_REQUEST:
-		c->want |= W_CREDIT;
-		break;
-	case VSOCK_OP_CREDIT_UPDATE:
-		break; /* the header fields above were the point */
-	default: /* REQUEST on a live connection, unknown ops */
-		vs->stats.bad_pkts++;
-		if (!conn_abort(c))
-			return 0;
-		break;
-	}
-	vsock_conn_update_work(c);
 	return 0;
 }
 
@@ -624,6 +331,7 @@ int vsock_dev_init(struct vsock_dev *vs, uint64_t cid, const struct vsock_connec
 	vs->routes = routes;
 	vs->nroutes = nroutes;
 	vs->next_port = EPHEMERAL_FIRST;
+	vs->conn_event = vsock_conn_event;
 	vs->reset_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vs->reset_efd < 0)
 		return err_errno(e, "eventfd");

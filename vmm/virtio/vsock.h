@@ -78,6 +78,7 @@ struct vsock_dev {
 	struct virtio_dev dev;
 	uint64_t guest_cid;
 	struct event_loop *loop;      /* NULL: not attached to a loop (fuzzer) */
+	event_fn conn_event;          /* the device's handler for a connection's host socket */
 	const struct vsock_connect_config *routes;
 	unsigned nroutes;
 	struct vsock_conn *hash[VSOCK_HASH];

@@ -1,9 +1,14 @@
 #include "virtio/vsock_conn.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#define MAX_IOV 64
 
 static unsigned bucket(uint32_t local_port, uint32_t guest_port)
 {
@@ -156,7 +161,7 @@ void vsock_conn_update_events(struct vsock_conn *c)
 	if (!c->watched) {
 		/* Unwatched until there is interest: a hung-up socket would otherwise
 		 * report EPOLLHUP over and over while we cannot act on it. */
-		if (ev && event_loop_add(c->vs->loop, c->fd, ev, vsock_conn_event, c, NULL) == 0) {
+		if (ev && event_loop_add(c->vs->loop, c->fd, ev, c->vs->conn_event, c, NULL) == 0) {
 			c->watched = true;
 			c->events = ev;
 		}
@@ -170,4 +175,309 @@ void vsock_conn_update_events(struct vsock_conn *c)
 		event_loop_mod(c->vs->loop, c->fd, ev);
 		c->events = ev;
 	}
+}
+
+/* ---- the protocol of one connection ----------------------------------- */
+
+/* The header of a packet from c to the guest, carrying our credit. */
+static void hdr_for(const struct vsock_conn *c, uint16_t op, struct vsock_hdr *h)
+{
+	memset(h, 0, sizeof *h);
+	h->src_cid = VSOCK_HOST_CID;
+	h->dst_cid = c->vs->guest_cid;
+	h->src_port = c->local_port;
+	h->dst_port = c->guest_port;
+	h->type = VSOCK_TYPE_STREAM;
+	h->op = op;
+	h->buf_alloc = VSOCK_CONN_BUF;
+	h->fwd_cnt = c->fwd_cnt;
+}
+
+/* The host side failed (reset, error): the guest gets an RST. Returns
+ * whether c still exists. */
+static bool conn_abort(struct vsock_conn *c)
+{
+	vsock_conn_close_fd(c, true);
+	if (c->state == VCONN_REQUEST_OWED) { /* the guest never heard of it */
+		vsock_conn_free(c, true);
+		return false;
+	}
+	c->state = VCONN_CLOSING;
+	c->want = W_RST;
+	vsock_conn_update_work(c);
+	return true;
+}
+
+/* Both directions finished: close the host socket gracefully and tell the
+ * guest with an RST, which is how a Linux peer expects a close to end. */
+static bool conn_check_done(struct vsock_conn *c)
+{
+	if (c->state == VCONN_CLOSING || !c->guest_shut_send || c->len || !(c->eof_told || c->guest_shut_rcv))
+		return true;
+	vsock_conn_close_fd(c, false);
+	c->state = VCONN_CLOSING;
+	c->want = W_RST;
+	vsock_conn_update_work(c);
+	return true;
+}
+
+/* Whether to tell the guest about freed buffer space now: when it thinks
+ * at least half our buffer is in use and a useful amount has drained. */
+static void maybe_credit(struct vsock_conn *c)
+{
+	uint32_t used_view = c->recv_cnt - c->fwd_sent, progress = c->fwd_cnt - c->fwd_sent;
+
+	if (progress && used_view >= VSOCK_CONN_BUF / 2 && (progress >= VSOCK_CONN_BUF / 4 || c->len == 0))
+		c->want |= W_CREDIT;
+}
+
+static ssize_t send_iov(int fd, struct iovec *iov, int n)
+{
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+	ssize_t r;
+
+	do
+		r = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return r;
+}
+
+/* Writes buffered guest data to the host socket. Returns whether c lives. */
+static bool flush_to_host(struct vsock_conn *c)
+{
+	while (c->len && c->fd >= 0) {
+		struct iovec iov[2];
+		uint32_t first = VSOCK_CONN_BUF - c->head < c->len ? VSOCK_CONN_BUF - c->head : c->len;
+		int n = 1;
+		ssize_t w;
+
+		iov[0] = (struct iovec){ c->buf + c->head, first };
+		if (first < c->len)
+			iov[n++] = (struct iovec){ c->buf, c->len - first };
+		w = send_iov(c->fd, iov, n);
+		if (w < 0)
+			return conn_abort(c);
+		if (w == 0)
+			break;
+		c->head = (uint32_t)((c->head + (uint32_t)w) % VSOCK_CONN_BUF);
+		c->len -= (uint32_t)w;
+		c->fwd_cnt += (uint32_t)w;
+	}
+	if (c->len == 0) {
+		free(c->buf);
+		c->buf = NULL;
+		c->head = 0;
+		if (c->guest_shut_send && !c->host_wr_shut && c->fd >= 0) {
+			shutdown(c->fd, SHUT_WR);
+			c->host_wr_shut = true;
+		}
+	}
+	maybe_credit(c);
+	return conn_check_done(c);
+}
+
+/* Reads host data straight into the rx buffer, after the header's room. */
+static enum vsock_emit send_data(struct vsock_conn *c, struct vq_chain *rx, struct vsock_hdr *h)
+{
+	struct iovec iov[MAX_IOV];
+	uint32_t room = rx->in_len - VSOCK_HDR_SIZE, credit = vsock_conn_peer_credit(c);
+	uint32_t want = room < credit ? room : credit;
+	ssize_t n;
+	unsigned niov;
+
+	if (want > VSOCK_MAX_PKT)
+		want = VSOCK_MAX_PKT;
+	if (want == 0) { /* a buffer with room for a header only: use it for a credit update */
+		hdr_for(c, VSOCK_OP_CREDIT_UPDATE, h);
+		c->fwd_sent = c->fwd_cnt;
+		c->want &= ~W_CREDIT;
+		return VSOCK_EMIT_PACKET;
+	}
+	niov = vq_chain_iov(rx, true, VSOCK_HDR_SIZE, want, iov, MAX_IOV, NULL);
+	do
+		n = readv(c->fd, iov, (int)niov);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->readable = false;
+		vsock_conn_update_events(c);
+		return VSOCK_EMIT_NONE;
+	}
+	if (n < 0) {
+		conn_abort(c); /* established, so it lives on to send its RST */
+		return VSOCK_EMIT_NONE;
+	}
+	if (n == 0) {
+		c->host_eof = true;
+		c->want |= W_SHUTDOWN;
+		return VSOCK_EMIT_NONE;
+	}
+	hdr_for(c, VSOCK_OP_RW, h);
+	h->len = (uint32_t)n;
+	c->sent_cnt += (uint32_t)n;
+	c->fwd_sent = c->fwd_cnt;
+	c->want &= ~W_CREDIT; /* the header carries it */
+	return VSOCK_EMIT_PACKET;
+}
+
+enum vsock_emit vsock_conn_emit(struct vsock_conn *c, struct vq_chain *rx, struct vsock_hdr *h)
+{
+	if (c->want & W_RST) {
+		hdr_for(c, VSOCK_OP_RST, h);
+		vsock_conn_free(c, true);
+		return VSOCK_EMIT_LAST;
+	}
+	if (c->state == VCONN_CLOSING)
+		return VSOCK_EMIT_NONE;
+	if (c->want & (W_REQUEST | W_RESPONSE)) {
+		hdr_for(c, (c->want & W_REQUEST) ? VSOCK_OP_REQUEST : VSOCK_OP_RESPONSE, h);
+		if (c->want & W_REQUEST)
+			c->state = VCONN_AWAIT_RESPONSE;
+		c->want &= ~(W_REQUEST | W_RESPONSE);
+		c->fwd_sent = c->fwd_cnt;
+		return VSOCK_EMIT_PACKET;
+	}
+	if (vsock_conn_data_ready(c))
+		return send_data(c, rx, h);
+	if (c->want & W_CREDIT) {
+		hdr_for(c, VSOCK_OP_CREDIT_UPDATE, h);
+		c->want &= ~W_CREDIT;
+		c->fwd_sent = c->fwd_cnt;
+		return VSOCK_EMIT_PACKET;
+	}
+	if (c->want & W_SHUTDOWN) {
+		hdr_for(c, VSOCK_OP_SHUTDOWN, h);
+		h->flags = VSOCK_SHUTDOWN_SEND;
+		c->want &= ~W_SHUTDOWN;
+		c->eof_told = true;
+		c->fwd_sent = c->fwd_cnt;
+		conn_check_done(c);
+		return VSOCK_EMIT_PACKET;
+	}
+	return VSOCK_EMIT_NONE;
+}
+
+/* Guest data for the host: straight to the socket when nothing waits before
+ * it, the rest into the connection's buffer. Returns whether c lives. */
+static bool guest_data(struct vsock_conn *c, const struct vq_chain *ch, uint32_t len)
+{
+	struct iovec iov[MAX_IOV];
+	uint32_t off = VSOCK_HDR_SIZE, done = 0;
+
+	if (c->guest_shut_send || len > VSOCK_CONN_BUF - (c->recv_cnt - c->fwd_cnt))
+		return conn_abort(c); /* data after its shutdown, or beyond the credit we gave */
+	c->recv_cnt += len;
+	if (c->len == 0) {
+		unsigned n = vq_chain_iov(ch, false, off, len, iov, MAX_IOV, NULL);
+		ssize_t w = send_iov(c->fd, iov, (int)n);
+
+		if (w < 0)
+			return conn_abort(c);
+		done = (uint32_t)w;
+		c->fwd_cnt += done;
+	}
+	if (done < len) {
+		uint32_t rest = len - done, tail;
+
+		if (!c->buf && !(c->buf = malloc(VSOCK_CONN_BUF)))
+			return conn_abort(c);
+		/* The credit check above guarantees rest fits. */
+		tail = (c->head + c->len) % VSOCK_CONN_BUF;
+		while (rest) {
+			uint32_t k = VSOCK_CONN_BUF - tail < rest ? VSOCK_CONN_BUF - tail : rest;
+
+			vq_chain_read(ch, off + done, c->buf + tail, k);
+			done += k;
+			rest -= k;
+			c->len += k;
+			tail = (tail + k) % VSOCK_CONN_BUF;
+		}
+	}
+	maybe_credit(c);
+	vsock_conn_update_events(c);
+	return true;
+}
+
+static void guest_shutdown(struct vsock_conn *c, uint32_t flags)
+{
+	if (flags & VSOCK_SHUTDOWN_RCV)
+		c->guest_shut_rcv = true;
+	if (flags & VSOCK_SHUTDOWN_SEND) {
+		c->guest_shut_send = true;
+		if (c->len == 0 && !c->host_wr_shut && c->fd >= 0) {
+			shutdown(c->fd, SHUT_WR);
+			c->host_wr_shut = true;
+		}
+	}
+	if (conn_check_done(c))
+		vsock_conn_update_events(c);
+}
+
+enum vsock_reply vsock_conn_guest_packet(struct vsock_conn *c, const struct vsock_hdr *h, const struct vq_chain *ch)
+{
+	if (h->op == VSOCK_OP_RST) {
+		vsock_conn_free(c, true);
+		return VSOCK_REPLY_NONE;
+	}
+	if (c->state == VCONN_CLOSING)
+		return VSOCK_REPLY_NONE; /* an RST is on its way */
+	c->peer_buf_alloc = h->buf_alloc;
+	c->peer_fwd_cnt = h->fwd_cnt;
+	if (c->state == VCONN_REQUEST_OWED) /* the guest cannot know this connection yet */
+		return VSOCK_REPLY_RST;
+	switch (h->op) {
+	case VSOCK_OP_RESPONSE:
+		if (c->state == VCONN_ESTABLISHED || h->len) {
+			if (!conn_abort(c))
+				return VSOCK_REPLY_NONE;
+			break;
+		}
+		c->state = VCONN_ESTABLISHED;
+		vsock_conn_update_events(c);
+		break;
+	case VSOCK_OP_RW:
+		if (c->state != VCONN_ESTABLISHED) {
+			if (!conn_abort(c))
+				return VSOCK_REPLY_NONE;
+			break;
+		}
+		if (h->len && !guest_data(c, ch, h->len))
+			return VSOCK_REPLY_NONE;
+		break;
+	case VSOCK_OP_SHUTDOWN:
+		if (h->len) {
+			if (!conn_abort(c))
+				return VSOCK_REPLY_NONE;
+			break;
+		}
+		guest_shutdown(c, h->flags);
+		break;
+	case VSOCK_OP_CREDIT_REQUEST:
+		c->want |= W_CREDIT;
+		break;
+	case VSOCK_OP_CREDIT_UPDATE:
+		break; /* the header fields above were the point */
+	default: /* REQUEST on a live connection, unknown ops */
+		c->vs->stats.bad_pkts++;
+		if (!conn_abort(c))
+			return VSOCK_REPLY_NONE;
+		break;
+	}
+	vsock_conn_update_work(c);
+	return VSOCK_REPLY_NONE;
+}
+
+void vsock_conn_host_event(struct vsock_conn *c, uint32_t events)
+{
+	if (events & EPOLLERR) {
+		conn_abort(c);
+		return;
+	}
+	if ((events & EPOLLOUT) && !flush_to_host(c))
+		return;
+	if (events & (EPOLLIN | EPOLLHUP))
+		c->readable = true;
+	vsock_conn_update_events(c);
+	vsock_conn_update_work(c);
 }

@@ -1,6 +1,11 @@
-/* The vsock device's connection table: lookup by (local port, guest port),
- * the work list of connections that owe the guest packets, and the epoll
- * interest of each host socket. Internal to vsock*.c. */
+/* One vsock connection: the device's table of them (lookup by local port
+ * and guest port), the work list of those that owe the guest packets, the
+ * epoll interest of each host socket, and the whole protocol of one
+ * connection: its state, credit, the packets it owes the guest and what a
+ * guest packet or a host socket event does to it. The device (vsock.c)
+ * calls in; this file never calls the device: it hands packets back for the
+ * device to deliver, and host socket events reach it through the device's
+ * conn_event. Internal to vsock*.c. */
 #ifndef VMM_VIRTIO_VSOCK_CONN_H
 #define VMM_VIRTIO_VSOCK_CONN_H
 
@@ -34,5 +39,23 @@ void vsock_conn_update_work(struct vsock_conn *c);
 void vsock_conn_requeue(struct vsock_conn *c);
 /* Sets epoll interest from c's state (reading, writing). */
 void vsock_conn_update_events(struct vsock_conn *c);
+
+enum vsock_emit {
+	VSOCK_EMIT_NONE,   /* nothing for the guest now; c lives */
+	VSOCK_EMIT_PACKET, /* *h (and its payload, in rx) is ready to deliver */
+	VSOCK_EMIT_LAST,   /* *h is c's final RST; c is freed */
+};
+/* The next packet c owes the guest, into the rx buffer rx: its payload
+ * (read straight from the host socket) after the header's room, its header
+ * in *h for the device to write and deliver. */
+enum vsock_emit vsock_conn_emit(struct vsock_conn *c, struct vq_chain *rx, struct vsock_hdr *h);
+
+enum vsock_reply { VSOCK_REPLY_NONE, VSOCK_REPLY_RST };
+/* A well-formed guest packet h (payload in ch after the header) for c. The
+ * answer VSOCK_REPLY_RST asks the device to reset the sender, for a packet
+ * on a connection the guest cannot know yet. c may be freed. */
+enum vsock_reply vsock_conn_guest_packet(struct vsock_conn *c, const struct vsock_hdr *h, const struct vq_chain *ch);
+/* The host socket of c reported events (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR). */
+void vsock_conn_host_event(struct vsock_conn *c, uint32_t events);
 
 #endif
