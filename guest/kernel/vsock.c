@@ -18,6 +18,7 @@
 #include "vsock.h"
 
 #include "blk.h"
+#include "body.h"
 #include "http/http_buf.h"
 #include "http/http_conn.h"
 #include "site.h"
@@ -35,23 +36,10 @@
 #define MAX_CONNS 2048
 #define HASH 1024
 #define BURST 4               /* packets per connection per pass */
-#define CHUNK (64u << 10)     /* disk streaming unit */
-#define MAX_CHUNKS 32
 #define CLOSE_LINGER_MS 5000  /* after our SHUTDOWN, wait this long for the peer's RST */
 #define SHUTDOWN_MAX_MS 10000
 #define NPENDING_RST 64
 
-
-struct chunk {
-	struct chunk *next;  /* the cache */
-	uint8_t *buf;
-	uint64_t off;      /* disk offset of buf[0] */
-	uint32_t len;
-	int refs;          /* tx packets still pointing into it */
-	int users;         /* connections holding it */
-	uint64_t last_use;
-	bool ready, failed, reading;
-};
 
 struct txslot {
 	uint8_t *page;     /* header + inline payload */
@@ -80,10 +68,7 @@ struct conn {
 	/* the response being sent */
 	bool has_resp, close_after;
 	size_t head_len, head_off;
-	const struct site_entry *entry;
-	uint64_t body_pos, body_end; /* entry data offsets */
-	struct chunk *ck[2];         /* current and prefetched disk chunk */
-	bool wait_chunk;             /* waits for a chunk to be read or freed */
+	struct body body;            /* the response's body, in place */
 	struct http_conn http;
 	char head[HEAD_MAX];
 	char peer[32];
@@ -98,9 +83,7 @@ static uint32_t events[4];
 static struct txslot slots[NTX], *free_slots;
 static unsigned slots_used;
 static struct conn *hash[HASH], *all_conns, *txq_head, *txq_tail;
-static unsigned nconns, nchunks, chunk_waiters;
-static struct chunk *chunks;
-static uint64_t chunk_clock;
+static unsigned nconns;
 static bool shutting_down;
 static uint64_t shutdown_deadline;
 static unsigned stats_port = 81;
@@ -136,6 +119,16 @@ static void want_tx(struct conn *c)
 	else
 		txq_head = c;
 	txq_tail = c;
+}
+
+/* Bodies waiting for a disk chunk try again (body.c calls this). */
+static void wake_body_waiters(void)
+{
+	for (struct conn *c = all_conns; c; c = c->anext)
+		if (c->body.waiting) {
+			c->body.waiting = false;
+			want_tx(c);
+		}
 }
 
 /* ---- rx buffers ---- */
@@ -176,6 +169,7 @@ void vsock_init(struct vdev *d)
 		stats_port = p;
 	}
 	vsock_dev = d;
+	body_cache_init(wake_body_waiters);
 	d->name = "virtio-vsock";
 	vdev_begin(d, 0);
 	read_cid();
@@ -196,110 +190,6 @@ void vsock_init(struct vdev *d)
 	vdev_ready(d);
 	vq_kick(&rxq);
 	vq_kick(&evq);
-}
-
-/* ---- chunks (disk streaming) ----
- * A cache of up to MAX_CHUNKS 64 KiB pieces of the disk, shared by all
- * connections (a popular file is read once), kept while unused and evicted
- * least recently used first. Connections that need one that is being read,
- * or find none free, set wait_chunk and are woken when that changes. */
-
-static void wake_chunk_waiters(void)
-{
-	if (!chunk_waiters)
-		return;
-	chunk_waiters = 0;
-	for (struct conn *c = all_conns; c; c = c->anext)
-		if (c->wait_chunk) {
-			c->wait_chunk = false;
-			want_tx(c);
-		}
-}
-
-static void chunk_idle_check(struct chunk *k)
-{
-	if (k->refs == 0 && k->users == 0) {
-		k->last_use = ++chunk_clock;
-		wake_chunk_waiters();
-	}
-}
-
-static void chunk_unref(struct chunk *k) /* a packet using it is done */
-{
-	if (k) {
-		k->refs--;
-		chunk_idle_check(k);
-	}
-}
-
-static void chunk_release(struct chunk *k) /* a connection is done with it */
-{
-	if (k) {
-		k->users--;
-		chunk_idle_check(k);
-	}
-}
-
-static void chunk_done(void *ctx, bool ok)
-{
-	struct chunk *k = ctx;
-
-	k->reading = false;
-	k->ready = ok;
-	k->failed = !ok;
-	wake_chunk_waiters();
-}
-
-/* The chunk holding disk offset at (for an entry whose data ends at end),
- * from the cache or by starting a read. NULL when none can be had now. */
-static struct chunk *chunk_get(uint64_t at, uint64_t end)
-{
-	struct chunk *k, *victim = NULL;
-
-	for (k = chunks; k; k = k->next) {
-		if (!k->failed && at >= k->off && at < k->off + k->len) {
-			k->users++;
-			return k;
-		}
-		if (!k->refs && !k->users && !k->reading && (!victim || k->last_use < victim->last_use))
-			victim = k;
-	}
-	if (nchunks < MAX_CHUNKS) {
-		k = alloc_pages(1);
-		uint8_t *buf = alloc_pages(CHUNK / 4096);
-		if (!k || !buf) {
-			free_pages(k, 1);
-			free_pages(buf, CHUNK / 4096);
-			return NULL;
-		}
-		memset(k, 0, sizeof *k);
-		k->buf = buf;
-		k->next = chunks;
-		chunks = k;
-		nchunks++;
-	} else if (victim) {
-		k = victim;
-	} else {
-		return NULL;
-	}
-	uint64_t start = at & ~511ull;
-	end = (end + 511) & ~511ull;
-	if (end > blk_bytes)
-		end = blk_bytes;
-	if (end - start > CHUNK)
-		end = start + CHUNK;
-	k->off = start;
-	k->len = (uint32_t)(end - start);
-	k->ready = k->failed = false;
-	k->refs = 0;
-	k->users = 1;
-	if (!blk_read_async(start, k->buf, k->len, chunk_done, k)) {
-		k->users = 0;
-		k->failed = true; /* unusable until reused */
-		return NULL;
-	}
-	k->reading = true;
-	return k;
 }
 
 /* ---- packets ---- */
@@ -419,9 +309,7 @@ static void conn_free(struct conn *c)
 		if (txq_tail == c)
 			txq_tail = prev;
 	}
-	chunk_release(c->ck[0]);
-	chunk_release(c->ck[1]);
-	c->wait_chunk = false;
+	body_set(&c->body, NULL, 0, 0);
 	nconns--;
 	free_pages(c, CONN_PAGES);
 }
@@ -573,52 +461,6 @@ static uint32_t credit(const struct conn *c)
 	return inflight >= c->peer_buf_alloc ? 0 : c->peer_buf_alloc - inflight;
 }
 
-/* Body bytes at c->body_pos, in place: the archive in memory or a ready
- * chunk. Returns the number available (0: not yet; started a read if it
- * could), *p and *k (the chunk to reference) set. -1: the disk failed. */
-static int64_t body_bytes(struct conn *c, const uint8_t **p, struct chunk **k)
-{
-	uint64_t left = c->body_end - c->body_pos;
-
-	*k = NULL;
-	if (site_in_ram) {
-		*p = (const uint8_t *)site_data(&site, c->entry) + c->body_pos;
-		return (int64_t)left;
-	}
-	uint64_t at = c->entry->off + c->body_pos, end = c->entry->off + c->body_end;
-	for (;;) {
-		struct chunk *ck = c->ck[0];
-		if (!ck) {
-			if (!(c->ck[0] = chunk_get(at, end)))
-				goto wait;
-			continue;
-		}
-		if (at < ck->off || at >= ck->off + ck->len) {
-			chunk_release(ck); /* done with it: move on */
-			c->ck[0] = c->ck[1];
-			c->ck[1] = NULL;
-			continue;
-		}
-		if (ck->failed)
-			return -1;
-		if (!ck->ready)
-			goto wait;
-		/* Prefetch the next chunk while this one goes out. */
-		uint64_t next = ck->off + ck->len;
-		if (!c->ck[1] && next < end)
-			c->ck[1] = chunk_get(next, end);
-		*p = ck->buf + (at - ck->off);
-		*k = ck;
-		return (int64_t)MIN(left, ck->off + ck->len - at);
-	}
-wait:
-	if (!c->wait_chunk) {
-		c->wait_chunk = true;
-		chunk_waiters++;
-	}
-	return 0;
-}
-
 static bool stats_response(struct conn *c)
 {
 	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"
@@ -639,8 +481,7 @@ static bool stats_response(struct conn *c)
 	hb_put(&b, body, n);
 	c->head_len = b.overflow ? 0 : b.len;
 	c->head_off = 0;
-	c->entry = NULL;
-	c->body_pos = c->body_end = 0;
+	body_set(&c->body, NULL, 0, 0);
 	c->has_resp = true;
 	c->close_after = true;
 	c->http.len = 0; /* consumed */
@@ -673,9 +514,7 @@ static bool next_response(struct conn *c)
 	c->has_resp = true;
 	c->head_len = out.hdr_len;
 	c->head_off = 0;
-	c->entry = out.entry;
-	c->body_pos = out.body_off;
-	c->body_end = out.entry ? out.body_off + out.body_len : out.body_off;
+	body_set(&c->body, out.entry, out.body_off, out.body_off + out.body_len);
 	c->close_after = out.close;
 	return true;
 }
@@ -716,10 +555,10 @@ static bool conn_tx(struct conn *c)
 		const uint8_t *bp = NULL;
 		struct chunk *ck = NULL;
 		int64_t avail = 0;
-		if (c->entry && c->body_pos < c->body_end && h < max) {
-			avail = body_bytes(c, &bp, &ck);
+		if (body_left(&c->body) && h < max) {
+			avail = body_peek(&c->body, &bp, &ck);
 			if (avail < 0) {
-				kprintf("site: disk read failed while sending %s to %s: reset\n", c->entry->name, c->peer);
+				kprintf("site: disk read failed while sending %s to %s: reset\n", c->body.entry->name, c->peer);
 				conn_reset(c);
 				return true;
 			}
@@ -739,22 +578,20 @@ static bool conn_tx(struct conn *c)
 				memcpy(pl + h, bp, b);
 			} else {
 				ext = b;
-				if (ck) {
-					ck->refs++;
-					s->chunk = ck;
-				}
+				chunk_ref(ck);
+				s->chunk = ck;
 			}
-			c->body_pos += b;
+			c->body.pos += b;
 		}
 		fill_hdr(c, (struct vsock_hdr *)s->page, VSOCK_OP_RW, 0, h + b);
 		slot_post(s, ext ? bp : NULL, ext);
 		c->tx_cnt += h + b;
 		sent++;
-		if (c->head_off == c->head_len && c->body_pos >= c->body_end) {
+		if (c->head_off == c->head_len && !body_left(&c->body)) {
 			c->has_resp = false;
 			if (c->close_after)
 				begin_close(c);
-		} else if (c->entry) {
+		} else if (c->body.entry) {
 			http_conn_touch(&c->http, now); /* a long body is not idleness */
 		}
 	}
@@ -829,8 +666,7 @@ static void check_timers(void)
 			c->has_resp = true;
 			c->head_len = out.hdr_len;
 			c->head_off = 0;
-			c->entry = NULL;
-			c->body_pos = c->body_end = 0;
+			body_set(&c->body, NULL, 0, 0);
 			c->close_after = true;
 			st.requests++;
 			want_tx(c);
