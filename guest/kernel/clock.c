@@ -25,7 +25,8 @@ extern bool kvmclock_missing;
 static bool use_kvmclock;
 static uint64_t tsc0, tsc_mult; /* ns = (tsc - tsc0) * tsc_mult >> 32 */
 static uint64_t wall0_ns;        /* unix time at now_ns() == 0 */
-uint64_t lapic_hz, tsc_hz;
+static uint64_t lapic_hz;
+static uint64_t tsc_hz;
 bool clock_ready;
 
 static uint64_t kvmclock_ns(void)
@@ -127,6 +128,48 @@ static uint64_t rtc_unix_s(void)
 	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60)
 		return 0;
 	return days_from_civil(2000 + year, mon, day) * 86400 + hour * 3600u + min * 60u + sec;
+}
+
+#define LAPIC_LVT_T (GPA_LAPIC + 0x320)
+#define LAPIC_TICR  (GPA_LAPIC + 0x380)
+#define LAPIC_TCCR  (GPA_LAPIC + 0x390)
+
+void lapic_timer_arm_ns(uint64_t ns)
+{
+	uint64_t ticks = 0;
+
+	if (ns) {
+		ticks = ns * (lapic_hz / 1000) / 1000000 + 1;
+		if (ticks > 0xffffffffu)
+			ticks = 0xffffffffu;
+	}
+	mmio_w32(LAPIC_TICR, (uint32_t)ticks);
+	st.timer_arms++;
+}
+
+/* Measures the LAPIC timer against the clock: two reads of the current
+ * count ~us apart, each timed by the middle of its exit. */
+static uint64_t lapic_calibrate(uint64_t us)
+{
+	mmio_w32(LAPIC_LVT_T, VEC_TIMER | 0x10000); /* masked while measuring */
+	mmio_w32(LAPIC_TICR, 0xffffffffu);
+	uint64_t a0 = now_ns();
+	uint32_t c0 = mmio_r32(LAPIC_TCCR);
+	uint64_t a1 = now_ns();
+	while (now_ns() - a1 < us * 1000)
+		cpu_relax();
+	uint64_t b0 = now_ns();
+	uint32_t c1 = mmio_r32(LAPIC_TCCR);
+	uint64_t b1 = now_ns();
+	mmio_w32(LAPIC_TICR, 0);
+	mmio_w32(LAPIC_LVT_T, VEC_TIMER);
+	uint64_t dt = (b0 + b1) / 2 - (a0 + a1) / 2;
+	uint64_t hz = c0 > c1 && dt ? (uint64_t)(c0 - c1) * 1000000000ull / dt : 0;
+	if (hz < 1000000 || hz > 10000000000ull) {
+		kprintf("site: LAPIC timer calibration gave %lu Hz: assuming 62.5 MHz\n", hz);
+		hz = 62500000;
+	}
+	return hz;
 }
 
 void clock_init(void)

@@ -68,13 +68,16 @@ struct stats {
 	uint64_t tx_full;        /* times the tx queue had no room */
 	uint64_t idle_ns;        /* time spent waiting for interrupts */
 	uint64_t wake_timer, wake_device, spins, passes, pass_rx, pass_txdone; /* wake-up causes; passes that found nothing but could not sleep */
+	uint64_t boot_ns, listen_ns; /* now_ns() at kernel entry (clock ready) and when listening */
 };
 extern struct stats st;
 extern volatile uint64_t irq_count;      /* incremented by the ring-0 interrupt stubs */
 extern volatile uint32_t irq_pending;    /* bit g: IOAPIC pin g fired; bit 31: timer */
 #define IRQ_TIMER_BIT (1u << 31)
-void print_stats(void);
-size_t format_stats(char *buf, size_t cap);
+/* "name value" lines of every counter (stats.c); open_conns comes from the
+ * transport, which owns the connections. */
+void print_stats(unsigned open_conns);
+size_t format_stats(char *buf, size_t cap, unsigned open_conns);
 
 /* ---- ring 0 (start.S): the only way in from here ---- */
 void wait_for_interrupt(void); /* hlt: #GP -> sti; hlt -> back; interrupts noted in irq_pending */
@@ -89,17 +92,14 @@ const char *cmdline(void);
  * *len gets its length. */
 const char *cmdline_get(const char *key, unsigned nth, size_t *len);
 void ioapic_route(unsigned gsi, unsigned vector);
-void lapic_timer_arm_ns(uint64_t ns); /* one-shot; 0 stops it */
-/* LAPIC timer ticks per second, measured against the clock over us
- * microseconds (clock.c stores it in lapic_hz). */
-uint64_t lapic_calibrate(uint64_t us);
+
 bool shutdown_requested(void);       /* reads the power device (an exit) */
 
-/* ---- clock (clock.c) ---- */
+/* ---- clock (clock.c): kvmclock or TSC, and the LAPIC timer ---- */
+void lapic_timer_arm_ns(uint64_t ns); /* one-shot; 0 stops it */
 void clock_init(void);
 uint64_t now_ns(void);   /* since boot */
 uint64_t unix_ms(void);  /* wall clock */
-extern uint64_t lapic_hz;
 
 /* ---- memory (alloc.c) ---- */
 void alloc_init(uintptr_t start, uintptr_t end);

@@ -7,8 +7,6 @@
 #define LAPIC_ID     (LAPIC + 0x20)
 #define LAPIC_SVR    (LAPIC + 0xf0)
 #define LAPIC_LVT_T  (LAPIC + 0x320)
-#define LAPIC_TICR   (LAPIC + 0x380)
-#define LAPIC_TCCR   (LAPIC + 0x390)
 #define LAPIC_TDCR   (LAPIC + 0x3e0)
 #define IOAPIC       GPA_IOAPIC
 #define RAM_MAPPED   (1ul << 30) /* start.S maps the first GiB */
@@ -82,44 +80,6 @@ void ioapic_route(unsigned gsi, unsigned vector)
 	mmio_w32(IOAPIC + 0x10, apic_id << 24);
 	mmio_w32(IOAPIC, 0x10 + 2 * gsi);
 	mmio_w32(IOAPIC + 0x10, vector);
-}
-
-void lapic_timer_arm_ns(uint64_t ns)
-{
-	uint64_t ticks = 0;
-
-	if (ns) {
-		ticks = ns * (lapic_hz / 1000) / 1000000 + 1;
-		if (ticks > 0xffffffffu)
-			ticks = 0xffffffffu;
-	}
-	mmio_w32(LAPIC_TICR, (uint32_t)ticks);
-	st.timer_arms++;
-}
-
-/* Measures the LAPIC timer against the clock: two reads of the current
- * count ~us apart, each timed by the middle of its exit. */
-uint64_t lapic_calibrate(uint64_t us)
-{
-	mmio_w32(LAPIC_LVT_T, VEC_TIMER | 0x10000); /* masked while measuring */
-	mmio_w32(LAPIC_TICR, 0xffffffffu);
-	uint64_t a0 = now_ns();
-	uint32_t c0 = mmio_r32(LAPIC_TCCR);
-	uint64_t a1 = now_ns();
-	while (now_ns() - a1 < us * 1000)
-		cpu_relax();
-	uint64_t b0 = now_ns();
-	uint32_t c1 = mmio_r32(LAPIC_TCCR);
-	uint64_t b1 = now_ns();
-	mmio_w32(LAPIC_TICR, 0);
-	mmio_w32(LAPIC_LVT_T, VEC_TIMER);
-	uint64_t dt = (b0 + b1) / 2 - (a0 + a1) / 2;
-	uint64_t hz = c0 > c1 && dt ? (uint64_t)(c0 - c1) * 1000000000ull / dt : 0;
-	if (hz < 1000000 || hz > 10000000000ull) {
-		kprintf("site: LAPIC timer calibration gave %lu Hz: assuming 62.5 MHz\n", hz);
-		hz = 62500000;
-	}
-	return hz;
 }
 
 bool shutdown_requested(void)

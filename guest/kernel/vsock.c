@@ -472,7 +472,7 @@ static bool stats_response(struct conn *c)
 		complete = !memcmp(c->http.in + i - 3, "\r\n\r\n", 4);
 	if (!complete)
 		return false;
-	size_t n = format_stats(body, sizeof body);
+	size_t n = format_stats(body, sizeof body, nconns);
 	struct hbuf b;
 	hb_init(&b, c->head, sizeof c->head);
 	hb_put(&b, head, sizeof head - 1);
