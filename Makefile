@@ -61,7 +61,7 @@ run: deps all $(BUILD)/site.tar
 check:
 	@tests/kvm/host-kind --line
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory all $(CHECK_PROGRAMS) $(KVM_CHECK_PROGRAMS) $(CHECK_DEPS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory all $(filter-out %.sh,$(CHECK_PROGRAMS)) $(KVM_CHECK_PROGRAMS) $(CHECK_DEPS) $(FUZZ_BINS)
 	@failed=""; kind=$$(tests/kvm/host-kind); \
 	for t in $(CHECK_PROGRAMS); do echo "== $$t"; $$t || failed="$$failed $$t"; done; \
 	for t in $(KVM_CHECK_PROGRAMS); do echo "== $$t (KVM, host: $$kind)"; tests/run-with-kvm.sh $$t || failed="$$failed $$t"; done; \

@@ -39,6 +39,21 @@ struct vsock_hdr {
 
 #define VSOCK_HDR_SIZE 44
 
+/* A stream packet's header with the addresses and op set, the rest zero. */
+static inline struct vsock_hdr vsock_hdr_stream(uint64_t src_cid, uint32_t src_port, uint64_t dst_cid,
+						uint32_t dst_port, uint16_t op)
+{
+	struct vsock_hdr h = { 0 };
+
+	h.src_cid = src_cid;
+	h.src_port = src_port;
+	h.dst_cid = dst_cid;
+	h.dst_port = dst_port;
+	h.type = VSOCK_TYPE_STREAM;
+	h.op = op;
+	return h;
+}
+
 _Static_assert(sizeof(struct vsock_hdr) == VSOCK_HDR_SIZE, "vsock header is 44 bytes");
 _Static_assert(offsetof(struct vsock_hdr, src_port) == 16, "vsock header layout");
 _Static_assert(offsetof(struct vsock_hdr, len) == 24, "vsock header layout");

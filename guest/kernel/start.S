@@ -181,10 +181,7 @@ wait_for_interrupt:
 	.p2align 4
 gdt:
 	.quad 0				/* 0x00 */
-	.quad 0x00af9a000000ffff	/* 0x08 kernel code, 64-bit */
-	.quad 0x00cf92000000ffff	/* 0x10 kernel data */
-	.quad 0x00cff2000000ffff	/* 0x18 user data (selector 0x1b) */
-	.quad 0x00affa000000ffff	/* 0x20 user code, 64-bit (selector 0x23) */
+	FLAT_SEGMENTS			/* 0x08-0x20 */
 	.quad 0x0000891000000000 + (tss_end - tss - 1) /* 0x28 TSS: base IMAGE_BASE, limit covers the bitmap */
 	.quad 0
 gdt_end:

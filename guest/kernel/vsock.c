@@ -198,13 +198,8 @@ static void fill_hdr(struct conn *c, struct vsock_hdr *h, uint16_t op, uint32_t 
 {
 	uint32_t fwd = c->rx_cnt - (uint32_t)c->http.len;
 
-	h->src_cid = guest_cid;
-	h->dst_cid = c->peer_cid;
-	h->src_port = c->port;
-	h->dst_port = c->peer_port;
+	*h = vsock_hdr_stream(guest_cid, c->port, c->peer_cid, c->peer_port, op);
 	h->len = len;
-	h->type = VSOCK_TYPE_STREAM;
-	h->op = op;
 	h->flags = flags;
 	h->buf_alloc = INBUF;
 	h->fwd_cnt = fwd;

@@ -26,6 +26,16 @@
 	ljmp	$0x08, $\target
 .endm
 
+/* The GDT entries after the null one: 0x08 kernel code (64-bit), 0x10
+ * kernel data, 0x18 user data (selector 0x1b), 0x20 user code (64-bit,
+ * selector 0x23); flat, so paging alone decides what ring 3 may touch. */
+.macro FLAT_SEGMENTS
+	.quad 0x00af9a000000ffff
+	.quad 0x00cf92000000ffff
+	.quad 0x00cff2000000ffff
+	.quad 0x00affa000000ffff
+.endm
+
 /* The general registers of a trap frame, in the order struct frame (C)
  * lists them: r15 first, at the lowest address. */
 .macro PUSH_GPRS

@@ -39,16 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct virtq *q = &blk.dev.q[0];
 	uint32_t w[8];
-	size_t n;
 
 	if (!mem.host)
 		init();
-	if (size < sizeof w)
+	if (!fuzz_load(data, size, w, 8, &mem))
 		return 0;
-	memcpy(w, data, sizeof w);
-	n = size - sizeof w < RAM ? size - sizeof w : RAM;
-	memset(mem.host, 0, 64 << 10);
-	memcpy(mem.host, data + sizeof w, n);
 	fuzz_set_queue(q, &mem, RAM, w);
 	blk.readonly = w[6] & 1;
 	blk.dev.failed = false;

@@ -48,16 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint32_t w[16];
 	int peer[2] = { -1, -1 };
-	size_t n;
 
 	if (!mem.host)
 		init();
-	if (size < sizeof w)
+	if (!fuzz_load(data, size, w, 16, &mem))
 		return 0;
-	memcpy(w, data, sizeof w);
-	n = size - sizeof w < RAM ? size - sizeof w : RAM;
-	memset(mem.host, 0, 64 << 10);
-	memcpy(mem.host, data + sizeof w, n);
 	vs.dev.status = 4; /* DRIVER_OK */
 	vs.dev.failed = false;
 	vs.rx_held = vs.rx_quiet = false;

@@ -4,6 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+static void err_vset(struct err *e, const char *fmt, va_list ap)
+{
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+}
+
 int err_set(struct err *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -11,7 +16,7 @@ int err_set(struct err *e, const char *fmt, ...)
 	if (!e)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	err_vset(e, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -25,7 +30,7 @@ int err_errno(struct err *e, const char *fmt, ...)
 	if (!e)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	err_vset(e, fmt, ap);
 	va_end(ap);
 	n = strlen(e->msg);
 	snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(saved));

@@ -176,13 +176,7 @@ static void rst_reply(struct vsock_dev *vs, const struct vsock_hdr *in)
 	if (vs->rst_len == VSOCK_RST_RING)
 		return; /* a guest flooding us with strays loses some RSTs: its problem */
 	h = &vs->rst[(vs->rst_head + vs->rst_len++) % VSOCK_RST_RING];
-	memset(h, 0, sizeof *h);
-	h->src_cid = VSOCK_HOST_CID;
-	h->dst_cid = vs->guest_cid;
-	h->src_port = in->dst_port;
-	h->dst_port = in->src_port;
-	h->type = VSOCK_TYPE_STREAM;
-	h->op = VSOCK_OP_RST;
+	*h = vsock_hdr_stream(VSOCK_HOST_CID, in->dst_port, vs->guest_cid, in->src_port, VSOCK_OP_RST);
 }
 
 /* A guest REQUEST to the host: allowed only for --vsock-connect ports. */

@@ -182,13 +182,7 @@ void vsock_conn_update_events(struct vsock_conn *c)
 /* The header of a packet from c to the guest, carrying our credit. */
 static void hdr_for(const struct vsock_conn *c, uint16_t op, struct vsock_hdr *h)
 {
-	memset(h, 0, sizeof *h);
-	h->src_cid = VSOCK_HOST_CID;
-	h->dst_cid = c->vs->guest_cid;
-	h->src_port = c->local_port;
-	h->dst_port = c->guest_port;
-	h->type = VSOCK_TYPE_STREAM;
-	h->op = op;
+	*h = vsock_hdr_stream(VSOCK_HOST_CID, c->local_port, c->vs->guest_cid, c->guest_port, op);
 	h->buf_alloc = VSOCK_CONN_BUF;
 	h->fwd_cnt = c->fwd_cnt;
 }

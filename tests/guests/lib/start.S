@@ -43,10 +43,7 @@ long_mode:
 	.globl gdt
 gdt:
 	.quad 0				/* 0x00 */
-	.quad 0x00af9a000000ffff	/* 0x08 kernel code, 64-bit */
-	.quad 0x00cf92000000ffff	/* 0x10 kernel data */
-	.quad 0x00cff2000000ffff	/* 0x18 user data (selector 0x1b) */
-	.quad 0x00affa000000ffff	/* 0x20 user code, 64-bit (selector 0x23) */
+	FLAT_SEGMENTS			/* 0x08-0x20 */
 	.quad 0, 0			/* 0x28 TSS, filled in by tss_install() */
 	.quad 0x00cf9a000000ffff	/* 0x38 kernel code, 32-bit (AP start-up) */
 gdt_end:
