@@ -1,5 +1,8 @@
-/* virtio-vsock: the guest listens on port 80; the host connects once per
- * HTTP client. Everything here runs at ring 3.
+/* virtio-vsock, the transport: the guest listens on port 80 (and the stats
+ * port); the host connects once per HTTP client. This file accepts,
+ * receives, sends and keeps credit; what a connection carries is serve.c's
+ * (guest/http), and response bodies come from body.c. Everything here runs
+ * at ring 3.
  *
  * Queues: rx (0) holds NRX one-page buffers (header + up to 4052 payload
  * bytes each); tx (1) takes one packet per chain: a page-sized slot holding
@@ -20,8 +23,7 @@
 #include "blk.h"
 #include "body.h"
 #include "http/http_buf.h"
-#include "http/http_conn.h"
-#include "site.h"
+#include "serve.h"
 
 #define HDR VSOCK_HDR_SIZE
 #define RXBUF 4096
@@ -31,7 +33,6 @@
 #define SLOT_INLINE (4096 - HDR)
 #define MAX_PKT (64u << 10)   /* payload per packet (Linux's and vmm's limit) */
 #define INBUF (16u << 10)     /* HTTP input buffer per connection = our buf_alloc */
-#define HEAD_MAX 4096
 #define CONN_PAGES 6          /* struct conn + INBUF */
 #define MAX_CONNS 2048
 #define HASH 1024
@@ -48,7 +49,6 @@ struct txslot {
 };
 
 enum cstate { C_OPEN, C_CLOSING };
-enum ckind { K_HTTP, K_STATS };
 
 struct conn {
 	struct conn *hnext;
@@ -56,7 +56,6 @@ struct conn {
 	struct conn *anext, **aprev; /* all connections */
 	bool queued;
 	enum cstate state;
-	enum ckind kind;
 	uint64_t peer_cid;
 	uint32_t peer_port, port;
 	/* credit */
@@ -65,12 +64,7 @@ struct conn {
 	bool send_response, send_credit, credit_requested, send_shutdown;
 	bool peer_eof, peer_norecv;
 	uint64_t close_deadline;
-	/* the response being sent */
-	bool has_resp, close_after;
-	size_t head_len, head_off;
-	struct body body;            /* the response's body, in place */
-	struct http_conn http;
-	char head[HEAD_MAX];
+	struct serve app;     /* what it carries: an HTTP exchange or the stats page */
 	char peer[32];
 };
 _Static_assert(sizeof(struct conn) <= CONN_PAGES * 4096 - INBUF, "struct conn fits its pages");
@@ -125,8 +119,8 @@ static void want_tx(struct conn *c)
 static void wake_body_waiters(void)
 {
 	for (struct conn *c = all_conns; c; c = c->anext)
-		if (c->body.waiting) {
-			c->body.waiting = false;
+		if (c->app.body.waiting) {
+			c->app.body.waiting = false;
 			want_tx(c);
 		}
 }
@@ -196,7 +190,7 @@ void vsock_init(struct vdev *d)
 
 static void fill_hdr(struct conn *c, struct vsock_hdr *h, uint16_t op, uint32_t flags, uint32_t len)
 {
-	uint32_t fwd = c->rx_cnt - (uint32_t)c->http.len;
+	uint32_t fwd = c->rx_cnt - (uint32_t)serve_unread(&c->app);
 
 	*h = vsock_hdr_stream(guest_cid, c->port, c->peer_cid, c->peer_port, op);
 	h->len = len;
@@ -304,7 +298,7 @@ static void conn_free(struct conn *c)
 		if (txq_tail == c)
 			txq_tail = prev;
 	}
-	body_set(&c->body, NULL, 0, 0);
+	serve_close(&c->app);
 	nconns--;
 	free_pages(c, CONN_PAGES);
 }
@@ -330,7 +324,6 @@ static void conn_accept(const struct vsock_hdr *h)
 		return;
 	}
 	memset(c, 0, sizeof *c);
-	c->kind = h->dst_port == HTTP_PORT ? K_HTTP : K_STATS;
 	c->peer_cid = h->src_cid;
 	c->peer_port = h->src_port;
 	c->port = h->dst_port;
@@ -347,7 +340,8 @@ static void conn_accept(const struct vsock_hdr *h)
 		hb_u64(&b, c->peer_port);
 		hb_cstr(&b);
 	}
-	http_conn_init(&c->http, &server, (char *)c + CONN_PAGES * 4096 - INBUF, INBUF, c->peer, now);
+	serve_open(&c->app, h->dst_port == HTTP_PORT ? SERVE_HTTP : SERVE_STATS,
+		   (char *)c + CONN_PAGES * 4096 - INBUF, INBUF, c->peer, now);
 	unsigned k = hkey(c->peer_cid, c->peer_port, c->port);
 	c->hnext = hash[k];
 	hash[k] = c;
@@ -410,7 +404,7 @@ static void rx_packet(const uint8_t *buf, uint32_t used)
 			want_tx(c);
 			break;
 		}
-		if (http_conn_feed(&c->http, buf + HDR, h.len, now) != h.len) {
+		if (serve_feed(&c->app, buf + HDR, h.len, now) != h.len) {
 			kprintf("site: vsock: %s sent past its credit: reset\n", c->peer);
 			conn_reset(c);
 			return;
@@ -421,7 +415,7 @@ static void rx_packet(const uint8_t *buf, uint32_t used)
 	case VSOCK_OP_SHUTDOWN:
 		if (h.flags & VSOCK_SHUTDOWN_SEND) {
 			c->peer_eof = true;
-			http_conn_eof(&c->http);
+			serve_eof(&c->app);
 		}
 		if (h.flags & VSOCK_SHUTDOWN_RCV)
 			c->peer_norecv = true;
@@ -456,62 +450,18 @@ static uint32_t credit(const struct conn *c)
 	return inflight >= c->peer_buf_alloc ? 0 : c->peer_buf_alloc - inflight;
 }
 
-static bool stats_response(struct conn *c)
-{
-	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"
-				   "Cache-Control: no-store\r\nContent-Length: ";
-	char body[2560];
-	bool complete = c->peer_eof;
-
-	for (size_t i = 3; i < c->http.len && !complete; i++)
-		complete = !memcmp(c->http.in + i - 3, "\r\n\r\n", 4);
-	if (!complete)
-		return false;
-	size_t n = format_stats(body, sizeof body, nconns);
-	struct hbuf b;
-	hb_init(&b, c->head, sizeof c->head);
-	hb_put(&b, head, sizeof head - 1);
-	hb_u64(&b, n);
-	hb_str(&b, "\r\n\r\n");
-	hb_put(&b, body, n);
-	c->head_len = b.overflow ? 0 : b.len;
-	c->head_off = 0;
-	body_set(&c->body, NULL, 0, 0);
-	c->has_resp = true;
-	c->close_after = true;
-	c->http.len = 0; /* consumed */
-	st.requests++;
-	return true;
-}
-
-/* Gets the next response from the HTTP layer. False when there is none. */
+/* Asks what the connection carries for its next response. */
 static bool next_response(struct conn *c)
 {
-	struct http_out out;
-	enum http_conn_res r;
-
-	if (c->kind == K_STATS) {
-		if (c->close_after)
-			return false;
-		return stats_response(c);
-	}
-	r = http_conn_next(&c->http, c->head, sizeof c->head, &out, now);
-	if (r == HTTP_CONN_NEED_MORE) {
-		if (shutting_down)
-			begin_close(c);
-		return false;
-	}
-	if (r == HTTP_CONN_CLOSE) {
+	switch (serve_next(&c->app, c->peer_eof, shutting_down, nconns, now)) {
+	case SERVE_RESPONSE:
+		return true;
+	case SERVE_CLOSE:
 		begin_close(c);
 		return false;
+	default:
+		return false;
 	}
-	st.requests++;
-	c->has_resp = true;
-	c->head_len = out.hdr_len;
-	c->head_off = 0;
-	body_set(&c->body, out.entry, out.body_off, out.body_off + out.body_len);
-	c->close_after = out.close;
-	return true;
 }
 
 /* Builds and posts up to BURST packets for c. Returns false when out of tx
@@ -527,9 +477,9 @@ static bool conn_tx(struct conn *c)
 		sent++;
 	}
 	while (sent < BURST) {
-		if (c->state == C_OPEN && !c->has_resp && !next_response(c))
+		if (c->state == C_OPEN && !c->app.has_resp && !next_response(c))
 			break;
-		if (!c->has_resp)
+		if (!c->app.has_resp)
 			break;
 		if (c->peer_norecv) { /* it will not read what we would send */
 			conn_reset(c);
@@ -546,14 +496,14 @@ static bool conn_tx(struct conn *c)
 			break;
 		}
 		uint32_t max = MIN(cr, MAX_PKT);
-		uint32_t h = (uint32_t)MIN((size_t)max, MIN(c->head_len - c->head_off, (size_t)SLOT_INLINE));
+		uint32_t h = (uint32_t)MIN((size_t)max, MIN(c->app.head_len - c->app.head_off, (size_t)SLOT_INLINE));
 		const uint8_t *bp = NULL;
 		struct chunk *ck = NULL;
 		int64_t avail = 0;
-		if (body_left(&c->body) && h < max) {
-			avail = body_peek(&c->body, &bp, &ck);
+		if (body_left(&c->app.body) && h < max) {
+			avail = body_peek(&c->app.body, &bp, &ck);
 			if (avail < 0) {
-				kprintf("site: disk read failed while sending %s to %s: reset\n", c->body.entry->name, c->peer);
+				kprintf("site: disk read failed while sending %s to %s: reset\n", c->app.body.entry->name, c->peer);
 				conn_reset(c);
 				return true;
 			}
@@ -565,8 +515,8 @@ static bool conn_tx(struct conn *c)
 		if (!s)
 			return false;
 		uint8_t *pl = s->page + HDR;
-		memcpy(pl, c->head + c->head_off, h);
-		c->head_off += h;
+		memcpy(pl, c->app.head + c->app.head_off, h);
+		c->app.head_off += h;
 		uint32_t ext = 0;
 		if (b) {
 			if (b <= SLOT_INLINE - h) { /* small: copy, one descriptor */
@@ -576,21 +526,21 @@ static bool conn_tx(struct conn *c)
 				chunk_ref(ck);
 				s->chunk = ck;
 			}
-			c->body.pos += b;
+			c->app.body.pos += b;
 		}
 		fill_hdr(c, (struct vsock_hdr *)s->page, VSOCK_OP_RW, 0, h + b);
 		slot_post(s, ext ? bp : NULL, ext);
 		c->tx_cnt += h + b;
 		sent++;
-		if (c->head_off == c->head_len && !body_left(&c->body)) {
-			c->has_resp = false;
-			if (c->close_after)
+		if (c->app.head_off == c->app.head_len && !body_left(&c->app.body)) {
+			c->app.has_resp = false;
+			if (c->app.close_after)
 				begin_close(c);
-		} else if (c->body.entry) {
-			http_conn_touch(&c->http, now); /* a long body is not idleness */
+		} else if (c->app.body.entry) {
+			serve_progress(&c->app, now); /* a long body is not idleness */
 		}
 	}
-	if (c->send_shutdown && !c->has_resp) {
+	if (c->send_shutdown && !c->app.has_resp) {
 		if (!send_ctl(c, VSOCK_OP_SHUTDOWN, VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND))
 			return false;
 		c->send_shutdown = false;
@@ -599,7 +549,7 @@ static bool conn_tx(struct conn *c)
 	}
 	/* Tell the peer about consumed input when nothing else carried it and
 	 * its view of our free space has dropped below half. */
-	uint32_t fwd = c->rx_cnt - (uint32_t)c->http.len;
+	uint32_t fwd = c->rx_cnt - (uint32_t)serve_unread(&c->app);
 	if (c->send_credit || (fwd != c->fwd_sent && c->rx_cnt - c->fwd_sent > INBUF / 2)) {
 		if (!send_ctl(c, VSOCK_OP_CREDIT_UPDATE, 0))
 			return false;
@@ -636,7 +586,6 @@ static void run_tx(void)
 static void check_timers(void)
 {
 	struct conn *c = all_conns, *next;
-	char hdr[HEAD_MAX];
 
 	for (; c; c = next) {
 		next = c->anext;
@@ -645,28 +594,22 @@ static void check_timers(void)
 				conn_reset(c);
 			continue;
 		}
-		if (c->has_resp) { /* a peer that stopped reading (no credit) */
-			if (now >= c->http.last_ms + conf.idle_timeout_ms) {
+		if (c->app.has_resp) { /* a peer that stopped reading (no credit) */
+			if (now >= serve_stall_deadline(&c->app)) {
 				kprintf("site: %s stopped reading: reset\n", c->peer);
 				conn_reset(c);
 			}
 			continue;
 		}
-		if (c->kind != K_HTTP || now < http_conn_deadline(&c->http))
-			continue;
-		struct http_out out;
-		enum http_conn_res r = http_conn_timeout(&c->http, hdr, sizeof hdr, &out, now);
-		if (r == HTTP_CONN_RESPONSE) {
-			memcpy(c->head, hdr, out.hdr_len);
-			c->has_resp = true;
-			c->head_len = out.hdr_len;
-			c->head_off = 0;
-			body_set(&c->body, NULL, 0, 0);
-			c->close_after = true;
-			st.requests++;
+		switch (serve_timeout(&c->app, now)) {
+		case SERVE_RESPONSE:
 			want_tx(c);
-		} else if (r == HTTP_CONN_CLOSE) {
+			break;
+		case SERVE_CLOSE:
 			begin_close(c);
+			break;
+		default:
+			break;
 		}
 	}
 }
@@ -677,8 +620,8 @@ static uint64_t next_deadline(void)
 
 	for (struct conn *c = all_conns; c; c = c->anext) {
 		uint64_t t = c->state == C_CLOSING ? c->close_deadline
-			   : c->has_resp ? c->http.last_ms + conf.idle_timeout_ms
-			   : c->kind == K_HTTP ? http_conn_deadline(&c->http) : 0;
+			   : c->app.has_resp ? serve_stall_deadline(&c->app)
+			   : serve_deadline(&c->app);
 		if (t && (!d || t < d))
 			d = t;
 	}
@@ -782,7 +725,7 @@ bool vsock_drained(void)
 	bool conns_done = true;
 
 	for (struct conn *c = all_conns; c; c = c->anext)
-		if (c->state == C_OPEN || c->has_resp)
+		if (c->state == C_OPEN || c->app.has_resp)
 			conns_done = false;
 	return (conns_done && slots_used == 0 && !npending_rst) || unix_ms() >= shutdown_deadline;
 }
