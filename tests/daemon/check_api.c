@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "common/harness.h"
 #include "suites.h"
 
@@ -103,13 +104,9 @@ END_TEST
 
 Suite *api_suite(void)
 {
-	Suite *s = suite_create("libvirt-api");
-	TCase *tc = tcase_create("api");
+	const TTest *const tests[] = {
+		two_clients, error_codes, NULL,
+	};
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, two_clients);
-	tcase_add_test(tc, error_codes);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("libvirt-api", "api", 60, setup, teardown, tests);
 }

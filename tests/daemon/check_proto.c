@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check_suite.h"
 #include "common/harness.h"
 #include "suites.h"
 
@@ -200,14 +201,9 @@ END_TEST
 
 Suite *proto_suite(void)
 {
-	Suite *s = suite_create("protocol");
-	TCase *tc = tcase_create("abuse");
+	const TTest *const tests[] = {
+		unknown_procedure_keeps_connection, malformed_payload_gets_error, garbage_truncated_oversized, NULL,
+	};
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, unknown_procedure_keeps_connection);
-	tcase_add_test(tc, malformed_payload_gets_error);
-	tcase_add_test(tc, garbage_truncated_oversized);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("protocol", "abuse", 60, setup, teardown, tests);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_suite.h"
 #include "common/harness.h"
 #include "suites.h"
 #include "msg_tail.h"
@@ -292,20 +293,10 @@ END_TEST
 
 Suite *virsh_suite(void)
 {
-	Suite *s = suite_create("virsh");
-	TCase *tc = tcase_create("commands");
+	const TTest *const tests[] = {
+		host_commands, full_lifecycle, transient_create, exit_actions, start_failure_reported,
+		errors_read_like_libvirt, read_only_socket, console_both_ways, persistence_and_adoption, NULL,
+	};
 
-	tcase_set_timeout(tc, 120);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, host_commands);
-	tcase_add_test(tc, full_lifecycle);
-	tcase_add_test(tc, transient_create);
-	tcase_add_test(tc, exit_actions);
-	tcase_add_test(tc, start_failure_reported);
-	tcase_add_test(tc, errors_read_like_libvirt);
-	tcase_add_test(tc, read_only_socket);
-	tcase_add_test(tc, console_both_ways);
-	tcase_add_test(tc, persistence_and_adoption);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("virsh", "commands", 120, setup, teardown, tests);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_suite.h"
 #include "daemon/domain/xml.h"
 #include "suites.h"
 
@@ -115,12 +116,9 @@ END_TEST
 
 Suite *xml_suite(void)
 {
-	Suite *s = suite_create("domain-xml");
-	TCase *tc = tcase_create("parse");
+	const TTest *const tests[] = {
+		minimal_gets_defaults, rejections_name_the_problem, round_trip_and_schema, NULL,
+	};
 
-	tcase_add_test(tc, minimal_gets_defaults);
-	tcase_add_test(tc, rejections_name_the_problem);
-	tcase_add_test(tc, round_trip_and_schema);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("domain-xml", "parse", 0, NULL, NULL, tests);
 }

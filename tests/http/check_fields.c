@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "http/http_buf.h"
 #include "http/http_date.h"
 #include "http/http_fields.h"
@@ -198,17 +199,10 @@ END_TEST
 
 Suite *fields_suite(void)
 {
-	Suite *s = suite_create("fields");
-	TCase *t = tcase_create("core");
+	const TTest *const tests[] = {
+		dates_format, dates_parse_three_forms, dates_invalid, etags, ranges, accept_encoding,
+		media_types, bounded_buffer, NULL,
+	};
 
-	tcase_add_test(t, dates_format);
-	tcase_add_test(t, dates_parse_three_forms);
-	tcase_add_test(t, dates_invalid);
-	tcase_add_test(t, etags);
-	tcase_add_test(t, ranges);
-	tcase_add_test(t, accept_encoding);
-	tcase_add_test(t, media_types);
-	tcase_add_test(t, bounded_buffer);
-	suite_add_tcase(s, t);
-	return s;
+	return one_case_suite("fields", "core", 0, NULL, NULL, tests);
 }

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "http/http_parse.h"
 #include "http/http_path.h"
 #include "suites.h"
@@ -297,24 +298,11 @@ END_TEST
 
 Suite *parse_suite(void)
 {
-	Suite *s = suite_create("parse");
-	TCase *t = tcase_create("core");
+	const TTest *const tests[] = {
+		simple_get, keep_alive_rules, incremental_framing, bare_lf_accepted,
+		garbage_refused_before_the_line_ends, malformed_is_400, versions, methods, bodies_on_get,
+		absolute_form, limits, paths_normalised, path_escapes_refused, path_too_long, NULL,
+	};
 
-	tcase_add_checked_fixture(t, setup, NULL);
-	tcase_add_test(t, simple_get);
-	tcase_add_test(t, keep_alive_rules);
-	tcase_add_test(t, incremental_framing);
-	tcase_add_test(t, bare_lf_accepted);
-	tcase_add_test(t, garbage_refused_before_the_line_ends);
-	tcase_add_test(t, malformed_is_400);
-	tcase_add_test(t, versions);
-	tcase_add_test(t, methods);
-	tcase_add_test(t, bodies_on_get);
-	tcase_add_test(t, absolute_form);
-	tcase_add_test(t, limits);
-	tcase_add_test(t, paths_normalised);
-	tcase_add_test(t, path_escapes_refused);
-	tcase_add_test(t, path_too_long);
-	suite_add_tcase(s, t);
-	return s;
+	return one_case_suite("parse", "core", 0, setup, NULL, tests);
 }

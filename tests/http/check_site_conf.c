@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "http/site_conf.h"
 #include "suites.h"
 
@@ -144,13 +145,9 @@ END_TEST
 
 Suite *site_conf_suite(void)
 {
-	Suite *s = suite_create("site_conf");
-	TCase *t = tcase_create("core");
+	const TTest *const tests[] = {
+		full_config, hosts_match, errors_name_the_line, capacity_limits, NULL,
+	};
 
-	tcase_add_test(t, full_config);
-	tcase_add_test(t, hosts_match);
-	tcase_add_test(t, errors_name_the_line);
-	tcase_add_test(t, capacity_limits);
-	suite_add_tcase(s, t);
-	return s;
+	return one_case_suite("site_conf", "core", 0, NULL, NULL, tests);
 }

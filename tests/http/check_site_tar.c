@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_suite.h"
 #include "fixture.h"
 #include "suites.h"
 
@@ -355,25 +356,11 @@ END_TEST
 
 Suite *site_tar_suite(void)
 {
-	Suite *s = suite_create("site_tar");
-	TCase *t = tcase_create("core");
+	const TTest *const tests[] = {
+		ustar_archive, pax_archive, gnu_archive, very_long_names_through_pax, read_callback_image,
+		duplicates_last_wins, links_skipped, truncated, bad_checksum, size_past_end, bad_names,
+		absolute_names_from_tar, not_a_tar, arena_too_small, pax_records_checked, NULL,
+	};
 
-	tcase_set_timeout(t, 30);
-	tcase_add_test(t, ustar_archive);
-	tcase_add_test(t, pax_archive);
-	tcase_add_test(t, gnu_archive);
-	tcase_add_test(t, very_long_names_through_pax);
-	tcase_add_test(t, read_callback_image);
-	tcase_add_test(t, duplicates_last_wins);
-	tcase_add_test(t, links_skipped);
-	tcase_add_test(t, truncated);
-	tcase_add_test(t, bad_checksum);
-	tcase_add_test(t, size_past_end);
-	tcase_add_test(t, bad_names);
-	tcase_add_test(t, absolute_names_from_tar);
-	tcase_add_test(t, not_a_tar);
-	tcase_add_test(t, arena_too_small);
-	tcase_add_test(t, pax_records_checked);
-	suite_add_tcase(s, t);
-	return s;
+	return one_case_suite("site_tar", "core", 30, NULL, NULL, tests);
 }

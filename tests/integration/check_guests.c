@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "check_suite.h"
 #include "integration/proc.h"
 #include "msg_tail.h"
 
@@ -355,26 +356,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("guests");
-	TCase *tc = tcase_create("vmm run");
+	const TTest *const tests[] = {
+		hello_prints_and_powers_off, exit_code_passes_through, triple_fault_is_a_crash_with_registers,
+		smp_every_cpu_reports, echo_round_trips_input, echo_takes_more_input_than_the_fifo,
+		ring3_work_and_exception_gates, reset_exits_when_asked, reset_restarts_by_default,
+		sigterm_stops_a_guest_that_keeps_resetting, signals_stop_the_guest_cleanly, ctrl_a_x_quits,
+		terminal_restored_on_every_exit, console_socket_serves_one_client_at_a_time,
+		sigusr2_resets_the_guest, exit_stats_count_every_exit, NULL,
+	};
 
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, hello_prints_and_powers_off);
-	tcase_add_test(tc, exit_code_passes_through);
-	tcase_add_test(tc, triple_fault_is_a_crash_with_registers);
-	tcase_add_test(tc, smp_every_cpu_reports);
-	tcase_add_test(tc, echo_round_trips_input);
-	tcase_add_test(tc, echo_takes_more_input_than_the_fifo);
-	tcase_add_test(tc, ring3_work_and_exception_gates);
-	tcase_add_test(tc, reset_exits_when_asked);
-	tcase_add_test(tc, reset_restarts_by_default);
-	tcase_add_test(tc, sigterm_stops_a_guest_that_keeps_resetting);
-	tcase_add_test(tc, signals_stop_the_guest_cleanly);
-	tcase_add_test(tc, ctrl_a_x_quits);
-	tcase_add_test(tc, terminal_restored_on_every_exit);
-	tcase_add_test(tc, console_socket_serves_one_client_at_a_time);
-	tcase_add_test(tc, sigusr2_resets_the_guest);
-	tcase_add_test(tc, exit_stats_count_every_exit);
-	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_suite(one_case_suite("guests", "vmm run", 300, NULL, NULL, tests));
 }

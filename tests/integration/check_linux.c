@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "integration/proc.h"
 #include "msg_tail.h"
 
@@ -31,11 +32,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("linux");
-	TCase *tc = tcase_create("boot");
+	const TTest *const tests[] = {
+		linux_prints_its_banner, NULL,
+	};
 
-	tcase_set_timeout(tc, 700);
-	tcase_add_test(tc, linux_prints_its_banner);
-	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_suite(one_case_suite("linux", "boot", 700, NULL, NULL, tests));
 }

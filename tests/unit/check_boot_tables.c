@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "boot/acpi.h"
 #include "boot/e820.h"
 #include "abi/platform.h"
@@ -186,16 +187,11 @@ END_TEST
 
 Suite *boot_tables_suite(void)
 {
-	Suite *s = suite_create("boot_tables");
-	TCase *tc = tcase_create("tables");
+	const TTest *const tests[] = {
+		translation_is_bounded, too_small_or_unaligned_memory_is_refused, e820_small_guest,
+		e820_large_guest_splits_around_hole, start_info_layout, start_info_refuses_long_cmdline,
+		acpi_tables_are_consistent, NULL,
+	};
 
-	tcase_add_test(tc, translation_is_bounded);
-	tcase_add_test(tc, too_small_or_unaligned_memory_is_refused);
-	tcase_add_test(tc, e820_small_guest);
-	tcase_add_test(tc, e820_large_guest_splits_around_hole);
-	tcase_add_test(tc, start_info_layout);
-	tcase_add_test(tc, start_info_refuses_long_cmdline);
-	tcase_add_test(tc, acpi_tables_are_consistent);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("boot_tables", "tables", 0, NULL, NULL, tests);
 }

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "devices/i8042.h"
 #include "devices/console_port.h"
 #include "devices/io_bus.h"
@@ -195,14 +196,10 @@ END_TEST
 
 Suite *devices_suite(void)
 {
-	Suite *s = suite_create("devices");
-	TCase *tc = tcase_create("platform");
+	const TTest *const tests[] = {
+		power_device_requests, i8042_reset_line, io_bus_dispatch_and_open_bus, console_port_records,
+		console_escape, NULL,
+	};
 
-	tcase_add_test(tc, power_device_requests);
-	tcase_add_test(tc, i8042_reset_line);
-	tcase_add_test(tc, io_bus_dispatch_and_open_bus);
-	tcase_add_test(tc, console_port_records);
-	tcase_add_test(tc, console_escape);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("devices", "platform", 0, NULL, NULL, tests);
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "boot/elf_pvh.h"
 #include "abi/platform.h"
 #include "unit/suites.h"
@@ -231,19 +232,11 @@ END_TEST
 
 Suite *elf_pvh_suite(void)
 {
-	Suite *s = suite_create("elf_pvh");
-	TCase *tc = tcase_create("load");
+	const TTest *const tests[] = {
+		loads_good_image, loads_eight_byte_note_and_two_segments, rejects_truncated_files,
+		rejects_wrong_class_and_machine, rejects_segments_outside_ram, rejects_segments_in_mmio_hole,
+		rejects_entry_outside_segments, rejects_missing_note, rejects_file_size_over_memory_size, NULL,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, loads_good_image);
-	tcase_add_test(tc, loads_eight_byte_note_and_two_segments);
-	tcase_add_test(tc, rejects_truncated_files);
-	tcase_add_test(tc, rejects_wrong_class_and_machine);
-	tcase_add_test(tc, rejects_segments_outside_ram);
-	tcase_add_test(tc, rejects_segments_in_mmio_hole);
-	tcase_add_test(tc, rejects_entry_outside_segments);
-	tcase_add_test(tc, rejects_missing_note);
-	tcase_add_test(tc, rejects_file_size_over_memory_size);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("elf_pvh", "load", 0, setup, teardown, tests);
 }

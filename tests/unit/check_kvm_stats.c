@@ -4,6 +4,7 @@
 #include <linux/kvm.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "kvm/kvm_stats.h"
 #include "unit/suites.h"
 
@@ -129,12 +130,9 @@ END_TEST
 
 Suite *kvm_stats_suite(void)
 {
-	Suite *s = suite_create("kvm_stats");
-	TCase *tc = tcase_create("parse");
+	const TTest *const tests[] = {
+		counters_read_and_formatted, histograms_and_gauges_skipped, damaged_files_refused, NULL,
+	};
 
-	tcase_add_test(tc, counters_read_and_formatted);
-	tcase_add_test(tc, histograms_and_gauges_skipped);
-	tcase_add_test(tc, damaged_files_refused);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("kvm_stats", "parse", 0, NULL, NULL, tests);
 }

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "cli/run_options.h"
 #include "unit/suites.h"
 
@@ -93,12 +94,9 @@ END_TEST
 
 Suite *options_suite(void)
 {
-	Suite *s = suite_create("options");
-	TCase *tc = tcase_create("run");
+	const TTest *const tests[] = {
+		defaults, every_option, errors_name_the_problem, NULL,
+	};
 
-	tcase_add_test(tc, defaults);
-	tcase_add_test(tc, every_option);
-	tcase_add_test(tc, errors_name_the_problem);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("options", "run", 0, NULL, NULL, tests);
 }

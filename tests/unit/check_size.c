@@ -1,6 +1,7 @@
 #include <check.h>
 #include <stdint.h>
 
+#include "check_suite.h"
 #include "unit/suites.h"
 #include "util/size.h"
 
@@ -52,12 +53,9 @@ END_TEST
 
 Suite *size_suite(void)
 {
-	Suite *s = suite_create("size");
-	TCase *tc = tcase_create("parse");
+	const TTest *const tests[] = {
+		sizes_with_suffixes, malformed_sizes, bounded_uints, NULL,
+	};
 
-	tcase_add_test(tc, sizes_with_suffixes);
-	tcase_add_test(tc, malformed_sizes);
-	tcase_add_test(tc, bounded_uints);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("size", "parse", 0, NULL, NULL, tests);
 }

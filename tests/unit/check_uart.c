@@ -3,6 +3,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "devices/uart.h"
 #include "unit/suites.h"
 
@@ -160,17 +161,10 @@ END_TEST
 
 Suite *uart_suite(void)
 {
-	Suite *s = suite_create("uart");
-	TCase *tc = tcase_create("16550");
+	const TTest *const tests[] = {
+		transmits_bytes, thre_interrupt, receive_fifo_and_interrupt, divisor_latch_and_scratch,
+		loopback_as_linux_probes_it, fifo_control_clears_receiver, ignores_out_of_range_offsets, NULL,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, transmits_bytes);
-	tcase_add_test(tc, thre_interrupt);
-	tcase_add_test(tc, receive_fifo_and_interrupt);
-	tcase_add_test(tc, divisor_latch_and_scratch);
-	tcase_add_test(tc, loopback_as_linux_probes_it);
-	tcase_add_test(tc, fifo_control_clears_receiver);
-	tcase_add_test(tc, ignores_out_of_range_offsets);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("uart", "16550", 0, setup, teardown, tests);
 }

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check_suite.h"
 #include "abi/virtio_mmio.h"
 #include "abi/vsock.h"
 #include "unit/fake_driver.h"
@@ -407,18 +408,12 @@ END_TEST
 
 Suite *virtio_devices_suite(void)
 {
-	Suite *s = suite_create("virtio devices");
-	TCase *tc = tcase_create("fake driver");
+	const TTest *const tests[] = {
+		mmio_registers_and_negotiation, mmio_refuses_overlapping_rings, rng_fills_every_writable_buffer,
+		blk_reads_writes_and_identifies, blk_readonly_disk_refuses_writes,
+		blk_malformed_request_fails_the_device, vsock_guest_connects_and_talks_to_a_unix_socket,
+		vsock_refuses_unrouted_ports_and_bad_packets, NULL,
+	};
 
-	tcase_add_checked_fixture(tc, mem_setup, mem_teardown);
-	tcase_add_test(tc, mmio_registers_and_negotiation);
-	tcase_add_test(tc, mmio_refuses_overlapping_rings);
-	tcase_add_test(tc, rng_fills_every_writable_buffer);
-	tcase_add_test(tc, blk_reads_writes_and_identifies);
-	tcase_add_test(tc, blk_readonly_disk_refuses_writes);
-	tcase_add_test(tc, blk_malformed_request_fails_the_device);
-	tcase_add_test(tc, vsock_guest_connects_and_talks_to_a_unix_socket);
-	tcase_add_test(tc, vsock_refuses_unrouted_ports_and_bad_packets);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("virtio devices", "fake driver", 0, mem_setup, mem_teardown, tests);
 }

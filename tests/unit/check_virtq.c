@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_suite.h"
 #include "unit/suites.h"
 #include "virtio/virtq.h"
 
@@ -83,14 +84,10 @@ END_TEST
 
 Suite *virtq_suite(void)
 {
-	Suite *s = suite_create("virtq");
-	TCase *tc = tcase_create("rings");
+	const TTest *const tests[] = {
+		separate_rings_accepted, overlapping_rings_refused, bad_sizes_and_addresses_refused,
+		index_jump_refused, NULL,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, separate_rings_accepted);
-	tcase_add_test(tc, overlapping_rings_refused);
-	tcase_add_test(tc, bad_sizes_and_addresses_refused);
-	tcase_add_test(tc, index_jump_refused);
-	suite_add_tcase(s, tc);
-	return s;
+	return one_case_suite("virtq", "rings", 0, setup, teardown, tests);
 }
