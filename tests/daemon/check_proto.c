@@ -19,15 +19,12 @@ static struct vmmd_inst v;
 
 static void setup(void)
 {
-	ck_assert_int_eq(vmmd_start(&v, NULL, NULL), 0);
+	vmmd_fixture_up(&v);
 }
 
 static void teardown(void)
 {
-	int rc = vmmd_stop(&v);
-
-	vmmd_cleanup(&v);
-	ck_assert_int_eq(rc, 0); /* a clean exit: no crash, no leak */
+	vmmd_fixture_down(&v);
 }
 
 static int dial(void)

@@ -15,15 +15,12 @@ static char out[16384];
 
 static void setup(void)
 {
-	ck_assert_int_eq(vmmd_start(&v, NULL, NULL), 0);
+	vmmd_fixture_up(&v);
 }
 
 static void teardown(void)
 {
-	int rc = vmmd_stop(&v);
-
-	vmmd_cleanup(&v);
-	ck_assert_int_eq(rc, 0); /* a clean exit: no crash, no leak */
+	vmmd_fixture_down(&v);
 }
 
 #define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", msg_tail(out))

@@ -437,29 +437,13 @@ static char *read_to_end(int fd, size_t *len, int timeout_ms, int *how)
 {
 	char *b = NULL, chunk[65536];
 	size_t l = 0, cap = 0;
-	long t0 = now_ms();
+	long deadline = now_ms() + timeout_ms;
+	ssize_t n;
 
-	*how = ETIMEDOUT;
 	grow(&b, &l, &cap, "", 0);
-	while (now_ms() - t0 < timeout_ms) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&p, 1, 200) <= 0)
-			continue;
-		n = read(fd, chunk, sizeof chunk);
-		if (n == 0) {
-			*how = 0;
-			break;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			*how = errno;
-			break;
-		}
+	while ((n = read_by(fd, chunk, sizeof chunk, deadline)) > 0)
 		grow(&b, &l, &cap, chunk, (size_t)n);
-	}
+	*how = n == 0 ? 0 : errno;
 	*len = l;
 	return b;
 }

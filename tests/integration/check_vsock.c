@@ -8,7 +8,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,17 +112,15 @@ static int unix_connect(const char *path)
 static ssize_t read_full(int fd, void *buf, size_t len)
 {
 	size_t got = 0;
-	long t0 = now_ms();
+	long deadline = now_ms() + WAIT_MS;
 
-	while (got < len && now_ms() - t0 < WAIT_MS) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
+	while (got < len) {
+		ssize_t n = read_by(fd, (char *)buf + got, len - got, deadline);
 
-		if (poll(&p, 1, 1000) <= 0)
-			continue;
-		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno != ETIMEDOUT)
+			return -1;
 		if (n <= 0)
-			return n < 0 ? -1 : (ssize_t)got;
+			break;
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
@@ -146,21 +143,12 @@ static void echo_once(int fd, size_t len, int seed)
 static int wait_end(int fd)
 {
 	char b[256];
-	long t0 = now_ms();
+	long deadline = now_ms() + WAIT_MS;
+	ssize_t n;
 
-	while (now_ms() - t0 < WAIT_MS) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&p, 1, 1000) <= 0)
-			continue;
-		n = read(fd, b, sizeof b);
-		if (n == 0)
-			return 0;
-		if (n < 0)
-			return errno;
-	}
-	return ETIMEDOUT;
+	while ((n = read_by(fd, b, sizeof b, deadline)) > 0)
+		;
+	return n == 0 ? 0 : errno;
 }
 
 static void shared_start(void)

@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,4 +44,20 @@ long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+ssize_t read_by(int fd, void *buf, size_t n, long deadline_ms)
+{
+	for (long left; (left = deadline_ms - now_ms()) > 0;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t r;
+
+		if (poll(&p, 1, left < 1000 ? (int)left : 1000) <= 0)
+			continue;
+		r = read(fd, buf, n);
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
+	errno = ETIMEDOUT;
+	return -1;
 }

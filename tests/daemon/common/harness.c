@@ -1,5 +1,6 @@
 #include "common/harness.h"
 
+#include <check.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -210,4 +211,17 @@ int wait_state(struct vmmd_inst *v, const char *name, const char *want, int ms)
 		sleep_ms(50);
 	}
 	return -1;
+}
+
+void vmmd_fixture_up(struct vmmd_inst *v)
+{
+	ck_assert_int_eq(vmmd_start(v, NULL, NULL), 0);
+}
+
+void vmmd_fixture_down(struct vmmd_inst *v)
+{
+	int rc = vmmd_stop(v);
+
+	vmmd_cleanup(v);
+	ck_assert_int_eq(rc, 0);
 }

@@ -25,6 +25,10 @@ int vmmd_restart(struct vmmd_inst *v, const char *extra_arg);
 int vmmd_stop(struct vmmd_inst *v);
 /* Removes the directory and stops leftover VMs. */
 void vmmd_cleanup(struct vmmd_inst *v);
+/* The halves of a checked fixture: a daemon with defaults started, then
+ * stopped with the check that it exited cleanly (no crash, no leak). */
+void vmmd_fixture_up(struct vmmd_inst *v);
+void vmmd_fixture_down(struct vmmd_inst *v);
 
 /* Runs `virsh -c URI ARGS` (args split on spaces; no quoting) and returns
  * its exit status; output (stdout+stderr) goes to out. */
