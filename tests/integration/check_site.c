@@ -1156,10 +1156,17 @@ START_TEST(head_too_big_for_its_buffer_is_500)
 }
 END_TEST
 
-static void expect_exit(const char *disk, int with_publish, int code, const char *msg)
+/* Boots the site kernel on disk NAME from the fixtures' directory (NULL: no
+ * disk) and expects it to stop with code, saying msg. */
+static void expect_exit(const char *name, int with_publish, int code, const char *msg)
 {
 	struct proc_result r;
+	char path[160], *disk = NULL;
 
+	if (name) {
+		snprintf(path, sizeof path, "%s/%s", tmp, name);
+		disk = path;
+	}
 	vm_run_to_exit(&r, disk, with_publish);
 	ck_assert_msg(r.status == code, "disk %s: exit %d, want %d; console: %s\nstderr: %s", disk ? disk : "(none)",
 		      r.status, code, msg_tail(r.out), msg_tail(r.err));
@@ -1175,27 +1182,17 @@ END_TEST
 
 START_TEST(corrupt_disk_exits_14)
 {
-	char p[160];
-
-	snprintf(p, sizeof p, "%s/garbage.img", tmp);
-	expect_exit(p, 1, 14, "the site archive is unusable");
-	snprintf(p, sizeof p, "%s/truncated.tar", tmp);
-	expect_exit(p, 1, 14, "the site archive is unusable");
-	snprintf(p, sizeof p, "%s/badsum.tar", tmp);
-	expect_exit(p, 1, 14, "checksum");
-	snprintf(p, sizeof p, "%s/zeros.img", tmp);
-	expect_exit(p, 1, 14, "no files");
+	expect_exit("garbage.img", 1, 14, "the site archive is unusable");
+	expect_exit("truncated.tar", 1, 14, "the site archive is unusable");
+	expect_exit("badsum.tar", 1, 14, "checksum");
+	expect_exit("zeros.img", 1, 14, "no files");
 }
 END_TEST
 
 START_TEST(bad_site_conf_exits_15)
 {
-	char p[160];
-
-	snprintf(p, sizeof p, "%s/badconf.tar", tmp);
-	expect_exit(p, 1, 15, "site.conf line 2");
-	snprintf(p, sizeof p, "%s/noerrpage.tar", tmp);
-	expect_exit(p, 1, 15, "not in the archive");
+	expect_exit("badconf.tar", 1, 15, "site.conf line 2");
+	expect_exit("noerrpage.tar", 1, 15, "not in the archive");
 }
 END_TEST
 
@@ -1286,7 +1283,6 @@ int main(void)
 {
 	Suite *s = suite_create("site");
 	TCase *shared = tcase_create("example site"), *own = tcase_create("own VMs");
-	SRunner *sr;
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1327,10 +1323,7 @@ int main(void)
 	tcase_add_test(own, acks_and_uart_console_when_asked);
 	suite_add_tcase(s, shared);
 	suite_add_tcase(s, own);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(s);
 	sh("rm -rf %s", tmp);
 	curl_global_cleanup();
 	return failed || shared_failed ? 1 : 0;

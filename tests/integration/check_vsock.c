@@ -510,7 +510,6 @@ int main(void)
 {
 	Suite *s = suite_create("vsock");
 	TCase *shared = tcase_create("one echo VM"), *own = tcase_create("own VMs"), *cli = tcase_create("options");
-	SRunner *sr;
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -534,9 +533,6 @@ int main(void)
 	suite_add_tcase(s, cli);
 	suite_add_tcase(s, shared);
 	suite_add_tcase(s, own);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(s);
 	return failed || shared_failed ? 1 : 0;
 }
