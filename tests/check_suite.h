@@ -25,4 +25,16 @@ static inline Suite *one_case_suite(const char *suite, const char *tcase, double
 	return s;
 }
 
+/* Runs s (CK_VERBOSITY=verbose lists every test); returns how many failed. */
+static inline int suite_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed;
+}
+
 #endif

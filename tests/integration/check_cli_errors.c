@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_suite.h"
 #include "integration/proc.h"
 #include "msg_tail.h"
 
@@ -176,30 +177,18 @@ static void remove_dir(void)
 
 int main(void)
 {
-	Suite *s = suite_create("cli_errors");
-	TCase *tc = tcase_create("bad input");
-	SRunner *sr;
+	const TTest *const tests[] = {
+		missing_kernel_file, kernel_is_a_directory, kernel_is_random_bytes, kernel_is_empty_or_a_host_program,
+		bad_memory_sizes, bad_cpu_counts, unknown_options_and_commands, no_permission_on_kvm, help_and_version,
+		NULL,
+	};
 	int failed;
 
 	if (make_dir() < 0) {
 		perror("mkdtemp");
 		return 1;
 	}
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, missing_kernel_file);
-	tcase_add_test(tc, kernel_is_a_directory);
-	tcase_add_test(tc, kernel_is_random_bytes);
-	tcase_add_test(tc, kernel_is_empty_or_a_host_program);
-	tcase_add_test(tc, bad_memory_sizes);
-	tcase_add_test(tc, bad_cpu_counts);
-	tcase_add_test(tc, unknown_options_and_commands);
-	tcase_add_test(tc, no_permission_on_kvm);
-	tcase_add_test(tc, help_and_version);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = suite_run(one_case_suite("cli_errors", "bad input", 60, NULL, NULL, tests));
 	remove_dir();
 	return failed ? 1 : 0;
 }

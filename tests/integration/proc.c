@@ -1,3 +1,4 @@
+#include "check_suite.h"
 #include "integration/proc.h"
 
 #include <check.h>
@@ -184,13 +185,7 @@ void run_guest(const char *guest, const struct proc_opts *opts, struct proc_resu
 
 int run_suite(struct Suite *s)
 {
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_ENV); /* CK_VERBOSITY=verbose lists every test */
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return suite_run(s) ? 1 : 0;
 }
 
 pid_t proc_spawn(const char *const argv[], const char *out, const char *err)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_suite.h"
 #include "common/harness.h"
 #include "integration/loopback.h"
 #include "msg_tail.h"
@@ -283,20 +284,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vmmd-kvm");
-	TCase *tc = tcase_create("kvm");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		lifecycle_with_real_guests, site_lifecycle, site_adopted_after_daemon_restart, NULL,
+	};
 
-	tcase_set_timeout(tc, 600);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, lifecycle_with_real_guests);
-	tcase_add_test(tc, site_lifecycle);
-	tcase_add_test(tc, site_adopted_after_daemon_restart);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return suite_run(one_case_suite("vmmd-kvm", "kvm", 600, setup, teardown, tests)) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
