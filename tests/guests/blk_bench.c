@@ -3,6 +3,7 @@
  * and after each phase so the host can time it. reads=N sets the count. */
 #include "lib/guest.h"
 #include "lib/virtio.h"
+#include "guest/lib/xorshift.h"
 
 #define DEPTH 32
 #define QSIZE 128
@@ -18,13 +19,6 @@ static volatile uint8_t status[DEPTH];
 static uint8_t buf[DEPTH][4096] __attribute__((aligned(4096)));
 
 static uint64_t rnd = 0x2545f4914f6cdd1dull;
-static uint64_t next_rand(void)
-{
-	rnd ^= rnd << 13;
-	rnd ^= rnd >> 7;
-	rnd ^= rnd << 17;
-	return rnd;
-}
 
 /* Posts n requests of len bytes (len <= 4096 * DEPTH for sequential use buf as one block). */
 static void post(unsigned i, uint64_t sector, uint64_t addr, uint32_t len)
@@ -59,7 +53,7 @@ int guest_main(struct hvm_start_info *si)
 	puts_serial("bench: random start\n");
 	for (done = 0; done < reads; done += DEPTH) {
 		for (unsigned i = 0; i < DEPTH; i++)
-			post(i, (next_rand() % (sectors / 8)) * 8, (uint64_t)buf[i], 4096);
+			post(i, (xorshift64(&rnd) % (sectors / 8)) * 8, (uint64_t)buf[i], 4096);
 		notify_and_wait(DEPTH);
 	}
 	printf_serial("bench: random done %lu\n", done);

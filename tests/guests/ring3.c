@@ -4,6 +4,7 @@
  * timer as the interrupt, and port I/O through the TSS I/O bitmap with
  * IOPL 0. Reports a checksum the host test recomputes. */
 #include "lib/guest.h"
+#include "guest/lib/xorshift.h"
 
 #define LAPIC       GPA_LAPIC
 #define LAPIC_EOI   (LAPIC + 0xb0)
@@ -152,17 +153,14 @@ static void user_main(void)
 {
 	uint64_t iters = cmdline_uint(boot_info, "iters", 50000000);
 	uint64_t waits = cmdline_uint(boot_info, "waits", 100);
-	uint64_t x = 0x9e3779b97f4a7c15ull, t0, t1;
+	uint64_t x = XORSHIFT_SEED, t0, t1;
 	uint16_t cs;
 
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
 	printf_serial("ring3: running at cpl %u\n", cs & 3);
 	t0 = rdtsc();
-	for (uint64_t i = 0; i < iters; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-	}
+	for (uint64_t i = 0; i < iters; i++)
+		xorshift64(&x);
 	t1 = rdtsc();
 	printf_serial("ring3: %lu iterations, checksum %lx, %lu cycles\n", iters, x, t1 - t0);
 	printf_serial("ring3: ud2 call into ring 0 saw cpl %lu\n", ring0_call(CALL_CPL));

@@ -17,6 +17,7 @@
 #include "check_suite.h"
 #include "integration/proc.h"
 #include "msg_tail.h"
+#include "guest/lib/xorshift.h"
 
 #define TIMEOUT_MS 120000
 
@@ -115,14 +116,11 @@ END_TEST
 START_TEST(ring3_work_and_exception_gates)
 {
 	struct proc_result r;
-	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint64_t x = XORSHIFT_SEED;
 	char want[128];
 
-	for (int i = 0; i < 10000000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-	}
+	for (int i = 0; i < 10000000; i++)
+		xorshift64(&x);
 	snprintf(want, sizeof want, "10000000 iterations, checksum %llx,", (unsigned long long)x);
 	RUN("ring3", NULL, &r, "--cmdline", "iters=10000000 waits=20");
 	ck_assert_msg(r.status == 0, "status %d, out %s err %s", r.status, msg_tail(r.out), msg_tail(r.err));

@@ -31,6 +31,7 @@
 #include "integration/loopback.h"
 #include "integration/proc.h"
 #include "msg_tail.h"
+#include "guest/lib/xorshift.h"
 
 #define WAIT_MS 180000
 #define SITE_DIR "examples/site"
@@ -115,14 +116,11 @@ static void sh(const char *fmt, ...)
 	}
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rng_state = XORSHIFT_SEED;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return xorshift64(&rng_state);
 }
 
 static int no_sanitizer_report(const char *err)
