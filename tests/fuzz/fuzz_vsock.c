@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fuzz_queue.h"
+#include "host/vsock_connect.h"
 #include "virtio/vsock.h"
 #include "virtio/vsock_conn.h"
 
@@ -22,13 +23,15 @@
 static struct guest_mem mem;
 static struct vsock_dev vs;
 static const struct vsock_connect_config route = { 7000, "/nonexistent/vsock-fuzz.sock" };
+static const struct vsock_routes routes = { &route, 1 };
+static const struct vsock_backend backend = { vsock_routes_connect, &routes };
 
 static void init(void)
 {
 	struct err e;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (guest_mem_alloc(&mem, RAM, &e) < 0 || vsock_dev_init(&vs, 3, &route, 1, &e) < 0)
+	if (guest_mem_alloc(&mem, RAM, &e) < 0 || vsock_dev_init(&vs, 3, &backend, &e) < 0)
 		abort();
 	pthread_mutex_init(&vs.dev.lock, NULL);
 	vs.dev.priv = &vs;

@@ -17,6 +17,7 @@
 #include "virtio/blk.h"
 #include "virtio/rng.h"
 #include "virtio/vsock.h"
+#include "host/vsock_connect.h"
 
 #define RAM     (4u << 20)
 #define RINGS   0x10000ull  /* queue i's rings at RINGS + i * 0x10000 */
@@ -282,6 +283,8 @@ static struct fake_queue vrx, vtx;
 static int listener = -1;
 static char sock_path[108];
 static struct vsock_connect_config route;
+static struct vsock_routes routes = { &route, 1 };
+static const struct vsock_backend backend = { vsock_routes_connect, &routes };
 
 static void vsock_open(void)
 {
@@ -297,7 +300,7 @@ static void vsock_open(void)
 	route.port = 7000;
 	snprintf(route.path, sizeof route.path, "%s", sock_path);
 	ck_assert_int_eq(event_loop_init(&loop, &e), 0);
-	ck_assert_int_eq(vsock_dev_init(&vs, 3, &route, 1, &e), 0);
+	ck_assert_int_eq(vsock_dev_init(&vs, 3, &backend, &e), 0);
 	ck_assert_int_eq(vsock_dev_attach(&vs, &mem, NULL, BASE, GSI, &loop, &e), 0);
 	ck_assert(fake_driver_begin(&vs.dev, 0));
 	fake_queue_setup(&vrx, &vs.dev, 0, 16, RINGS);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host/vsock_cid.h"
+#include "host/vsock_connect.h"
 #include "host/vsock_publish.h"
 #include "machine/devices.h"
 #include "util/size.h"
@@ -18,6 +19,8 @@ struct vsock_run_config {
 	unsigned npublish;
 	struct vsock_connect_config vconnect[VSOCK_MAX_PUBLISH];
 	unsigned nvconnect;
+	struct vsock_routes routes;   /* the backend's view of vconnect */
+	struct vsock_backend backend;
 };
 
 struct vsock_host {
@@ -66,6 +69,8 @@ static int parse(void *config, unsigned opt, const char *arg, struct err *e)
 		if (vsock_connect_parse(arg, &c->vconnect[c->nvconnect], e) < 0)
 			return -1;
 		c->nvconnect++;
+		c->routes = (struct vsock_routes){ c->vconnect, c->nvconnect };
+		c->backend = (struct vsock_backend){ vsock_routes_connect, &c->routes };
 		return 0;
 	}
 }
@@ -113,7 +118,7 @@ static int open_vsock(void *state, const void *config, unsigned i, struct err *e
 	const struct vsock_run_config *c = config;
 
 	(void)i;
-	return vsock_dev_init(state, c->cid, c->vconnect, c->nvconnect, e);
+	return vsock_dev_init(state, c->cid, &c->backend, e);
 }
 
 /* A --publish client for this boot's device. */

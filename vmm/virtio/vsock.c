@@ -7,7 +7,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "virtio/vsock_conn.h"
@@ -179,26 +178,13 @@ static void rst_reply(struct vsock_dev *vs, const struct vsock_hdr *in)
 	*h = vsock_hdr_stream(VSOCK_HOST_CID, in->dst_port, vs->guest_cid, in->src_port, VSOCK_OP_RST);
 }
 
-/* A guest REQUEST to the host: allowed only for --vsock-connect ports. */
+/* A guest REQUEST to the host: the backend decides (--vsock-connect routes). */
 static void guest_connect(struct vsock_dev *vs, const struct vsock_hdr *h)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	const struct vsock_connect_config *r = NULL;
 	struct vsock_conn *c;
-	int fd;
+	int fd = vs->backend.connect ? vs->backend.connect(vs->backend.ctx, h->dst_port) : -1;
 
-	for (unsigned i = 0; i < vs->nroutes && !r; i++)
-		if (vs->routes[i].port == h->dst_port)
-			r = &vs->routes[i];
-	if (!r) {
-		rst_reply(vs, h);
-		return;
-	}
-	snprintf(a.sun_path, sizeof a.sun_path, "%s", r->path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	/* A unix connect never blocks: it succeeds or fails (EAGAIN: backlog full). */
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    !(c = vsock_conn_new(vs, fd, false, h->dst_port, h->src_port))) {
+	if (fd < 0 || !(c = vsock_conn_new(vs, fd, false, h->dst_port, h->src_port))) {
 		if (fd >= 0)
 			close(fd);
 		rst_reply(vs, h);
@@ -317,13 +303,12 @@ static void on_reset(void *opaque, uint32_t events)
 	pthread_mutex_unlock(&vs->dev.lock);
 }
 
-int vsock_dev_init(struct vsock_dev *vs, uint64_t cid, const struct vsock_connect_config *routes,
-		   unsigned nroutes, struct err *e)
+int vsock_dev_init(struct vsock_dev *vs, uint64_t cid, const struct vsock_backend *backend, struct err *e)
 {
 	memset(vs, 0, sizeof *vs);
 	vs->guest_cid = cid;
-	vs->routes = routes;
-	vs->nroutes = nroutes;
+	if (backend)
+		vs->backend = *backend;
 	vs->next_port = EPHEMERAL_FIRST;
 	vs->conn_event = vsock_conn_event;
 	vs->reset_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -18,7 +18,6 @@
 #include <stdint.h>
 
 #include "host/event_loop.h"
-#include "virtio/vsock_config.h"
 #include "virtio/mmio.h"
 #include "virtio/vsock_pkt.h"
 
@@ -33,6 +32,15 @@
 #define VSOCK_RST_RING  64           /* RSTs owed for packets that match no connection */
 
 struct vsock_dev;
+
+/* Where the device takes connections the guest opens to the host: connect
+ * returns a connected non-blocking socket for host port `port`, or -1 (the
+ * guest then gets an RST). The host side implements it (host/vsock_connect.c
+ * for --vsock-connect); the device knows nothing else of it. */
+struct vsock_backend {
+	int (*connect)(const void *ctx, uint32_t port);
+	const void *ctx;
+};
 
 /* Where a connection is in its life; which directions still carry data
  * once established is in the half-close flags. */
@@ -79,8 +87,7 @@ struct vsock_dev {
 	uint64_t guest_cid;
 	struct event_loop *loop;      /* NULL: not attached to a loop (fuzzer) */
 	event_fn conn_event;          /* the device's handler for a connection's host socket */
-	const struct vsock_connect_config *routes;
-	unsigned nroutes;
+	struct vsock_backend backend;
 	struct vsock_conn *hash[VSOCK_HASH];
 	unsigned nconns;
 	struct vsock_conn *work_head, *work_tail;
@@ -97,9 +104,9 @@ struct vsock_dev {
 	struct vsock_stats stats;
 };
 
-/* Prepares the device (no queues yet). routes outlive the device. */
-int vsock_dev_init(struct vsock_dev *vs, uint64_t cid, const struct vsock_connect_config *routes,
-		   unsigned nroutes, struct err *e);
+/* Prepares the device (no queues yet); backend (connect NULL: the guest
+ * may open no connections) and its ctx outlive the device. */
+int vsock_dev_init(struct vsock_dev *vs, uint64_t cid, const struct vsock_backend *backend, struct err *e);
 /* Binds the transport and puts its eventfds in loop. */
 int vsock_dev_attach(struct vsock_dev *vs, struct guest_mem *mem, struct kvm_vm *kvm, uint64_t base,
 		     unsigned gsi, struct event_loop *loop, struct err *e);
