@@ -2,14 +2,6 @@
 
 #include <stdlib.h>
 
-void *vm_config_device(const struct vm_config *cfg, const struct device_type *t)
-{
-	for (unsigned i = 0; device_types[i]; i++)
-		if (device_types[i] == t)
-			return cfg->dev_config[i];
-	return NULL;
-}
-
 int vm_config_device_option(struct vm_config *cfg, unsigned type, unsigned opt, const char *arg, struct err *e)
 {
 	const struct device_type *t = device_types[type];

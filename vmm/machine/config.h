@@ -14,7 +14,6 @@ enum console_mode {
 	CONSOLE_NONE,   /* output discarded */
 };
 
-
 struct vm_config {
 	const char *name;
 	const char *kernel;
@@ -32,8 +31,6 @@ struct vm_config {
 	bool exit_stats;      /* --exit-stats: report each vCPU's exits when the guest stops */
 };
 
-/* The configuration of device type t, or NULL if it was not asked for. */
-void *vm_config_device(const struct vm_config *cfg, const struct device_type *t);
 /* Option opt of device type index type, with its argument. */
 int vm_config_device_option(struct vm_config *cfg, unsigned type, unsigned opt, const char *arg, struct err *e);
 void vm_config_free(struct vm_config *cfg);

@@ -10,3 +10,5 @@ const struct device_type *const device_types[] = {
 	&vsock_device_type,
 	NULL,
 };
+_Static_assert(sizeof device_types / sizeof *device_types <= DEVICE_TYPES_MAX + 1,
+	       "vm_config and the option codes have room for DEVICE_TYPES_MAX types");
