@@ -8,7 +8,7 @@ int vm_config_device_option(struct vm_config *cfg, unsigned type, unsigned opt, 
 
 	if (!cfg->dev_config[type] && !(cfg->dev_config[type] = calloc(1, t->config_size)))
 		return err_set(e, "out of memory");
-	return t->parse(cfg->dev_config[type], opt, arg, e);
+	return t->parse ? t->parse(cfg->dev_config[type], opt, arg, e) : 0;
 }
 
 void vm_config_free(struct vm_config *cfg)

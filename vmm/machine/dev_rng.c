@@ -7,27 +7,10 @@ static const struct device_option options[] = {
 	{ NULL, false, NULL },
 };
 
+/* The option alone asks for the device: nothing to configure or open. */
 struct rng_run_config {
-	int unused; /* its presence is the option */
+	int unused;
 };
-
-static int parse(void *config, unsigned opt, const char *arg, struct err *e)
-{
-	(void)config, (void)opt, (void)arg, (void)e;
-	return 0;
-}
-
-static unsigned count(const void *config)
-{
-	(void)config;
-	return 1;
-}
-
-static int open_rng(void *state, const void *config, unsigned i, struct err *e)
-{
-	(void)state, (void)config, (void)i, (void)e;
-	return 0;
-}
 
 static int attach(void *state, unsigned i, const struct device_env *env, uint64_t base, unsigned gsi, void *host,
 		  struct err *e)
@@ -53,10 +36,7 @@ const struct device_type rng_device_type = {
 	.name = "virtio-rng",
 	.options = options,
 	.config_size = sizeof(struct rng_run_config),
-	.parse = parse,
-	.count = count,
 	.state_size = sizeof(struct virtio_rng),
-	.open = open_rng,
 	.attach = attach,
 	.dev = dev,
 	.close = close_rng,

@@ -75,12 +75,6 @@ static int parse(void *config, unsigned opt, const char *arg, struct err *e)
 	}
 }
 
-static unsigned count(const void *config)
-{
-	(void)config;
-	return 1;
-}
-
 /* A taken CID or a port in use is reported before the guest boots. */
 static int host_open(void *config, void **host, struct err *e)
 {
@@ -166,7 +160,6 @@ const struct device_type vsock_device_type = {
 	.options = options,
 	.config_size = sizeof(struct vsock_run_config),
 	.parse = parse,
-	.count = count,
 	.host_open = host_open,
 	.host_close = host_close,
 	.state_size = sizeof(struct vsock_dev),

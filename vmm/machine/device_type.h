@@ -34,9 +34,10 @@ struct device_type {
 	const char *name;
 	const struct device_option *options;
 	size_t config_size;   /* allocated zeroed when the first of its options is seen */
-	/* One of its options: options[opt], with its argument (NULL if none). */
+	/* One of its options: options[opt], with its argument (NULL if none).
+	 * NULL: the option only asks for the device. */
 	int (*parse)(void *config, unsigned opt, const char *arg, struct err *e);
-	/* How many devices (virtio slots) the configuration asks for. */
+	/* How many devices (virtio slots) the configuration asks for; NULL: one. */
 	unsigned (*count)(const void *config);
 
 	/* Optional: resources that live as long as `vmm run` (claimed before the
@@ -46,7 +47,8 @@ struct device_type {
 
 	size_t state_size;    /* one instance, allocated zeroed per boot */
 	/* Opens what instance i needs from the host (files, sockets): errors
-	 * here are the user's to fix. On failure it leaves nothing open. */
+	 * here are the user's to fix. On failure it leaves nothing open.
+	 * NULL: nothing to open. */
 	int (*open)(void *state, const void *config, unsigned i, struct err *e);
 	/* Binds the transport at base/gsi and joins the boot's loop. */
 	int (*attach)(void *state, unsigned i, const struct device_env *env, uint64_t base, unsigned gsi,

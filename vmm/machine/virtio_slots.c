@@ -32,6 +32,14 @@ void virtio_hosts_close(struct virtio_hosts *h)
 	memset(h, 0, sizeof *h);
 }
 
+/* How many devices of type the configuration asks for (none without one). */
+static unsigned instances(const struct device_type *type, const void *config)
+{
+	if (!config)
+		return 0;
+	return type->count ? type->count(config) : 1;
+}
+
 int virtio_slots_open(struct virtio_slots *s, const struct vm_config *cfg, const struct virtio_hosts *hosts,
 		      struct err *e)
 {
@@ -39,13 +47,12 @@ int virtio_slots_open(struct virtio_slots *s, const struct vm_config *cfg, const
 
 	memset(s, 0, sizeof *s);
 	for (unsigned t = 0; device_types[t]; t++)
-		if (cfg->dev_config[t])
-			want += device_types[t]->count(cfg->dev_config[t]);
+		want += instances(device_types[t], cfg->dev_config[t]);
 	if (want > VIRTIO_SLOTS_MAX)
 		return err_set(e, "too many virtio devices: at most %u", VIRTIO_SLOTS_MAX);
 	for (unsigned t = 0; device_types[t]; t++) {
 		const struct device_type *type = device_types[t];
-		unsigned n = cfg->dev_config[t] ? type->count(cfg->dev_config[t]) : 0;
+		unsigned n = instances(type, cfg->dev_config[t]);
 
 		for (unsigned i = 0; i < n; i++) {
 			struct virtio_slot *slot = &s->slot[s->n];
@@ -53,7 +60,7 @@ int virtio_slots_open(struct virtio_slots *s, const struct vm_config *cfg, const
 			slot->state = calloc(1, type->state_size);
 			if (!slot->state)
 				return err_set(e, "out of memory");
-			if (type->open(slot->state, cfg->dev_config[t], i, e) < 0) {
+			if (type->open && type->open(slot->state, cfg->dev_config[t], i, e) < 0) {
 				free(slot->state);
 				slot->state = NULL;
 				return -1;
