@@ -1,4 +1,5 @@
 /* virtio-blk as a device type: `--disk FILE[,ro]`, one device per disk. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "machine/devices.h"
@@ -50,11 +51,6 @@ static int attach(void *state, unsigned i, const struct device_env *env, uint64_
 	return virtio_blk_attach(state, i, env->mem, env->kvm, base, gsi, e);
 }
 
-static struct virtio_dev *dev(void *state)
-{
-	return &((struct virtio_blk *)state)->dev;
-}
-
 static void close_disk(void *state)
 {
 	struct virtio_blk *b = state;
@@ -63,6 +59,8 @@ static void close_disk(void *state)
 		virtio_dev_destroy(&b->dev);
 	virtio_blk_close(b);
 }
+
+_Static_assert(offsetof(struct virtio_blk, dev) == 0, "the transport finds the device at the start of its state");
 
 const struct device_type blk_device_type = {
 	.name = "virtio-blk",
@@ -73,6 +71,5 @@ const struct device_type blk_device_type = {
 	.state_size = sizeof(struct virtio_blk),
 	.open = open_disk,
 	.attach = attach,
-	.dev = dev,
 	.close = close_disk,
 };

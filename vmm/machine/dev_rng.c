@@ -1,4 +1,6 @@
 /* virtio-rng as a device type: `--rng`. */
+#include <stddef.h>
+
 #include "machine/devices.h"
 #include "virtio/rng.h"
 
@@ -19,11 +21,6 @@ static int attach(void *state, unsigned i, const struct device_env *env, uint64_
 	return virtio_rng_attach(state, env->mem, env->kvm, base, gsi, e);
 }
 
-static struct virtio_dev *dev(void *state)
-{
-	return &((struct virtio_rng *)state)->dev;
-}
-
 static void close_rng(void *state)
 {
 	struct virtio_rng *r = state;
@@ -32,12 +29,13 @@ static void close_rng(void *state)
 		virtio_dev_destroy(&r->dev);
 }
 
+_Static_assert(offsetof(struct virtio_rng, dev) == 0, "the transport finds the device at the start of its state");
+
 const struct device_type rng_device_type = {
 	.name = "virtio-rng",
 	.options = options,
 	.config_size = sizeof(struct rng_run_config),
 	.state_size = sizeof(struct virtio_rng),
 	.attach = attach,
-	.dev = dev,
 	.close = close_rng,
 };

@@ -2,6 +2,7 @@
  * (any of them adds the device). For the whole run it holds the CID lock
  * and the --publish listeners (host/), which each boot attaches to its
  * device, so clients keep connecting across guest resets. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,11 +133,6 @@ static int attach(void *state, unsigned i, const struct device_env *env, uint64_
 	return h ? vsock_listeners_attach(&h->listeners, env->loop, take_client, state, e) : 0;
 }
 
-static struct virtio_dev *dev(void *state)
-{
-	return &((struct vsock_dev *)state)->dev;
-}
-
 static void print_stats(const void *state)
 {
 	const struct vsock_stats *v = &((const struct vsock_dev *)state)->stats;
@@ -155,6 +151,8 @@ static void close_vsock(void *state)
 	vsock_dev_destroy(state);
 }
 
+_Static_assert(offsetof(struct vsock_dev, dev) == 0, "the transport finds the device at the start of its state");
+
 const struct device_type vsock_device_type = {
 	.name = "virtio-vsock",
 	.options = options,
@@ -165,7 +163,6 @@ const struct device_type vsock_device_type = {
 	.state_size = sizeof(struct vsock_dev),
 	.open = open_vsock,
 	.attach = attach,
-	.dev = dev,
 	.print_stats = print_stats,
 	.close = close_vsock,
 };

@@ -45,7 +45,9 @@ struct device_type {
 	int (*host_open)(void *config, void **host, struct err *e);
 	void (*host_close)(void *host);
 
-	size_t state_size;    /* one instance, allocated zeroed per boot */
+	/* One instance, allocated zeroed per boot. It begins with its struct
+	 * virtio_dev, where the transport finds it (each type asserts that). */
+	size_t state_size;
 	/* Opens what instance i needs from the host (files, sockets): errors
 	 * here are the user's to fix. On failure it leaves nothing open.
 	 * NULL: nothing to open. */
@@ -53,7 +55,6 @@ struct device_type {
 	/* Binds the transport at base/gsi and joins the boot's loop. */
 	int (*attach)(void *state, unsigned i, const struct device_env *env, uint64_t base, unsigned gsi,
 		      void *host, struct err *e);
-	struct virtio_dev *(*dev)(void *state);
 	/* Optional: device-specific counters on stderr (VMM_STATS=1). */
 	void (*print_stats)(const void *state);
 	/* Closes an opened instance, attached or not. */

@@ -104,7 +104,7 @@ int virtio_slots_attach(struct virtio_slots *s, const struct device_env *env, st
 
 		if (slot->type->attach(slot->state, slot->index, env, base, virtio_slot_gsi[i], slot->host, e) < 0)
 			return -1;
-		d = slot->type->dev(slot->state);
+		d = slot->state; /* a device type's state begins with its transport */
 		if (io_bus_add(mmio, d->base, VIRTIO_MMIO_SIZE, virtio_mmio_io, d, e) < 0)
 			return -1;
 		for (unsigned q = 0; q < d->ops->nqueues; q++) {
@@ -127,7 +127,7 @@ static void print_stats(const struct virtio_slots *s)
 		return;
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct virtio_slot *slot = &s->slot[i];
-		const struct virtio_dev *d = slot->type->dev(slot->state);
+		const struct virtio_dev *d = slot->state;
 
 		if (!d->ops)
 			continue; /* never attached */
