@@ -79,10 +79,12 @@ static struct http_slice first_line(const struct http_conn *c)
 }
 
 /* Writes the head for r, fills out, logs. A head that does not fit the
- * caller's buffer turns into a 500 (the one server-side failure here). */
-static enum http_conn_res emit(struct http_conn *c, struct http_slice line, struct http_resp *r,
-			       unsigned version, char *hdr, size_t cap, struct http_out *out,
-			       uint64_t now_ms)
+ * caller's buffer turns into a 500 (the one server-side failure here).
+ * real_ip is the request's X-Real-IP (absent when there is no parsed head);
+ * the log shows it instead of the peer when it looks like an address. */
+static enum http_conn_res emit(struct http_conn *c, struct http_slice line,
+			       struct http_slice real_ip, struct http_resp *r, unsigned version,
+			       char *hdr, size_t cap, struct http_out *out, uint64_t now_ms)
 {
 	const struct http_server *srv = c->srv;
 	struct hbuf b;
@@ -120,7 +122,7 @@ static enum http_conn_res emit(struct http_conn *c, struct http_slice line, stru
 		char lb[HTTP_LOG_LINE_MAX];
 		struct hbuf l;
 		hb_init(&l, lb, sizeof(lb));
-		http_log_line(&l, c->peer, now_ms / 1000, line, r->status,
+		http_log_line(&l, c->peer, real_ip, now_ms / 1000, line, r->status,
 			      out->entry ? out->body_len : builtin);
 		srv->log(srv->log_ctx, lb, l.len);
 	}
@@ -182,7 +184,8 @@ enum http_conn_res http_conn_next(struct http_conn *c, char *hdr, size_t cap,
 			skip = req.content_length;
 	}
 
-	enum http_conn_res res = emit(c, req.line, &r, req.version, hdr, cap, out, now_ms);
+	enum http_conn_res res = emit(c, req.line, req.real_ip, &r, req.version, hdr, cap, out,
+				      now_ms);
 
 	/* Only now: req and the log pointed into the buffer. */
 	size_t used = head_end;
@@ -226,7 +229,8 @@ enum http_conn_res http_conn_timeout(struct http_conn *c, char *hdr, size_t cap,
 	 * waiting and is closing, so a browser may retry on a new connection. */
 	http_serve_error(c->srv, 408, false, &r);
 	r.close = true;
-	enum http_conn_res res = emit(c, first_line(c), &r, 11, hdr, cap, out, now_ms);
+	enum http_conn_res res =
+		emit(c, first_line(c), (struct http_slice){ NULL, 0 }, &r, 11, hdr, cap, out, now_ms);
 	consume(c, c->len, now_ms);
 	return res;
 }

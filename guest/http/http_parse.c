@@ -292,6 +292,14 @@ static int field(struct http_request *r, const char *name, size_t nl, const char
 		keep(&r->referer, val, vl);
 	} else if (hm_caseeq_lit(name, nl, "user-agent")) {
 		keep(&r->user_agent, val, vl);
+	} else if (hm_caseeq_lit(name, nl, "x-real-ip")) {
+		/* The first wins, a repeat is ignored: nginx writes the fields of
+		 * its proxy_set_header before the client's and drops a client's
+		 * field of the same name, so behind it there is exactly one, and
+		 * it comes first. Without a front door any client can send
+		 * anything here; that only ever reaches the log, and only when
+		 * it looks like an address (http_log_line). */
+		keep(&r->real_ip, val, vl);
 	}
 	return 0;
 }

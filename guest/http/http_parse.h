@@ -70,6 +70,10 @@ struct http_request {
 	unsigned headers;
 	struct http_slice if_none_match, if_modified_since, if_range, range;
 	struct http_slice accept_encoding, referer, user_agent;
+	/* X-Real-IP: the visitor's address as the front door (nginx, on the
+	 * host) saw it; the first one wins. Kept as received, unchecked: its
+	 * one user, the access log, decides whether it looks like an address. */
+	struct http_slice real_ip;
 };
 
 /* Parses the complete head buf[start, end) as found by http_frame. Returns 0

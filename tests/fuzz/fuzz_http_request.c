@@ -10,6 +10,7 @@
 #include "http/http_conn.h"
 #include "http/http_date.h"
 #include "http/http_fields.h"
+#include "http/http_log.h"
 #include "http/http_path.h"
 
 /* A small ustar image built once: enough files for every code path. */
@@ -55,6 +56,14 @@ static void sink(void *ctx, const char *line, size_t n)
 	(void)ctx;
 	if (memchr(line, '\n', n))
 		abort(); /* a request must never forge a log line */
+	/* The client field is the peer or an X-Real-IP that looks like an
+	 * address: a request must never put anything else there. */
+	const char *sp = memchr(line, ' ', n);
+	if (!sp)
+		abort();
+	struct http_slice client = { line, (size_t)(sp - line) };
+	if (!(client.n == 4 && memcmp(line, "fuzz", 4) == 0) && !http_log_addr_ok(client))
+		abort();
 }
 
 static void init(void)

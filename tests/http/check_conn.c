@@ -587,6 +587,84 @@ START_TEST(access_log)
 }
 END_TEST
 
+/* The log line of one request on a fresh connection whose peer is
+ * "cid:3:49152", the host behind which the front door sits. */
+static const char *logged(const char *r)
+{
+	f.log_len = 0;
+	f.log_lines = 0;
+	f.log[0] = 0;
+	req(r);
+	ck_assert_int_eq(f.log_lines, 1);
+	return f.log;
+}
+
+/* The first word of the log line must be want, followed by the rest of the
+ * CLF fields. */
+static void client_is(const char *r, const char *want)
+{
+	const char *l = logged(r);
+	size_t n = strlen(want);
+
+	ck_assert_msg(strncmp(l, want, n) == 0 && strncmp(l + n, " - - [", 6) == 0,
+		      "request %s: logged '%s', want client '%s'", r, l, want);
+}
+
+#define RIP(v) "GET / HTTP/1.1\r\nHost: localhost\r\nX-Real-IP: " v "\r\n\r\n"
+
+START_TEST(access_log_real_ip)
+{
+	client_is("GET /about.html HTTP/1.1\r\nHost: localhost\r\nX-Real-IP: 203.0.113.7\r\n"
+		  "X-Forwarded-For: 203.0.113.7\r\n\r\n",
+		  "203.0.113.7");
+	ck_assert_ptr_nonnull(strstr(f.log, "] \"GET /about.html HTTP/1.1\" 200 15\n"));
+	client_is(RIP("2001:DB8::1"), "2001:DB8::1");
+	client_is("GET / HTTP/1.1\r\nHost: localhost\r\nx-real-ip:\t::1 \r\n\r\n", "::1");
+	/* 45 bytes, the longest address text */
+	client_is(RIP("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"),
+		  "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255");
+	/* a repeated field is ignored: the first is nginx's */
+	client_is("GET / HTTP/1.1\r\nHost: localhost\r\nX-Real-IP: 198.51.100.1\r\n"
+		  "X-Real-IP: 192.0.2.99\r\n\r\n",
+		  "198.51.100.1");
+	/* also on a refused request, once the head parsed that far */
+	client_is("GET /../x HTTP/1.1\r\nHost: localhost\r\nX-Real-IP: 192.0.2.1\r\n\r\n",
+		  "192.0.2.1");
+	ck_assert_ptr_nonnull(strstr(f.log, "\" 400 "));
+}
+END_TEST
+
+START_TEST(access_log_real_ip_malformed)
+{
+	static const char *const bad[] = {
+		RIP("203.0.113.7 evil"),                    /* a space */
+		RIP("\"203.0.113.7\""),                     /* quotes */
+		RIP("1.2.3.4\" 200 1 \\x0a"),               /* a forged tail */
+		RIP("111111111111111111111111111111111111111111111111111111111111"), /* 60 */
+		RIP("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.2550"), /* 46 */
+		RIP(""),                                     /* empty */
+		RIP("unix:"),                                /* nginx, a unix socket client */
+		RIP("1.2.3.4, 5.6.7.8"),                     /* a list */
+		RIP("[::1]"),                                /* brackets */
+		RIP("fe80::1%eth0"),                         /* a zone */
+		RIP("example.com"),
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		client_is(bad[i], "cid:3:49152");
+	ck_assert_int_eq(req(RIP("1.2.3.4\x01")), 400); /* a control byte: never parsed */
+}
+END_TEST
+
+START_TEST(access_log_no_real_ip)
+{
+	client_is("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "cid:3:49152");
+	client_is("GET / HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n",
+		  "cid:3:49152");
+	client_is("GET / HTTP/1.1\r\nHost: localhost\r\nX-Real-IPv6: ::1\r\n\r\n", "cid:3:49152");
+}
+END_TEST
+
 /* examples/site, packed the way `make run` will pack it, must open and
  * serve (run from the repository root, as make check does). */
 START_TEST(example_site)
@@ -657,6 +735,9 @@ Suite *conn_suite(void)
 	tcase_add_test(t, eof_handling);
 	tcase_add_test(t, backpressure);
 	tcase_add_test(t, access_log);
+	tcase_add_test(t, access_log_real_ip);
+	tcase_add_test(t, access_log_real_ip_malformed);
+	tcase_add_test(t, access_log_no_real_ip);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -51,6 +51,23 @@ START_TEST(simple_get)
 }
 END_TEST
 
+START_TEST(x_real_ip)
+{
+	struct http_request r;
+
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+	ck_assert_ptr_null(r.real_ip.p);
+	/* the first wins; the value is kept as received (the log checks it) */
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nx-real-ip:  not an address \r\n"
+			       "X-Real-IP: 192.0.2.1\r\n\r\n", &r), 0);
+	ck_assert_uint_eq(r.real_ip.n, 14);
+	ck_assert_mem_eq(r.real_ip.p, "not an address", 14);
+	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nX-Real-IP:\r\n\r\n", &r), 0);
+	ck_assert_ptr_nonnull(r.real_ip.p);
+	ck_assert_uint_eq(r.real_ip.n, 0);
+}
+END_TEST
+
 START_TEST(keep_alive_rules)
 {
 	struct http_request r;
@@ -299,7 +316,7 @@ END_TEST
 Suite *parse_suite(void)
 {
 	const TTest *const tests[] = {
-		simple_get, keep_alive_rules, incremental_framing, bare_lf_accepted,
+		simple_get, x_real_ip, keep_alive_rules, incremental_framing, bare_lf_accepted,
 		garbage_refused_before_the_line_ends, malformed_is_400, versions, methods, bodies_on_get,
 		absolute_form, limits, paths_normalised, path_escapes_refused, path_too_long, NULL,
 	};
