@@ -12,5 +12,6 @@ Suite *options_suite(void);
 Suite *virtq_suite(void);
 Suite *kvm_stats_suite(void);
 Suite *virtio_devices_suite(void);
+Suite *publish_suite(void);
 
 #endif

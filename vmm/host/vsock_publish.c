@@ -1,6 +1,9 @@
 #include "host/vsock_publish.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -43,6 +46,9 @@ int publish_parse(const char *arg, struct publish_config *out, struct err *e)
 	if (!gp)
 		goto usage;
 	*gp++ = 0;
+	/* "fd:80", "unix:80": a form with its middle part missing */
+	if (strcmp(buf, "fd") == 0 || strcmp(buf, "unix") == 0)
+		goto usage;
 	if (parse_guest_port(gp, &out->guest_port) < 0)
 		return err_set(e, "--publish '%s': guest port '%s' is not a number in 0-4294967294", arg, gp);
 	if (strncmp(buf, "unix:", 5) == 0) {
@@ -52,6 +58,14 @@ int publish_parse(const char *arg, struct publish_config *out, struct err *e)
 			return err_set(e, "--publish '%s': socket path longer than %zu bytes", arg, sizeof out->path - 1);
 		out->is_unix = true;
 		strcpy(out->path, buf + 5);
+		return 0;
+	}
+	if (strncmp(buf, "fd:", 3) == 0) {
+		/* 0-2 are stdio: never a listener the parent meant to pass */
+		if (parse_uint(buf + 3, 3, INT_MAX, &v) < 0)
+			return err_set(e, "--publish '%s': fd '%s' is not a number of at least 3", arg, buf + 3);
+		out->is_fd = true;
+		out->fd = (int)v;
 		return 0;
 	}
 	hp = strrchr(buf, ':');
@@ -77,7 +91,7 @@ int publish_parse(const char *arg, struct publish_config *out, struct err *e)
 	out->host_port = (uint16_t)v;
 	return 0;
 usage:
-	return err_set(e, "--publish '%s': use [ADDR:]HOSTPORT:GUESTPORT or unix:PATH:GUESTPORT", arg);
+	return err_set(e, "--publish '%s': use [ADDR:]HOSTPORT:GUESTPORT, unix:PATH:GUESTPORT or fd:N:GUESTPORT", arg);
 }
 
 static int listen_unix(struct vsock_listener *l, const char *path, struct err *e)
@@ -129,12 +143,63 @@ static int listen_tcp(struct vsock_listener *l, const struct publish_config *p, 
 	return 0;
 }
 
+/* Whether p's inherited fd is what the parent promised: an open, listening
+ * stream socket, unix or TCP, given once. */
+static int check_inherited(const struct publish_config *pub, unsigned i, struct err *e)
+{
+	const struct publish_config *p = &pub[i];
+	struct sockaddr_storage a;
+	socklen_t len = sizeof a;
+	int type = 0, listening = 0;
+	socklen_t tlen = sizeof type, llen = sizeof listening;
+
+	for (unsigned j = 0; j < i; j++)
+		if (pub[j].is_fd && pub[j].fd == p->fd)
+			return err_set(e, "--publish fd:%d:%u: fd %d is already published", p->fd, p->guest_port,
+				       p->fd);
+	if (fcntl(p->fd, F_GETFD) < 0)
+		return err_set(e, "--publish fd:%d:%u: fd %d is not open (the parent must pass it)", p->fd,
+			       p->guest_port, p->fd);
+	if (getsockopt(p->fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 || type != SOCK_STREAM ||
+	    getsockopt(p->fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) < 0 || !listening)
+		return err_set(e, "--publish fd:%d:%u: fd %d is not a listening stream socket", p->fd, p->guest_port,
+			       p->fd);
+	if (getsockname(p->fd, (struct sockaddr *)&a, &len) < 0 ||
+	    (a.ss_family != AF_UNIX && a.ss_family != AF_INET && a.ss_family != AF_INET6))
+		return err_set(e, "--publish fd:%d:%u: fd %d is not a unix or TCP socket", p->fd, p->guest_port,
+			       p->fd);
+	return 0;
+}
+
+static int adopt_inherited(struct vsock_listener *l, const struct publish_config *p, struct err *e)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof a;
+	int fl;
+
+	if (getsockname(p->fd, (struct sockaddr *)&a, &len) < 0)
+		return err_errno(e, "--publish fd:%d:%u: getsockname", p->fd, p->guest_port);
+	/* O_NONBLOCK is shared with the parent's copy; accept must not block us. */
+	fl = fcntl(p->fd, F_GETFL);
+	if (fl < 0 || fcntl(p->fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(p->fd, F_SETFD, FD_CLOEXEC) < 0)
+		return err_errno(e, "--publish fd:%d:%u: fcntl", p->fd, p->guest_port);
+	l->fd = p->fd;
+	l->is_unix = a.ss_family == AF_UNIX;
+	l->inherited = true;
+	return 0;
+}
+
 int vsock_listeners_open(struct vsock_listeners *ls, const struct publish_config *pub, unsigned n,
 			 struct err *e)
 {
 	memset(ls, 0, sizeof *ls);
 	if (n > VSOCK_MAX_PUBLISH)
 		return err_set(e, "at most %u --publish", VSOCK_MAX_PUBLISH);
+	/* Before we open anything: a number the parent did not pass could
+	 * otherwise be taken by one of our own sockets and pass the checks. */
+	for (unsigned i = 0; i < n; i++)
+		if (pub[i].is_fd && check_inherited(pub, i, e) < 0)
+			return -1;
 	for (unsigned i = 0; i < n; i++) {
 		const struct publish_config *p = &pub[i];
 		struct vsock_listener *l = &ls->l[ls->n++];
@@ -149,7 +214,10 @@ int vsock_listeners_open(struct vsock_listeners *ls, const struct publish_config
 		}
 		l->is_unix = p->is_unix;
 		l->guest_port = p->guest_port;
-		rc = p->is_unix ? listen_unix(l, p->path, e) : listen_tcp(l, p, e);
+		if (p->is_fd)
+			rc = adopt_inherited(l, p, e);
+		else
+			rc = p->is_unix ? listen_unix(l, p->path, e) : listen_tcp(l, p, e);
 		if (rc < 0) {
 			vsock_listeners_close(ls);
 			return -1;
@@ -163,6 +231,8 @@ void vsock_listeners_close(struct vsock_listeners *ls)
 	for (unsigned i = 0; i < ls->n; i++) {
 		struct vsock_listener *l = &ls->l[i];
 
+		/* An inherited socket: only our copy; the parent keeps the
+		 * socket, and the clients waiting in its backlog, for the next vmm. */
 		if (l->fd >= 0)
 			close(l->fd);
 		if (l->pause_fd >= 0)
@@ -171,6 +241,7 @@ void vsock_listeners_close(struct vsock_listeners *ls)
 			unlink(l->path);
 		l->fd = l->pause_fd = -1;
 		l->path[0] = 0;
+		l->inherited = false;
 	}
 	ls->n = 0;
 }
@@ -222,4 +293,28 @@ int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, 
 			return -1;
 	}
 	return 0;
+}
+
+void vsock_listeners_detach(struct vsock_listeners *ls)
+{
+	for (unsigned i = 0; i < ls->n; i++) {
+		struct vsock_listener *l = &ls->l[i];
+
+		if (!l->loop)
+			continue;
+		event_loop_del(l->loop, l->fd);
+		event_loop_del(l->loop, l->pause_fd);
+		l->loop = NULL;
+	}
+}
+
+bool vsock_listeners_pending(const struct vsock_listeners *ls)
+{
+	for (unsigned i = 0; i < ls->n; i++) {
+		struct pollfd p = { .fd = ls->l[i].fd, .events = POLLIN };
+
+		if (poll(&p, 1, 0) > 0 && (p.revents & POLLIN))
+			return true;
+	}
+	return false;
 }

@@ -1,0 +1,224 @@
+/* --publish: parsing of its three forms, and the listeners they open: an
+ * inherited fd:N is checked (open, a listening stream socket), made
+ * non-blocking and close-on-exec, never unlinked; pending clients and
+ * detaching from the loop, as --idle-stop uses them. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "check_suite.h"
+#include "host/vsock_publish.h"
+#include "unit/suites.h"
+
+START_TEST(parses_tcp_unix_and_fd)
+{
+	struct publish_config p;
+	struct err e = { "" };
+
+	ck_assert_int_eq(publish_parse("8080:80", &p, &e), 0);
+	ck_assert(!p.is_unix && !p.is_fd);
+	ck_assert_str_eq(p.addr, "127.0.0.1");
+	ck_assert_uint_eq(p.host_port, 8080);
+	ck_assert_uint_eq(p.guest_port, 80);
+	ck_assert_int_eq(publish_parse("[::1]:8080:81", &p, &e), 0);
+	ck_assert_str_eq(p.addr, "::1");
+	ck_assert_uint_eq(p.guest_port, 81);
+	ck_assert_int_eq(publish_parse("unix:/run/a:b.sock:80", &p, &e), 0);
+	ck_assert(p.is_unix && !p.is_fd);
+	ck_assert_str_eq(p.path, "/run/a:b.sock");
+	ck_assert_int_eq(publish_parse("fd:3:80", &p, &e), 0);
+	ck_assert(p.is_fd && !p.is_unix);
+	ck_assert_int_eq(p.fd, 3);
+	ck_assert_uint_eq(p.guest_port, 80);
+	ck_assert_int_eq(publish_parse("fd:2147483647:4294967294", &p, &e), 0);
+	ck_assert_int_eq(p.fd, 2147483647);
+	ck_assert_uint_eq(p.guest_port, 4294967294u);
+}
+END_TEST
+
+static void expect(const char *arg, const char *needle)
+{
+	struct publish_config p;
+	struct err e = { "" };
+
+	ck_assert_int_eq(publish_parse(arg, &p, &e), -1);
+	ck_assert_msg(strstr(e.msg, needle), "'%s': '%s' lacks '%s'", arg, e.msg, needle);
+}
+
+START_TEST(bad_fd_forms_are_refused)
+{
+	expect("fd:2:80", "fd '2' is not a number of at least 3");
+	expect("fd:0:80", "at least 3");
+	expect("fd::80", "fd '' is not a number");
+	expect("fd:x:80", "fd 'x'");
+	expect("fd:2147483648:80", "at least 3");
+	expect("fd:3:", "guest port ''");
+	expect("fd:3", "use [ADDR:]HOSTPORT:GUESTPORT, unix:PATH:GUESTPORT or fd:N:GUESTPORT");
+	expect("unix:80", "use [ADDR:]HOSTPORT");
+	expect("fd:3:4294967295", "guest port");
+}
+END_TEST
+
+static char sock_path[108];
+
+/* A listening unix socket at sock_path, close-on-exec like any fd a parent
+ * keeps; blocking, as a parent's may be. */
+static int unix_listener(int backlog)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sock_path, sizeof sock_path, "/tmp/vmm-unit-publish-%d.sock", getpid());
+	unlink(sock_path);
+	strcpy(a.sun_path, sock_path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	if (backlog >= 0)
+		ck_assert_int_eq(listen(fd, backlog), 0);
+	return fd;
+}
+
+static int open_fd(int fd, struct vsock_listeners *ls, struct err *e)
+{
+	struct publish_config p;
+	char arg[32];
+
+	snprintf(arg, sizeof arg, "fd:%d:80", fd);
+	ck_assert_int_eq(publish_parse(arg, &p, e), 0);
+	return vsock_listeners_open(ls, &p, 1, e);
+}
+
+START_TEST(inherited_listener_is_adopted_and_never_unlinked)
+{
+	struct vsock_listeners ls;
+	struct err e = { "" };
+	struct stat st;
+	int fd = unix_listener(8), dup_fd = dup(fd);
+
+	/* The parent's copy (fd) stays; vmm's is dup_fd, as after exec. */
+	ck_assert_int_eq(open_fd(dup_fd, &ls, &e), 0);
+	ck_assert_uint_eq(ls.n, 1);
+	ck_assert_int_eq(ls.l[0].fd, dup_fd);
+	ck_assert(ls.l[0].is_unix && ls.l[0].inherited);
+	ck_assert_uint_eq(ls.l[0].guest_port, 80);
+	ck_assert(fcntl(dup_fd, F_GETFL) & O_NONBLOCK);
+	ck_assert(fcntl(dup_fd, F_GETFD) & FD_CLOEXEC);
+	ck_assert(!vsock_listeners_pending(&ls));
+	vsock_listeners_close(&ls);
+	ck_assert_int_eq(fcntl(dup_fd, F_GETFD), -1); /* ours is closed */
+	ck_assert_int_eq(fcntl(fd, F_GETFD), FD_CLOEXEC); /* the parent's is not */
+	ck_assert_int_eq(stat(sock_path, &st), 0);
+	close(fd);
+	unlink(sock_path);
+}
+END_TEST
+
+START_TEST(fds_that_are_not_listening_stream_sockets_are_refused)
+{
+	struct vsock_listeners ls;
+	struct err e = { "" };
+	int sp[2], unbound = unix_listener(-1), file = open("/dev/null", O_RDONLY);
+	int dgram = socket(AF_UNIX, SOCK_DGRAM, 0);
+	char want[96];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	int bad[] = { sp[0], unbound, file, dgram };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(open_fd(bad[i], &ls, &e), -1);
+		snprintf(want, sizeof want, "--publish fd:%d:80: fd %d is not a listening stream socket", bad[i],
+			 bad[i]);
+		ck_assert_msg(strcmp(e.msg, want) == 0, "'%s', want '%s'", e.msg, want);
+		ck_assert(!(fcntl(bad[i], F_GETFL) & O_NONBLOCK));
+	}
+	close(file);
+	ck_assert_int_eq(open_fd(file, &ls, &e), -1);
+	ck_assert_msg(strstr(e.msg, "is not open"), "%s", e.msg);
+	close(sp[0]);
+	close(sp[1]);
+	close(unbound);
+	close(dgram);
+	unlink(sock_path);
+}
+END_TEST
+
+START_TEST(one_fd_published_twice_is_refused)
+{
+	struct publish_config p[2];
+	struct vsock_listeners ls;
+	struct err e = { "" };
+	int fd = unix_listener(8);
+	char arg[32];
+
+	snprintf(arg, sizeof arg, "fd:%d:80", fd);
+	ck_assert_int_eq(publish_parse(arg, &p[0], &e), 0);
+	snprintf(arg, sizeof arg, "fd:%d:81", fd);
+	ck_assert_int_eq(publish_parse(arg, &p[1], &e), 0);
+	ck_assert_int_eq(vsock_listeners_open(&ls, p, 2, &e), -1);
+	ck_assert_msg(strstr(e.msg, "already published"), "%s", e.msg);
+	close(fd);
+	unlink(sock_path);
+}
+END_TEST
+
+static int accepted;
+
+static void take(void *ctx, int fd, bool is_tcp, uint32_t guest_port)
+{
+	(void)ctx;
+	(void)is_tcp;
+	(void)guest_port;
+	accepted++;
+	close(fd);
+}
+
+/* A waiting client shows as pending; once detached the loop accepts none. */
+START_TEST(pending_clients_and_detach)
+{
+	struct vsock_listeners ls;
+	struct event_loop loop;
+	struct err e = { "" };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = unix_listener(8), c1 = socket(AF_UNIX, SOCK_STREAM, 0), c2 = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strcpy(a.sun_path, sock_path);
+	ck_assert_int_eq(open_fd(dup(fd), &ls, &e), 0);
+	ck_assert_int_eq(event_loop_init(&loop, &e), 0);
+	ck_assert_int_eq(vsock_listeners_attach(&ls, &loop, take, NULL, &e), 0);
+	ck_assert_int_eq(connect(c1, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert(vsock_listeners_pending(&ls));
+	ck_assert_int_eq(event_loop_run_once(&loop, 5000, &e), 1);
+	ck_assert_int_eq(accepted, 1);
+	ck_assert(!vsock_listeners_pending(&ls));
+	vsock_listeners_detach(&ls);
+	ck_assert_int_eq(connect(c2, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(event_loop_run_once(&loop, 100, &e), 0);
+	ck_assert_int_eq(accepted, 1);
+	ck_assert(vsock_listeners_pending(&ls));
+	vsock_listeners_close(&ls);
+	event_loop_close(&loop);
+	/* c2 still waits, on the parent's copy. */
+	int got = accept(fd, NULL, NULL);
+	ck_assert_int_ge(got, 0);
+	close(got);
+	close(c1);
+	close(c2);
+	close(fd);
+	unlink(sock_path);
+}
+END_TEST
+
+Suite *publish_suite(void)
+{
+	const TTest *const tests[] = {
+		parses_tcp_unix_and_fd, bad_fd_forms_are_refused, inherited_listener_is_adopted_and_never_unlinked,
+		fds_that_are_not_listening_stream_sockets_are_refused, one_fd_published_twice_is_refused,
+		pending_clients_and_detach, NULL,
+	};
+
+	return one_case_suite("publish", "parse and listeners", 0, NULL, NULL, tests);
+}
