@@ -35,6 +35,21 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.console, CONSOLE_STDIO);
 	ck_assert_int_eq(c.halt_poll_ns, -1);
 	ck_assert(!c.exit_stats);
+	ck_assert_uint_eq(c.idle_stop_s, 0);
+}
+END_TEST
+
+START_TEST(idle_stop_with_a_vsock_device)
+{
+	struct vm_config c;
+	struct err e = { "" };
+
+	ck_assert_int_eq(PARSE(&c, &e, "-k", "k", "--publish", "fd:3:80", "--idle-stop", "30"), PARSE_OK);
+	ck_assert_uint_eq(c.idle_stop_s, 30);
+	vm_config_free(&c);
+	ck_assert_int_eq(PARSE(&c, &e, "-k", "k", "--idle-stop", "86400", "--cid", "7"), PARSE_OK);
+	ck_assert_uint_eq(c.idle_stop_s, 86400);
+	vm_config_free(&c);
 }
 END_TEST
 
@@ -66,6 +81,7 @@ static void expect(const char *needle, const char **args)
 	struct err e = { "" };
 
 	ck_assert_int_eq(parse(&c, &e, args), PARSE_ERROR);
+	vm_config_free(&c); /* device options allocate their configuration */
 	ck_assert_msg(strstr(e.msg, needle), "'%s' lacks '%s'", e.msg, needle);
 	ck_assert_ptr_null(strchr(e.msg, '\n'));
 }
@@ -89,13 +105,19 @@ START_TEST(errors_name_the_problem)
 	EXPECT("unexpected argument 'extra'", "-k", "k", "extra");
 	EXPECT("--halt-poll-ns", "-k", "k", "--halt-poll-ns", "-1");
 	EXPECT("--halt-poll-ns", "-k", "k", "--halt-poll-ns", "2000000000");
+	EXPECT("--idle-stop needs a vsock device (--publish or --cid)", "-k", "k", "--idle-stop", "5");
+	EXPECT("--idle-stop needs a vsock device", "-k", "k", "--idle-stop", "5", "--disk", "d");
+	EXPECT("--idle-stop '0': must be a number of seconds, 1-86400", "-k", "k", "--cid", "7", "--idle-stop", "0");
+	EXPECT("--idle-stop '86401'", "-k", "k", "--cid", "7", "--idle-stop", "86401");
+	EXPECT("--idle-stop '1s'", "-k", "k", "--cid", "7", "--idle-stop", "1s");
+	EXPECT("fd '2' is not a number of at least 3", "-k", "k", "--publish", "fd:2:80");
 }
 END_TEST
 
 Suite *options_suite(void)
 {
 	const TTest *const tests[] = {
-		defaults, every_option, errors_name_the_problem, NULL,
+		defaults, every_option, idle_stop_with_a_vsock_device, errors_name_the_problem, NULL,
 	};
 
 	return one_case_suite("options", "run", 0, NULL, NULL, tests);

@@ -8,7 +8,7 @@
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
 	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET,
-	OPT_HALT_POLL, OPT_EXIT_STATS,
+	OPT_HALT_POLL, OPT_EXIT_STATS, OPT_IDLE_STOP,
 	OPT_DEVICE = 1024, /* + type * DEVICE_OPTS_MAX + option: the device types' own */
 };
 #define DEVICE_OPTS_MAX 16
@@ -27,6 +27,7 @@ static const struct option common_options[] = {
 	{ "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
 	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
+	{ "idle-stop", required_argument, NULL, OPT_IDLE_STOP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -52,10 +53,15 @@ void run_options_usage(FILE *out)
 		"                         it sleeps (0: never spin; default: the host's setting)\n"
 		"      --exit-stats       when the guest stops, print each vCPU's exits as KVM counts\n"
 		"                         them (also those handled in the kernel) on stderr\n"
+		"      --idle-stop SECONDS  once the guest has had no vsock connection and no client\n"
+		"                         waiting on a --publish listener for SECONDS (1-%u), stop\n"
+		"                         accepting (clients wait in the backlog), ask the guest to\n"
+		"                         power off as SIGPWR does, and stop it after 10 s if it has not\n"
+		"                         (status: its code, else 0); needs a vsock device\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Devices (virtio-mmio; each option adds its device):\n",
-		VM_MAX_CPUS);
+		VM_MAX_CPUS, VM_IDLE_STOP_MAX);
 	for (unsigned t = 0; device_types[t]; t++)
 		for (const struct device_option *o = device_types[t]->options; o->name; o++)
 			fputs(o->help, out);
@@ -162,6 +168,12 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 			cfg->halt_poll_ns = (int64_t)v;
 			break;
 		case OPT_EXIT_STATS: cfg->exit_stats = true; break;
+		case OPT_IDLE_STOP:
+			if (parse_uint(optarg, 1, VM_IDLE_STOP_MAX, &v) < 0)
+				return err_set(e, "--idle-stop '%s': must be a number of seconds, 1-%u", optarg,
+					       VM_IDLE_STOP_MAX);
+			cfg->idle_stop_s = (unsigned)v;
+			break;
 		case OPT_HELP: return PARSE_HELP;
 		case ':': return err_set(e, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -181,6 +193,8 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 		return err_set(e, "unexpected argument '%s' (see 'vmm run --help')", argv[optind]);
 	if (!cfg->kernel)
 		return err_set(e, "no kernel given: use --kernel FILE (see 'vmm run --help')");
+	if (cfg->idle_stop_s && !vm_config_has_idle_source(cfg))
+		return err_set(e, "--idle-stop needs a vsock device (--publish or --cid)");
 	if (!cfg->name)
 		cfg->name = basename_of(cfg->kernel);
 	return PARSE_OK;

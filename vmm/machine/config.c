@@ -11,6 +11,14 @@ int vm_config_device_option(struct vm_config *cfg, unsigned type, unsigned opt, 
 	return t->parse ? t->parse(cfg->dev_config[type], opt, arg, e) : 0;
 }
 
+bool vm_config_has_idle_source(const struct vm_config *cfg)
+{
+	for (unsigned t = 0; device_types[t]; t++)
+		if (cfg->dev_config[t] && device_types[t]->in_use)
+			return true;
+	return false;
+}
+
 void vm_config_free(struct vm_config *cfg)
 {
 	for (unsigned i = 0; i < DEVICE_TYPES_MAX; i++) {

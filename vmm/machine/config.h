@@ -29,13 +29,17 @@ struct vm_config {
 	void *dev_config[DEVICE_TYPES_MAX];
 	int64_t halt_poll_ns; /* -1: the host's KVM default */
 	bool exit_stats;      /* --exit-stats: report each vCPU's exits when the guest stops */
+	unsigned idle_stop_s; /* --idle-stop: power off after this long unused; 0: never */
 };
 
 /* Option opt of device type index type, with its argument. */
 int vm_config_device_option(struct vm_config *cfg, unsigned type, unsigned opt, const char *arg, struct err *e);
+/* Whether a configured device can tell --idle-stop that the guest is in use. */
+bool vm_config_has_idle_source(const struct vm_config *cfg);
 void vm_config_free(struct vm_config *cfg);
 
 #define VM_DEFAULT_MEM  (64ull << 20)
-#define VM_MAX_CPUS     254 /* xAPIC IDs are 8 bits; 0xff is broadcast, one is the IOAPIC's */
+#define VM_MAX_CPUS     254
+#define VM_IDLE_STOP_MAX 86400 /* xAPIC IDs are 8 bits; 0xff is broadcast, one is the IOAPIC's */
 
 #endif

@@ -1,7 +1,8 @@
 /* virtio-vsock as a device type: `--cid`, `--publish`, `--vsock-connect`
  * (any of them adds the device). For the whole run it holds the CID lock
  * and the --publish listeners (host/), which each boot attaches to its
- * device, so clients keep connecting across guest resets. */
+ * device, so clients keep connecting across guest resets. It tells
+ * --idle-stop whether the guest is in use (connections, waiting clients). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,28 @@ static int attach(void *state, unsigned i, const struct device_env *env, uint64_
 	return h ? vsock_listeners_attach(&h->listeners, env->loop, take_client, state, e) : 0;
 }
 
+/* --idle-stop: an open connection or a client waiting in a listener's
+ * backlog is use; every connection made counts as activity. */
+static bool in_use(void *state, void *host, uint64_t *activity)
+{
+	struct vsock_dev *vs = state;
+	struct vsock_host *h = host;
+
+	*activity += vs->stats.conns;
+	return vsock_dev_open_conns(vs) > 0 || (h && vsock_listeners_pending(&h->listeners));
+}
+
+/* --idle-stop: from now on clients wait in the listeners' backlogs, for the
+ * next vmm the parent starts on the same sockets; none is accepted and dropped. */
+static void quiesce(void *state, void *host)
+{
+	struct vsock_host *h = host;
+
+	(void)state;
+	if (h)
+		vsock_listeners_detach(&h->listeners);
+}
+
 static void print_stats(const void *state)
 {
 	const struct vsock_stats *v = &((const struct vsock_dev *)state)->stats;
@@ -166,6 +189,8 @@ const struct device_type vsock_device_type = {
 	.state_size = sizeof(struct vsock_dev),
 	.open = open_vsock,
 	.attach = attach,
+	.in_use = in_use,
+	.quiesce = quiesce,
 	.print_stats = print_stats,
 	.close = close_vsock,
 };

@@ -55,6 +55,15 @@ struct device_type {
 	/* Binds the transport at base/gsi and joins the boot's loop. */
 	int (*attach)(void *state, unsigned i, const struct device_env *env, uint64_t base, unsigned gsi,
 		      void *host, struct err *e);
+	/* Optional, for --idle-stop (I/O thread): whether the instance is in
+	 * use now (an open connection, a client waiting to be taken); adds to
+	 * *activity a count that grows with each use, so that use which came
+	 * and went between two looks is seen too. A type without it is never
+	 * in use. */
+	bool (*in_use)(void *state, void *host, uint64_t *activity);
+	/* Optional, for --idle-stop (I/O thread): the guest is about to be
+	 * stopped; take no new work (clients wait where they are). */
+	void (*quiesce)(void *state, void *host);
 	/* Optional: device-specific counters on stderr (VMM_STATS=1). */
 	void (*print_stats)(const void *state);
 	/* Closes an opened instance, attached or not. */

@@ -23,6 +23,7 @@
 #include "kvm/kvm_stats.h"
 #include "kvm/vcpu.h"
 #include "machine/boot_image.h"
+#include "machine/idle_stop.h"
 #include "machine/virtio_slots.h"
 
 struct machine {
@@ -46,6 +47,8 @@ struct machine {
 	bool stop_set;
 	struct machine_result *res;
 	int stop_efd;
+	struct idle_stop idle;  /* --idle-stop's clock */
+	int idle_stopping;      /* it asked the guest to power off (atomic) */
 
 	struct event_loop loop;
 	struct console *con;
@@ -65,6 +68,12 @@ static void machine_stop(struct machine *m, enum machine_outcome o, int code, un
 {
 	uint64_t one = 1;
 
+	/* Once idle, the run ends: a reset would only boot a guest nobody
+	 * uses and take clients off the listeners again. */
+	if (o == OUTCOME_RESET && __atomic_load_n(&m->idle_stopping, __ATOMIC_ACQUIRE)) {
+		o = OUTCOME_POWEROFF;
+		code = 0;
+	}
 	pthread_mutex_lock(&m->stop_lock);
 	/* The first reason wins, except that a stop signal overrides a reset:
 	 * the reset would only restart a guest the user just asked to stop
@@ -231,6 +240,30 @@ static void on_console_client(void *opaque, uint32_t events)
 		input_gone(m);
 }
 
+/* Cooperative: the guest decides (the site kernel finishes its responses). */
+static void ask_poweroff(struct machine *m)
+{
+	power_request_shutdown(&m->power);
+	kvm_vm_irq_line(&m->kvm, POWER_GSI, 1);
+	kvm_vm_irq_line(&m->kvm, POWER_GSI, 0);
+}
+
+static void idle_ask_poweroff(void *opaque)
+{
+	struct machine *m = opaque;
+
+	__atomic_store_n(&m->idle_stopping, 1, __ATOMIC_RELEASE);
+	ask_poweroff(m);
+}
+
+/* As if the guest had powered off: the idle stop is no failure. */
+static void idle_force_poweroff(void *opaque)
+{
+	machine_stop(opaque, OUTCOME_POWEROFF, 0, 0, NULL, NULL);
+}
+
+static const struct idle_stop_ops idle_ops = { idle_ask_poweroff, idle_force_poweroff };
+
 static void on_signal(void *opaque, uint32_t events)
 {
 	struct machine *m = opaque;
@@ -240,10 +273,8 @@ static void on_signal(void *opaque, uint32_t events)
 	if (read(m->sig_fd, &si, sizeof si) != sizeof si)
 		return;
 	switch (si.ssi_signo) {
-	case SIGPWR: /* cooperative: the guest decides */
-		power_request_shutdown(&m->power);
-		kvm_vm_irq_line(&m->kvm, POWER_GSI, 1);
-		kvm_vm_irq_line(&m->kvm, POWER_GSI, 0);
+	case SIGPWR:
+		ask_poweroff(m);
 		break;
 	case SIGUSR2:
 		machine_stop(m, OUTCOME_RESET, 0, 0, NULL, NULL);
@@ -342,6 +373,9 @@ static int setup(struct machine *m, struct err *e)
 		return -1;
 	if (virtio_slots_attach(&m->slots, &(struct device_env){ &m->mem, &m->kvm, &m->loop }, &m->mmio, e) < 0)
 		return -1;
+	if (m->cfg->idle_stop_s &&
+	    idle_stop_start(&m->idle, m->cfg->name, m->cfg->idle_stop_s, &m->slots, &m->loop, &idle_ops, m, e) < 0)
+		return -1;
 	if (event_loop_add(&m->loop, m->stop_efd, EPOLLIN, on_stop, m, e) < 0 ||
 	    event_loop_add(&m->loop, m->room_efd, EPOLLIN, on_room, m, e) < 0 ||
 	    event_loop_add(&m->loop, m->sig_fd, EPOLLIN, on_signal, m, e) < 0)
@@ -402,6 +436,7 @@ static void teardown(struct machine *m)
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		vcpu_destroy(&m->vcpus[i]);
 	free(m->vcpus);
+	idle_stop_close(&m->idle);
 	event_loop_close(&m->loop);
 	virtio_slots_close(&m->slots);
 	kvm_vm_destroy(&m->kvm);
@@ -431,6 +466,7 @@ int machine_run(const struct vm_config *cfg, const struct machine_host *host, st
 	m->res = res;
 	m->kvm.kvm_fd = m->kvm.vm_fd = -1;
 	m->loop.epfd = -1;
+	m->idle.timer_fd = -1;
 	pthread_mutex_init(&m->stop_lock, NULL);
 	memset(res, 0, sizeof *res);
 	m->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -117,6 +117,27 @@ int virtio_slots_attach(struct virtio_slots *s, const struct device_env *env, st
 	return 0;
 }
 
+bool virtio_slots_in_use(const struct virtio_slots *s, uint64_t *activity)
+{
+	bool used = false;
+
+	*activity = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct virtio_slot *slot = &s->slot[i];
+
+		if (slot->type->in_use && slot->type->in_use(slot->state, slot->host, activity))
+			used = true;
+	}
+	return used;
+}
+
+void virtio_slots_quiesce(const struct virtio_slots *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->slot[i].type->quiesce)
+			s->slot[i].type->quiesce(s->slot[i].state, s->slot[i].host);
+}
+
 /* VMM_STATS=1: notification and interrupt counts per device on stderr, for
  * the benchmarks (each notification is a guest exit). */
 static void print_stats(const struct virtio_slots *s)

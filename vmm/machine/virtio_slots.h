@@ -52,6 +52,11 @@ int virtio_slots_open(struct virtio_slots *s, const struct vm_config *cfg, const
 int virtio_slots_cmdline(const struct virtio_slots *s, const char *cmdline, char *out, size_t len, struct err *e);
 /* Binds each device's transport, puts it on the MMIO bus and its queues in the I/O loop. */
 int virtio_slots_attach(struct virtio_slots *s, const struct device_env *env, struct io_bus *mmio, struct err *e);
+/* --idle-stop (I/O thread): whether any device is in use now; *activity
+ * gets the sum of their use counts (device_type.in_use). */
+bool virtio_slots_in_use(const struct virtio_slots *s, uint64_t *activity);
+/* --idle-stop (I/O thread): every device takes no new work from now on. */
+void virtio_slots_quiesce(const struct virtio_slots *s);
 void virtio_slots_close(struct virtio_slots *s);
 
 #endif

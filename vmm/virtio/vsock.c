@@ -370,3 +370,13 @@ void vsock_dev_host_connect(struct vsock_dev *vs, int fd, bool is_tcp, uint32_t 
 	}
 	pthread_mutex_unlock(&vs->dev.lock);
 }
+
+unsigned vsock_dev_open_conns(struct vsock_dev *vs)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&vs->dev.lock);
+	n = vs->nconns;
+	pthread_mutex_unlock(&vs->dev.lock);
+	return n;
+}

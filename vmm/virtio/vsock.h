@@ -115,6 +115,9 @@ void vsock_dev_destroy(struct vsock_dev *vs);
 /* I/O thread: a host client (fd, non-blocking, now ours) wants guest port
  * guest_port; the guest gets a REQUEST. is_tcp selects how a reset is shown. */
 void vsock_dev_host_connect(struct vsock_dev *vs, int fd, bool is_tcp, uint32_t guest_port);
+/* I/O thread: connections in the table now, in either direction, those
+ * still being set up or torn down included. */
+unsigned vsock_dev_open_conns(struct vsock_dev *vs);
 
 /* The transport's queue callback (exposed for the fuzzer). */
 void vsock_queue_notify(struct virtio_dev *d, unsigned q);
