@@ -3,8 +3,9 @@
  * every status code the web stack produces, conditional and range requests,
  * gzip variants, redirects, keep-alive, pipelining, 200 concurrent
  * connections, a client that never finishes its head, garbage and path
- * escapes; a 50 MB file streamed from disk; and the start-up failure codes
- * (missing disk 12, corrupt archive 14, bad site.conf 15). */
+ * escapes; a 50 MB file streamed from disk; the start-up failure codes
+ * (missing disk 12, corrupt archive 14, bad site.conf 15); and scale to
+ * zero: a listener inherited as --publish fd:3:80, --idle-stop. */
 #include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1194,6 +1196,229 @@ START_TEST(bad_site_conf_exits_15)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ inherited listeners, idle stop */
+
+/* What vmmd does for scale to zero: it holds a listening socket, passes it
+ * to each vmm it starts as --publish fd:3:80, and vmm --idle-stop powers the
+ * guest off when nobody uses it; clients that come later wait in the
+ * socket's backlog for the next vmm. */
+
+#define IDLE_LINE "idle for 1 s with no connection: powering off"
+
+static char idle_sock[100]; /* fits sun_path */
+
+/* A listening unix socket at idle_sock (the test keeps it across vmms). */
+static int parent_listener(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(idle_sock, sizeof idle_sock, "%s/idle-%d.sock", tmp, getpid());
+	unlink(idle_sock);
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", idle_sock);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(fd, 64), 0);
+	return fd;
+}
+
+static int unix_client(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", idle_sock);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect %s: %s", idle_sock, strerror(errno));
+	return fd;
+}
+
+/* Starts vmm with listen_fd as its fd 3, published as fd:3:80; idle_s > 0
+ * adds --idle-stop. Does not wait for the guest. */
+static void vm_start_fd(struct vm *v, const char *tag, int listen_fd, int idle_s)
+{
+	char d[200], idle[16];
+	const char *argv[20];
+	int argc = 0;
+
+	snprintf(v->out, sizeof v->out, "%s/%s.out", tmp, tag);
+	snprintf(v->err, sizeof v->err, "%s/%s.err", tmp, tag);
+	snprintf(d, sizeof d, "%s,ro", site_tar);
+	snprintf(idle, sizeof idle, "%d", idle_s);
+	argv[argc++] = vmm_bin();
+	argv[argc++] = "run";
+	argv[argc++] = "--kernel";
+	argv[argc++] = site_kernel();
+	argv[argc++] = "--disk";
+	argv[argc++] = d;
+	argv[argc++] = "--publish";
+	argv[argc++] = "fd:3:80";
+	if (idle_s) {
+		argv[argc++] = "--idle-stop";
+		argv[argc++] = idle;
+	}
+	argv[argc++] = "--console=output";
+	argv[argc] = NULL;
+	v->pid = proc_spawn_fd(argv, v->out, v->err, listen_fd, 3);
+	ck_assert_int_gt(v->pid, 0);
+}
+
+/* Waits up to timeout_ms for v to exit; returns its exit status, or -1 if
+ * it is still running (then it is left running). */
+static int vm_wait_exit(const struct vm *v, long timeout_ms)
+{
+	int st;
+
+	for (long t0 = now_ms(); now_ms() - t0 < timeout_ms; usleep(20000))
+		if (waitpid(v->pid, &st, WNOHANG) == v->pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return -1;
+}
+
+/* v stopped by itself, idle, powered off by the guest (not forced), cleanly. */
+static void assert_idle_stop(const struct vm *v, int status)
+{
+	char *err = slurp(v->err, NULL), *out = slurp(v->out, NULL);
+
+	ck_assert_msg(status == 0, "exit %d, want 0; stderr: %s\nconsole: %s", status, msg_tail(err), msg_tail(out));
+	ck_assert_msg(strstr(err, IDLE_LINE), "stderr lacks '%s': %s", IDLE_LINE, msg_tail(err));
+	ck_assert_msg(!strstr(err, "did not power off"), "the guest had to be stopped: %s", msg_tail(err));
+	ck_assert_msg(no_sanitizer_report(err), "stderr: %s", msg_tail(err));
+	ck_assert_msg(strstr(out, "site: shutdown requested by the host"), "no cooperative shutdown: %s",
+		      msg_tail(out));
+	free(err);
+	free(out);
+}
+
+#define GET_CLOSE "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+
+/* The answer on fd (sent GET_CLOSE) is a 200 and the connection ends. */
+static void assert_200_to_end(int fd, const char *what)
+{
+	size_t n;
+	int how;
+	char *b = read_to_end(fd, &n, WAIT_MS, &how);
+
+	ck_assert_msg(how == 0, "%s: connection ended with %s after '%.200s'", what, strerror(how), b);
+	ck_assert_msg(strncmp(b, "HTTP/1.1 200 ", 13) == 0, "%s: answer '%.200s'", what, b);
+	free(b);
+}
+
+START_TEST(publish_fd_serves_an_inherited_listener)
+{
+	struct vm v;
+	const char *why;
+	int lfd = parent_listener(), c;
+
+	vm_start_fd(&v, "fd", lfd, 0);
+	ck_assert_msg(wait_output(&v, "site: listening on vsock port 80") == 0, "fd VM did not start: %s",
+		      msg_tail(slurp(v.err, NULL)));
+	c = unix_client();
+	send_all(c, GET_CLOSE, strlen(GET_CLOSE));
+	assert_200_to_end(c, "fd:3:80");
+	close(c);
+	why = vm_poweroff(&v);
+	ck_assert_msg(!why, "fd VM: %s", why);
+	/* Ours is not removed: it is the parent's socket. */
+	ck_assert_int_eq(access(idle_sock, F_OK), 0);
+	close(lfd);
+	unlink(idle_sock);
+}
+END_TEST
+
+START_TEST(publish_fd_refuses_what_is_not_listening)
+{
+	int unbound = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), sp[2], st;
+	int bad[3] = { unbound, -1, -1 };
+	struct vm v;
+	char *err;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	bad[1] = sp[0];
+	bad[2] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (int i = 0; i < 3; i++) {
+		vm_start_fd(&v, "badfd", bad[i], 1);
+		st = vm_wait_exit(&v, WAIT_MS);
+		err = slurp(v.err, NULL);
+		ck_assert_msg(st == 2, "fd %d: exit %d, want 2; stderr: %s", i, st, msg_tail(err));
+		ck_assert_msg(strstr(err, "vmm: --publish fd:3:80: fd 3 is not a listening stream socket\n"),
+			      "fd %d: stderr: %s", i, msg_tail(err));
+		ck_assert_msg(no_sanitizer_report(err), "stderr: %s", msg_tail(err));
+		free(err);
+	}
+	close(unbound);
+	close(sp[0]);
+	close(sp[1]);
+	close(bad[2]);
+}
+END_TEST
+
+/* With nobody connecting, vmm stops by itself; a client that comes after
+ * waits in the backlog of the parent's socket and the next vmm answers it. */
+START_TEST(idle_stop_leaves_later_clients_to_the_next_vmm)
+{
+	struct vm v1, v2;
+	struct pollfd p;
+	long t0 = now_ms();
+	int lfd = parent_listener(), c, st;
+
+	vm_start_fd(&v1, "idle1", lfd, 1);
+	st = vm_wait_exit(&v1, WAIT_MS);
+	ck_assert_msg(now_ms() - t0 >= 1000, "stopped after %ld ms, before its 1 s of idleness", now_ms() - t0);
+	assert_idle_stop(&v1, st);
+
+	/* Nobody accepts it now; it must neither be refused nor reset. */
+	c = unix_client();
+	send_all(c, GET_CLOSE, strlen(GET_CLOSE));
+	p = (struct pollfd){ c, POLLIN, 0 };
+	ck_assert_int_eq(poll(&p, 1, 300), 0);
+
+	vm_start_fd(&v2, "idle2", lfd, 1);
+	assert_200_to_end(c, "a client from the backlog");
+	close(c);
+	st = vm_wait_exit(&v2, WAIT_MS);
+	assert_idle_stop(&v2, st);
+	close(lfd);
+	unlink(idle_sock);
+}
+END_TEST
+
+/* An open keep-alive connection is use, however quiet: vmm keeps running
+ * for three times its idle time, then stops once the client has gone. */
+START_TEST(idle_stop_waits_for_an_open_keepalive_connection)
+{
+	static const char head[] = "HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	struct vm v;
+	char b[4096];
+	size_t got = 0;
+	long deadline;
+	int lfd = parent_listener(), c, st;
+
+	/* Connected before vmm starts, so that no boot, however slow, is idle. */
+	c = unix_client();
+	vm_start_fd(&v, "keepalive", lfd, 1);
+	send_all(c, head, strlen(head));
+	deadline = now_ms() + WAIT_MS;
+	while (!memmem(b, got, "\r\n\r\n", 4)) {
+		ssize_t n = read_by(c, b + got, sizeof b - got, deadline);
+
+		ck_assert_msg(n > 0, "HEAD answer: %s after '%.*s'", n ? strerror(errno) : "EOF", (int)got, b);
+		got += (size_t)n;
+	}
+	ck_assert_msg(strncmp(b, "HTTP/1.1 200 ", 13) == 0, "HEAD: '%.*s'", (int)got, b);
+	st = vm_wait_exit(&v, 3000);
+	ck_assert_msg(st == -1, "vmm stopped (status %d) with a connection open; stderr: %s", st,
+		      msg_tail(slurp(v.err, NULL)));
+	send_all(c, GET_CLOSE, strlen(GET_CLOSE));
+	assert_200_to_end(c, "the kept-alive connection");
+	close(c);
+	st = vm_wait_exit(&v, WAIT_MS);
+	assert_idle_stop(&v, st);
+	close(lfd);
+	unlink(idle_sock);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ fixtures */
 
 /* Site archives: the example site, the same with a 50 MB file, and broken ones. */
@@ -1281,6 +1506,7 @@ int main(void)
 {
 	Suite *s = suite_create("site");
 	TCase *shared = tcase_create("example site"), *own = tcase_create("own VMs");
+	TCase *idle = tcase_create("inherited listener, idle stop");
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1295,6 +1521,7 @@ int main(void)
 	stats_port = port + 1;
 	tcase_set_timeout(shared, 600);
 	tcase_set_timeout(own, 900);
+	tcase_set_timeout(idle, 900);
 	tcase_add_unchecked_fixture(shared, shared_start, shared_stop);
 	tcase_add_test(shared, pages_200_with_types_and_configured_headers);
 	tcase_add_test(shared, custom_404_page_and_hidden_site_conf);
@@ -1319,8 +1546,13 @@ int main(void)
 	tcase_add_test(own, bad_site_conf_exits_15);
 	tcase_add_test(own, head_too_big_for_its_buffer_is_500);
 	tcase_add_test(own, acks_and_uart_console_when_asked);
+	tcase_add_test(idle, publish_fd_serves_an_inherited_listener);
+	tcase_add_test(idle, publish_fd_refuses_what_is_not_listening);
+	tcase_add_test(idle, idle_stop_leaves_later_clients_to_the_next_vmm);
+	tcase_add_test(idle, idle_stop_waits_for_an_open_keepalive_connection);
 	suite_add_tcase(s, shared);
 	suite_add_tcase(s, own);
+	suite_add_tcase(s, idle);
 	failed = run_suite(s);
 	sh("rm -rf %s", tmp);
 	curl_global_cleanup();

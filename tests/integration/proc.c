@@ -188,19 +188,31 @@ int run_suite(struct Suite *s)
 	return suite_run(s) ? 1 : 0;
 }
 
-pid_t proc_spawn(const char *const argv[], const char *out, const char *err)
+pid_t proc_spawn_fd(const char *const argv[], const char *out, const char *err, int fd, int as)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int null = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 		dup2(null, 0);
 		dup2(o, 1);
 		dup2(e, 2);
+		if (fd >= 0) {
+			if (fd == as) /* dup2 onto itself would leave close-on-exec set */
+				fcntl(as, F_SETFD, 0);
+			else
+				dup2(fd, as);
+		}
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	return pid;
+}
+
+pid_t proc_spawn(const char *const argv[], const char *out, const char *err)
+{
+	return proc_spawn_fd(argv, out, err, -1, -1);
 }

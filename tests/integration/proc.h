@@ -30,6 +30,9 @@ void proc_result_free(struct proc_result *r);
 /* Starts argv in the background with stdin from /dev/null and stdout and
  * stderr written to the files out and err; returns its pid, or -1. */
 pid_t proc_spawn(const char *const argv[], const char *out, const char *err);
+/* proc_spawn, passing fd to the program as its fd `as` (>= 3), as a parent
+ * hands vmm an inherited listener. */
+pid_t proc_spawn_fd(const char *const argv[], const char *out, const char *err, int fd, int as);
 /* Counts occurrences of needle in hay. */
 int count_of(const char *hay, const char *needle);
 
