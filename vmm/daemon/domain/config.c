@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 void domain_config_free(struct domain_config *c)
@@ -21,7 +22,50 @@ void domain_config_free(struct domain_config *c)
 		free(c->publish[i].host);
 		free(c->publish[i].unix_path);
 	}
+	for (unsigned i = 0; i < c->site.nhosts; i++)
+		free(c->site.hosts[i]);
+	free(c->site.tls_cert);
+	free(c->site.tls_key);
 	free(c);
+}
+
+const char *site_host_check(const char *name)
+{
+	size_t n = strlen(name), label = 0;
+
+	if (n == 0)
+		return "host name is empty";
+	if (n > SITE_HOST_MAX)
+		return "host name is longer than 253 bytes";
+	if (strchr(name, '*'))
+		return "wildcard host names are not supported";
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (ch == '.' || ch == 0) {
+			if (label == 0)
+				return ch && i + 1 == n ? "host name must not end with '.'" : "host name has an empty label";
+			if (name[i - 1] == '-')
+				return "a label of a host name must not end with '-'";
+			label = 0;
+			continue;
+		}
+		if (ch >= 0x80)
+			return "host name is not ASCII (use its punycode form, xn--...)";
+		if (!isalnum(ch) && ch != '-')
+			return ch == ' ' ? "host name contains a space"
+					 : "host name may only hold letters, digits, '-' and '.'";
+		if (label == 0 && ch == '-')
+			return "a label of a host name must not start with '-'";
+		if (++label > 63)
+			return "a label of a host name is longer than 63 bytes";
+	}
+	return NULL;
+}
+
+bool site_host_equal(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
 }
 
 const char *domain_name_check(const char *name)

@@ -32,6 +32,29 @@ struct domain_publish {
 	unsigned guest_port;
 };
 
+#define SITE_MAX_HOSTS 16
+#define SITE_HOST_MAX 253
+#define SITE_IDLE_STOP_DEFAULT 300
+#define SITE_IDLE_STOP_MAX 86400
+
+/* <vmm:site>: the domain is a web site behind vmmd's front door. vmmd owns
+ * its unix socket (published to guest_port) and, when on_demand, starts it
+ * on the first connection; idle_stop_s > 0 powers it off after that long
+ * without a connection. The has_* flags keep what the XML spelled out, so
+ * dumpxml gives back what was defined. */
+struct domain_site {
+	bool present;
+	bool on_demand, has_on_demand;
+	unsigned idle_stop_s;
+	bool has_idle_stop;
+	unsigned guest_port;
+	bool has_port;
+	char *hosts[SITE_MAX_HOSTS];
+	unsigned nhosts;
+	char *tls_cert, *tls_key; /* both or neither */
+	bool waf;
+};
+
 struct domain_config {
 	char name[DOMAIN_NAME_MAX + 1];
 	uint8_t uuid[16];
@@ -52,12 +75,21 @@ struct domain_config {
 	unsigned cid; /* 0 = auto */
 	struct domain_publish publish[DOMAIN_MAX_PUBLISH];
 	unsigned npublish;
+	struct domain_site site;
 };
 
 void domain_config_free(struct domain_config *c);
 /* Checks a domain name: 1..DOMAIN_NAME_MAX bytes, printable, no '/',
  * no leading '.'. Returns NULL when fine, else why not. */
 const char *domain_name_check(const char *name);
+
+/* Checks a site's host name: lower-case or upper-case ASCII letters, digits
+ * and '-' in dot-separated labels of 1-63 bytes, at most SITE_HOST_MAX bytes,
+ * no wildcard, no trailing dot (punycode for other scripts). NULL when fine,
+ * else why not. */
+const char *site_host_check(const char *name);
+/* Host names compare without regard to ASCII case. */
+bool site_host_equal(const char *a, const char *b);
 
 void uuid_format(const uint8_t uuid[16], char out[37]);
 int uuid_parse(const char *s, uint8_t uuid[16]);

@@ -15,6 +15,7 @@
 #define VMM_DAEMON_DOMAIN_XML_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "daemon/domain/config.h"
 #include "daemon/rpc/verr.h"
@@ -26,5 +27,8 @@
 struct domain_config *domain_xml_parse(const char *xml, size_t len, struct verr *e);
 /* Renders the config; id > 0 adds id='N' to <domain>. malloc'd, NULL on OOM. */
 char *domain_xml_format(const struct domain_config *c, int id);
+
+/* Writes s with XML's five special characters escaped. */
+void xml_escape(FILE *f, const char *s);
 
 #endif

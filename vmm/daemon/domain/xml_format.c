@@ -1,4 +1,5 @@
 #include "daemon/domain/xml.h"
+#include "daemon/domain/xml_site.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -7,7 +8,7 @@
 #include <string.h>
 
 /* An in-memory FILE collects the document; escaping is done per value. */
-static void esc(FILE *f, const char *s)
+void xml_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -26,7 +27,7 @@ static void text_elem(FILE *f, const char *indent, const char *name, const char 
 	if (!value)
 		return;
 	fprintf(f, "%s<%s>", indent, name);
-	esc(f, value);
+	xml_escape(f, value);
 	fprintf(f, "</%s>\n", name);
 }
 
@@ -43,7 +44,7 @@ static void format_devices(FILE *f, const struct domain_config *c)
 
 		fputs("    <disk type='file' device='disk'>\n", f);
 		fputs("      <driver name='qemu' type='raw'/>\n      <source file='", f);
-		esc(f, d->file);
+		xml_escape(f, d->file);
 		fprintf(f, "'/>\n      <target dev='%s' bus='virtio'/>\n", d->target);
 		if (d->readonly)
 			fputs("      <readonly/>\n", f);
@@ -79,17 +80,22 @@ char *domain_xml_format(const struct domain_config *c, int id)
 	fprintf(f, "  <uuid>%s</uuid>\n", uuid);
 	text_elem(f, "  ", "title", c->title);
 	text_elem(f, "  ", "description", c->description);
+	if (c->npublish || c->site.present)
+		fputs("  <metadata>\n", f);
 	if (c->npublish) {
-		fputs("  <metadata>\n    <vmm:vsock xmlns:vmm='" VMM_XML_NS "'>\n", f);
+		fputs("    <vmm:vsock xmlns:vmm='" VMM_XML_NS "'>\n", f);
 		for (unsigned i = 0; i < c->npublish; i++) {
 			const struct domain_publish *p = &c->publish[i];
 
 			fputs(p->host ? "      <vmm:publish host='" : "      <vmm:publish unix='", f);
-			esc(f, p->host ? p->host : p->unix_path);
+			xml_escape(f, p->host ? p->host : p->unix_path);
 			fprintf(f, "' guest='%u'/>\n", p->guest_port);
 		}
-		fputs("    </vmm:vsock>\n  </metadata>\n", f);
+		fputs("    </vmm:vsock>\n", f);
 	}
+	site_format(f, &c->site);
+	if (c->npublish || c->site.present)
+		fputs("  </metadata>\n", f);
 	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", c->mem_kib);
 	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", c->cur_mem_kib);
 	fprintf(f, "  <vcpu placement='static'>%u</vcpu>\n", c->vcpus);

@@ -10,100 +10,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-/* Parsing state: the config being filled and where the first error went. */
-struct px {
-	struct domain_config *c;
-	struct verr *e;
-};
-
-static const char *nm(const xmlNode *n)
-{
-	return (const char *)n->name;
-}
-
-static bool is(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp(nm(n), name) == 0;
-}
-
-static int unsupported_elem(struct px *p, const xmlNode *n, const char *where)
-{
-	return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "unsupported element <%s> in <%s>", nm(n), where);
-}
-
-/* Every attribute of n must be listed in the NULL-terminated varargs. */
-static int only_attrs(struct px *p, const xmlNode *n, ...)
-{
-	for (const xmlAttr *a = n->properties; a; a = a->next) {
-		const char *allowed;
-		bool ok = false;
-		va_list ap;
-
-		va_start(ap, n);
-		while ((allowed = va_arg(ap, const char *)))
-			if (strcmp(allowed, (const char *)a->name) == 0 && !a->ns)
-				ok = true;
-		va_end(ap);
-		if (!ok)
-			return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "unsupported attribute '%s' of <%s>",
-					(const char *)a->name, nm(n));
-	}
-	return 0;
-}
-
-static char *attr(const xmlNode *n, const char *name)
-{
-	return (char *)xmlGetNoNsProp(n, (const xmlChar *)name);
-}
-
-/* An element that only holds text (no child elements). */
-static int text_of(struct px *p, const xmlNode *n, char **out)
-{
-	xmlChar *t;
-
-	for (const xmlNode *k = n->children; k; k = k->next)
-		if (k->type == XML_ELEMENT_NODE)
-			return verr_set(p->e, VERR_XML_ERROR, "unexpected element <%s> inside <%s>", nm(k), nm(n));
-	t = xmlNodeGetContent(n);
-	if (!t)
-		return verr_set(p->e, VERR_INTERNAL_ERROR, "out of memory");
-	*out = strdup((const char *)t);
-	xmlFree(t);
-	if (!*out)
-		return verr_set(p->e, VERR_INTERNAL_ERROR, "out of memory");
-	return 0;
-}
-
-/* Element with no content at all (e.g. <readonly/>, <acpi/>). */
-static int empty_elem(struct px *p, const xmlNode *n)
-{
-	for (const xmlNode *k = n->children; k; k = k->next)
-		if (k->type == XML_ELEMENT_NODE)
-			return unsupported_elem(p, k, nm(n));
-	return 0;
-}
-
-static void trim(char *s)
-{
-	size_t n = strlen(s), i = 0;
-
-	while (n && strchr(" \t\r\n", s[n - 1]))
-		s[--n] = 0;
-	while (s[i] && strchr(" \t\r\n", s[i]))
-		i++;
-	memmove(s, s + i, n - i + 1);
-}
-
-static int parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return errno || *end ? -1 : 0;
-}
+#include "daemon/domain/xml_read.h"
+#include "daemon/domain/xml_site.h"
 
 /* libvirt's memory units, as a byte multiplier. */
 static uint64_t unit_scale(const char *u)
@@ -130,23 +38,23 @@ static int parse_memory(struct px *p, const xmlNode *n, uint64_t *kib)
 	uint64_t v, mul;
 	int rc = -1;
 
-	if (only_attrs(p, n, "unit", NULL) < 0 || text_of(p, n, &text) < 0)
+	if (xr_only_attrs(p, n, "unit", NULL) < 0 || xr_text(p, n, &text) < 0)
 		goto out;
-	unit = attr(n, "unit");
+	unit = xr_attr(n, "unit");
 	mul = unit_scale(unit);
-	trim(text);
+	xr_trim(text);
 	if (!mul) {
-		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "unknown memory unit '%s' in <%s>", unit, nm(n));
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "unknown memory unit '%s' in <%s>", unit, xr_name(n));
 		goto out;
 	}
-	if (parse_u64(text, &v) < 0 || (v && v > UINT64_MAX / mul)) {
-		verr_set(p->e, VERR_XML_ERROR, "invalid value '%s' for <%s>", text, nm(n));
+	if (xr_u64(text, &v) < 0 || (v && v > UINT64_MAX / mul)) {
+		verr_set(p->e, VERR_XML_ERROR, "invalid value '%s' for <%s>", text, xr_name(n));
 		goto out;
 	}
 	v *= mul;
 	*kib = v / 1024 + (v % 1024 ? 1 : 0);
 	if (*kib < DOMAIN_MIN_MEM_KIB || *kib > DOMAIN_MAX_MEM_KIB) {
-		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<%s> must be between 1 MiB and 1 TiB", nm(n));
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<%s> must be between 1 MiB and 1 TiB", xr_name(n));
 		goto out;
 	}
 	rc = 0;
@@ -161,15 +69,15 @@ static int parse_action(struct px *p, const xmlNode *n, enum domain_action *a)
 	char *t = NULL;
 	int rc = -1;
 
-	if (only_attrs(p, n, NULL) < 0 || text_of(p, n, &t) < 0)
+	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, &t) < 0)
 		return -1;
-	trim(t);
+	xr_trim(t);
 	if (strcmp(t, "destroy") == 0)
 		*a = ACTION_DESTROY, rc = 0;
 	else if (strcmp(t, "restart") == 0)
 		*a = ACTION_RESTART, rc = 0;
 	else
-		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<%s>%s</%s>: use 'destroy' or 'restart'", nm(n), t, nm(n));
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<%s>%s</%s>: use 'destroy' or 'restart'", xr_name(n), t, xr_name(n));
 	free(t);
 	return rc;
 }
@@ -180,13 +88,13 @@ static int parse_vcpu(struct px *p, const xmlNode *n)
 	uint64_t v;
 	int rc = -1;
 
-	if (only_attrs(p, n, "placement", NULL) < 0 || text_of(p, n, &t) < 0)
+	if (xr_only_attrs(p, n, "placement", NULL) < 0 || xr_text(p, n, &t) < 0)
 		return -1;
-	pl = attr(n, "placement");
-	trim(t);
+	pl = xr_attr(n, "placement");
+	xr_trim(t);
 	if (pl && strcmp(pl, "static") != 0)
 		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "vcpu placement '%s' (only 'static')", pl);
-	else if (parse_u64(t, &v) < 0 || v < 1 || v > DOMAIN_MAX_VCPUS)
+	else if (xr_u64(t, &v) < 0 || v < 1 || v > DOMAIN_MAX_VCPUS)
 		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<vcpu> must be a number from 1 to %d, not '%s'",
 			 DOMAIN_MAX_VCPUS, t);
 	else
@@ -200,21 +108,21 @@ static int parse_os(struct px *p, const xmlNode *os)
 {
 	bool have_type = false;
 
-	if (only_attrs(p, os, NULL) < 0)
+	if (xr_only_attrs(p, os, NULL) < 0)
 		return -1;
 	for (const xmlNode *n = os->children; n; n = n->next) {
 		char **slot = NULL;
 
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (is(n, "type")) {
+		if (xr_is(n, "type")) {
 			char *arch, *t = NULL;
 			int bad;
 
-			if (only_attrs(p, n, "arch", NULL) < 0 || text_of(p, n, &t) < 0)
+			if (xr_only_attrs(p, n, "arch", NULL) < 0 || xr_text(p, n, &t) < 0)
 				return -1;
-			arch = attr(n, "arch");
-			trim(t);
+			arch = xr_attr(n, "arch");
+			xr_trim(t);
 			bad = strcmp(t, "hvm") != 0 || (arch && strcmp(arch, "x86_64") != 0);
 			xmlFree(arch);
 			free(t);
@@ -223,20 +131,20 @@ static int parse_os(struct px *p, const xmlNode *os)
 			have_type = true;
 			continue;
 		}
-		if (is(n, "kernel"))
+		if (xr_is(n, "kernel"))
 			slot = &p->c->kernel;
-		else if (is(n, "initrd"))
+		else if (xr_is(n, "initrd"))
 			slot = &p->c->initrd;
-		else if (is(n, "cmdline"))
+		else if (xr_is(n, "cmdline"))
 			slot = &p->c->cmdline;
 		else
-			return unsupported_elem(p, n, "os");
+			return xr_unsupported(p, n, "os");
 		if (*slot)
-			return verr_set(p->e, VERR_XML_ERROR, "duplicate <%s> in <os>", nm(n));
-		if (only_attrs(p, n, NULL) < 0 || text_of(p, n, slot) < 0)
+			return verr_set(p->e, VERR_XML_ERROR, "duplicate <%s> in <os>", xr_name(n));
+		if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, slot) < 0)
 			return -1;
 		if (slot != &p->c->cmdline)
-			trim(*slot);
+			xr_trim(*slot);
 	}
 	if (!have_type)
 		return verr_set(p->e, VERR_XML_ERROR, "missing <type> in <os>");
@@ -249,33 +157,21 @@ static int parse_os(struct px *p, const xmlNode *os)
 
 static int parse_features(struct px *p, const xmlNode *f)
 {
-	if (only_attrs(p, f, NULL) < 0)
+	if (xr_only_attrs(p, f, NULL) < 0)
 		return -1;
 	for (const xmlNode *n = f->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (is(n, "acpi"))
+		if (xr_is(n, "acpi"))
 			p->c->acpi = true;
-		else if (is(n, "apic"))
+		else if (xr_is(n, "apic"))
 			p->c->apic = true;
 		else
-			return unsupported_elem(p, n, "features");
-		if (only_attrs(p, n, NULL) < 0 || empty_elem(p, n) < 0)
+			return xr_unsupported(p, n, "features");
+		if (xr_only_attrs(p, n, NULL) < 0 || xr_empty(p, n) < 0)
 			return -1;
 	}
 	return 0;
-}
-
-static int attr_equals(struct px *p, const xmlNode *n, const char *name, const char *want, bool required)
-{
-	char *v = attr(n, name);
-	int rc = 0;
-
-	if (!v ? required : strcmp(v, want) != 0)
-		rc = verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<%s %s='%s'> is not supported (use '%s')", nm(n), name,
-			      v ? v : "", want);
-	xmlFree(v);
-	return rc;
 }
 
 static int parse_disk(struct px *p, const xmlNode *d)
@@ -286,42 +182,42 @@ static int parse_disk(struct px *p, const xmlNode *d)
 	if (p->c->ndisks == DOMAIN_MAX_DISKS)
 		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "more than %d disks", DOMAIN_MAX_DISKS);
 	disk = &p->c->disks[p->c->ndisks++];
-	if (only_attrs(p, d, "type", "device", NULL) < 0 || attr_equals(p, d, "type", "file", true) < 0 ||
-	    attr_equals(p, d, "device", "disk", false) < 0)
+	if (xr_only_attrs(p, d, "type", "device", NULL) < 0 || xr_attr_equals(p, d, "type", "file", true) < 0 ||
+	    xr_attr_equals(p, d, "device", "disk", false) < 0)
 		return -1;
 	for (const xmlNode *n = d->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (is(n, "source")) {
+		if (xr_is(n, "source")) {
 			if (disk->file)
 				return verr_set(p->e, VERR_XML_ERROR, "duplicate <source> in <disk>");
-			if (only_attrs(p, n, "file", NULL) < 0 || empty_elem(p, n) < 0)
+			if (xr_only_attrs(p, n, "file", NULL) < 0 || xr_empty(p, n) < 0)
 				return -1;
-			disk->file = attr(n, "file");
+			disk->file = xr_attr(n, "file");
 			if (!disk->file || disk->file[0] != '/' || strchr(disk->file, ','))
 				return verr_set(p->e, VERR_CONFIG_UNSUPPORTED,
 						"disk <source file=...> must be an absolute path without ','");
-		} else if (is(n, "target")) {
-			if (only_attrs(p, n, "dev", "bus", NULL) < 0 || empty_elem(p, n) < 0 ||
-			    attr_equals(p, n, "bus", "virtio", false) < 0)
+		} else if (xr_is(n, "target")) {
+			if (xr_only_attrs(p, n, "dev", "bus", NULL) < 0 || xr_empty(p, n) < 0 ||
+			    xr_attr_equals(p, n, "bus", "virtio", false) < 0)
 				return -1;
-			dev = attr(n, "dev");
+			dev = xr_attr(n, "dev");
 			if (!dev || strncmp(dev, "vd", 2) != 0 || strlen(dev) < 3 || strlen(dev) >= sizeof disk->target) {
 				xmlFree(dev);
 				return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "disk <target dev=...> must be vda, vdb, ...");
 			}
 			strcpy(disk->target, dev);
 			xmlFree(dev);
-		} else if (is(n, "readonly")) {
-			if (only_attrs(p, n, NULL) < 0 || empty_elem(p, n) < 0)
+		} else if (xr_is(n, "readonly")) {
+			if (xr_only_attrs(p, n, NULL) < 0 || xr_empty(p, n) < 0)
 				return -1;
 			disk->readonly = true;
-		} else if (is(n, "driver")) {
-			if (only_attrs(p, n, "name", "type", NULL) < 0 || empty_elem(p, n) < 0 ||
-			    attr_equals(p, n, "type", "raw", false) < 0)
+		} else if (xr_is(n, "driver")) {
+			if (xr_only_attrs(p, n, "name", "type", NULL) < 0 || xr_empty(p, n) < 0 ||
+			    xr_attr_equals(p, n, "type", "raw", false) < 0)
 				return -1;
 		} else {
-			return unsupported_elem(p, n, "disk");
+			return xr_unsupported(p, n, "disk");
 		}
 	}
 	if (!disk->file || !disk->target[0])
@@ -337,15 +233,15 @@ static int parse_disk(struct px *p, const xmlNode *d)
  * which vmm always provides; accepted so libvirt-style XML round-trips. */
 static int parse_chardev(struct px *p, const xmlNode *d)
 {
-	if (only_attrs(p, d, "type", NULL) < 0 || attr_equals(p, d, "type", "pty", false) < 0)
+	if (xr_only_attrs(p, d, "type", NULL) < 0 || xr_attr_equals(p, d, "type", "pty", false) < 0)
 		return -1;
 	for (const xmlNode *n = d->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is(n, "target"))
-			return unsupported_elem(p, n, nm(d));
-		if (only_attrs(p, n, "type", "port", NULL) < 0 || empty_elem(p, n) < 0 ||
-		    attr_equals(p, n, "port", "0", false) < 0 || attr_equals(p, n, "type", "serial", false) < 0)
+		if (!xr_is(n, "target"))
+			return xr_unsupported(p, n, xr_name(d));
+		if (xr_only_attrs(p, n, "type", "port", NULL) < 0 || xr_empty(p, n) < 0 ||
+		    xr_attr_equals(p, n, "port", "0", false) < 0 || xr_attr_equals(p, n, "type", "serial", false) < 0)
 			return -1;
 	}
 	return 0;
@@ -356,7 +252,7 @@ static int parse_vsock(struct px *p, const xmlNode *v)
 	if (p->c->has_vsock)
 		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "only one <vsock> device is supported");
 	p->c->has_vsock = true;
-	if (only_attrs(p, v, "model", NULL) < 0 || attr_equals(p, v, "model", "virtio", false) < 0)
+	if (xr_only_attrs(p, v, "model", NULL) < 0 || xr_attr_equals(p, v, "model", "virtio", false) < 0)
 		return -1;
 	for (const xmlNode *n = v->children; n; n = n->next) {
 		char *autov, *addr;
@@ -365,15 +261,15 @@ static int parse_vsock(struct px *p, const xmlNode *v)
 
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is(n, "cid"))
-			return unsupported_elem(p, n, "vsock");
-		if (only_attrs(p, n, "auto", "address", NULL) < 0 || empty_elem(p, n) < 0)
+		if (!xr_is(n, "cid"))
+			return xr_unsupported(p, n, "vsock");
+		if (xr_only_attrs(p, n, "auto", "address", NULL) < 0 || xr_empty(p, n) < 0)
 			return -1;
-		autov = attr(n, "auto");
-		addr = attr(n, "address");
+		autov = xr_attr(n, "auto");
+		addr = xr_attr(n, "address");
 		if (autov && strcmp(autov, "yes") != 0 && strcmp(autov, "no") != 0)
 			bad = 1;
-		if (addr && (parse_u64(addr, &cid) < 0 || cid < 3 || cid > UINT32_MAX - 1))
+		if (addr && (xr_u64(addr, &cid) < 0 || cid < 3 || cid > UINT32_MAX - 1))
 			bad = 1;
 		if (!addr && autov && strcmp(autov, "no") == 0)
 			bad = 1;
@@ -391,40 +287,30 @@ static int parse_devices(struct px *p, const xmlNode *devs)
 {
 	bool serial = false, console = false;
 
-	if (only_attrs(p, devs, NULL) < 0)
+	if (xr_only_attrs(p, devs, NULL) < 0)
 		return -1;
 	for (const xmlNode *n = devs->children; n; n = n->next) {
 		int rc;
 
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (is(n, "disk")) {
+		if (xr_is(n, "disk")) {
 			rc = parse_disk(p, n);
-		} else if (is(n, "serial") || is(n, "console")) {
-			bool *seen = is(n, "serial") ? &serial : &console;
+		} else if (xr_is(n, "serial") || xr_is(n, "console")) {
+			bool *seen = xr_is(n, "serial") ? &serial : &console;
 
 			if (*seen)
-				return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "only one <%s> is supported", nm(n));
+				return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "only one <%s> is supported", xr_name(n));
 			*seen = true;
 			rc = parse_chardev(p, n);
-		} else if (is(n, "vsock")) {
+		} else if (xr_is(n, "vsock")) {
 			rc = parse_vsock(p, n);
 		} else {
-			return unsupported_elem(p, n, "devices");
+			return xr_unsupported(p, n, "devices");
 		}
 		if (rc < 0)
 			return -1;
 	}
-	return 0;
-}
-
-static int parse_port(const char *s, unsigned *port)
-{
-	uint64_t v;
-
-	if (parse_u64(s, &v) < 0 || v < 1 || v > 65535)
-		return -1;
-	*port = (unsigned)v;
 	return 0;
 }
 
@@ -435,8 +321,8 @@ static int check_host(const char *h)
 	unsigned port;
 
 	if (!colon)
-		return parse_port(h, &port);
-	if (parse_port(colon + 1, &port) < 0 || colon - h >= INET_ADDRSTRLEN) {
+		return xr_port(h, &port);
+	if (xr_port(colon + 1, &port) < 0 || colon - h >= INET_ADDRSTRLEN) {
 		return -1;
 	} else {
 		char addr[INET_ADDRSTRLEN];
@@ -457,12 +343,12 @@ static int parse_publish(struct px *p, const xmlNode *n)
 	if (p->c->npublish == DOMAIN_MAX_PUBLISH)
 		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "more than %d published ports", DOMAIN_MAX_PUBLISH);
 	pub = &p->c->publish[p->c->npublish++];
-	if (only_attrs(p, n, "host", "unix", "guest", NULL) < 0 || empty_elem(p, n) < 0)
+	if (xr_only_attrs(p, n, "host", "unix", "guest", NULL) < 0 || xr_empty(p, n) < 0)
 		return -1;
-	pub->host = attr(n, "host");
-	pub->unix_path = attr(n, "unix");
-	guest = attr(n, "guest");
-	rc = guest ? parse_port(guest, &pub->guest_port) : -1;
+	pub->host = xr_attr(n, "host");
+	pub->unix_path = xr_attr(n, "unix");
+	guest = xr_attr(n, "guest");
+	rc = guest ? xr_port(guest, &pub->guest_port) : -1;
 	xmlFree(guest);
 	if (rc < 0)
 		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<vmm:publish guest=...> must be a port from 1 to 65535");
@@ -478,22 +364,27 @@ static int parse_publish(struct px *p, const xmlNode *n)
 
 static int parse_metadata(struct px *p, const xmlNode *m)
 {
-	if (only_attrs(p, m, NULL) < 0)
+	if (xr_only_attrs(p, m, NULL) < 0)
 		return -1;
 	for (const xmlNode *n = m->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (!n->ns || strcmp((const char *)n->ns->href, VMM_XML_NS) != 0 || strcmp(nm(n), "vsock") != 0)
+		if (xr_is_ours(n, "site")) {
+			if (site_parse(p, n) < 0)
+				return -1;
+			continue;
+		}
+		if (!xr_is_ours(n, "vsock"))
 			return verr_set(p->e, VERR_CONFIG_UNSUPPORTED,
-					"unsupported element <%s> in <metadata> (only <vsock xmlns='%s'>)", nm(n),
-					VMM_XML_NS);
-		if (only_attrs(p, n, NULL) < 0)
+					"unsupported element <%s> in <metadata> (only <vsock> and <site> in xmlns='%s')",
+					xr_name(n), VMM_XML_NS);
+		if (xr_only_attrs(p, n, NULL) < 0)
 			return -1;
 		for (const xmlNode *k = n->children; k; k = k->next) {
 			if (k->type != XML_ELEMENT_NODE)
 				continue;
-			if (!is(k, "publish") || !k->ns || strcmp((const char *)k->ns->href, VMM_XML_NS) != 0)
-				return unsupported_elem(p, k, "vmm:vsock");
+			if (!xr_is_ours(k, "publish"))
+				return xr_unsupported(p, k, "vmm:vsock");
 			if (parse_publish(p, k) < 0)
 				return -1;
 		}
@@ -506,7 +397,7 @@ static int parse_name(struct px *p, const xmlNode *n)
 	char *t = NULL;
 	const char *why;
 
-	if (only_attrs(p, n, NULL) < 0 || text_of(p, n, &t) < 0)
+	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, &t) < 0)
 		return -1;
 	why = domain_name_check(t);
 	if (!why)
@@ -522,7 +413,7 @@ static int parse_uuid(struct px *p, const xmlNode *n)
 	char *t = NULL;
 	int rc;
 
-	if (only_attrs(p, n, NULL) < 0 || text_of(p, n, &t) < 0)
+	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, &t) < 0)
 		return -1;
 	rc = uuid_parse(t, p->c->uuid);
 	if (rc < 0)
@@ -542,18 +433,18 @@ static int parse_child(struct px *p, const xmlNode *n, unsigned *seen)
 	int which = -1;
 
 	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (is(n, names[i]))
+		if (xr_is(n, names[i]))
 			which = (int)i;
 	if (which < 0 || n->ns)
-		return unsupported_elem(p, n, "domain");
+		return xr_unsupported(p, n, "domain");
 	if (*seen & (1u << which))
-		return verr_set(p->e, VERR_XML_ERROR, "duplicate element <%s>", nm(n));
+		return verr_set(p->e, VERR_XML_ERROR, "duplicate element <%s>", xr_name(n));
 	*seen |= 1u << which;
 	switch (which) {
 	case SEEN_NAME: return parse_name(p, n);
 	case SEEN_UUID: return parse_uuid(p, n);
-	case SEEN_TITLE: return only_attrs(p, n, NULL) < 0 ? -1 : text_of(p, n, &p->c->title);
-	case SEEN_DESC: return only_attrs(p, n, NULL) < 0 ? -1 : text_of(p, n, &p->c->description);
+	case SEEN_TITLE: return xr_only_attrs(p, n, NULL) < 0 ? -1 : xr_text(p, n, &p->c->title);
+	case SEEN_DESC: return xr_only_attrs(p, n, NULL) < 0 ? -1 : xr_text(p, n, &p->c->description);
 	case SEEN_MEM: return parse_memory(p, n, &p->c->mem_kib);
 	case SEEN_CURMEM: return parse_memory(p, n, &p->c->cur_mem_kib);
 	case SEEN_VCPU: return parse_vcpu(p, n);
@@ -573,11 +464,11 @@ static int parse_domain(struct px *p, const xmlNode *root)
 	char *type;
 	int bad;
 
-	if (!is(root, "domain") || root->ns)
-		return verr_set(p->e, VERR_XML_ERROR, "expected root element <domain>, not <%s>", nm(root));
-	if (only_attrs(p, root, "type", "id", NULL) < 0)
+	if (!xr_is(root, "domain") || root->ns)
+		return verr_set(p->e, VERR_XML_ERROR, "expected root element <domain>, not <%s>", xr_name(root));
+	if (xr_only_attrs(p, root, "type", "id", NULL) < 0)
 		return -1;
-	type = attr(root, "type");
+	type = xr_attr(root, "type");
 	bad = !type || strcmp(type, "kvm") != 0;
 	if (bad)
 		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "domain type '%s' (vmm runs type='kvm')", type ? type : "");
@@ -604,6 +495,9 @@ static int parse_domain(struct px *p, const xmlNode *root)
 		p->c->vcpus = 1;
 	if (p->c->npublish && !p->c->has_vsock)
 		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "published ports need a <vsock> device");
+	if (p->c->site.present && !p->c->has_vsock)
+		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED,
+				"a <vmm:site> needs a <vsock> device (<vsock model='virtio'><cid auto='yes'/></vsock>)");
 	if (!(seen & (1u << SEEN_UUID)) && uuid_generate(p->c->uuid) < 0)
 		return verr_set(p->e, VERR_INTERNAL_ERROR, "cannot generate a UUID");
 	return 0;
