@@ -69,6 +69,7 @@ struct domain *domains_add(struct domains *ds, struct domain_config *def)
 	d->state = DOM_SHUTOFF;
 	d->reason = REASON_UNKNOWN;
 	d->proc.pidfd = -1;
+	d->site_fd = -1;
 	ds->v[ds->n++] = d;
 	return d;
 }
@@ -84,6 +85,8 @@ void domains_remove(struct domains *ds, struct domain *d)
 	}
 	if (d->proc.pidfd >= 0)
 		close(d->proc.pidfd);
+	if (d->site_fd >= 0)
+		close(d->site_fd);
 	domain_config_free(d->def);
 	domain_config_free(d->live);
 	free(d);

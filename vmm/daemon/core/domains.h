@@ -57,6 +57,8 @@ struct domain {
 	bool destroying, rebooting;
 	unsigned quick_restarts;
 	struct conn *console;       /* connection holding the console stream */
+	int site_fd;                /* <vmm:site>: its listening unix socket, -1 none */
+	int64_t site_hold_ms;       /* after a failed on-demand start: no retry before */
 };
 
 struct domains {

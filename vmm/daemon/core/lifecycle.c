@@ -1,15 +1,21 @@
 #include "daemon/core/lifecycle.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/core/front.h"
+#include "daemon/core/sites.h"
 #include "daemon/core/store.h"
 #include "daemon/domain/xml.h"
+#include "host/vsock_cid.h"
 
 #define QUICK_RESTART_MS 2000
 #define MAX_QUICK_RESTARTS 3
@@ -34,46 +40,6 @@ struct domain_config *domain_config_dup(const struct domain_config *c)
 	copy = domain_xml_parse(xml, strlen(xml), &e);
 	free(xml);
 	return copy;
-}
-
-/* The domain is inactive now: forget the instance; a transient domain goes. */
-static void finish(struct vmmd *m, struct domain *d, int state, int reason)
-{
-	store_remove_run(m->state_dir, dom_name(d));
-	if (d->proc.pidfd >= 0)
-		vmproc_release(&d->proc);
-	domain_config_free(d->live);
-	d->live = NULL;
-	d->id = -1;
-	d->state = state;
-	d->reason = reason;
-	d->shutdown_deadline_ms = 0;
-	d->destroying = d->rebooting = false;
-	if (!d->def)
-		domains_remove(&m->doms, d);
-}
-
-static unsigned pick_cid(struct vmmd *m, const struct domain *self, struct verr *e)
-{
-	unsigned want = self->live->cid;
-
-	for (unsigned cid = want ? want : 3;; cid++) {
-		bool used = false;
-
-		for (size_t i = 0; i < m->doms.n; i++) {
-			const struct domain *o = m->doms.v[i];
-
-			if (o != self && dom_active(o) && o->live->has_vsock &&
-			    (o->live->cid == cid || (!o->live->cid && (unsigned)o->id + 2 == cid)))
-				used = true;
-		}
-		if (!used)
-			return cid;
-		if (want) {
-			verr_set(e, VERR_OPERATION_INVALID, "vsock CID %u is already in use", cid);
-			return 0;
-		}
-	}
 }
 
 /* The last line(s) of the vmm's output, for start errors. */
@@ -103,6 +69,77 @@ static void log_tail(struct vmmd *m, const char *name, char *out, size_t size)
 	free(text);
 }
 
+/* The domain is inactive now: forget the instance; a transient domain goes. */
+static void finish(struct vmmd *m, struct domain *d, int state, int reason)
+{
+	/* a site that cannot run must not be started again by every client */
+	if (reason == SHUTOFF_FAILED || reason == SHUTOFF_CRASHED) {
+		char tail[300];
+
+		d->site_hold_ms = now_ms() + SITE_FAILED_HOLD_MS;
+		log_tail(m, dom_name(d), tail, sizeof tail);
+		fprintf(stderr, "vmmd: domain '%s' %s%s%s\n", dom_name(d),
+			reason == SHUTOFF_FAILED ? "failed to start" : "crashed", tail[0] ? ": " : "", tail);
+	}
+	store_remove_run(m->state_dir, dom_name(d));
+	if (d->proc.pidfd >= 0)
+		vmproc_release(&d->proc);
+	domain_config_free(d->live);
+	d->live = NULL;
+	d->id = -1;
+	d->state = state;
+	d->reason = reason;
+	d->shutdown_deadline_ms = 0;
+	d->destroying = d->rebooting = false;
+	if (!d->def) {
+		if (d->site_fd >= 0)
+			front_changed(m);
+		site_close(m, d);
+		domains_remove(&m->doms, d);
+	}
+}
+
+/* Whether another VM on this host (another daemon's, or a vmm run by hand)
+ * holds cid: vmm keeps an flock on its CID's lock file while it runs. */
+static bool cid_locked_elsewhere(unsigned cid)
+{
+	char path[64];
+	bool taken = false;
+	int fd;
+
+	snprintf(path, sizeof path, VSOCK_CID_DIR "/cid-%u.lock", cid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		taken = errno == EWOULDBLOCK;
+	close(fd); /* drops the probe's lock */
+	return taken;
+}
+
+static unsigned pick_cid(struct vmmd *m, const struct domain *self, struct verr *e)
+{
+	unsigned want = self->live->cid;
+
+	for (unsigned cid = want ? want : 3;; cid++) {
+		bool used = false;
+
+		for (size_t i = 0; i < m->doms.n; i++) {
+			const struct domain *o = m->doms.v[i];
+
+			if (o != self && dom_active(o) && o->live->has_vsock &&
+			    (o->live->cid == cid || (!o->live->cid && (unsigned)o->id + 2 == cid)))
+				used = true;
+		}
+		if (!used && (want || !cid_locked_elsewhere(cid)))
+			return cid;
+		if (want) {
+			verr_set(e, VERR_OPERATION_INVALID, "vsock CID %u is already in use", cid);
+			return 0;
+		}
+	}
+}
+
 /* Runs d->live (set by the caller) as a new instance. */
 static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 {
@@ -110,7 +147,9 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 
 	if (d->live->has_vsock && !(cid = pick_cid(m, d, e)))
 		return -1;
-	if (vmproc_spawn(m->vmm_path, &m->feat, m->state_dir, d->live, cid, &d->proc, e) < 0)
+	if (d->live->site.present && site_open(m, d, e) < 0)
+		return -1;
+	if (vmproc_spawn(m->vmm_path, &m->feat, m->state_dir, d->live, cid, d->site_fd, &d->proc, e) < 0)
 		return -1;
 	d->started_ms = now_ms();
 	d->state = paused ? DOM_PAUSED : DOM_RUNNING;
@@ -151,7 +190,7 @@ static int check_started(struct vmmd *m, struct domain *d, struct verr *e)
 	return -1;
 }
 
-int lc_start(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
+static int start(struct vmmd *m, struct domain *d, bool paused, bool wait, struct verr *e)
 {
 	if (dom_active(d))
 		return verr_set(e, VERR_OPERATION_INVALID, "domain is already running");
@@ -170,7 +209,19 @@ int lc_start(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 		d->reason = SHUTOFF_FAILED;
 		return -1;
 	}
-	return check_started(m, d, e);
+	return wait ? check_started(m, d, e) : 0;
+}
+
+int lc_start(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
+{
+	return start(m, d, paused, true, e);
+}
+
+/* No wait for an early failure: the client is waiting, and the daemon
+ * serves others meanwhile; a failure arrives as an exit like any other. */
+int lc_start_on_demand(struct vmmd *m, struct domain *d, struct verr *e)
+{
+	return start(m, d, false, false, e);
 }
 
 struct domain *lc_create(struct vmmd *m, struct domain_config *cfg, bool paused, struct verr *e)
@@ -185,6 +236,7 @@ struct domain *lc_create(struct vmmd *m, struct domain_config *cfg, bool paused,
 	d->live = cfg;
 	d->id = domains_new_id(&m->doms);
 	if (spawn(m, d, paused, e) < 0) {
+		site_close(m, d);
 		domains_remove(&m->doms, d);
 		return NULL;
 	}
@@ -320,6 +372,8 @@ void lc_exited(struct vmmd *m, struct domain *d)
 		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
 	else if (code == 2)
 		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED);
+	else if (code >= 0 && code < 125 && d->live->site.on_demand)
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN); /* idle: the next client starts it */
 	else if (code >= 0 && code < 125)
 		d->live->on_poweroff == ACTION_RESTART ? restart(m, d) : finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
 	else if (code < 0)

@@ -13,6 +13,8 @@
 /* Starts a defined, inactive domain. */
 int lc_start(struct vmmd *m, struct domain *d, bool paused, struct verr *e);
 /* Creates and starts a transient domain from cfg (owned). NULL on failure. */
+/* Starts an on-demand site for the client waiting on its socket. */
+int lc_start_on_demand(struct vmmd *m, struct domain *d, struct verr *e);
 struct domain *lc_create(struct vmmd *m, struct domain_config *cfg, bool paused, struct verr *e);
 int lc_shutdown(struct vmmd *m, struct domain *d, struct verr *e);
 int lc_reboot(struct vmmd *m, struct domain *d, struct verr *e);

@@ -4,9 +4,12 @@
 #define VMM_DAEMON_CORE_VMMD_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "daemon/core/domains.h"
 #include "daemon/core/vmproc.h"
+
+struct front;
 
 struct vmmd {
 	const char *state_dir;
@@ -16,6 +19,8 @@ struct vmmd {
 	int start_wait_ms;        /* how long `start` waits to catch a vmm that fails at once */
 	struct vmm_features feat;
 	struct domains doms;
+	gid_t site_gid;           /* group that may use the site sockets (nginx workers); -1: none */
+	struct front *front;      /* the front door (core/front.h); NULL without --front */
 };
 
 int64_t now_ms(void);

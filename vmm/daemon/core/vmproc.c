@@ -17,6 +17,7 @@
 #include "daemon/core/store.h"
 
 #define MAX_ARGS (24 + 2 * DOMAIN_MAX_DISKS + 2 * DOMAIN_MAX_PUBLISH)
+#define SITE_FD 3 /* where vmm finds a site's listening socket */
 
 static int pidfd_open_(pid_t pid)
 {
@@ -41,6 +42,10 @@ void vmproc_probe(const char *vmm_path, struct vmm_features *f)
 			f->disk = true;
 		if (strstr(line, "--publish"))
 			f->vsock = true;
+		if (strstr(line, "--publish fd:"))
+			f->publish_fd = true;
+		if (strstr(line, "--idle-stop"))
+			f->idle_stop = true;
 	}
 	pclose(p);
 }
@@ -166,6 +171,17 @@ static int build_argv(struct argv_buf *a, const char *vmm_path, const struct vmm
 		else
 			add(a, "--publish=unix:%s:%u", p->unix_path, p->guest_port);
 	}
+	if (c->site.present) {
+		if (!f->publish_fd)
+			return verr_set(e, VERR_CONFIG_UNSUPPORTED,
+					"this vmm cannot serve a site (no --publish fd:N:PORT)");
+		add(a, "--publish=fd:%d:%u", SITE_FD, c->site.guest_port);
+		if (c->site.on_demand && c->site.idle_stop_s) {
+			if (!f->idle_stop)
+				return verr_set(e, VERR_CONFIG_UNSUPPORTED, "this vmm cannot stop an idle site (no --idle-stop)");
+			add(a, "--idle-stop=%u", c->site.idle_stop_s);
+		}
+	}
 	if (a->n >= MAX_ARGS)
 		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
 	a->v[a->n] = NULL;
@@ -191,7 +207,8 @@ static void write_status(const char *path, int status)
 }
 
 /* The monitor: never returns. */
-static void monitor(int report_fd, const char *vmm_path, char **argv, const char *log_path, const char *status_path)
+static void monitor(int report_fd, const char *vmm_path, char **argv, const char *log_path, const char *status_path,
+		    int site_fd)
 {
 	sigset_t none;
 	pid_t vmm;
@@ -214,7 +231,14 @@ static void monitor(int report_fd, const char *vmm_path, char **argv, const char
 			signal(s, SIG_DFL);
 		if (null < 0 || log < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
 			_exit(2);
-		syscall(SYS_close_range, 3u, ~0u, 0u);
+		if (site_fd >= 0) {
+			/* dup2 onto itself would keep close-on-exec */
+			if (site_fd == SITE_FD ? fcntl(SITE_FD, F_SETFD, 0) < 0 : dup2(site_fd, SITE_FD) < 0)
+				_exit(2);
+			syscall(SYS_close_range, SITE_FD + 1u, ~0u, 0u);
+		} else {
+			syscall(SYS_close_range, 3u, ~0u, 0u);
+		}
 		execv(vmm_path, argv);
 		dprintf(2, "vmmd: cannot run %s: %s\n", vmm_path, strerror(errno));
 		_exit(2);
@@ -234,7 +258,7 @@ static void monitor(int report_fd, const char *vmm_path, char **argv, const char
 }
 
 int vmproc_spawn(const char *vmm_path, const struct vmm_features *f, const char *state_dir,
-		 const struct domain_config *c, unsigned cid, struct vm_proc *p, struct verr *e)
+		 const struct domain_config *c, unsigned cid, int site_fd, struct vm_proc *p, struct verr *e)
 {
 	char sock[STORE_PATH_MAX], log[STORE_PATH_MAX], status_path[STORE_PATH_MAX];
 	struct argv_buf a = { .n = 0 };
@@ -267,7 +291,7 @@ int vmproc_spawn(const char *vmm_path, const struct vmm_features *f, const char 
 	}
 	if (mon == 0) {
 		close(pipefd[0]);
-		monitor(pipefd[1], vmm_path, a.v, log, status_path);
+		monitor(pipefd[1], vmm_path, a.v, log, status_path, c->site.present ? site_fd : -1);
 	}
 	close(pipefd[1]);
 	p->monitor_pid = mon;

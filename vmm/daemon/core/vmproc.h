@@ -17,13 +17,16 @@ struct vmm_features {
 	bool console_socket; /* --console-socket PATH */
 	bool disk;           /* --disk FILE[,ro] */
 	bool vsock;          /* --cid N --publish ... */
+	bool publish_fd;     /* --publish fd:N:PORT (an inherited listening socket) */
+	bool idle_stop;      /* --idle-stop SECONDS */
 };
 
 void vmproc_probe(const char *vmm_path, struct vmm_features *f);
 
-/* Starts `vmm run` for config c; fills p. cid is the vsock CID (0: none). */
+/* Starts `vmm run` for config c; fills p. cid is the vsock CID (0: none);
+ * site_fd, for a site, the listening socket vmm inherits as its fd 3. */
 int vmproc_spawn(const char *vmm_path, const struct vmm_features *f, const char *state_dir,
-		 const struct domain_config *c, unsigned cid, struct vm_proc *p, struct verr *e);
+		 const struct domain_config *c, unsigned cid, int site_fd, struct vm_proc *p, struct verr *e);
 
 /* The /proc start time of pid, 0 if it does not exist. */
 uint64_t proc_starttime(pid_t pid);

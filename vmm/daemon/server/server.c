@@ -12,7 +12,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "daemon/core/front.h"
 #include "daemon/core/lifecycle.h"
+#include "daemon/core/sites.h"
 #include "daemon/proc/proc.h"
 #include "daemon/server/dispatch.h"
 
@@ -123,7 +125,7 @@ static void serve_input(struct vmmd *m, struct conn *c)
 	}
 }
 
-enum slot_kind { SLOT_SIGNAL, SLOT_LISTEN, SLOT_DOMAIN, SLOT_CONN, SLOT_CONSOLE };
+enum slot_kind { SLOT_SIGNAL, SLOT_LISTEN, SLOT_DOMAIN, SLOT_SITE, SLOT_FRONT, SLOT_CONN, SLOT_CONSOLE };
 
 struct slot {
 	enum slot_kind kind;
@@ -137,8 +139,11 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 	size_t cap = 0;
 
 	for (;;) {
-		size_t n = 0, need = 3 + m->doms.n + 2 * s->nconns;
-		int timeout = lc_tick(m);
+		size_t n = 0, need = 4 + 2 * m->doms.n + 2 * s->nconns;
+		int timeout = lc_tick(m), front_timeout = front_tick(m);
+
+		if (front_timeout >= 0 && (timeout < 0 || front_timeout < timeout))
+			timeout = front_timeout;
 
 		if (need > cap) {
 			struct pollfd *np = realloc(pfd, need * sizeof *np);
@@ -167,6 +172,16 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 				continue;
 			pfd[n] = (struct pollfd){ .fd = m->doms.v[i]->proc.pidfd, .events = POLLIN };
 			slots[n++] = (struct slot){ SLOT_DOMAIN, (int)i };
+		}
+		if (front_pidfd(m) >= 0) {
+			pfd[n] = (struct pollfd){ .fd = front_pidfd(m), .events = POLLIN };
+			slots[n++] = (struct slot){ SLOT_FRONT, 0 };
+		}
+		for (size_t i = 0; i < m->doms.n; i++) {
+			if (!site_watched(m->doms.v[i]))
+				continue;
+			pfd[n] = (struct pollfd){ .fd = m->doms.v[i]->site_fd, .events = POLLIN };
+			slots[n++] = (struct slot){ SLOT_SITE, (int)i };
 		}
 		for (size_t i = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
@@ -201,6 +216,17 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 					break;
 				}
 		}
+		/* then stopped sites with clients waiting (a site that stopped just
+		 * now is watched from the next round) */
+		for (size_t k = 0; k < n; k++) {
+			if (slots[k].kind != SLOT_SITE || !pfd[k].revents)
+				continue;
+			for (size_t i = 0; i < m->doms.n; i++)
+				if (m->doms.v[i]->site_fd == pfd[k].fd && site_watched(m->doms.v[i])) {
+					site_clients_waiting(m, m->doms.v[i]);
+					break;
+				}
+		}
 		for (size_t k = 0; k < n; k++) {
 			struct conn *c;
 
@@ -230,7 +256,11 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 				c = s->conns[slots[k].index];
 				console_pump(m, c, pfd[k].revents & (POLLIN | POLLHUP | POLLERR), pfd[k].revents & POLLOUT);
 				break;
+			case SLOT_FRONT:
+				front_exited(m);
+				break;
 			case SLOT_DOMAIN:
+			case SLOT_SITE:
 				break;
 			}
 		}
