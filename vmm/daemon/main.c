@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/core/front.h"
 #include "daemon/core/lifecycle.h"
+#include "daemon/core/sites.h"
 #include "daemon/core/store.h"
 #include "daemon/options.h"
 #include "daemon/server/server.h"
@@ -66,8 +68,11 @@ static int make_parent(const char *path)
 	return 0;
 }
 
+/* Returns 0, -1 on failure, -2 when the front door cannot have its addresses. */
 static int run(const struct vmmd_options *o, struct vmmd *m)
 {
+	struct front_options fo = { o->front, o->front_tls, o->nfront, o->nfront_tls, o->front_user, o->nginx,
+				    (unsigned)o->front_workers };
 	struct server srv;
 	char ro_path[PATH_MAX];
 	gid_t gid = (gid_t)-1;
@@ -88,6 +93,10 @@ static int run(const struct vmmd_options *o, struct vmmd *m)
 		fprintf(stderr, "vmmd: %s\n", e.msg);
 		return -1;
 	}
+	if (front_open(m, &fo, &e) < 0 || sites_init(m, &e) < 0) {
+		fprintf(stderr, "vmmd: %s\n", e.msg);
+		return -2;
+	}
 	if (make_parent(o->socket) < 0)
 		return -1;
 	if (server_open(&srv, o->socket, o->group ? 0660 : 0600, o->ro_socket ? ro_path : NULL, 0666, gid, &e) < 0) {
@@ -101,7 +110,13 @@ static int run(const struct vmmd_options *o, struct vmmd *m)
 		return -1;
 	}
 	lc_adopt_all(m);
+	sites_open_all(m);
 	lc_autostart_all(m);
+	if (front_start(m, &e) < 0) {
+		fprintf(stderr, "vmmd: %s\n", e.msg);
+		server_close(&srv, m);
+		return -2;
+	}
 	fprintf(stderr, "vmmd: listening on %s (vmm: %s%s)\n", o->socket, m->vmm_path,
 		m->feat.console_socket ? ", console socket" : "");
 	rc = server_run(&srv, m, &e);
@@ -135,9 +150,11 @@ int main(int argc, char **argv)
 	m.shutdown_timeout_ms = o.shutdown_timeout_s * 1000;
 	m.start_wait_ms = o.start_wait_ms;
 	vmproc_probe(vmm, &m.feat);
+	m.site_gid = (gid_t)-1;
 	rc = run(&o, &m);
+	front_close(&m);
 	domains_free(&m.doms);
 	free(vmm);
 	xmlCleanupParser();
-	return rc < 0 ? 1 : 0;
+	return rc == -2 ? 2 : rc < 0 ? 1 : 0;
 }

@@ -23,6 +23,14 @@ void options_usage(FILE *out)
 		"      --start-wait MS       how long a start waits to report a vmm that fails\n"
 		"                            at once (default 300)\n"
 		"      --uri URI             URI reported to clients (default vmm:///system)\n"
+		"\n"
+		"Front door (Debian's nginx, routing sites by host name; see <vmm:site>):\n"
+		"      --front ADDR:PORT     serve the sites' HTTP there (repeatable; [IPV6]:PORT)\n"
+		"      --front-tls ADDR:PORT serve sites with <vmm:tls> there, by SNI (repeatable)\n"
+		"      --front-user NAME     nginx workers' user, given the site sockets' group\n"
+		"                            (default " VMMD_DEFAULT_FRONT_USER ")\n"
+		"      --front-workers N     nginx worker processes (default 1)\n"
+		"      --nginx PATH          the nginx binary (default " VMMD_DEFAULT_NGINX ")\n"
 		"  -h, --help                show this help\n"
 		"  -V, --version             show the version\n");
 }
@@ -40,7 +48,8 @@ static int number(const char *s, int min, int max, int *out)
 
 int options_parse(int argc, char **argv, struct vmmd_options *o)
 {
-	enum { O_NO_RO = 256, O_VMM, O_SHUTDOWN_TIMEOUT, O_START_WAIT, O_URI };
+	enum { O_NO_RO = 256, O_VMM, O_SHUTDOWN_TIMEOUT, O_START_WAIT, O_URI, O_FRONT, O_FRONT_TLS, O_FRONT_USER,
+	       O_FRONT_WORKERS, O_NGINX };
 	static const struct option longs[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
@@ -51,6 +60,11 @@ int options_parse(int argc, char **argv, struct vmmd_options *o)
 		{ "shutdown-timeout", required_argument, NULL, O_SHUTDOWN_TIMEOUT },
 		{ "start-wait", required_argument, NULL, O_START_WAIT },
 		{ "uri", required_argument, NULL, O_URI },
+		{ "front", required_argument, NULL, O_FRONT },
+		{ "front-tls", required_argument, NULL, O_FRONT_TLS },
+		{ "front-user", required_argument, NULL, O_FRONT_USER },
+		{ "front-workers", required_argument, NULL, O_FRONT_WORKERS },
+		{ "nginx", required_argument, NULL, O_NGINX },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -59,7 +73,8 @@ int options_parse(int argc, char **argv, struct vmmd_options *o)
 
 	*o = (struct vmmd_options){ .socket = VMMD_DEFAULT_SOCKET, .ro_socket = true,
 				    .state_dir = VMMD_DEFAULT_STATE_DIR, .uri = "vmm:///system",
-				    .shutdown_timeout_s = 60, .start_wait_ms = 300 };
+				    .shutdown_timeout_s = 60, .start_wait_ms = 300,
+				    .front_user = VMMD_DEFAULT_FRONT_USER, .nginx = VMMD_DEFAULT_NGINX, .front_workers = 1 };
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "fs:g:d:hV", longs, NULL)) != -1) {
 		switch (opt) {
@@ -70,6 +85,27 @@ int options_parse(int argc, char **argv, struct vmmd_options *o)
 		case 'd': o->state_dir = optarg; break;
 		case O_VMM: o->vmm = optarg; break;
 		case O_URI: o->uri = optarg; break;
+		case O_FRONT:
+		case O_FRONT_TLS: {
+			const char **v = opt == O_FRONT ? o->front : o->front_tls;
+			unsigned *n = opt == O_FRONT ? &o->nfront : &o->nfront_tls;
+
+			if (*n == VMMD_MAX_FRONT) {
+				fprintf(stderr, "vmmd: at most %d --front and %d --front-tls\n", VMMD_MAX_FRONT,
+					VMMD_MAX_FRONT);
+				return OPTIONS_ERROR;
+			}
+			v[(*n)++] = optarg;
+			break;
+		}
+		case O_FRONT_USER: o->front_user = optarg; break;
+		case O_NGINX: o->nginx = optarg; break;
+		case O_FRONT_WORKERS:
+			if (number(optarg, 1, 64, &o->front_workers) < 0) {
+				fprintf(stderr, "vmmd: --front-workers '%s': use 1 to 64\n", optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
 		case O_SHUTDOWN_TIMEOUT:
 			if (number(optarg, 0, 86400, &o->shutdown_timeout_s) < 0) {
 				fprintf(stderr, "vmmd: --shutdown-timeout '%s': use 0 to 86400 seconds\n", optarg);

@@ -7,6 +7,9 @@
 
 #define VMMD_DEFAULT_SOCKET "/run/libvirt/virtvmmd-sock"
 #define VMMD_DEFAULT_STATE_DIR "/var/lib/vmm"
+#define VMMD_DEFAULT_NGINX "/usr/sbin/nginx"
+#define VMMD_DEFAULT_FRONT_USER "www-data"
+#define VMMD_MAX_FRONT 8
 
 struct vmmd_options {
 	const char *socket;
@@ -18,6 +21,13 @@ struct vmmd_options {
 	int shutdown_timeout_s;
 	int start_wait_ms;
 	bool foreground;
+	const char *front[VMMD_MAX_FRONT];     /* --front ADDR:PORT */
+	unsigned nfront;
+	const char *front_tls[VMMD_MAX_FRONT]; /* --front-tls ADDR:PORT */
+	unsigned nfront_tls;
+	const char *front_user;  /* nginx workers' user when vmmd runs as root */
+	const char *nginx;
+	int front_workers;
 };
 
 enum { OPTIONS_OK = 0, OPTIONS_EXIT_OK = 1, OPTIONS_ERROR = -1 };

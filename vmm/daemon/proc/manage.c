@@ -1,8 +1,11 @@
 /* Procedures that change domains: define, create, start, stop, undefine. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/core/front.h"
 #include "daemon/core/lifecycle.h"
+#include "daemon/core/sites.h"
 #include "daemon/core/store.h"
 #include "daemon/domain/xml.h"
 #include "daemon/proc/proc.h"
@@ -45,22 +48,31 @@ static int define(struct call *c, const char *xml, struct xdr_out *out, struct v
 {
 	struct domain_config *cfg = domain_xml_parse(xml, strlen(xml), e);
 	struct domain *d;
-	bool clash;
+	bool clash, was_site;
 
 	if (!cfg)
 		return -1;
 	d = match(c->m, cfg, &clash, e);
-	if (clash || store_save_def(c->m->state_dir, cfg, e) < 0) {
+	if (clash || sites_check(c->m, cfg, e) < 0 || front_check_site(c->m, cfg, e) < 0 ||
+	    store_save_def(c->m->state_dir, cfg, e) < 0) {
 		domain_config_free(cfg);
 		return -1;
 	}
 	if (d) {
+		was_site = dom_site(d) != NULL;
 		domain_config_free(d->def);
 		d->def = cfg;
 	} else if (!(d = domains_add(&c->m->doms, cfg))) {
 		domain_config_free(cfg);
 		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+	} else {
+		was_site = false;
 	}
+	if (cfg->site.present && site_open(c->m, d, e) < 0)
+		fprintf(stderr, "vmmd: site '%s': %s\n", dom_name(d), e->msg); /* defined; its start reports it again */
+	else if (was_site && !cfg->site.present && !dom_active(d))
+		site_close(c->m, d);
+	front_changed(c->m);
 	put_dom(out, d);
 	return 0;
 }
@@ -89,6 +101,10 @@ int proc_create_xml(struct call *c, const struct rpc_args *a, struct xdr_out *ou
 	if (!cfg)
 		return -1;
 	d = match(c->m, cfg, &clash, e);
+	if (!clash && !d && (sites_check(c->m, cfg, e) < 0 || front_check_site(c->m, cfg, e) < 0)) {
+		domain_config_free(cfg);
+		return -1;
+	}
 	if (clash || d) {
 		if (d && dom_active(d))
 			verr_set(e, VERR_OPERATION_INVALID, "domain '%s' is already active", cfg->name);
@@ -99,6 +115,7 @@ int proc_create_xml(struct call *c, const struct rpc_args *a, struct xdr_out *ou
 		return -1;
 	}
 	d = lc_create(c->m, cfg, a->num[0] & CREATE_PAUSED, e);
+	front_changed(c->m);
 	if (!d)
 		return -1;
 	put_dom(out, d);
@@ -140,8 +157,10 @@ static int undefine(struct call *c, const struct rpc_dom *dom, struct verr *e)
 		domain_config_free(d->def); /* it keeps running, as a transient domain */
 		d->def = NULL;
 	} else {
+		site_close(c->m, d);
 		domains_remove(&c->m->doms, d);
 	}
+	front_changed(c->m);
 	return 0;
 }
 
