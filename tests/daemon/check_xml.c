@@ -59,6 +59,8 @@ START_TEST(rejections_name_the_problem)
 		  "<devices><disk type='block'><source dev='/dev/sda'/></disk></devices></domain>", "type='block'" },
 		{ "<domain type='kvm'><name>a</name>", "XML error" },
 		{ "<domain type='kvm' foo='1'><name>a</name><memory>65536</memory>" OS "</domain>", "'foo'" },
+		{ "<domain type='kvm'><name>a</name><memory>65536</memory>" OS "<metadata><vmm:site xmlns:vmm='"
+		  VMM_XML_NS "'><vmm:host name='a.example'/></vmm:site></metadata></domain>", "needs a <vsock>" },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -114,10 +116,98 @@ START_TEST(round_trip_and_schema)
 }
 END_TEST
 
+#define VSOCK "<devices><vsock model='virtio'><cid auto='yes'/></vsock></devices>"
+#define SITE(attrs, inner)                                                                                \
+	"<domain type='kvm'><name>a</name><memory>65536</memory>" OS VSOCK "<metadata><vmm:site xmlns:vmm='" \
+	VMM_XML_NS "'" attrs ">" inner "</vmm:site></metadata></domain>"
+
+START_TEST(site_round_trip_and_defaults)
+{
+	static const char xml[] = SITE(" on-demand='yes'", "<vmm:host name='Shop.example'/><vmm:host name='xn--bcher-kva.example'/>"
+				       "<vmm:tls cert='/c.pem' key='/k.pem'/><vmm:waf/>");
+	struct verr e;
+	struct domain_config *c = parse(xml, &e), *c2;
+	char *out, *out2, cmd[256];
+	FILE *f;
+
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	ck_assert(c->site.present && c->site.on_demand && c->site.waf);
+	ck_assert_uint_eq(c->site.idle_stop_s, SITE_IDLE_STOP_DEFAULT);
+	ck_assert_uint_eq(c->site.guest_port, 80);
+	ck_assert_uint_eq(c->site.nhosts, 2);
+	ck_assert_str_eq(c->site.tls_key, "/k.pem");
+	out = domain_xml_format(c, -1);
+	ck_assert_ptr_null(strstr(out, "idle-stop")); /* left out: stays out */
+	ck_assert_ptr_nonnull(strstr(out, "<vmm:host name='Shop.example'/>"));
+	c2 = parse(out, &e);
+	ck_assert_msg(c2 != NULL, "%s", e.msg);
+	out2 = domain_xml_format(c2, -1);
+	ck_assert_str_eq(out, out2);
+	f = fopen("/tmp/vmmd-site-check.xml", "w");
+	fputs(out, f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "virt-xml-validate /tmp/vmmd-site-check.xml domain >/dev/null 2>&1");
+	ck_assert_int_eq(system(cmd), 0);
+	unlink("/tmp/vmmd-site-check.xml");
+	ck_assert(site_host_equal("shop.EXAMPLE", "Shop.example"));
+	free(out);
+	free(out2);
+	domain_config_free(c);
+	domain_config_free(c2);
+}
+END_TEST
+
+START_TEST(site_rejections_name_the_problem)
+{
+	static const struct {
+		const char *xml, *msg;
+	} cases[] = {
+		{ SITE("", ""), "at least one <vmm:host" },
+		{ SITE("", "<vmm:host name='a b.example'/>"), "space" },
+		{ SITE("", "<vmm:host name='*.example'/>"), "wildcard" },
+		{ SITE("", "<vmm:host name='b\xc3\xbc" "cher.example'/>"), "punycode" },
+		{ SITE("", "<vmm:host name='a.example.'/>"), "end with '.'" },
+		{ SITE("", "<vmm:host name='a..example'/>"), "empty label" },
+		{ SITE("", "<vmm:host name='-a.example'/>"), "start with '-'" },
+		{ SITE("", "<vmm:host name='a_b.example'/>"), "letters, digits" },
+		{ SITE("", "<vmm:host name='aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example'/>"),
+		  "longer than 63" },
+		{ SITE("", "<vmm:host name='a.example'/><vmm:host name='A.EXAMPLE'/>"), "listed twice" },
+		{ SITE(" idle-stop='5'", "<vmm:host name='a.example'/>"), "needs on-demand='yes'" },
+		{ SITE(" on-demand='maybe'", "<vmm:host name='a.example'/>"), "'yes' or 'no'" },
+		{ SITE(" on-demand='yes' idle-stop='-1'", "<vmm:host name='a.example'/>"), "a number from 0" },
+		{ SITE(" port='0'", "<vmm:host name='a.example'/>"), "port='0'" },
+		{ SITE("", "<vmm:host name='a.example'/><vmm:tls cert='rel.pem' key='/k'/>"), "absolute path" },
+		{ SITE("", "<vmm:host name='a.example'/><vmm:tls cert='/c;x' key='/k'/>"), "absolute path" },
+		{ SITE("", "<vmm:host name='a.example'/><vmm:tls cert='/c'/>"), "needs cert='...' and key" },
+		{ SITE("", "<vmm:host name='a.example'/><vmm:waf/><vmm:waf/>"), "more than one <vmm:waf>" },
+		{ SITE("", "<vmm:host name='a.example'/><vmm:proxy/>"), "<proxy>" },
+		{ SITE(" color='red'", "<vmm:host name='a.example'/>"), "'color'" },
+	};
+	char name[300];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct verr e;
+		struct domain_config *c = parse(cases[i].xml, &e);
+
+		ck_assert_msg(!c, "case %zu accepted", i);
+		ck_assert_msg(strstr(e.msg, cases[i].msg), "case %zu: '%s' lacks '%s'", i, e.msg, cases[i].msg);
+	}
+	memset(name, 'a', 254);
+	for (int k = 63; k < 254; k += 64)
+		name[k] = '.';
+	name[254] = 0;
+	ck_assert_ptr_nonnull(strstr(site_host_check(name), "253"));
+	name[253] = 0;
+	ck_assert_ptr_null(site_host_check(name));
+}
+END_TEST
+
 Suite *xml_suite(void)
 {
 	const TTest *const tests[] = {
-		minimal_gets_defaults, rejections_name_the_problem, round_trip_and_schema, NULL,
+		minimal_gets_defaults, rejections_name_the_problem, round_trip_and_schema, site_round_trip_and_defaults,
+		site_rejections_name_the_problem, NULL,
 	};
 
 	return one_case_suite("domain-xml", "parse", 0, NULL, NULL, tests);

@@ -44,7 +44,7 @@ const char *site_host_check(const char *name)
 
 		if (ch == '.' || ch == 0) {
 			if (label == 0)
-				return ch && i + 1 == n ? "host name must not end with '.'" : "host name has an empty label";
+				return !ch && i > 0 ? "host name must not end with '.'" : "host name has an empty label";
 			if (name[i - 1] == '-')
 				return "a label of a host name must not end with '-'";
 			label = 0;
