@@ -40,12 +40,20 @@ $(BUILD)/tests/daemon-kvm: $(DAEMON_KVM_SRCS) $(wildcard tests/daemon/common/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(DAEMON_TEST_FLAGS) -o $@ $(DAEMON_KVM_SRCS) $(LIBVIRT_LIBS) $(CHECK_LIBS) $(LDLIBS)
 
+# The front door with nginx, the site kernel and libcurl (needs KVM).
+DAEMON_FRONT_SRCS := $(wildcard tests/daemon/front/*.c) $(DAEMON_TEST_COMMON)
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null)
+$(BUILD)/tests/daemon-front: $(DAEMON_FRONT_SRCS) $(wildcard tests/daemon/common/*.h tests/daemon/front/*.h) \
+		| $(BUILD)/vmmd-san $(BUILD)/vmmd $(BUILD)/vmm $(BUILD)/guest/site.elf
+	@mkdir -p $(dir $@)
+	$(CC) $(DAEMON_TEST_FLAGS) -o $@ $(DAEMON_FRONT_SRCS) $(CURL_LIBS) $(CHECK_LIBS) $(LDLIBS)
+
 $(BUILD)/tests/fake-vmm: tests/daemon/fake_vmm.c
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $<
 
 CHECK_PROGRAMS     += $(BUILD)/tests/daemon
-KVM_CHECK_PROGRAMS += $(BUILD)/tests/daemon-kvm
+KVM_CHECK_PROGRAMS += $(BUILD)/tests/daemon-kvm $(BUILD)/tests/daemon-front
 CHECK_DEPS         += $(BUILD)/vmmd $(BUILD)/vmmd-san $(BUILD)/tests/fake-vmm
 
 .PHONY: daemon-check
@@ -55,7 +63,7 @@ daemon-check: $(BUILD)/tests/daemon
 # Fuzzers: the RPC message decoder and the domain XML parser.
 FUZZERS += rpc_msg domain_xml
 FUZZ_SRCS_rpc_msg := vmm/daemon/rpc/xdr.c vmm/daemon/rpc/msg.c vmm/daemon/rpc/procs.c vmm/daemon/rpc/verr.c
-FUZZ_SRCS_domain_xml := vmm/daemon/domain/xml_parse.c vmm/daemon/domain/xml_format.c \
+FUZZ_SRCS_domain_xml := vmm/daemon/domain/xml_parse.c vmm/daemon/domain/xml_format.c vmm/daemon/domain/xml_read.c vmm/daemon/domain/xml_site.c \
 	vmm/daemon/domain/config.c vmm/daemon/rpc/verr.c vmm/daemon/rpc/xdr.c
 $(BUILD)/fuzz/rpc_msg: $(FUZZ_SRCS_rpc_msg) $(wildcard vmm/daemon/rpc/*.h)
 $(BUILD)/fuzz/domain_xml: $(FUZZ_SRCS_domain_xml) $(wildcard vmm/daemon/domain/*.h)
