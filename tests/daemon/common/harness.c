@@ -74,6 +74,11 @@ static int spawn(struct vmmd_inst *v, const char *extra_arg)
 
 int vmmd_start(struct vmmd_inst *v, const char *vmm, const char *extra_arg)
 {
+	return vmmd_init(v, vmm) < 0 ? -1 : spawn(v, extra_arg);
+}
+
+int vmmd_init(struct vmmd_inst *v, const char *vmm)
+{
 	char cwd[256];
 
 	memset(v, 0, sizeof *v);
@@ -87,7 +92,7 @@ int vmmd_start(struct vmmd_inst *v, const char *vmm, const char *extra_arg)
 		snprintf(v->vmm, sizeof v->vmm, "%s", vmm);
 	else
 		snprintf(v->vmm, sizeof v->vmm, "%s/%s/tests/fake-vmm", cwd, BUILD_DIR);
-	return spawn(v, extra_arg);
+	return 0;
 }
 
 int vmmd_restart(struct vmmd_inst *v, const char *extra_arg)

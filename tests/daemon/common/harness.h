@@ -19,6 +19,9 @@ struct vmmd_inst {
  * options separated by spaces; they override the default --shutdown-timeout 2).
  * Returns 0 once it listens. */
 int vmmd_start(struct vmmd_inst *v, const char *vmm, const char *extra_arg);
+/* vmmd_start's first half: the directory and paths, no daemon yet (start
+ * it with vmmd_restart). */
+int vmmd_init(struct vmmd_inst *v, const char *vmm);
 /* Starts it again on the same directory (after vmmd_stop). */
 int vmmd_restart(struct vmmd_inst *v, const char *extra_arg);
 /* SIGTERM and wait; returns the exit status (0 = clean, leak-free). */
