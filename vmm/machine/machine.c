@@ -274,6 +274,10 @@ static void on_signal(void *opaque, uint32_t events)
 		return;
 	switch (si.ssi_signo) {
 	case SIGPWR:
+		/* Clients that arrive while the guest winds down wait in the
+		 * listeners' backlog rather than reach a guest that refuses them;
+		 * an inherited listener's next owner answers them. */
+		virtio_slots_quiesce(&m->slots);
 		ask_poweroff(m);
 		break;
 	case SIGUSR2:
