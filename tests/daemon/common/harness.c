@@ -135,8 +135,9 @@ static void kill_vms(struct vmmd_inst *v)
 		while (f && fgets(line, sizeof line, f)) {
 			long pid;
 
-			if (sscanf(line, "vmm=%ld", &pid) == 1 && pid > 1)
-				kill((pid_t)pid, SIGKILL);
+			if (sscanf(line, "vmm=%ld", &pid) == 1 && pid > 1 && kill((pid_t)pid, SIGKILL) == 0)
+				for (int i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++)
+					sleep_ms(10);
 		}
 		if (f)
 			fclose(f);
@@ -146,12 +147,13 @@ static void kill_vms(struct vmmd_inst *v)
 
 void vmmd_cleanup(struct vmmd_inst *v)
 {
-	char cmd[600];
+	char cmd[1200];
 
 	if (v->pid > 0)
 		vmmd_stop(v);
 	kill_vms(v);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", v->dir);
+	/* a monitor may still be writing its VM's status: a second pass takes that too */
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' 2>/dev/null || { sleep 0.2; rm -rf '%s'; }", v->dir, v->dir);
 	if (system(cmd) < 0)
 		return;
 }
