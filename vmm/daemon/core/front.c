@@ -33,12 +33,18 @@ struct front {
 	char dir[STORE_PATH_MAX];
 	char conf[STORE_PATH_MAX], conf_new[STORE_PATH_MAX], conf_check[STORE_PATH_MAX];
 	char modsec_rules[STORE_PATH_MAX], cert[STORE_PATH_MAX], key[STORE_PATH_MAX];
+	char test_out[STORE_PATH_MAX], reload_out[STORE_PATH_MAX];
 	char user[64], group[64];
 	char *nginx;
 	pid_t pid;
 	int pidfd;
 	int64_t started_ms;
 	int64_t reload_due_ms;  /* 0: nothing to reload */
+	/* the reload's `nginx -t`, running while the daemon serves on */
+	pid_t test_pid;
+	int test_pidfd;
+	int64_t test_started_ms, last_test_ms;
+	size_t test_sites;
 	int64_t restart_due_ms; /* 0: running, or not to restart */
 };
 
@@ -88,59 +94,72 @@ static int check_free(const struct front_addr *a, struct verr *e)
 	return rc;
 }
 
-/* Runs argv, waits, and keeps the first line nginx complained with. */
-static int run_wait(char *const argv[], char *msg, size_t size)
+/* Starts argv with its output in the file out (a pipe could fill up and
+ * stall it while nobody reads). Returns the pid, -1 on failure. */
+static pid_t spawn_logged(char *const argv[], const char *out)
 {
-	int p[2], status = 0;
-	pid_t pid;
-	char buf[4096];
-	size_t len = 0;
-	ssize_t r;
+	pid_t pid = fork();
 
-	msg[0] = 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
 	if (pid == 0) {
 		sigset_t none;
 		int null = open("/dev/null", O_RDONLY);
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
+		for (int s = 1; s < NSIG; s++)
+			signal(s, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+		if (null < 0 || fd < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(127);
+		syscall(SYS_close_range, 3u, ~0u, 0u);
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	close(p[1]);
-	while (pid > 0 && (r = read(p[0], buf + len, sizeof buf - 1 - len)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		len += (size_t)r;
-		if (len == sizeof buf - 1)
-			len = sizeof buf / 2; /* keep reading; the first lines stay */
-	}
-	close(p[0]);
-	if (pid < 0)
-		return -1;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	buf[len] = 0;
-	{
-		char *line = strstr(buf, "[emerg]");
+	return pid;
+}
 
-		if (!line)
-			line = buf;
-		size_t n = strcspn(line, "\n");
+/* The line nginx (or openssl) complained with, from its output file. */
+static void complaint(const char *out, char *msg, size_t size)
+{
+	char *text = store_read_file(out, 1 << 16, NULL), *line;
+	size_t n;
 
-		if (n >= size)
-			n = size - 1;
-		memcpy(msg, line, n);
-		msg[n] = 0;
-	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	msg[0] = 0;
+	if (!text)
+		return;
+	line = strstr(text, "[emerg]");
+	if (!line)
+		line = text;
+	n = strcspn(line, "\n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(msg, line, n);
+	msg[n] = 0;
+	free(text);
+}
+
+static int exited_ok(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Runs argv to its end; its complaint, if it failed, goes to msg. */
+static int run_wait(char *const argv[], const char *out, char *msg, size_t size)
+{
+	pid_t pid = spawn_logged(argv, out);
+	int ok = pid > 0 && exited_ok(pid);
+
+	if (ok)
+		msg[0] = 0;
+	else
+		complaint(out, msg, size);
+	unlink(out);
+	return ok ? 0 : -1;
 }
 
 static int write_conf(struct vmmd *m, const char *path, const struct domain_config *only, size_t *nsites,
@@ -199,7 +218,7 @@ static int test_conf(struct front *f, const char *conf, struct verr *e)
 	char *argv[] = { f->nginx, "-t", "-q", "-c", (char *)conf, NULL };
 	char msg[512];
 
-	if (run_wait(argv, msg, sizeof msg) < 0)
+	if (run_wait(argv, f->test_out, msg, sizeof msg) < 0)
 		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "the front door's nginx refuses the configuration: %s",
 				msg[0] ? msg : "(no message)");
 	return 0;
@@ -311,7 +330,7 @@ static int setup_tls_fallback(struct front *f, struct verr *e)
 
 	if (access(f->cert, R_OK) == 0 && access(f->key, R_OK) == 0)
 		return 0;
-	if (run_wait(argv, msg, sizeof msg) < 0)
+	if (run_wait(argv, f->test_out, msg, sizeof msg) < 0)
 		return verr_set(e, VERR_OPERATION_FAILED,
 				"front door: cannot make the certificate for unknown TLS hosts with openssl: %s", msg);
 	return 0;
@@ -352,7 +371,7 @@ int front_open(struct vmmd *m, const struct front_options *o, struct verr *e)
 	if (!f)
 		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
 	m->front = f;
-	f->pidfd = -1;
+	f->pidfd = f->test_pidfd = -1;
 	for (unsigned i = 0; i < o->nhttp + o->ntls; i++) {
 		bool tls = i >= o->nhttp;
 		const char *text = tls ? o->tls[i - o->nhttp] : o->http[i];
@@ -369,7 +388,8 @@ int front_open(struct vmmd *m, const struct front_options *o, struct verr *e)
 	    fpath(f->conf, f->dir, "nginx.conf", e) < 0 || fpath(f->conf_new, f->dir, "nginx.conf.new", e) < 0 ||
 	    fpath(f->conf_check, f->dir, "check.conf", e) < 0 ||
 	    fpath(f->modsec_rules, f->dir, "modsecurity.conf", e) < 0 || fpath(f->cert, f->dir, "fallback.crt", e) < 0 ||
-	    fpath(f->key, f->dir, "fallback.key", e) < 0 || fpath(tmp, f->dir, "tmp", e) < 0)
+	    fpath(f->key, f->dir, "fallback.key", e) < 0 || fpath(tmp, f->dir, "tmp", e) < 0 ||
+	    fpath(f->test_out, f->dir, "test.out", e) < 0 || fpath(f->reload_out, f->dir, "reload.out", e) < 0)
 		return -1;
 	if ((mkdir(f->dir, 0700) < 0 && errno != EEXIST) || (mkdir(tmp, 0700) < 0 && errno != EEXIST))
 		return verr_set(e, VERR_SYSTEM_ERROR, "cannot create %s: %s", tmp, strerror(errno));
@@ -446,33 +466,63 @@ int front_check_site(struct vmmd *m, const struct domain_config *cfg, struct ver
 	return rc;
 }
 
+/* A change waits RELOAD_DELAY_MS for others to join it, and at least as
+ * long as the last test took: with thousands of sites a test takes a
+ * second, and reloading nginx more often than that only burns CPU. */
 void front_changed(struct vmmd *m)
 {
-	if (m->front && !m->front->reload_due_ms)
-		m->front->reload_due_ms = now_ms() + RELOAD_DELAY_MS;
+	struct front *f = m->front;
+
+	if (f && !f->reload_due_ms)
+		f->reload_due_ms = now_ms() + (f->last_test_ms > RELOAD_DELAY_MS ? f->last_test_ms : RELOAD_DELAY_MS);
 }
 
-static void reload(struct vmmd *m)
+static void start_reload(struct vmmd *m)
 {
 	struct front *f = m->front;
-	int64_t t0 = now_ms(), t1;
-	size_t n = 0;
+	char *argv[] = { f->nginx, "-t", "-q", "-c", f->conf_new, NULL };
 	struct verr e;
 
 	f->reload_due_ms = 0;
-	if (write_conf(m, f->conf_new, NULL, &n, &e) < 0 || test_conf(f, f->conf_new, &e) < 0) {
+	if (write_conf(m, f->conf_new, NULL, &f->test_sites, &e) < 0) {
 		fprintf(stderr, "vmmd: front door: keeping the previous configuration: %s\n", e.msg);
 		return;
 	}
-	t1 = now_ms();
+	f->test_started_ms = now_ms();
+	f->test_pid = spawn_logged(argv, f->reload_out);
+	f->test_pidfd = f->test_pid > 0 ? (int)syscall(SYS_pidfd_open, f->test_pid, 0) : -1;
+	if (f->test_pidfd < 0) {
+		fprintf(stderr, "vmmd: front door: cannot test the configuration: %s\n", strerror(errno));
+		if (f->test_pid > 0)
+			exited_ok(f->test_pid);
+		f->test_pid = 0;
+		f->reload_due_ms = now_ms() + RESTART_BACKOFF_MS;
+	}
+}
+
+static void finish_reload(struct vmmd *m)
+{
+	struct front *f = m->front;
+	int ok = exited_ok(f->test_pid);
+	char msg[512];
+
+	close(f->test_pidfd);
+	f->test_pidfd = -1;
+	f->test_pid = 0;
+	f->last_test_ms = now_ms() - f->test_started_ms;
+	if (!ok) {
+		complaint(f->reload_out, msg, sizeof msg);
+		fprintf(stderr, "vmmd: front door: keeping the previous configuration: nginx -t: %s\n", msg);
+		return;
+	}
 	if (rename(f->conf_new, f->conf) < 0) {
 		fprintf(stderr, "vmmd: front door: rename %s: %s\n", f->conf_new, strerror(errno));
 		return;
 	}
 	if (f->pid > 0 && f->pidfd >= 0)
-		kill(f->pid, SIGHUP);
-	fprintf(stderr, "vmmd: front door: reloading with %zu sites (written and tested in %lld ms)\n", n,
-		(long long)(t1 - t0));
+		kill(f->pid, SIGHUP); /* what `nginx -s reload` sends */
+	fprintf(stderr, "vmmd: front door: reloading with %zu sites (tested in %lld ms)\n", f->test_sites,
+		(long long)f->last_test_ms);
 }
 
 int front_tick(struct vmmd *m)
@@ -484,21 +534,17 @@ int front_tick(struct vmmd *m)
 		return -1;
 	if (f->restart_due_ms && f->restart_due_ms <= now)
 		spawn_nginx(f);
-	if (f->reload_due_ms && f->reload_due_ms <= now)
-		reload(m);
+	if (f->reload_due_ms && f->reload_due_ms <= now && f->test_pidfd < 0)
+		start_reload(m);
 	if (f->restart_due_ms)
 		next = f->restart_due_ms - now;
-	if (f->reload_due_ms && (next < 0 || f->reload_due_ms - now < next))
+	if (f->reload_due_ms && f->test_pidfd < 0 && (next < 0 || f->reload_due_ms - now < next))
 		next = f->reload_due_ms - now;
 	return next < 0 ? -1 : (int)(next < 1 ? 1 : next);
 }
 
-int front_pidfd(const struct vmmd *m)
-{
-	return m->front ? m->front->pidfd : -1;
-}
-
-void front_exited(struct vmmd *m)
+/* nginx ended: it is started again, later if it keeps dying. */
+static void nginx_exited(struct vmmd *m)
 {
 	struct front *f = m->front;
 	int status = 0;
@@ -521,6 +567,27 @@ void front_exited(struct vmmd *m)
 		f->restart_due_ms = 1;
 }
 
+int front_poll_fds(const struct vmmd *m, int fds[2])
+{
+	int n = 0;
+
+	if (m->front && m->front->pidfd >= 0)
+		fds[n++] = m->front->pidfd;
+	if (m->front && m->front->test_pidfd >= 0)
+		fds[n++] = m->front->test_pidfd;
+	return n;
+}
+
+void front_ready(struct vmmd *m, int fd)
+{
+	if (!m->front)
+		return;
+	if (fd == m->front->test_pidfd)
+		finish_reload(m);
+	else if (fd == m->front->pidfd)
+		nginx_exited(m);
+}
+
 void front_close(struct vmmd *m)
 {
 	struct front *f = m->front;
@@ -537,6 +604,11 @@ void front_close(struct vmmd *m)
 	}
 	if (f->pidfd >= 0)
 		close(f->pidfd);
+	if (f->test_pid > 0) {
+		kill(f->test_pid, SIGKILL);
+		exited_ok(f->test_pid);
+		close(f->test_pidfd);
+	}
 	free(f->nginx);
 	free(f);
 	m->front = NULL;

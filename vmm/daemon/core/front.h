@@ -1,7 +1,8 @@
 /* The front door: Debian's nginx as a child of vmmd, routing each site's host
  * names to its socket. vmmd writes the configuration under STATE/front,
  * tests it (`nginx -t`) before nginx ever loads it, reloads nginx (SIGHUP,
- * what `nginx -s reload` sends) after changes, restarts it if it dies and
+ * what `nginx -s reload` sends) after changes (the test runs as a child the
+ * server loop waits for, so clients are not kept waiting), restarts it if it dies and
  * stops it with the daemon. Every function is a no-op without --front. */
 #ifndef VMM_DAEMON_CORE_FRONT_H
 #define VMM_DAEMON_CORE_FRONT_H
@@ -29,9 +30,10 @@ int front_check_site(struct vmmd *m, const struct domain_config *cfg, struct ver
 void front_changed(struct vmmd *m);
 /* Does what is due (reload, restart); ms until the next thing, -1 none. */
 int front_tick(struct vmmd *m);
-/* nginx's pidfd to poll, -1 none; front_exited when it is readable. */
-int front_pidfd(const struct vmmd *m);
-void front_exited(struct vmmd *m);
+/* The pidfds to poll (nginx, a running `nginx -t`); their number. */
+int front_poll_fds(const struct vmmd *m, int fds[2]);
+/* One of them is readable: that process ended. */
+void front_ready(struct vmmd *m, int fd);
 /* Stops nginx and frees everything. */
 void front_close(struct vmmd *m);
 

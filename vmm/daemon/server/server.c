@@ -139,7 +139,7 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 	size_t cap = 0;
 
 	for (;;) {
-		size_t n = 0, need = 4 + 2 * m->doms.n + 2 * s->nconns;
+		size_t n = 0, need = 5 + 2 * m->doms.n + 2 * s->nconns;
 		int timeout = lc_tick(m), front_timeout = front_tick(m);
 
 		if (front_timeout >= 0 && (timeout < 0 || front_timeout < timeout))
@@ -173,9 +173,13 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 			pfd[n] = (struct pollfd){ .fd = m->doms.v[i]->proc.pidfd, .events = POLLIN };
 			slots[n++] = (struct slot){ SLOT_DOMAIN, (int)i };
 		}
-		if (front_pidfd(m) >= 0) {
-			pfd[n] = (struct pollfd){ .fd = front_pidfd(m), .events = POLLIN };
-			slots[n++] = (struct slot){ SLOT_FRONT, 0 };
+		{
+			int fds[2], nf = front_poll_fds(m, fds);
+
+			for (int i = 0; i < nf; i++) {
+				pfd[n] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+				slots[n++] = (struct slot){ SLOT_FRONT, 0 };
+			}
 		}
 		for (size_t i = 0; i < m->doms.n; i++) {
 			if (!site_watched(m->doms.v[i]))
@@ -257,7 +261,7 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 				console_pump(m, c, pfd[k].revents & (POLLIN | POLLHUP | POLLERR), pfd[k].revents & POLLOUT);
 				break;
 			case SLOT_FRONT:
-				front_exited(m);
+				front_ready(m, pfd[k].fd);
 				break;
 			case SLOT_DOMAIN:
 			case SLOT_SITE:
