@@ -23,7 +23,7 @@ help:
 	@echo "make check      run every test (unit, integration, fuzz smoke)"
 	@echo "make fuzz FUZZ_SECONDS=N   run each fuzzer for N seconds"
 	@echo "make bench      run the benchmarks under bench/"
-	@echo "make install    install vmm, vmmd and vmmd.service under PREFIX (/usr/local)"
+	@echo "make install    install vmm, vmmd, vmmd-monitor and vmmd.service under PREFIX (/usr/local)"
 
 deps:
 	@scripts/deps.sh
@@ -81,6 +81,7 @@ PREFIX ?= /usr/local
 install: all
 	install -D -m 755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
 	install -D -m 755 $(BUILD)/vmmd $(DESTDIR)$(PREFIX)/bin/vmmd
+	install -D -m 755 $(BUILD)/vmmd-monitor $(DESTDIR)$(PREFIX)/bin/vmmd-monitor
 	install -D -m 644 vmm/daemon/vmmd.service $(DESTDIR)/etc/systemd/system/vmmd.service
 
 clean:

@@ -17,20 +17,20 @@
 #include "daemon/options.h"
 #include "daemon/server/server.h"
 
-/* The vmm binary: --vmm, else next to this program, else from PATH. */
-static char *find_vmm(const char *given)
+/* A program: given, else next to this one, else from PATH. */
+static char *find_program(const char *name, const char *given)
 {
-	char self[PATH_MAX], *slash, *path, *dirs, *save = NULL;
+	char self[PATH_MAX + 16], *slash, *path, *dirs, *save = NULL;
 	ssize_t n;
 
 	if (given)
 		return realpath(given, NULL);
-	n = readlink("/proc/self/exe", self, sizeof self - 8);
+	n = readlink("/proc/self/exe", self, sizeof self - 16);
 	if (n > 0) {
 		self[n] = 0;
 		slash = strrchr(self, '/');
-		if (slash) {
-			strcpy(slash + 1, "vmm");
+		if (slash && strlen(name) < 16) {
+			strcpy(slash + 1, name);
 			if (access(self, X_OK) == 0)
 				return strdup(self);
 		}
@@ -40,7 +40,7 @@ static char *find_vmm(const char *given)
 	for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
 		char cand[PATH_MAX];
 
-		if (snprintf(cand, sizeof cand, "%s/vmm", d) < (int)sizeof cand && access(cand, X_OK) == 0) {
+		if (snprintf(cand, sizeof cand, "%s/%s", d, name) < (int)sizeof cand && access(cand, X_OK) == 0) {
 			free(dirs);
 			return strdup(cand);
 		}
@@ -130,22 +130,29 @@ int main(int argc, char **argv)
 {
 	struct vmmd_options o;
 	struct vmmd m = { 0 };
-	char *vmm;
+	char *vmm, *monitor;
 	int rc;
 
 	rc = options_parse(argc, argv, &o);
 	if (rc != OPTIONS_OK)
 		return rc == OPTIONS_EXIT_OK ? 0 : 2;
-	vmm = find_vmm(o.vmm);
+	vmm = find_program("vmm", o.vmm);
 	if (!vmm) {
 		fprintf(stderr, "vmmd: cannot find the vmm binary%s%s (use --vmm PATH)\n", o.vmm ? " " : "",
 			o.vmm ? o.vmm : "");
+		return 2;
+	}
+	monitor = find_program("vmmd-monitor", NULL);
+	if (!monitor) {
+		fprintf(stderr, "vmmd: cannot find vmmd-monitor (it belongs next to vmmd)\n");
+		free(vmm);
 		return 2;
 	}
 	umask(077);
 	xmlInitParser();
 	m.state_dir = o.state_dir;
 	m.vmm_path = vmm;
+	m.monitor_path = monitor;
 	m.uri = o.uri;
 	m.shutdown_timeout_ms = o.shutdown_timeout_s * 1000;
 	m.start_wait_ms = o.start_wait_ms;
@@ -155,6 +162,7 @@ int main(int argc, char **argv)
 	front_close(&m);
 	domains_free(&m.doms);
 	free(vmm);
+	free(monitor);
 	xmlCleanupParser();
 	return rc == -2 ? 2 : rc < 0 ? 1 : 0;
 }

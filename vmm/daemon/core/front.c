@@ -466,15 +466,17 @@ int front_check_site(struct vmmd *m, const struct domain_config *cfg, struct ver
 	return rc;
 }
 
-/* A change waits RELOAD_DELAY_MS for others to join it, and at least as
+/* A change waits RELOAD_DELAY_MS for others to join it, and three times as
  * long as the last test took: with thousands of sites a test takes a
- * second, and reloading nginx more often than that only burns CPU. */
+ * second and nginx's own reload more, and reloading more often than that
+ * only takes CPU from the sites. */
 void front_changed(struct vmmd *m)
 {
 	struct front *f = m->front;
 
 	if (f && !f->reload_due_ms)
-		f->reload_due_ms = now_ms() + (f->last_test_ms > RELOAD_DELAY_MS ? f->last_test_ms : RELOAD_DELAY_MS);
+		f->reload_due_ms =
+			now_ms() + (3 * f->last_test_ms > RELOAD_DELAY_MS ? 3 * f->last_test_ms : RELOAD_DELAY_MS);
 }
 
 static void start_reload(struct vmmd *m)

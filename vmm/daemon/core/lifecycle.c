@@ -149,7 +149,8 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 		return -1;
 	if (d->live->site.present && site_open(m, d, e) < 0)
 		return -1;
-	if (vmproc_spawn(m->vmm_path, &m->feat, m->state_dir, d->live, cid, d->site_fd, &d->proc, e) < 0)
+	if (vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path }, &m->feat, m->state_dir, d->live, cid,
+			 d->site_fd, &d->proc, e) < 0)
 		return -1;
 	d->started_ms = now_ms();
 	d->state = paused ? DOM_PAUSED : DOM_RUNNING;

@@ -188,76 +188,43 @@ static int build_argv(struct argv_buf *a, const char *vmm_path, const struct vmm
 	return 0;
 }
 
-static void write_status(const char *path, int status)
+/* In the child of vfork: becomes vmmd-monitor with the descriptors vmm gets
+ * (/dev/null, the log, a site's socket as fd 3) and the report pipe at
+ * report_at, just above them. Only system calls here: the child shares the
+ * daemon's memory until it execs. Never returns. */
+static void exec_monitor(char *const argv[], int report_fd, int report_at, const char *log_path, int site_fd)
 {
-	char tmp[STORE_PATH_MAX + 8], text[32];
-	int fd, n;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	n = snprintf(text, sizeof text, "%d\n", status);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	if (write(fd, text, (size_t)n) == n && fsync(fd) == 0) {
-		close(fd);
-		rename(tmp, path);
-		return;
-	}
-	close(fd);
-}
-
-/* The monitor: never returns. */
-static void monitor(int report_fd, const char *vmm_path, char **argv, const char *log_path, const char *status_path,
-		    int site_fd)
-{
-	sigset_t none;
-	pid_t vmm;
-	int status;
+	int null, log, r, s = -1;
 
 	setsid();
-	prctl(PR_SET_NAME, "vmmd-monitor");
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	vmm = fork();
-	if (vmm == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		for (int s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
-		if (null < 0 || log < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
-			_exit(2);
-		if (site_fd >= 0) {
-			/* dup2 onto itself would keep close-on-exec */
-			if (site_fd == SITE_FD ? fcntl(SITE_FD, F_SETFD, 0) < 0 : dup2(site_fd, SITE_FD) < 0)
-				_exit(2);
-			syscall(SYS_close_range, SITE_FD + 1u, ~0u, 0u);
-		} else {
-			syscall(SYS_close_range, 3u, ~0u, 0u);
-		}
-		execv(vmm_path, argv);
-		dprintf(2, "vmmd: cannot run %s: %s\n", vmm_path, strerror(errno));
+	null = open("/dev/null", O_RDONLY);
+	log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* out of the way first: the targets may be taken by the sources */
+	r = fcntl(report_fd, F_DUPFD, 64);
+	if (site_fd >= 0)
+		s = fcntl(site_fd, F_DUPFD, 64);
+	if (null < 0 || log < 0 || r < 0 || (site_fd >= 0 && s < 0) || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
+	    dup2(log, 2) < 0 || (s >= 0 && dup2(s, SITE_FD) < 0) || dup2(r, report_at) < 0)
 		_exit(2);
-	}
-	if (write(report_fd, &vmm, sizeof vmm) != sizeof vmm) {
-		/* the daemon notices the short read */
-	}
-	close(report_fd);
-	syscall(SYS_close_range, 0u, ~0u, 0u);
-	if (vmm < 0)
-		_exit(1);
-	while (waitpid(vmm, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(1);
-	write_status(status_path, status);
-	_exit(0);
+	syscall(SYS_close_range, report_at + 1u, ~0u, 0u);
+	execv(argv[0], argv);
+	_exit(2); /* the empty log says nothing, the start fails: "cannot start the vmm process" */
 }
 
-int vmproc_spawn(const char *vmm_path, const struct vmm_features *f, const char *state_dir,
+/* vfork: no copy of the daemon's page tables per start (it holds every
+ * domain); a function of its own so that nothing of the caller's frame is
+ * live across it. */
+static pid_t __attribute__((noinline)) start_monitor(char *const argv[], int report_fd, int report_at,
+						     const char *log_path, int site_fd)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		exec_monitor(argv, report_fd, report_at, log_path, site_fd);
+	return pid;
+}
+
+int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
 		 const struct domain_config *c, unsigned cid, int site_fd, struct vm_proc *p, struct verr *e)
 {
 	char sock[STORE_PATH_MAX], log[STORE_PATH_MAX], status_path[STORE_PATH_MAX];
@@ -274,7 +241,7 @@ int vmproc_spawn(const char *vmm_path, const struct vmm_features *f, const char 
 		return -1;
 	if (f->console_socket && strlen(sock) >= 108)
 		return verr_set(e, VERR_INTERNAL_ERROR, "console socket path too long: %s", sock);
-	if (build_argv(&a, vmm_path, f, sock, c, cid, e) < 0)
+	if (build_argv(&a, paths->vmm, f, sock, c, cid, e) < 0)
 		goto out;
 	unlink(status_path);
 	unlink(sock);
@@ -282,16 +249,24 @@ int vmproc_spawn(const char *vmm_path, const struct vmm_features *f, const char 
 		verr_set(e, VERR_SYSTEM_ERROR, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	mon = fork();
+	{
+		int site = c->site.present ? site_fd : -1, report_at = site >= 0 ? SITE_FD + 1 : SITE_FD, n = 0;
+		char *argv[MAX_ARGS + 4], fdtext[16];
+
+		snprintf(fdtext, sizeof fdtext, "%d", report_at);
+		argv[n++] = (char *)paths->monitor;
+		argv[n++] = status_path;
+		argv[n++] = fdtext;
+		for (int i = 0; i < a.n; i++)
+			argv[n++] = a.v[i];
+		argv[n] = NULL;
+		mon = start_monitor(argv, pipefd[1], report_at, log, site);
+	}
 	if (mon < 0) {
-		verr_set(e, VERR_SYSTEM_ERROR, "fork: %s", strerror(errno));
+		verr_set(e, VERR_SYSTEM_ERROR, "vfork: %s", strerror(errno));
 		close(pipefd[0]);
 		close(pipefd[1]);
 		goto out;
-	}
-	if (mon == 0) {
-		close(pipefd[0]);
-		monitor(pipefd[1], vmm_path, a.v, log, status_path, c->site.present ? site_fd : -1);
 	}
 	close(pipefd[1]);
 	p->monitor_pid = mon;

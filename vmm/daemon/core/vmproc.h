@@ -1,7 +1,8 @@
-/* The processes of a running domain. vmmd forks a monitor per domain, in a
- * session of its own so it outlives a daemon restart; the monitor runs
- * `vmm run`, waits for it, and writes its wait status to run/NAME.status.
- * The daemon watches the monitor through a pidfd. */
+/* The processes of a running domain. vmmd starts a monitor per domain
+ * (vmmd-monitor, vmm/daemon/monitor/), in a session of its own so it
+ * outlives a daemon restart; the monitor runs `vmm run`, waits for it, and
+ * writes its wait status to run/NAME.status. The daemon watches the monitor
+ * through a pidfd. */
 #ifndef VMM_DAEMON_CORE_VMPROC_H
 #define VMM_DAEMON_CORE_VMPROC_H
 
@@ -23,9 +24,15 @@ struct vmm_features {
 
 void vmproc_probe(const char *vmm_path, struct vmm_features *f);
 
+/* The programs a domain runs on. */
+struct vmm_paths {
+	const char *vmm;
+	const char *monitor;
+};
+
 /* Starts `vmm run` for config c; fills p. cid is the vsock CID (0: none);
  * site_fd, for a site, the listening socket vmm inherits as its fd 3. */
-int vmproc_spawn(const char *vmm_path, const struct vmm_features *f, const char *state_dir,
+int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
 		 const struct domain_config *c, unsigned cid, int site_fd, struct vm_proc *p, struct verr *e);
 
 /* The /proc start time of pid, 0 if it does not exist. */
