@@ -58,3 +58,14 @@ need_kvm() {
 			env "${knobs[@]}" "$0" "$@"
 	fi
 }
+
+# wrk_rate [wrk options] URL: runs wrk $WRK with them (its output in
+# $T/wrk) and prints "requests/s non-2xx".
+wrk_rate() {
+	wrk $WRK "$@" >"$T/wrk" 2>&1 || true
+	awk '/^Requests\/sec:/ { r = $2 } /Non-2xx/ { bad = $NF }
+		END { printf "%s %s\n", r ? r : "0", bad ? bad : 0 }' "$T/wrk"
+}
+# rate_ok RATE NON2XX: a rate counts only if wrk measured one and every
+# response was a 2xx; otherwise the server failed and is not timed.
+rate_ok() { [ "$(echo "$1 > 0" | bc)" = 1 ] && [ "$2" = 0 ]; }

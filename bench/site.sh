@@ -122,14 +122,6 @@ printf "  that boot, from the guest's counters: kernel entry to listening %.1f m
 
 # (c) Requests/s, 1 KiB file, keep-alive: our guest, then nginx (one worker,
 # as the guest has one vCPU), with the same wrk settings.
-wrk_rate() { # url -> "requests/s non2xx errors"
-	wrk $WRK "$1" >"$T/wrk" 2>&1 || true
-	awk '/^Requests\/sec:/ { r = $2 } /Non-2xx/ { bad = $NF } /Socket errors/ { err = $0 }
-		END { printf "%s %s\n", r ? r : "0", bad ? bad : 0 }' "$T/wrk"
-}
-# rate_ok RATE NON2XX: a rate counts only if wrk measured one and every
-# response was a 2xx; otherwise the server failed and is not timed.
-rate_ok() { [ "$(echo "$1 > 0" | bc)" = 1 ] && [ "$2" = 0 ]; }
 # print_rate LABEL RATE NON2XX [NOTE]
 print_rate() {
 	if rate_ok "$2" "$3"; then
