@@ -158,9 +158,12 @@ int main(int argc, char **argv)
 	m.start_wait_ms = o.start_wait_ms;
 	vmproc_probe(vmm, &m.feat);
 	m.site_gid = (gid_t)-1;
+	m.site_epfd = -1;
 	rc = run(&o, &m);
 	front_close(&m);
 	domains_free(&m.doms);
+	if (m.site_epfd >= 0)
+		close(m.site_epfd);
 	free(vmm);
 	free(monitor);
 	xmlCleanupParser();

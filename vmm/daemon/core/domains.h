@@ -57,7 +57,9 @@ struct domain {
 	bool destroying, rebooting;
 	unsigned quick_restarts;
 	struct conn *console;       /* connection holding the console stream */
+	unsigned cid;               /* the vsock CID this instance was started with; 0 unknown */
 	int site_fd;                /* <vmm:site>: its listening unix socket, -1 none */
+	bool site_polled;           /* site_fd is in the daemon's epoll set */
 	int64_t site_hold_ms;       /* after a failed on-demand start: no retry before */
 };
 

@@ -20,6 +20,7 @@
 #define QUICK_RESTART_MS 2000
 #define MAX_QUICK_RESTARTS 3
 #define DESTROY_WAIT_MS 5000
+#define CID_AUTO_SPAN (1u << 24) /* auto CIDs: 3 .. 3 + 2^24 - 1 */
 
 int64_t now_ms(void)
 {
@@ -87,6 +88,7 @@ static void finish(struct vmmd *m, struct domain *d, int state, int reason)
 	domain_config_free(d->live);
 	d->live = NULL;
 	d->id = -1;
+	d->cid = 0;
 	d->state = state;
 	d->reason = reason;
 	d->shutdown_deadline_ms = 0;
@@ -117,27 +119,51 @@ static bool cid_locked_elsewhere(unsigned cid)
 	return taken;
 }
 
+static int cmp_cid(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The CID for a start of self: its own, or for <cid auto='yes'/> the next
+ * one from a rotating hint that none of our starts took and no VM on the
+ * host holds (a domain adopted after a restart is only known by its lock;
+ * one started a moment ago may not have taken its lock yet). */
 static unsigned pick_cid(struct vmmd *m, const struct domain *self, struct verr *e)
 {
-	unsigned want = self->live->cid;
+	unsigned want = self->live->cid, *used = malloc((m->doms.n + 1) * sizeof *used), cid = 0;
+	size_t n = 0;
 
-	for (unsigned cid = want ? want : 3;; cid++) {
-		bool used = false;
-
-		for (size_t i = 0; i < m->doms.n; i++) {
-			const struct domain *o = m->doms.v[i];
-
-			if (o != self && dom_active(o) && o->live->has_vsock &&
-			    (o->live->cid == cid || (!o->live->cid && (unsigned)o->id + 2 == cid)))
-				used = true;
-		}
-		if (!used && (want || !cid_locked_elsewhere(cid)))
-			return cid;
-		if (want) {
-			verr_set(e, VERR_OPERATION_INVALID, "vsock CID %u is already in use", cid);
-			return 0;
-		}
+	if (!used) {
+		verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+		return 0;
 	}
+	for (size_t i = 0; i < m->doms.n; i++) {
+		const struct domain *o = m->doms.v[i];
+
+		if (o != self && dom_active(o) && o->cid)
+			used[n++] = o->cid;
+	}
+	qsort(used, n, sizeof *used, cmp_cid);
+	if (want) {
+		if (bsearch(&want, used, n, sizeof *used, cmp_cid))
+			verr_set(e, VERR_OPERATION_INVALID, "vsock CID %u is already in use", want);
+		else
+			cid = want;
+	} else {
+		for (unsigned tries = 0; tries < CID_AUTO_SPAN && !cid; tries++) {
+			unsigned c = m->next_cid >= 3 && m->next_cid < 3 + CID_AUTO_SPAN ? m->next_cid : 3;
+
+			m->next_cid = c + 1;
+			if (!bsearch(&c, used, n, sizeof *used, cmp_cid) && !cid_locked_elsewhere(c))
+				cid = c;
+		}
+		if (!cid)
+			verr_set(e, VERR_OPERATION_FAILED, "no free vsock CID");
+	}
+	free(used);
+	return cid;
 }
 
 /* Runs d->live (set by the caller) as a new instance. */
@@ -152,6 +178,7 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 	if (vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path }, &m->feat, m->state_dir, d->live, cid,
 			 d->site_fd, &d->proc, e) < 0)
 		return -1;
+	d->cid = cid;
 	d->started_ms = now_ms();
 	d->state = paused ? DOM_PAUSED : DOM_RUNNING;
 	d->reason = paused ? PAUSED_USER : RUNNING_BOOTED;

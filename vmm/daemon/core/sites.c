@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -46,6 +47,9 @@ int sites_init(struct vmmd *m, struct verr *e)
 
 	if (store_path(dir, sizeof dir, m->state_dir, "sites", NULL, NULL, e) < 0)
 		return -1;
+	m->site_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (m->site_epfd < 0)
+		return verr_set(e, VERR_SYSTEM_ERROR, "epoll_create1: %s", strerror(errno));
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return verr_set(e, VERR_SYSTEM_ERROR, "cannot create %s: %s", dir, strerror(errno));
 	/* nginx's workers reach the sockets through the group, nobody else */
@@ -149,6 +153,9 @@ void site_close(struct vmmd *m, struct domain *d)
 
 	if (d->site_fd < 0)
 		return;
+	if (d->site_polled)
+		epoll_ctl(m->site_epfd, EPOLL_CTL_DEL, d->site_fd, NULL);
+	d->site_polled = false;
 	close(d->site_fd);
 	d->site_fd = -1;
 	if (site_socket_path(m, dom_config(d), path, sizeof path, &e) == 0)
@@ -229,4 +236,34 @@ void site_clients_waiting(struct vmmd *m, struct domain *d)
 	}
 	/* nobody will answer them: closing lets the front door answer 502 now */
 	drain(d);
+}
+
+void sites_sync_watch(struct vmmd *m)
+{
+	for (size_t i = 0; i < m->doms.n; i++) {
+		struct domain *d = m->doms.v[i];
+		bool want = site_watched(d);
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = d->site_fd };
+
+		if (want == d->site_polled)
+			continue;
+		if (epoll_ctl(m->site_epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, d->site_fd, &ev) == 0 || !want)
+			d->site_polled = want;
+	}
+}
+
+void sites_ready(struct vmmd *m)
+{
+	struct epoll_event ev[64];
+	int n = epoll_wait(m->site_epfd, ev, 64, 0);
+
+	for (int k = 0; k < n; k++)
+		for (size_t i = 0; i < m->doms.n; i++) {
+			struct domain *d = m->doms.v[i];
+
+			if (d->site_fd == ev[k].data.fd && site_watched(d)) {
+				site_clients_waiting(m, d);
+				break;
+			}
+		}
 }

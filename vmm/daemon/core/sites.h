@@ -37,5 +37,10 @@ void sites_open_all(struct vmmd *m);
 void site_clients_waiting(struct vmmd *m, struct domain *d);
 /* Whether the server should watch d's socket now. */
 bool site_watched(const struct domain *d);
+/* Keeps m->site_epfd holding exactly the sockets of stopped sites: one fd
+ * for the server to poll however many sites there are. */
+void sites_sync_watch(struct vmmd *m);
+/* m->site_epfd is readable: serves the stopped sites with clients waiting. */
+void sites_ready(struct vmmd *m);
 
 #endif

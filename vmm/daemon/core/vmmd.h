@@ -20,6 +20,8 @@ struct vmmd {
 	int start_wait_ms;        /* how long `start` waits to catch a vmm that fails at once */
 	struct vmm_features feat;
 	struct domains doms;
+	unsigned next_cid;        /* where the search for an automatic vsock CID starts */
+	int site_epfd;            /* epoll set of the stopped sites' sockets (sites.c) */
 	gid_t site_gid;           /* group that may use the site sockets (nginx workers); -1: none */
 	struct front *front;      /* the front door (core/front.h); NULL without --front */
 };

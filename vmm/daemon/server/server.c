@@ -139,7 +139,7 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 	size_t cap = 0;
 
 	for (;;) {
-		size_t n = 0, need = 5 + 2 * m->doms.n + 2 * s->nconns;
+		size_t n = 0, need = 6 + m->doms.n + 2 * s->nconns;
 		int timeout = lc_tick(m), front_timeout = front_tick(m);
 
 		if (front_timeout >= 0 && (timeout < 0 || front_timeout < timeout))
@@ -181,11 +181,10 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 				slots[n++] = (struct slot){ SLOT_FRONT, 0 };
 			}
 		}
-		for (size_t i = 0; i < m->doms.n; i++) {
-			if (!site_watched(m->doms.v[i]))
-				continue;
-			pfd[n] = (struct pollfd){ .fd = m->doms.v[i]->site_fd, .events = POLLIN };
-			slots[n++] = (struct slot){ SLOT_SITE, (int)i };
+		sites_sync_watch(m);
+		if (m->site_epfd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = m->site_epfd, .events = POLLIN };
+			slots[n++] = (struct slot){ SLOT_SITE, 0 };
 		}
 		for (size_t i = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
@@ -222,15 +221,9 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 		}
 		/* then stopped sites with clients waiting (a site that stopped just
 		 * now is watched from the next round) */
-		for (size_t k = 0; k < n; k++) {
-			if (slots[k].kind != SLOT_SITE || !pfd[k].revents)
-				continue;
-			for (size_t i = 0; i < m->doms.n; i++)
-				if (m->doms.v[i]->site_fd == pfd[k].fd && site_watched(m->doms.v[i])) {
-					site_clients_waiting(m, m->doms.v[i]);
-					break;
-				}
-		}
+		for (size_t k = 0; k < n; k++)
+			if (slots[k].kind == SLOT_SITE && pfd[k].revents)
+				sites_ready(m);
 		for (size_t k = 0; k < n; k++) {
 			struct conn *c;
 
