@@ -26,6 +26,7 @@ enum {
 	EXIT_NO_VSOCK = 16,      /* no virtio-vsock device */
 	EXIT_DEVICE = 17,        /* a virtio device refused set-up or broke the protocol */
 	EXIT_CMDLINE = 18,       /* malformed kernel command line option */
+	EXIT_SELFTEST = 19,      /* SSE, x87 or the FS base failed the boot self-test */
 };
 
 /* ---- CPU and I/O (guest/lib/cpu.h; legal at ring 3: the TSS I/O bitmap,
@@ -48,6 +49,13 @@ uint64_t console_pending_since(size_t *bytes);
 extern bool clock_ready;
 __attribute__((noreturn)) void poweroff(int code);
 __attribute__((noreturn, format(printf, 2, 3))) void panic(int code, const char *fmt, ...);
+
+/* ---- SSE and TLS (start.S enables them; README.md, "SSE and TLS") ---- */
+extern char tls_block[], tls_block_end[]; /* %fs points at tls_block; *(void **)tls_block == tls_block */
+/* Checks SSE, x87 and the FS base; panics with EXIT_SELFTEST if one is
+ * wrong. Compiled with SSE (fpu_check.c): call at ring 3 only. */
+void fpu_check(void);
+extern volatile bool fpu_check_running; /* for trap_fatal's diagnosis */
 
 /* ---- counters (README.md: "Counters") ---- */
 struct stats {

@@ -4,6 +4,12 @@
 KERNEL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib -fno-builtin \
 	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -mno-red-zone -fno-stack-protector \
 	-fno-pic -fno-pie -fcf-protection=none -fno-asynchronous-unwind-tables -Iguest -I. -MMD -MP
+# Ring-3 code that uses floating point (fpu_check.c; next musl, Lua, SQLite):
+# SSE allowed. Only ring 3 may run it: ring-0 code (start.S's stubs, trap.c
+# and what it calls) keeps -mgeneral-regs-only, so the XMM and x87 state of
+# ring 3 needs no saving on a trap.
+KERNEL_SSE_CFLAGS := $(filter-out -mgeneral-regs-only,$(KERNEL_CFLAGS)) -msse2 -mfpmath=sse
+KERNEL_SSE_SRCS := guest/kernel/fpu_check.c
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-T,guest/kernel/kernel.ld -Wl,--no-warn-rwx-segments
 KERNEL_OBJS := $(BUILD)/guest/kernel/start.o \
@@ -18,6 +24,10 @@ all: $(BUILD)/guest/site.elf
 $(BUILD)/guest/kernel/%.o: guest/kernel/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(patsubst guest/kernel/%.c,$(BUILD)/guest/kernel/%.o,$(KERNEL_SSE_SRCS)): $(BUILD)/guest/kernel/%.o: guest/kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_SSE_CFLAGS) -c $< -o $@
 
 $(BUILD)/guest/lib/%.o: guest/lib/%.c
 	@mkdir -p $(dir $@)

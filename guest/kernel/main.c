@@ -17,6 +17,7 @@ void kmain(const struct hvm_start_info *si)
 
 	platform_init(si);
 	kprintf("site: kernel up at ring 3; command line: %s\n", cmdline());
+	fpu_check();
 	clock_init();
 	st.boot_ns = now_ns();
 
@@ -49,6 +50,7 @@ void kmain(const struct hvm_start_info *si)
 		bool work = vsock_poll();
 		if (stopping && vsock_drained()) {
 			kputs("site: shutdown requested: responses finished, powering off\n");
+			fpu_check(); /* FS base and SSE still right after every ring-0 round trip */
 			print_stats(vsock_open_conns());
 			poweroff(EXIT_OK);
 		}

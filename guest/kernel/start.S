@@ -6,8 +6,10 @@
  *   - page tables, GDT (with its TSS descriptor), TSS and IDT are static
  *     data: the TSS sits at exactly 1 MiB and the stubs in the next 64 KiB,
  *     so descriptor fields that would need shifts are assembler constants;
- *   - boot does ~40 ring-0 instructions: long mode, lidt, ltr, the two
- *     kvmclock MSRs, iretq to ring 3 (IOPL 0, IF 0), where kmain() runs;
+ *   - boot does 37 ring-0 instructions: long mode (with SSE enabled in
+ *     the same constant cr0/cr4 loads), lidt, ltr, the two kvmclock MSRs,
+ *     FS base (musl's thread pointer), iretq to ring 3 (IOPL 0, IF 0),
+ *     where kmain() runs;
  *   - ring 3 reaches its ports through the TSS I/O permission bitmap, not
  *     IOPL 3: PVM hosts ignore IOPL (ring-3 `in`/`out` would #GP) but
  *     honour the bitmap, and so do hardware KVM and QEMU, so one path
@@ -34,6 +36,11 @@
 #define LAPIC_EOI    (-0x11fff50) /* 0xffffffff_fee000b0: the LAPIC's alias at the top of the address space */
 #define MSR_KVM_WALL_CLOCK_NEW  0x4b564d00
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define MSR_FS_BASE  0xc0000100
+#define CR0_MP_NE_WP 0x10022  /* MP: fwait honours TS; NE: x87 errors as #MF; WP */
+#define CR4_OSFXSR_OSXMMEXCPT 0x600 /* SSE (fxsave-aware OS), unmasked SIMD errors as #XM */
+#define TLS_BELOW    256      /* reserved under the thread pointer (TLS variant II) */
+#define TLS_SIZE     512      /* musl's struct pthread (200 bytes in 1.2.3) and spare */
 
 	.section .note.pvh, "a"
 	.p2align 2
@@ -69,7 +76,9 @@ tss_end:
 	.globl _start32
 _start32:
 	mov	%ebx, %esi		/* hvm_start_info, handed to kmain */
-	ENTER_LONG_MODE gdt_ptr, pml4, 0x10000, long_mode /* and WP */
+	/* cr0: WP, and for SSE/x87 at ring 3 MP | NE (EM, TS clear); cr4:
+	 * OSFXSR | OSXMMEXCPT. No XSAVE/AVX: PVM's emulator lacks xrstor. */
+	ENTER_LONG_MODE gdt_ptr, pml4, CR0_MP_NE_WP, long_mode, CR4_OSFXSR_OSXMMEXCPT
 
 	.code64
 long_mode:
@@ -93,6 +102,10 @@ kvmclock_wrmsr1:
 	mov	$pvwall, %eax
 	.globl kvmclock_wrmsr2
 kvmclock_wrmsr2:
+	wrmsr
+	/* FS base: musl's thread pointer, %fs:0 = tls_block (%edx is still 0). */
+	mov	$MSR_FS_BASE, %ecx
+	mov	$tls_block, %eax
 	wrmsr
 	/* To ring 3 for good: IOPL 0 (ports through the TSS bitmap),
 	 * interrupts off (ring 3 polls; it waits through `hlt`). */
@@ -166,6 +179,10 @@ trap_common:
 /* ---- ring 3 ---- */
 	.text
 user_start:
+	/* x87 and SSE control to their defaults (all exceptions masked,
+	 * x87 64-bit precision, round to nearest): native at ring 3. */
+	fninit
+	ldmxcsr	mxcsr_default(%rip)
 	mov	%rsi, %rdi
 	call	kmain
 	ud2
@@ -251,6 +268,25 @@ pt_low:
 	.quad addr + 0x7
 	.set addr, addr + 0x1000
 	.endr
+
+	/* The thread's block: %fs points at tls_block, where musl's struct
+	 * pthread lives (x86-64 is TLS variant II: the thread pointer points at
+	 * the thread structure, static TLS lies below it). First quadword
+	 * `self` = its own address (__pthread_self() reads %fs:0); musl 1.2.3
+	 * has the stack canary at %fs:0x28, errno at %fs:0x34, the locale
+	 * pointer at %fs:0xa8 (README.md, "SSE and TLS"). */
+	.p2align 6
+tls_below:
+	.fill TLS_BELOW, 1, 0
+	.globl tls_block
+tls_block:
+	.quad tls_block			/* self */
+	.fill TLS_SIZE - 8, 1, 0
+	.globl tls_block_end
+tls_block_end:
+
+mxcsr_default:
+	.long 0x1f80
 
 	.p2align 6
 	.globl pvclock

@@ -16,7 +16,7 @@ static const char *const names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
 	"device not available", "double fault", "coprocessor overrun", "invalid TSS",
 	"segment not present", "stack fault", "general protection", "page fault", "reserved",
-	"x87 error", "alignment check", "machine check", "SIMD error", "virtualization",
+	"x87 floating-point error", "alignment check", "machine check", "SIMD floating-point error", "virtualization",
 	"control protection",
 };
 
@@ -50,6 +50,8 @@ void trap_fatal(struct frame *f)
 	kprintf("  rip %016lx  rsp %016lx  rflags %08lx  error %lx\n", f->rip, f->rsp, f->rflags, f->error);
 	if (f->vector == 13 && (f->cs & 3) == 3 && is_port_io(f->rip))
 		kprintf("  a port I/O instruction: its port is not allowed by the TSS I/O bitmap (start.S)\n");
+	if ((f->cs & 3) == 3 && fpu_check_running)
+		kprintf("  in fpu_check(), the boot self-test of SSE, x87 and the FS base (a page fault at a small address: no FS base)\n");
 	if (f->vector == 14)
 		kprintf("  cr2 %016lx (%s %s, %s)%s\n", cr2, f->error & 1 ? "protection violation on" : "no page at",
 			f->error & 2 ? "write" : "read", f->error & 4 ? "user" : "kernel",

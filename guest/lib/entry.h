@@ -6,13 +6,16 @@
 #ifdef __ASSEMBLER__
 
 /* From PVH's 32-bit flat protected mode into long mode on the static page
- * tables at \pml4, with the GDT at \gdtr (code selector 0x08); cr0 gets
- * PG | PE plus \cr0_extra. Continues at \target in 64-bit code. %esi is
- * left alone (it carries the start_info pointer). */
-.macro ENTER_LONG_MODE gdtr, pml4, cr0_extra, target
+ * tables at \pml4, with the GDT at \gdtr (code selector 0x08). cr4 is set
+ * to PAE | \cr4_extra and cr0 to PG | ET | PE | \cr0_extra: loaded as
+ * constants, not read-modify-write, which saves a ring-0 instruction each;
+ * the PVH ABI starts with cr4 = 0 and cr0 = PE (| ET), so nothing is lost,
+ * and a loader that left other bits (cr0.EM, say) gets them cleared.
+ * Continues at \target in 64-bit code. %esi is left alone (it carries the
+ * start_info pointer). */
+.macro ENTER_LONG_MODE gdtr, pml4, cr0_extra, target, cr4_extra=0
 	lgdt	\gdtr
-	mov	%cr4, %eax
-	or	$0x20, %eax		/* PAE */
+	mov	$(0x20 | \cr4_extra), %eax	/* PAE */
 	mov	%eax, %cr4
 	mov	$\pml4, %eax
 	mov	%eax, %cr3
@@ -20,8 +23,7 @@
 	rdmsr
 	or	$0x100, %eax
 	wrmsr
-	mov	%cr0, %eax
-	or	$(0x80000001 | \cr0_extra), %eax
+	mov	$(0x80000011 | \cr0_extra), %eax
 	mov	%eax, %cr0
 	ljmp	$0x08, $\target
 .endm
