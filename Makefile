@@ -18,13 +18,18 @@ all: $(BUILD)/vmm guests
 
 help:
 	@echo "make            build vmm and the test guests"
-	@echo "make deps       install missing Debian packages (apt-get)"
+	@echo "make deps       install missing Debian packages (apt-get), fetch Lua's and SQLite's Debian sources"
+	@echo "make guest-libs build Lua, SQLite and the probe for the site kernel (guest/libs; not part of make all)"
 	@echo "make run        build and serve the example site on http://127.0.0.1:8080/"
 	@echo "make check      run every test (unit, integration, fuzz smoke)"
 	@echo "make fuzz FUZZ_SECONDS=N   run each fuzzer for N seconds"
 	@echo "make bench      run the benchmarks under bench/"
 	@echo "make install    install vmm, vmmd, vmmd-monitor and vmmd.service under PREFIX (/usr/local)"
 
+# Missing Debian packages (as root), and the Debian source packages guest/libs
+# is built from (apt-get source lua5.4 sqlite3, through a deb-src entry it adds
+# as /etc/apt/sources.list.d/vmm-deb-src.list) into deps/src/: gitignored, and
+# outside $(BUILD) so that `make clean` keeps them. Silent when all is there.
 deps:
 	@scripts/deps.sh
 

@@ -6,3 +6,6 @@ include guest/http/http.mk
 
 # --- the site kernel (guest/kernel): links the web stack above ---
 include guest/kernel/kernel.mk
+
+# --- Lua and SQLite for the site kernel (guest/libs): `make guest-libs` ---
+include guest/libs/libs.mk
