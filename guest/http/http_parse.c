@@ -19,7 +19,6 @@ void http_framer_reset(struct http_framer *f)
 
 /* Blank lines before a request line are skipped (RFC 9112 section 2.2), but
  * they count towards the head size so an endless stream of them ends in 431. */
-static bool tchar(unsigned char c);
 
 /* Whether the request line so far, buf[from, to), could still begin a valid
  * one: a method token, then after the first space no control bytes. Lets
@@ -34,7 +33,7 @@ static bool request_line_plausible(const char *buf, size_t start, size_t from, s
 
 		if (c == '\r')
 			continue; /* checked by the full parse, once the line ends */
-		if (c < 0x20 || c == 0x7f || (i < method_end && !tchar(c)))
+		if (c < 0x20 || c == 0x7f || (i < method_end && !http_tchar(c)))
 			return false;
 	}
 	return true;
@@ -91,7 +90,7 @@ enum http_frame_res http_frame(struct http_framer *f, const char *buf, size_t le
 }
 
 /* token characters (RFC 9110 section 5.6.2) */
-static bool tchar(unsigned char c)
+bool http_tchar(unsigned char c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return true;
@@ -103,7 +102,7 @@ static bool is_token(const char *p, size_t n)
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!tchar((unsigned char)p[i]))
+		if (!http_tchar((unsigned char)p[i]))
 			return false;
 	return true;
 }
@@ -207,9 +206,14 @@ static int parse_line(const char *p, size_t n, struct http_request *r)
 		int s = parse_absolute(r);
 		if (s)
 			return s;
+	} else if (parse_absolute(r) != 0) {
+		/* Other methods may reach an app in absolute-form too; any other
+		 * form (authority-form for CONNECT, "*" for OPTIONS, garbage) has
+		 * no path, so it is refused later with 405/501. */
+		r->host.p = r->path.p = NULL;
+		r->host.n = r->path.n = 0;
+		r->has_host = false;
 	}
-	/* Other methods are refused later with 405/501 whatever their target
-	 * form (authority-form for CONNECT, "*" for OPTIONS). */
 	return 0;
 }
 
@@ -271,6 +275,9 @@ static int field(struct http_request *r, const char *name, size_t nl, const char
 		if (cl)
 			r->has_body = true;
 	} else if (hm_caseeq_lit(name, nl, "transfer-encoding")) {
+		/* Only a lone "chunked" is decoded: a second field, or any other
+		 * coding, leaves te_chunked false and the body unreadable. */
+		r->te_chunked = !r->chunked && hm_caseeq_lit(val, vl, "chunked");
 		r->chunked = true;
 		r->has_body = true;
 	} else if (hm_caseeq_lit(name, nl, "connection")) {
@@ -292,6 +299,8 @@ static int field(struct http_request *r, const char *name, size_t nl, const char
 		keep(&r->referer, val, vl);
 	} else if (hm_caseeq_lit(name, nl, "user-agent")) {
 		keep(&r->user_agent, val, vl);
+	} else if (hm_caseeq_lit(name, nl, "expect")) {
+		keep(&r->expect, val, vl);
 	} else if (hm_caseeq_lit(name, nl, "x-real-ip")) {
 		/* The first wins, a repeat is ignored: nginx writes the fields of
 		 * its proxy_set_header before the client's and drops a client's
@@ -379,8 +388,38 @@ int http_parse_head(const char *buf, size_t start, size_t end, const struct http
 	if (r->version == 11 && !r->has_host)
 		return 400;
 	r->keep_alive = r->version == 11 ? !conn_close : (conn_keep && !conn_close);
-	if ((r->m == HTTP_M_GET || r->m == HTTP_M_HEAD) && r->has_body &&
-	    (r->chunked || r->content_length > lim->max_body_discard))
-		return 413;
 	return 0;
+}
+
+bool http_head_field(const char *buf, size_t start, size_t end, size_t *pos,
+		     struct http_slice *name, struct http_slice *value)
+{
+	if (*pos < start)
+		*pos = start;
+	while (*pos < end) {
+		const char *nl = hm_memchr(buf + *pos, '\n', end - *pos);
+		size_t le = nl ? (size_t)(nl - buf) : end, e = le;
+		bool first = *pos == start;
+		if (e > *pos && buf[e - 1] == '\r')
+			e--;
+		const char *p = buf + *pos;
+		size_t n = e - *pos;
+		*pos = le + 1;
+		const char *colon = hm_memchr(p, ':', n);
+		/* the request line, leading blank lines and the final blank
+		 * line have no colon where a name would end */
+		if (first || !colon || colon == p)
+			continue;
+		size_t vs = (size_t)(colon - p) + 1, ve = n;
+		while (vs < ve && ows(p[vs]))
+			vs++;
+		while (ve > vs && ows(p[ve - 1]))
+			ve--;
+		name->p = p;
+		name->n = (size_t)(colon - p);
+		value->p = p + vs;
+		value->n = ve - vs;
+		return true;
+	}
+	return false;
 }

@@ -5,7 +5,11 @@
 const char *http_reason(int status)
 {
 	switch (status) {
+	case 100: return "Continue";
 	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
 	case 206: return "Partial Content";
 	case 301: return "Moved Permanently";
 	case 302: return "Found";
@@ -14,17 +18,29 @@ const char *http_reason(int status)
 	case 307: return "Temporary Redirect";
 	case 308: return "Permanent Redirect";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
 	case 416: return "Range Not Satisfiable";
+	case 417: return "Expectation Failed";
 	case 421: return "Misdirected Request";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	case 505: return "HTTP Version Not Supported";
 	default: return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
 	}
@@ -36,6 +52,36 @@ static void field(struct hbuf *b, const char *name, const char *value)
 	hb_str(b, ": ");
 	hb_str(b, value);
 	hb_str(b, "\r\n");
+}
+
+static void slice_field(struct hbuf *b, struct http_slice name, struct http_slice value)
+{
+	hb_put(b, name.p, name.n);
+	hb_str(b, ": ");
+	hb_put(b, value.p, value.n);
+	hb_str(b, "\r\n");
+}
+
+static void status_line(struct hbuf *b, const struct http_server *srv, int status, uint64_t now_s)
+{
+	hb_str(b, "HTTP/1.1 ");
+	hb_u64(b, (uint64_t)status);
+	hb_ch(b, ' ');
+	hb_str(b, http_reason(status));
+	hb_str(b, "\r\n");
+	if (srv->server_name)
+		field(b, "Server", srv->server_name);
+	hb_str(b, "Date: ");
+	http_date_fmt(b, now_s);
+	hb_str(b, "\r\n");
+}
+
+static void connection(struct hbuf *b, bool close, unsigned version)
+{
+	if (close)
+		field(b, "Connection", "close");
+	else if (version == 10)
+		field(b, "Connection", "keep-alive");
 }
 
 static void builtin(struct hbuf *b, int status)
@@ -64,16 +110,7 @@ size_t http_resp_write(struct hbuf *b, const struct http_server *srv, const stru
 	if (has_builtin)
 		builtin(&bb, r->status);
 
-	hb_str(b, "HTTP/1.1 ");
-	hb_u64(b, (uint64_t)r->status);
-	hb_ch(b, ' ');
-	hb_str(b, http_reason(r->status));
-	hb_str(b, "\r\n");
-	if (srv->server_name)
-		field(b, "Server", srv->server_name);
-	hb_str(b, "Date: ");
-	http_date_fmt(b, now_s);
-	hb_str(b, "\r\n");
+	status_line(b, srv, r->status, now_s);
 	if (r->location.p) {
 		hb_str(b, "Location: ");
 		hb_put(b, r->location.p, r->location.n);
@@ -114,21 +151,44 @@ size_t http_resp_write(struct hbuf *b, const struct http_server *srv, const stru
 	}
 	if (r->ranges)
 		field(b, "Accept-Ranges", "bytes");
-	for (unsigned i = 0; i < srv->conf->nheader; i++) {
-		const struct conf_header *h = &srv->conf->header[i];
-		hb_put(b, h->name.p, h->name.n);
-		hb_str(b, ": ");
-		hb_put(b, h->value.p, h->value.n);
-		hb_str(b, "\r\n");
-	}
-	if (r->close)
-		field(b, "Connection", "close");
-	else if (version == 10)
-		field(b, "Connection", "keep-alive");
+	for (unsigned i = 0; i < srv->conf->nheader; i++)
+		slice_field(b, srv->conf->header[i].name, srv->conf->header[i].value);
+	connection(b, r->close, version);
 	hb_str(b, "\r\n");
 	if (has_builtin && !r->head) {
 		hb_put(b, body, bb.len);
 		return bb.len;
 	}
 	return 0;
+}
+
+static bool app_sets(const struct http_app_response *a, struct http_slice name)
+{
+	for (unsigned i = 0; i < a->nheaders; i++)
+		if (hm_caseeq(a->headers[i].name.p, a->headers[i].name.n, name.p, name.n))
+			return true;
+	return false;
+}
+
+void http_resp_write_app(struct hbuf *b, const struct http_server *srv,
+			 const struct http_app_response *a, bool close, unsigned version,
+			 uint64_t now_s)
+{
+	status_line(b, srv, a->status, now_s);
+	for (unsigned i = 0; i < a->nheaders; i++)
+		slice_field(b, a->headers[i].name, a->headers[i].value);
+	/* The site's own fields, unless the handler chose that one itself
+	 * (two Cache-Control fields would contradict each other). */
+	for (unsigned i = 0; i < srv->conf->nheader; i++)
+		if (!app_sets(a, srv->conf->header[i].name))
+			slice_field(b, srv->conf->header[i].name, srv->conf->header[i].value);
+	/* RFC 9110 section 8.6: no Content-Length on a 204; a 304's would
+	 * describe the cached representation, which the app did not give. */
+	if (a->status != 204 && a->status != 304) {
+		hb_str(b, "Content-Length: ");
+		hb_u64(b, a->body_len);
+		hb_str(b, "\r\n");
+	}
+	connection(b, close, version);
+	hb_str(b, "\r\n");
 }

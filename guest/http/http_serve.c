@@ -49,6 +49,15 @@ static const struct site_entry *file(const struct site *s, const char *path, siz
 	return e && !e->is_dir ? e : NULL;
 }
 
+/* A site file a request may fetch: not an app's script, which may hold
+ * secrets and is run, never shown. */
+static const struct site_entry *content(const struct http_server *srv, const char *path, size_t n)
+{
+	const struct site_entry *e = file(srv->site, path, n);
+
+	return e && !site_conf_is_app_file(srv->conf, e->name, e->name_len) ? e : NULL;
+}
+
 void http_serve_error(const struct http_server *srv, int status, bool head, struct http_resp *r)
 {
 	const struct http_slice *page = site_conf_error_page(srv->conf, status);
@@ -170,6 +179,15 @@ void http_serve(const struct http_server *srv, const struct http_request *q, int
 		r->close = true;
 		return;
 	}
+	/* A body on a static GET/HEAD is only read to be dropped: one too
+	 * large to wait for, or chunked, is refused (app routes take bodies:
+	 * http_conn decides those before coming here). */
+	if ((q->m == HTTP_M_GET || q->m == HTTP_M_HEAD) && q->has_body &&
+	    (q->chunked || q->content_length > srv->conf->limits.max_body_discard)) {
+		http_serve_error(srv, 413, head, r);
+		r->close = true;
+		return;
+	}
 	if (q->m == HTTP_M_UNKNOWN)
 		return http_serve_error(srv, 501, false, r);
 	if (q->m == HTTP_M_OTHER)
@@ -202,7 +220,7 @@ void http_serve(const struct http_server *srv, const struct http_request *q, int
 	struct http_slice idx = srv->conf->index;
 	bool dir = path[pn - 1] == '/';
 	if (!dir)
-		e = file(srv->site, path, pn);
+		e = content(srv, path, pn);
 	if (!e && pn + 1 + idx.n < sizeof(name)) {
 		/* "/docs/" serves /docs/index.html; "/docs" with such an index
 		 * is redirected to "/docs/" so relative links resolve. */
@@ -212,7 +230,7 @@ void http_serve(const struct http_server *srv, const struct http_request *q, int
 			name[nn++] = '/';
 		hm_memcpy(name + nn, idx.p, idx.n);
 		nn += idx.n;
-		const struct site_entry *ie = file(srv->site, name, nn);
+		const struct site_entry *ie = content(srv, name, nn);
 		if (ie && dir)
 			return serve_file(srv, q, name, nn, ie, r);
 		if (ie) {

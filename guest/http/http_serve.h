@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http_app.h"
 #include "http_parse.h"
 #include "site_conf.h"
 #include "site_tar.h"
@@ -20,6 +21,29 @@ struct http_server {
 	/* Receives one Common Log Format line per response, without newline. */
 	void (*log)(void *ctx, const char *line, size_t n);
 	void *log_ctx;
+
+	/* Everything below is optional: left zero (NULL), no app runs and the
+	 * server is the static one. */
+
+	/* Runs the handler of an app route (http_app.h) to completion and
+	 * fills resp; returns 0, or non-zero when the handler failed (500).
+	 * NULL: app routes answer 501, with an "app: ..." line in the log. */
+	int (*app)(void *ctx, const struct http_app_request *req, struct http_app_response *resp);
+	/* Called after each app() call once the library is done with resp's
+	 * pointers (before http_conn_next returns), so the handler can free
+	 * them; may be NULL. */
+	void (*app_end)(void *ctx, struct http_app_response *resp);
+	void *app_ctx;
+	/* Memory for app request bodies that do not fit the connection's
+	 * buffer after their head, and for app response bodies that do not
+	 * fit the head buffer after the head. alloc returns NULL when out of
+	 * memory (503 for a request body, 500 for a response); free gets the
+	 * size given to alloc. NULL hooks: such bodies get 413 / 500. The
+	 * library frees what it allocates: by the next http_conn_next call on
+	 * the connection, or in http_conn_release. */
+	void *(*body_alloc)(void *ctx, size_t n);
+	void (*body_free)(void *ctx, void *p, size_t n);
+	void *alloc_ctx;
 };
 
 #define HTTP_LOCATION_MAX 2048
@@ -46,9 +70,11 @@ struct http_resp {
 	char loc_buf[HTTP_LOCATION_MAX];
 };
 
-/* Decides the response. parse_status is http_parse_head's result (or the
+/* Decides the response by the static rules (app routes are http_conn's,
+ * see http_app.h). parse_status is http_parse_head's result (or the
  * framing error); when non-zero the request is answered with that status
- * and the connection closes, since its framing can no longer be trusted. */
+ * and the connection closes, since its framing can no longer be trusted.
+ * A GET/HEAD body that is chunked or over max_body_discard: 413. */
 void http_serve(const struct http_server *srv, const struct http_request *req, int parse_status,
 		struct http_resp *r);
 

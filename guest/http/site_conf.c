@@ -10,6 +10,9 @@ void site_conf_default(struct site_conf *c)
 	c->idle_timeout_ms = CONF_DEFAULT_IDLE_MS;
 	c->header_timeout_ms = CONF_DEFAULT_HEADER_MS;
 	http_limits_default(&c->limits);
+	c->app_body_max = CONF_DEFAULT_APP_BODY;
+	c->app_instructions = CONF_DEFAULT_APP_INSNS;
+	c->app_memory = CONF_DEFAULT_APP_MEMORY;
 }
 
 static int err(struct site_conf *c, unsigned line, const char *what, struct http_slice arg)
@@ -82,6 +85,27 @@ static bool clean_path(struct http_slice p)
 	if (http_path_normalize(p.p, p.n, tmp, sizeof(tmp), &n, &q) != HTTP_PATH_OK)
 		return false;
 	return n == p.n && hm_memcmp(tmp, p.p, n) == 0;
+}
+
+/* An archive member named in site.conf ("api.lua", "/lib/api.lua"): with
+ * its leading '/' dropped it must be a normalised file name, since the
+ * archive index holds names in that form only. */
+static bool member_name(struct http_slice w, struct http_slice *out)
+{
+	char tmp[CONF_PATH_MAX];
+	size_t skip;
+
+	if (!w.p || w.n == 0 || w.n >= CONF_PATH_MAX - 1)
+		return false;
+	skip = w.p[0] == '/';
+	tmp[0] = '/';
+	hm_memcpy(tmp + 1, w.p + skip, w.n - skip);
+	struct http_slice t = { tmp, w.n - skip + 1 };
+	if (t.n < 2 || tmp[t.n - 1] == '/' || !clean_path(t))
+		return false;
+	out->p = w.p + skip;
+	out->n = w.n - skip;
+	return true;
 }
 
 static bool visible(struct http_slice v, bool spaces)
@@ -203,6 +227,7 @@ static int line(struct site_conf *c, unsigned ln, const char *l, size_t n)
 		if (c->nerror == CONF_MAX_ERRORS)
 			return err(c, ln, "too many error pages", none);
 		e.code = (int)v;
+		e.line = ln;
 		c->error[c->nerror++] = e;
 	} else if (hm_caseeq_lit(k.p, k.n, "index")) {
 		w = word(l, n, &i);
@@ -210,14 +235,39 @@ static int line(struct site_conf *c, unsigned ln, const char *l, size_t n)
 		    (w.n <= 2 && w.p[0] == '.' && (w.n == 1 || w.p[1] == '.')))
 			return err(c, ln, "index needs a file name", w);
 		c->index = w;
+	} else if (hm_caseeq_lit(k.p, k.n, "app")) {
+		struct conf_app a;
+		a.prefix = word(l, n, &i);
+		w = word(l, n, &i);
+		a.line = ln;
+		if (!w.p)
+			return err(c, ln, "usage: app /prefix file.lua", none);
+		/* Matched against normalised paths: any other form never matches. */
+		if (!clean_path(a.prefix))
+			return err(c, ln, "app prefix must be a normalised /path", a.prefix);
+		if (!member_name(w, &a.file))
+			return err(c, ln, "app file must be a normalised file name in the archive", w);
+		for (unsigned j = 0; j < c->napp; j++)
+			if (c->app[j].prefix.n == a.prefix.n &&
+			    hm_memcmp(c->app[j].prefix.p, a.prefix.p, a.prefix.n) == 0)
+				return err(c, ln, "app prefix already routed", a.prefix);
+		if (c->napp == CONF_MAX_APPS)
+			return err(c, ln, "too many app routes", none);
+		c->app[c->napp++] = a;
 	} else {
+		/* The app_ limits: the body bound keeps a guest's memory for one
+		 * request reasonable; the Lua bounds must leave room to run at all
+		 * (a Lua state with its libraries needs ~100 KiB) and stay below
+		 * what makes a request last minutes or eat the guest. */
 		static const struct {
 			const char *key;
 			uint64_t lo, hi;
 		} nums[] = {
 			{ "idle_timeout", 1, 3600 },       { "header_timeout", 1, 3600 },
 			{ "max_request_line", 64, 65536 }, { "max_header_bytes", 256, 65536 },
-			{ "max_headers", 1, 1000 },
+			{ "max_headers", 1, 1000 },        { "app_body_max", 0, 64ull << 20 },
+			{ "app_instructions", 1000, 10000000000ull },
+			{ "app_memory", 256ull << 10, 1ull << 30 },
 		};
 		size_t j;
 		for (j = 0; j < sizeof(nums) / sizeof(nums[0]); j++)
@@ -233,7 +283,10 @@ static int line(struct site_conf *c, unsigned ln, const char *l, size_t n)
 		case 1: c->header_timeout_ms = (uint32_t)(v * 1000); break;
 		case 2: c->limits.max_request_line = (size_t)v; break;
 		case 3: c->limits.max_header_bytes = (size_t)v; break;
-		default: c->limits.max_headers = (unsigned)v; break;
+		case 4: c->limits.max_headers = (unsigned)v; break;
+		case 5: c->app_body_max = v; break;
+		case 6: c->app_instructions = v; break;
+		default: c->app_memory = v; break;
 		}
 	}
 	/* host and header take the whole line; the others are checked here */
@@ -260,6 +313,28 @@ int site_conf_parse(struct site_conf *c, const char *text, size_t n)
 			return -1;
 		pos = e + 1;
 	}
+	return 0;
+}
+
+/* The archive's file for a config name ("/404.html" or "api.lua"). */
+static bool in_archive(const struct site *s, struct http_slice name)
+{
+	size_t skip = name.n && name.p[0] == '/';
+	const struct site_entry *e = site_find(s, name.p + skip, name.n - skip);
+
+	return e && !e->is_dir;
+}
+
+int site_conf_check(struct site_conf *c, const struct site *s)
+{
+	for (unsigned i = 0; i < c->nerror; i++)
+		if (!in_archive(s, c->error[i].path))
+			return err(c, c->error[i].line, "error page is not a file in the archive",
+				   c->error[i].path);
+	for (unsigned i = 0; i < c->napp; i++)
+		if (!in_archive(s, c->app[i].file))
+			return err(c, c->app[i].line, "app file is not a file in the archive",
+				   c->app[i].file);
 	return 0;
 }
 
@@ -310,6 +385,27 @@ const struct conf_redirect *site_conf_redirect(const struct site_conf *c, const 
 		if (c->redirect[i].from.n == n && hm_memcmp(c->redirect[i].from.p, path, n) == 0)
 			return &c->redirect[i];
 	return NULL;
+}
+
+const struct conf_app *site_conf_app(const struct site_conf *c, const char *path, size_t n)
+{
+	const struct conf_app *best = NULL;
+
+	for (unsigned i = 0; i < c->napp; i++) {
+		const struct conf_app *a = &c->app[i];
+		if (a->prefix.n <= n && hm_memcmp(a->prefix.p, path, a->prefix.n) == 0 &&
+		    (!best || a->prefix.n > best->prefix.n))
+			best = a;
+	}
+	return best;
+}
+
+bool site_conf_is_app_file(const struct site_conf *c, const char *name, size_t n)
+{
+	for (unsigned i = 0; i < c->napp; i++)
+		if (c->app[i].file.n == n && hm_memcmp(c->app[i].file.p, name, n) == 0)
+			return true;
+	return false;
 }
 
 const struct http_slice *site_conf_error_page(const struct site_conf *c, int code)

@@ -1,5 +1,6 @@
 /* site.conf parsing, its errors, and host matching. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check_suite.h"
@@ -109,6 +110,28 @@ START_TEST(errors_name_the_line)
 		{ "idle_timeout 99999999999999999999999\n", "value out of range" },
 		{ "max_headers lots\n", "value out of range" },
 		{ "idle_timeout 5 6\n", "unexpected extra words" },
+		{ "app /api/\n", "line 1: usage: app /prefix file.lua" },
+		{ "app\n", "usage: app /prefix file.lua" },
+		{ "app api/ api.lua\n", "app prefix must be a normalised /path 'api/'" },
+		{ "app /a//b/ api.lua\n", "app prefix must be a normalised" },
+		{ "app /a/../b api.lua\n", "app prefix must be a normalised" },
+		{ "app /a?x api.lua\n", "app prefix must be a normalised" },
+		{ "app /api/ lua/\n", "app file must be a normalised file name in the archive 'lua/'" },
+		{ "app /api/ ../api.lua\n", "app file must be a normalised" },
+		{ "app /api/ ./api.lua\n", "app file must be a normalised" },
+		{ "app /api/ /\n", "app file must be a normalised" },
+		{ "app /api/ a//b.lua\n", "app file must be a normalised" },
+		{ "app /api/ a.lua b\n", "unexpected extra words" },
+		{ "app /api/ a.lua\napp /api/ b.lua\n", "line 2: app prefix already routed '/api/'" },
+		{ "app_body_max 67108865\n", "value out of range or not a number '67108865'" },
+		{ "app_body_max -1\n", "value out of range" },
+		{ "app_body_max\n", "value out of range" },
+		{ "app_instructions 999\n", "value out of range" },
+		{ "app_instructions 10000000001\n", "value out of range" },
+		{ "app_memory 262143\n", "value out of range" },
+		{ "app_memory 1073741825\n", "value out of range" },
+		{ "app_memory 8M\n", "value out of range" },
+		{ "app_memory 8388608 9\n", "unexpected extra words" },
 		{ "host a\n\0host b\n", "NUL byte" },
 	};
 
@@ -126,6 +149,84 @@ START_TEST(errors_name_the_line)
 }
 END_TEST
 
+START_TEST(app_defaults)
+{
+	ck_assert_int_eq(conf(""), 0);
+	ck_assert_uint_eq(c.napp, 0);
+	ck_assert_uint_eq(c.app_body_max, 1048576);
+	ck_assert_uint_eq(c.app_instructions, 10000000);
+	ck_assert_uint_eq(c.app_memory, 8388608);
+	ck_assert_ptr_null(site_conf_app(&c, "/api/x", 6));
+}
+END_TEST
+
+START_TEST(app_keys)
+{
+	ck_assert_int_eq(conf("app /api/ api.lua\n"
+			      "APP /api/admin/ /lua/admin.lua\n"
+			      "app / root.lua\n"
+			      "app /form form.lua\r\n"
+			      "app_body_max 0\n"
+			      "app_instructions 1000\n"
+			      "app_memory 262144\n"),
+			 0);
+	ck_assert_uint_eq(c.napp, 4);
+	ck_assert_mem_eq(c.app[0].prefix.p, "/api/", c.app[0].prefix.n);
+	ck_assert_uint_eq(c.app[0].file.n, 7);
+	ck_assert_mem_eq(c.app[0].file.p, "api.lua", 7);
+	/* a leading '/' is dropped: archive names have none */
+	ck_assert_uint_eq(c.app[1].file.n, 13);
+	ck_assert_mem_eq(c.app[1].file.p, "lua/admin.lua", 13);
+	ck_assert_uint_eq(c.app[1].line, 2);
+	ck_assert_uint_eq(c.app_body_max, 0);
+	ck_assert_uint_eq(c.app_instructions, 1000);
+	ck_assert_uint_eq(c.app_memory, 262144);
+	ck_assert(site_conf_is_app_file(&c, "lua/admin.lua", 13));
+	ck_assert(!site_conf_is_app_file(&c, "/lua/admin.lua", 14));
+	ck_assert(!site_conf_is_app_file(&c, "api.lu", 6));
+
+	ck_assert_int_eq(conf("app_body_max 67108864\napp_instructions 10000000000\n"
+			      "app_memory 1073741824\n"),
+			 0);
+	ck_assert_uint_eq(c.app_body_max, 64u << 20);
+	ck_assert_uint_eq(c.app_instructions, 10000000000ull);
+	ck_assert_uint_eq(c.app_memory, 1u << 30);
+}
+END_TEST
+
+/* The longest prefix wins, whatever the order of the lines; prefixes are
+ * plain byte prefixes of the normalised path. */
+START_TEST(app_longest_prefix)
+{
+	ck_assert_int_eq(conf("app / root.lua\n"
+			      "app /api/admin/ admin.lua\n"
+			      "app /api/ api.lua\n"
+			      "app /form form.lua\n"),
+			 0);
+	static const struct {
+		const char *path, *file;
+	} want[] = {
+		{ "/api/x", "api.lua" },         { "/api/", "api.lua" },
+		{ "/api/admin/", "admin.lua" },  { "/api/admin/users", "admin.lua" },
+		{ "/api/admin", "api.lua" },     { "/api", "root.lua" },
+		{ "/form", "form.lua" },         { "/formx", "form.lua" },
+		{ "/form/a", "form.lua" },       { "/", "root.lua" },
+		{ "/index.html", "root.lua" },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct conf_app *a = site_conf_app(&c, want[i].path, strlen(want[i].path));
+		ck_assert_ptr_nonnull(a);
+		ck_assert_msg(a->file.n == strlen(want[i].file) &&
+				      memcmp(a->file.p, want[i].file, a->file.n) == 0,
+			      "%s -> %.*s", want[i].path, (int)a->file.n, a->file.p);
+	}
+	ck_assert_int_eq(conf("app /api/ api.lua\n"), 0);
+	ck_assert_ptr_null(site_conf_app(&c, "/api", 4));
+	ck_assert_ptr_null(site_conf_app(&c, "/", 1));
+	ck_assert_ptr_null(site_conf_app(&c, "/API/x", 6)); /* paths are case-sensitive */
+}
+END_TEST
+
 START_TEST(capacity_limits)
 {
 	static char text[8192];
@@ -140,13 +241,19 @@ START_TEST(capacity_limits)
 		strcat(text, "host a\n");
 	ck_assert_int_lt(conf(text), 0);
 	ck_assert_ptr_nonnull(strstr(c.err, "too many host names"));
+	text[0] = 0;
+	for (int i = 0; i < CONF_MAX_APPS + 1; i++)
+		sprintf(text + strlen(text), "app /p%d/ a.lua\n", i);
+	ck_assert_int_lt(conf(text), 0);
+	ck_assert_ptr_nonnull(strstr(c.err, "line 17: too many app routes"));
 }
 END_TEST
 
 Suite *site_conf_suite(void)
 {
 	const TTest *const tests[] = {
-		full_config, hosts_match, errors_name_the_line, capacity_limits, NULL,
+		full_config,	 hosts_match, errors_name_the_line, app_defaults,
+		app_keys,	 app_longest_prefix, capacity_limits, NULL,
 	};
 
 	return one_case_suite("site_conf", "core", 0, NULL, NULL, tests);

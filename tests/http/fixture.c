@@ -90,7 +90,8 @@ int fx_open(struct fixture *f)
 		free(f->conf_text);
 		f->conf_text = malloc(e->size + 1);
 		ck_assert_int_eq(site_read(&f->site, e, 0, f->conf_text, e->size), 0);
-		if (site_conf_parse(&f->conf, f->conf_text, e->size) < 0)
+		if (site_conf_parse(&f->conf, f->conf_text, e->size) < 0 ||
+		    site_conf_check(&f->conf, &f->site) < 0)
 			return -1;
 	}
 	f->srv.site = &f->site;

@@ -34,9 +34,10 @@ void fx_file(struct fixture *f, const char *rel, const void *data, size_t n);
 /* Packs the directory with `tar --format=fmt` (plus extra options) and
  * loads the archive into f->img. */
 void fx_pack(struct fixture *f, const char *fmt, const char *extra);
-/* Opens f->img as the site and parses its site.conf if any; the server is
- * set up to log into f->log. Returns site_open's or site_conf_parse's
- * result (messages in f->site.err / f->conf.err). */
+/* Opens f->img as the site, parses its site.conf if any and checks it
+ * against the archive (site_conf_check); the server is set up to log into
+ * f->log. Returns -1 when one of those failed (messages in f->site.err /
+ * f->conf.err). */
 int fx_open(struct fixture *f);
 /* The standard test site (see fixture.c), packed with fmt and opened. */
 void fx_std(struct fixture *f, const char *fmt);

@@ -12,6 +12,8 @@ int main(void)
 	srunner_add_suite(sr, site_tar_suite());
 	srunner_add_suite(sr, site_conf_suite());
 	srunner_add_suite(sr, conn_suite());
+	srunner_add_suite(sr, chunked_suite());
+	srunner_add_suite(sr, app_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

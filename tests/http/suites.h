@@ -9,5 +9,7 @@ Suite *fields_suite(void);
 Suite *site_tar_suite(void);
 Suite *site_conf_suite(void);
 Suite *conn_suite(void);
+Suite *chunked_suite(void);
+Suite *app_suite(void);
 
 #endif
