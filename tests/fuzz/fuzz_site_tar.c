@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct site_entry *c = site_find(&s, "site.conf", 9);
 	if (c) {
 		site_conf_default(&conf);
-		site_conf_parse(&conf, site_data(&s, c), c->size);
+		if (site_conf_parse(&conf, site_data(&s, c), c->size) == 0)
+			site_conf_check(&conf, &s); /* its error pages and app files */
 	}
 	return 0;
 }
