@@ -1,161 +1,297 @@
 #include "blk.h"
 
-#define T_IN 0
-#define S_OK 0
-#define NSLOTS 64
+#define VIRTIO_BLK_F_RO    (1ull << 5)
+#define VIRTIO_BLK_F_FLUSH (1ull << 9)
+
+#define T_IN    0
+#define T_OUT   1
+#define T_FLUSH 4
+#define S_OK     0
+#define S_IOERR  1
+#define S_UNSUPP 2
+
+#define NSLOTS  64
+#define NSYNC   16      /* requests a synchronous call posts at once (16 MiB) */
+#define SPIN_NS 50000   /* a synchronous call polls this long before it sleeps */
+
+struct sync_req {
+	bool done;
+	int err;
+};
 
 struct blk_slot {
 	struct {
 		uint32_t type, reserved;
 		uint64_t sector;
 	} hdr;
-	uint8_t status;
+	uint8_t status;      /* device-written */
 	bool busy;
-	blk_done_fn done;
+	uint32_t wlen;       /* device-writable bytes offered: a read's data + the status byte */
+	blk_done_fn done;    /* asynchronous: called on completion */
 	void *ctx;
+	struct sync_req *sync; /* synchronous: filled in on completion */
 };
 
 uint64_t blk_bytes;
-struct vdev *blk_dev;
-static struct vq q;
-static struct blk_slot *slots;
-static unsigned inflight;
+static struct blk_dev disks[2];
+static unsigned ndisks;
 
-void blk_init(struct vdev *d)
+struct blk_dev *blk_init(struct vdev *d)
 {
-	blk_dev = d;
-	d->name = "virtio-blk";
-	vdev_begin(d, 0);
-	vq_init(&q, d, 0, 256);
+	if (ndisks == ARRAY_SIZE(disks))
+		return NULL;
+	struct blk_dev *b = &disks[ndisks];
+	bool data = ndisks == 1;
+
+	b->vdev = d;
+	b->what = data ? "data disk" : "site disk";
+	d->name = data ? "virtio-blk (data disk)" : "virtio-blk (site disk)";
+	uint64_t f = vdev_begin(d, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_FLUSH);
+	b->readonly = f & VIRTIO_BLK_F_RO;
+	b->can_flush = f & VIRTIO_BLK_F_FLUSH;
+	if (data && !b->readonly && !b->can_flush)
+		panic(EXIT_DEVICE, "the data disk is writable but offers no VIRTIO_BLK_F_FLUSH: its writes could not be made durable");
+	vq_init(&b->q, d, 0, 256);
 	uint64_t sectors = vdev_config32(d, 0) | (uint64_t)vdev_config32(d, 4) << 32;
 	if (sectors > (1ull << 40))
-		panic(EXIT_DEVICE, "virtio-blk reports an impossible capacity (%lu sectors)", sectors);
-	blk_bytes = sectors * 512;
-	slots = kalloc(sizeof(struct blk_slot) * NSLOTS);
-	memset(slots, 0, sizeof(struct blk_slot) * NSLOTS);
+		panic(EXIT_DEVICE, "%s reports an impossible capacity (%lu sectors)", d->name, sectors);
+	b->sectors = sectors;
+	b->slots = kalloc(sizeof(struct blk_slot) * NSLOTS);
+	memset(b->slots, 0, sizeof(struct blk_slot) * NSLOTS);
 	vdev_ready(d);
+	if (!data)
+		blk_bytes = sectors * BLK_SECTOR;
+	ndisks++;
+	return b;
 }
 
-bool blk_read_async(uint64_t off, void *buf, uint32_t len, blk_done_fn done, void *ctx)
+struct blk_dev *blk_site_disk(void)
 {
-	if ((off | len) & 511 || len == 0 || len > BLK_MAX_REQ || off > blk_bytes || len > blk_bytes - off)
-		panic(EXIT_DISK_IO, "bad disk read %lx+%x (disk is %lu bytes)", off, len, blk_bytes);
+	return ndisks > 0 ? &disks[0] : NULL;
+}
+
+struct blk_dev *blk_data_disk(void)
+{
+	return ndisks > 1 ? &disks[1] : NULL;
+}
+
+const char *blk_strerror(int err)
+{
+	switch (err) {
+	case BLK_OK: return "ok";
+	case BLK_EIO: return "I/O error reported by the device";
+	case BLK_EUNSUPP: return "request not supported by the device";
+	case BLK_EREADONLY: return "the disk is read-only";
+	case BLK_ERANGE: return "sectors outside the disk";
+	default: return "unknown error";
+	}
+}
+
+/* Posts one request (len 0: no data part, for a flush); false when out of
+ * slots or descriptors. Exactly one of done and sync is used. */
+static bool post(struct blk_dev *b, uint32_t type, uint64_t sector, const void *buf, uint32_t len, blk_done_fn done,
+		 void *ctx, struct sync_req *sync)
+{
 	unsigned i;
-	for (i = 0; i < NSLOTS && slots[i].busy; i++)
+	for (i = 0; i < NSLOTS && b->slots[i].busy; i++)
 		;
 	if (i == NSLOTS)
 		return false;
-	struct blk_slot *s = &slots[i];
-	s->hdr.type = T_IN;
+	struct blk_slot *s = &b->slots[i];
+	s->hdr.type = type;
 	s->hdr.reserved = 0;
-	s->hdr.sector = off / 512;
+	s->hdr.sector = sector;
 	s->status = 0xff;
+	s->wlen = (type == T_IN ? len : 0) + 1;
 	s->done = done;
 	s->ctx = ctx;
-	struct vbuf b[3] = {
-		{ &s->hdr, sizeof s->hdr, false },
-		{ buf, len, true },
-		{ &s->status, 1, true },
-	};
-	if (!vq_add(&q, b, 3, s))
+	s->sync = sync;
+	struct vbuf v[3];
+	unsigned n = 0;
+	v[n++] = (struct vbuf){ &s->hdr, sizeof s->hdr, false };
+	if (len)
+		v[n++] = (struct vbuf){ buf, len, type == T_IN };
+	v[n++] = (struct vbuf){ &s->status, 1, true };
+	if (!vq_add(&b->q, v, n, s))
 		return false;
 	s->busy = true;
-	inflight++;
-	st.blk_reads++;
-	st.blk_bytes += len;
+	b->inflight++;
+	if (type == T_IN) {
+		st.blk_reads++;
+		st.blk_bytes += len;
+	} else if (type == T_OUT) {
+		st.blk_writes++;
+		st.blk_write_bytes += len;
+	} else {
+		st.blk_flushes++;
+	}
 	return true;
 }
 
-void blk_kick(void)
+/* The device's answer, checked: a status byte it wrote (the used length
+ * covers it) with a defined value, and all of a read's data when it says
+ * OK. Anything else breaks the protocol (EXIT_DEVICE, as in virtio.c). */
+static int completion(const struct blk_dev *b, const struct blk_slot *s, uint32_t len)
 {
-	vq_kick(&q);
+	uint8_t status = *(const volatile uint8_t *)&s->status;
+
+	if (len == 0 || (status != S_OK && status != S_IOERR && status != S_UNSUPP))
+		panic(EXIT_DEVICE, "%s: request type %u at sector %lu came back with status %u and %u bytes written",
+		      b->vdev->name, s->hdr.type, s->hdr.sector, status, len);
+	if (status == S_OK && len != s->wlen)
+		panic(EXIT_DEVICE, "%s: request type %u at sector %lu came back OK with %u bytes written, not %u",
+		      b->vdev->name, s->hdr.type, s->hdr.sector, len, s->wlen);
+	return status == S_OK ? BLK_OK : status == S_IOERR ? BLK_EIO : BLK_EUNSUPP;
 }
 
-bool blk_poll(void)
+static bool poll_dev(struct blk_dev *b)
 {
 	struct blk_slot *s;
 	uint32_t len;
 	bool any = false;
 
-	while ((s = vq_get(&q, &len))) {
-		bool ok = s->status == S_OK;
+	while ((s = vq_get(&b->q, &len))) {
+		int err = completion(b, s, len);
 		s->busy = false;
-		inflight--;
+		b->inflight--;
 		any = true;
-		if (s->done)
-			s->done(s->ctx, ok);
+		if (s->sync) {
+			s->sync->err = err;
+			s->sync->done = true;
+		} else if (s->done) {
+			s->done(s->ctx, err == BLK_OK);
+		}
 	}
 	return any;
 }
 
+void blk_after_wake(uint32_t pend)
+{
+	for (unsigned i = 0; i < ndisks; i++)
+		if (pend & (1u << disks[i].vdev->gsi))
+			vdev_ack(disks[i].vdev);
+}
+
+/* Waits until the n requests r are done (n = 0: until any request of b
+ * completes). Polls for SPIN_NS first: a request the host serves from its
+ * page cache is back within microseconds, while sleeping costs a ring-0
+ * round trip (hlt -> #GP -> interrupt, ~40 us on PVM). Interrupts of other
+ * devices that wake us are gathered in *others for the event loop. */
+static void wait_for(struct blk_dev *b, const struct sync_req *r, unsigned n, uint32_t *others)
+{
+	uint64_t t0 = 0;
+
+	for (;;) {
+		bool any = poll_dev(b);
+		bool all = true;
+		for (unsigned i = 0; i < n; i++)
+			all &= r[i].done;
+		if (n ? all : any)
+			return;
+		if (!t0)
+			t0 = now_ns();
+		if (now_ns() - t0 < SPIN_NS) {
+			cpu_relax();
+			continue;
+		}
+		if (!vq_irq(&b->q, true)) { /* nothing came back meanwhile: sleep */
+			uint32_t pend = wait_irq(), mine = 1u << b->vdev->gsi;
+			if (pend & mine)
+				vdev_ack(b->vdev);
+			*others |= pend & ~mine;
+		}
+		vq_irq(&b->q, false);
+	}
+}
+
+/* A synchronous transfer (T_IN, T_OUT: n sectors) or flush (n ignored):
+ * up to NSYNC requests of at most BLK_MAX_REQ posted with one notify, then
+ * waited for, until done or one fails. */
+static int sync_io(struct blk_dev *b, uint32_t type, uint64_t sector, const uint8_t *p, uint64_t n)
+{
+	struct sync_req r[NSYNC];
+	uint32_t others = 0;
+	int err = BLK_OK;
+	bool flush_sent = false;
+
+	if (type != T_FLUSH && (n == 0 || sector > b->sectors || n > b->sectors - sector))
+		return BLK_ERANGE;
+	while (!err && (type == T_FLUSH ? !flush_sent : n > 0)) {
+		unsigned k = 0;
+		while (k < NSYNC && (type == T_FLUSH ? !flush_sent : n > 0)) {
+			uint32_t len = type == T_FLUSH ? 0 : (uint32_t)MIN(n * BLK_SECTOR, (uint64_t)BLK_MAX_REQ);
+			r[k] = (struct sync_req){ false, BLK_OK };
+			if (!post(b, type, type == T_FLUSH ? 0 : sector, p, len, NULL, NULL, &r[k]))
+				break;
+			k++;
+			if (type == T_FLUSH) {
+				flush_sent = true;
+			} else {
+				sector += len / BLK_SECTOR;
+				p += len;
+				n -= len / BLK_SECTOR;
+			}
+		}
+		vq_kick(&b->q);
+		if (k == 0) { /* the queue is full of the loop's reads: let some finish */
+			if (!b->inflight)
+				panic(EXIT_DEVICE, "%s: cannot post a request on an idle queue", b->vdev->name);
+			wait_for(b, NULL, 0, &others);
+			continue;
+		}
+		wait_for(b, r, k, &others);
+		for (unsigned i = 0; i < k && !err; i++)
+			err = r[i].err;
+	}
+	if (others) /* the event loop's, not ours: wait_irq hands them over next */
+		__atomic_or_fetch(&irq_pending, others, __ATOMIC_SEQ_CST);
+	return err;
+}
+
+int blk_read_sync(struct blk_dev *b, uint64_t sector, void *buf, uint64_t n)
+{
+	return sync_io(b, T_IN, sector, buf, n);
+}
+
+int blk_write_sync(struct blk_dev *b, uint64_t sector, const void *buf, uint64_t n)
+{
+	if (b->readonly)
+		return BLK_EREADONLY;
+	return sync_io(b, T_OUT, sector, buf, n);
+}
+
+int blk_flush_sync(struct blk_dev *b)
+{
+	if (b->readonly)
+		return BLK_OK; /* nothing can have been written */
+	if (!b->can_flush)
+		return BLK_EUNSUPP;
+	return sync_io(b, T_FLUSH, 0, NULL, 0);
+}
+
+bool blk_read_async(uint64_t off, void *buf, uint32_t len, blk_done_fn done, void *ctx)
+{
+	if ((off | len) & (BLK_SECTOR - 1) || len == 0 || len > BLK_MAX_REQ || off > blk_bytes || len > blk_bytes - off)
+		panic(EXIT_DISK_IO, "bad disk read %lx+%x (disk is %lu bytes)", off, len, blk_bytes);
+	return post(&disks[0], T_IN, off / BLK_SECTOR, buf, len, done, ctx, NULL);
+}
+
+void blk_kick(void)
+{
+	vq_kick(&disks[0].q);
+}
+
+bool blk_poll(void)
+{
+	return poll_dev(&disks[0]);
+}
+
 bool blk_busy(void)
 {
-	return inflight != 0;
+	return disks[0].inflight != 0;
 }
 
 bool blk_irq(bool on)
 {
-	return vq_irq(&q, on);
-}
-
-struct sync_req {
-	bool done, ok;
-};
-
-static void sync_done(void *ctx, bool ok)
-{
-	struct sync_req *r = ctx;
-	r->done = true;
-	r->ok = ok;
-}
-
-static void wait_blk(void)
-{
-	if (!blk_irq(true)) {
-		uint32_t pend = wait_irq();
-		if (pend & (1u << blk_dev->gsi))
-			vdev_ack(blk_dev);
-	}
-	blk_irq(false);
-}
-
-bool blk_read_sync(uint64_t off, void *buf, size_t len)
-{
-	struct sync_req r[16];
-	uint8_t *p = buf;
-
-	/* Post up to 16 MiB at a time, notify once, then wait for all. */
-	while (len) {
-		unsigned n = 0;
-		while (len && n < ARRAY_SIZE(r)) {
-			uint32_t k = (uint32_t)MIN(len, (size_t)BLK_MAX_REQ);
-			r[n] = (struct sync_req){ false, false };
-			if (!blk_read_async(off, p, k, sync_done, &r[n]))
-				break;
-			n++;
-			off += k;
-			p += k;
-			len -= k;
-		}
-		if (n == 0) { /* queue full of others' reads: let them finish */
-			blk_kick();
-			if (!blk_poll())
-				wait_blk();
-			continue;
-		}
-		blk_kick();
-		for (;;) {
-			bool all = true;
-			blk_poll();
-			for (unsigned i = 0; i < n; i++)
-				all &= r[i].done;
-			if (all)
-				break;
-			wait_blk();
-		}
-		for (unsigned i = 0; i < n; i++)
-			if (!r[i].ok)
-				return false;
-	}
-	return true;
+	return vq_irq(&disks[0].q, on);
 }

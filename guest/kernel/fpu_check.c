@@ -1,8 +1,8 @@
 /* The self-test of what ring-3 C code built with SSE needs (musl, and the
  * Lua and SQLite linked on top of it): SSE and x87 arithmetic work (start.S
  * set cr0/cr4 for them), and %fs points at the thread block with its self
- * pointer (start.S, tls_block; README.md, "SSE and TLS"). A few ring-3
- * instructions, no exits.
+ * pointer and musl's locale pointer (start.S, tls_block; README.md, "SSE
+ * and TLS"). A few ring-3 instructions, no exits.
  *
  * This file alone is compiled WITHOUT -mgeneral-regs-only (kernel.mk:
  * KERNEL_SSE_CFLAGS): ring 3 only, never from trap.c or anything else that
@@ -43,5 +43,12 @@ void fpu_check(void)
 	if (self != (uint64_t)(uintptr_t)tls_block || probe != 0x5e1f)
 		panic(EXIT_SELFTEST, "FS base is not the thread block: %%fs:0 = 0x%lx, block at 0x%lx", self,
 			(uint64_t)(uintptr_t)tls_block);
+	/* musl's locale pointer (strerror, wcrtomb, MB_CUR_MAX dereference
+	 * it): the zeroed C locale. */
+	const void *const *loc;
+	__asm__ volatile("mov %%fs:0xa8, %0" : "=r"(loc));
+	if (loc != c_locale || loc[0] || loc[1] || loc[2] || loc[3] || loc[4] || loc[5])
+		panic(EXIT_SELFTEST, "the thread block's locale pointer (%%fs:0xa8 = 0x%lx) is not the zeroed C locale at 0x%lx",
+		      (uint64_t)(uintptr_t)loc, (uint64_t)(uintptr_t)c_locale);
 	fpu_check_running = false;
 }

@@ -52,6 +52,7 @@ __attribute__((noreturn, format(printf, 2, 3))) void panic(int code, const char 
 
 /* ---- SSE and TLS (start.S enables them; README.md, "SSE and TLS") ---- */
 extern char tls_block[], tls_block_end[]; /* %fs points at tls_block; *(void **)tls_block == tls_block */
+extern const void *const c_locale[6];     /* musl's C locale (all NULL); tls_block's locale field points here */
 /* Checks SSE, x87 and the FS base; panics with EXIT_SELFTEST if one is
  * wrong. Compiled with SSE (fpu_check.c): call at ring 3 only. */
 void fpu_check(void);
@@ -72,7 +73,7 @@ struct stats {
 	uint64_t conns_refused;  /* REQUESTs answered with RST */
 	uint64_t conns_max;      /* most open at once */
 	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
-	uint64_t blk_reads, blk_bytes;
+	uint64_t blk_reads, blk_bytes, blk_writes, blk_write_bytes, blk_flushes;
 	uint64_t tx_full;        /* times the tx queue had no room */
 	uint64_t idle_ns;        /* time spent waiting for interrupts */
 	uint64_t wake_timer, wake_device, spins, passes, pass_rx, pass_txdone; /* wake-up causes; passes that found nothing but could not sleep */
@@ -89,7 +90,7 @@ size_t format_stats(char *buf, size_t cap, unsigned open_conns);
 
 /* ---- ring 0 (start.S): the only way in from here ---- */
 void wait_for_interrupt(void); /* hlt: #GP -> sti; hlt -> back; interrupts noted in irq_pending */
-uint32_t wait_irq(void);       /* wait_for_interrupt + take irq_pending */
+uint32_t wait_irq(void);       /* wait_for_interrupt + take irq_pending (at once if bits were handed back) */
 
 /* ---- platform (platform.c) ---- */
 #define VEC_IRQ_BASE 0x40
@@ -102,6 +103,10 @@ const char *cmdline_get(const char *key, unsigned nth, size_t *len);
 void ioapic_route(unsigned gsi, unsigned vector);
 
 bool shutdown_requested(void);       /* reads the power device (an exit) */
+
+/* ---- boot self-tests on request (selftest.c) ---- */
+void stack_selftest(void); /* site.stacktest=1: uses ~1 MiB of stack, then overflows it on purpose (exit 3) */
+void blk_selftest(void);   /* site.blktest=1: write, flush, read back on the data disk */
 
 /* ---- clock (clock.c): kvmclock or TSC, and the LAPIC timer ---- */
 void lapic_timer_arm_ns(uint64_t ns); /* one-shot; 0 stops it */

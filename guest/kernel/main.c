@@ -9,22 +9,39 @@ volatile uint64_t irq_count;   /* the ring-0 interrupt stubs count here... */
 volatile uint32_t irq_pending; /* ...and note which line fired */
 #define CONSOLE_DELAY_MS 250
 
+/* site.NAME=1 on (site.NAME=0 or absent: off). */
+static bool flag(const char *key)
+{
+	size_t n;
+	const char *v = cmdline_get(key, 0, &n);
+
+	if (!v || (n == 1 && v[0] == '0'))
+		return false;
+	if (n != 1 || v[0] != '1')
+		panic(EXIT_CMDLINE, "%s=%.*s: expected 0 or 1", key, (int)n, v);
+	return true;
+}
+
 void kmain(const struct hvm_start_info *si);
 void kmain(const struct hvm_start_info *si)
 {
 	struct vdev devs[VIRTIO_MMIO_SLOTS];
-	struct vdev *blk = NULL, *vs = NULL;
+	struct vdev *blk = NULL, *data = NULL, *vs = NULL;
 
 	platform_init(si);
 	kprintf("site: kernel up at ring 3; command line: %s\n", cmdline());
 	fpu_check();
 	clock_init();
 	st.boot_ns = now_ns();
+	if (flag("site.stacktest"))
+		stack_selftest();
 
 	unsigned n = virtio_find(devs, ARRAY_SIZE(devs));
 	for (unsigned i = 0; i < n; i++) {
 		if (devs[i].id == VIRTIO_ID_BLOCK && !blk)
-			blk = &devs[i];
+			blk = &devs[i]; /* the first disk: the site archive */
+		else if (devs[i].id == VIRTIO_ID_BLOCK && !data)
+			data = &devs[i]; /* the second: the data disk */
 		else if (devs[i].id == VIRTIO_ID_VSOCK && !vs)
 			vs = &devs[i];
 	}
@@ -33,7 +50,14 @@ void kmain(const struct hvm_start_info *si)
 	if (!vs && !cmdline_get("site.check", 0, &(size_t){ 0 }))
 		panic(EXIT_NO_VSOCK, "no virtio-vsock device: nothing to listen on (%u virtio devices found)", n);
 	blk_init(blk);
+	if (data) {
+		struct blk_dev *d = blk_init(data);
+		kprintf("site: data disk: %lu sectors (%lu KiB), %s\n", d->sectors, d->sectors / 2,
+			d->readonly ? "read-only" : "read-write");
+	}
 	site_load();
+	if (flag("site.blktest"))
+		blk_selftest();
 	if (!vs) { /* site.check: validate the disk and stop */
 		kputs("site: site.check: the site disk is valid\n");
 		poweroff(EXIT_OK);
@@ -94,8 +118,7 @@ void kmain(const struct hvm_start_info *si)
 			st.wake_device++;
 		if (pend & (1u << vs->gsi))
 			vdev_ack(vs);
-		if (pend & (1u << blk->gsi))
-			vdev_ack(blk);
+		blk_after_wake(pend);
 		if ((pend & (1u << POWER_GSI)) && !stopping && shutdown_requested()) {
 			kprintf("site: shutdown requested by the host: finishing %u connections\n", vsock_open_conns());
 			stopping = true;

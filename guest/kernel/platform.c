@@ -90,6 +90,11 @@ bool shutdown_requested(void)
 
 uint32_t wait_irq(void)
 {
+	/* Interrupts noted while a synchronous disk call waited (blk.c) and
+	 * handed back to whoever waits next: no need to sleep for them. */
+	uint32_t early = __atomic_exchange_n(&irq_pending, 0, __ATOMIC_SEQ_CST);
+	if (early)
+		return early;
 	st.waits++;
 	wait_for_interrupt();
 	return __atomic_exchange_n(&irq_pending, 0, __ATOMIC_SEQ_CST);

@@ -29,7 +29,7 @@ static int cached_read(void *ctx, uint64_t off, void *buf, size_t len)
 		if (blk != cache_off) {
 			uint32_t n = (uint32_t)MIN((uint64_t)CACHE_SIZE, blk_bytes - blk);
 			cache_off = ~0ull;
-			if (!blk_read_sync(blk, cache, n))
+			if (blk_read_sync(blk_site_disk(), blk / BLK_SECTOR, cache, n / BLK_SECTOR) != BLK_OK)
 				return -1;
 			cache_off = blk;
 		}
@@ -75,7 +75,7 @@ void site_load(void)
 		panic(EXIT_SITE_CORRUPT, "the site disk is empty (%lu bytes): expected a tar archive", size);
 	if (size <= ram_max && size <= mem_free_bytes() / 2) {
 		uint8_t *mem = kalloc(size);
-		if (!blk_read_sync(0, mem, size))
+		if (blk_read_sync(blk_site_disk(), 0, mem, size / BLK_SECTOR) != BLK_OK)
 			panic(EXIT_DISK_IO, "reading the site disk (%lu bytes) failed", size);
 		site_image_mem(&img, mem, size);
 		site_in_ram = true;

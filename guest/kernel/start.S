@@ -9,7 +9,8 @@
  *   - boot does 37 ring-0 instructions: long mode (with SSE enabled in
  *     the same constant cr0/cr4 loads), lidt, ltr, the two kvmclock MSRs,
  *     FS base (musl's thread pointer), iretq to ring 3 (IOPL 0, IF 0),
- *     where kmain() runs;
+ *     where kmain() runs on a 1 MiB stack at a fixed address with 64 KiB
+ *     unmapped below it (layout.h), so an overflow faults there;
  *   - ring 3 reaches its ports through the TSS I/O permission bitmap, not
  *     IOPL 3: PVM hosts ignore IOPL (ring-3 `in`/`out` would #GP) but
  *     honour the bitmap, and so do hardware KVM and QEMU, so one path
@@ -24,10 +25,10 @@
  *     and powers off (or, for the kvmclock probe, skips the wrmsr).
  */
 #include "guest/lib/entry.h"
-#define IMAGE_BASE   0x100000
+#include "guest/libs/libc_shim.h" /* MUSL_TP_LOCALE */
+#include "layout.h"               /* IMAGE_BASE, the ring-3 stack and its guard */
 #define KSTACK_SIZE  16384
 #define ISTACK_SIZE  4096
-#define USTACK_SIZE  65536
 #define STUB_SIZE    32
 #define IOMAP_PORTS  0x800    /* ports 0-0x7ff: PIC, PIT, CMOS, COM1, vmm's 0x600s */
 #define VEC_IRQ_BASE 0x40     /* IOAPIC pin g -> vector 0x40 + g (g < 24) */
@@ -110,7 +111,7 @@ kvmclock_wrmsr2:
 	/* To ring 3 for good: IOPL 0 (ports through the TSS bitmap),
 	 * interrupts off (ring 3 polls; it waits through `hlt`). */
 	push	$0x1b
-	push	$ustack + USTACK_SIZE
+	push	$USTACK_TOP
 	push	$0x0002
 	push	$0x23
 	push	$user_start
@@ -230,7 +231,8 @@ idt:
 	.endr
 
 	/* Identity map: 0-1 GiB RAM (the first 2 MiB in 4 KiB pages with page
-	 * 0 absent, so NULL faults), 3-4 GiB MMIO uncached; the MMIO GiB is
+	 * 0 absent, so NULL faults, and the ring-3 stack's 64 KiB guard absent,
+	 * so an overflow faults; layout.h), 3-4 GiB MMIO uncached; the MMIO GiB is
 	 * also mapped at the top of the address space so ring-0 stubs reach
 	 * the LAPIC with a sign-extended 32-bit address. All user-accessible:
 	 * ring 3 runs the drivers. */
@@ -265,7 +267,11 @@ pt_low:
 	.quad 0				/* page 0: absent */
 	.set addr, 0x1000
 	.rept 511
+	.if (addr >= USTACK_GUARD) && (addr < USTACK_GUARD + USTACK_GUARD_SIZE)
+	.quad 0				/* the ring-3 stack's guard: absent */
+	.else
 	.quad addr + 0x7
+	.endif
 	.set addr, addr + 0x1000
 	.endr
 
@@ -274,16 +280,27 @@ pt_low:
 	 * the thread structure, static TLS lies below it). First quadword
 	 * `self` = its own address (__pthread_self() reads %fs:0); musl 1.2.3
 	 * has the stack canary at %fs:0x28, errno at %fs:0x34, the locale
-	 * pointer at %fs:0xa8 (README.md, "SSE and TLS"). */
+	 * pointer at %fs:0xa8 (README.md, "SSE and TLS"; the offsets come from
+ * guest/libs/libc_shim.h, which check-libs.sh verifies against libc.a). */
 	.p2align 6
 tls_below:
 	.fill TLS_BELOW, 1, 0
 	.globl tls_block
 tls_block:
 	.quad tls_block			/* self */
-	.fill TLS_SIZE - 8, 1, 0
+	.fill MUSL_TP_LOCALE - 8, 1, 0
+	.quad c_locale			/* locale: musl's C locale */
+	.fill TLS_SIZE - MUSL_TP_LOCALE - 8, 1, 0
 	.globl tls_block_end
 tls_block_end:
+
+	/* musl's "C" locale: struct __locale_struct, six category pointers,
+	 * all NULL (so MB_CUR_MAX is 1 and strerror/wcrtomb may dereference
+	 * the thread's locale pointer). */
+	.p2align 3
+	.globl c_locale
+c_locale:
+	.fill 48, 1, 0
 
 mxcsr_default:
 	.long 0x1f80
@@ -302,7 +319,12 @@ kstack:
 	.fill KSTACK_SIZE, 1, 0
 istack:
 	.fill ISTACK_SIZE, 1, 0
-ustack:
-	.fill USTACK_SIZE, 1, 0
+	/* The ring-3 stack is not here: it has a fixed place below the image
+	 * with an unmapped guard under it (layout.h). */
+
+	/* For kernel.ld's checks of layout.h. */
+	.globl ustack_guard, ustack_top
+	.set ustack_guard, USTACK_GUARD
+	.set ustack_top, USTACK_TOP
 
 	.section .note.GNU-stack, "", @progbits

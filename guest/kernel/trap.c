@@ -2,6 +2,7 @@
  * emulated on nested hosts, so it is only for what must never be fast: the
  * boot-time kvmclock probe and fatal faults. */
 #include "kernel.h"
+#include "layout.h"
 
 struct frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -56,11 +57,15 @@ void trap_fatal(struct frame *f)
 		kprintf("  cr2 %016lx (%s %s, %s)%s\n", cr2, f->error & 1 ? "protection violation on" : "no page at",
 			f->error & 2 ? "write" : "read", f->error & 4 ? "user" : "kernel",
 			cr2 < 4096 ? " -- a NULL pointer" : "");
+	bool in_guard = f->rsp >= USTACK_GUARD && f->rsp < USTACK_BOTTOM;
+	if (f->vector == 14 && cr2 >= USTACK_GUARD && cr2 < USTACK_BOTTOM)
+		kprintf("  stack overflow: the ring-3 stack (%u KiB, %x-%x) ran into its unmapped guard (%x-%x)\n",
+			USTACK_SIZE >> 10, USTACK_BOTTOM, USTACK_TOP, USTACK_GUARD, USTACK_BOTTOM);
 	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
 	kprintf("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
 	kprintf("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
 	kprintf("  r13 %016lx r14 %016lx r15 %016lx cr3 %016lx\n", f->r13, f->r14, f->r15, cr3);
-	if ((f->cs & 3) == 3 && f->rsp >= 0x1000 && f->rsp < (1ull << 30) - 64) {
+	if ((f->cs & 3) == 3 && f->rsp >= 0x1000 && f->rsp < (1ull << 30) - 64 && !in_guard) {
 		const uint64_t *sp = (const uint64_t *)f->rsp;
 		kprintf("  stack:");
 		for (int i = 0; i < 8; i++)

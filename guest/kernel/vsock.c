@@ -667,7 +667,7 @@ bool vsock_poll(void)
 		vq_kick(&evq);
 		work = true;
 	}
-	if (blk_dev && blk_poll())
+	if (blk_site_disk() && blk_poll())
 		work = true;
 	if (now >= next_timer_check) {
 		check_timers();
@@ -681,7 +681,7 @@ bool vsock_poll(void)
 	if (reposted)
 		vq_kick(&rxq);
 	vq_kick(&txq);
-	if (blk_dev)
+	if (blk_site_disk())
 		blk_kick();
 	return work;
 }
@@ -695,7 +695,7 @@ bool vsock_prepare_sleep(uint64_t *deadline)
 	/* Completions matter while someone waits for a slot or a chunk. */
 	if (txq_head || npending_rst || slots_used > NTX / 2)
 		waiting |= vq_irq(&txq, true);
-	if (blk_dev && blk_busy())
+	if (blk_site_disk() && blk_busy())
 		waiting |= blk_irq(true);
 	*deadline = next_deadline();
 	next_timer_check = *deadline ? *deadline : unix_ms() + 60000;
@@ -707,7 +707,7 @@ void vsock_after_sleep(void)
 	vq_irq(&rxq, false);
 	vq_irq(&evq, false);
 	vq_irq(&txq, false);
-	if (blk_dev)
+	if (blk_site_disk())
 		blk_irq(false);
 }
 

@@ -4,8 +4,10 @@
  * gzip variants, redirects, keep-alive, pipelining, 200 concurrent
  * connections, a client that never finishes its head, garbage and path
  * escapes; a 50 MB file streamed from disk; the start-up failure codes
- * (missing disk 12, corrupt archive 14, bad site.conf 15); and scale to
- * zero: a listener inherited as --publish fd:3:80, --idle-stop. */
+ * (missing disk 12, corrupt archive 14, bad site.conf 15); scale to
+ * zero: a listener inherited as --publish fd:3:80, --idle-stop; the data
+ * disk (a second --disk: writes, flush, read-only refusal, site.blktest=1)
+ * and the ring-3 stack's size and guard (site.stacktest=1). */
 #include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -1419,6 +1421,186 @@ START_TEST(idle_stop_waits_for_an_open_keepalive_connection)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ data disk, stack */
+
+#define DATA_SECTORS 2048 /* a 1 MiB data disk */
+#define TEST_SECTORS 8    /* guest/kernel/selftest.c: 8 sectors at each end */
+
+/* A fresh sparse 1 MiB data disk in the fixtures' directory. */
+static void make_data_disk(char *path, size_t len, const char *name)
+{
+	int fd;
+
+	snprintf(path, len, "%s/%s", tmp, name);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_msg(fd >= 0 && ftruncate(fd, DATA_SECTORS * 512) == 0, "%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* Boots the site kernel with the example site and the data disk DATA
+ * (",ro" appended when ro) and site.check=1 plus cmdline (no vsock: it
+ * validates the site and powers off). */
+static void run_with_data_disk(struct proc_result *r, const char *data, int ro, const char *cmdline)
+{
+	char d1[200], d2[200], cl[200];
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = 120000 };
+	const char *argv[16];
+	int argc = 0;
+
+	snprintf(d1, sizeof d1, "%s,ro", site_tar);
+	snprintf(d2, sizeof d2, "%s%s", data, ro ? ",ro" : "");
+	snprintf(cl, sizeof cl, "site.check=1 %s", cmdline);
+	argv[argc++] = vmm_bin();
+	argv[argc++] = "run";
+	argv[argc++] = "--kernel";
+	argv[argc++] = site_kernel();
+	argv[argc++] = "--disk";
+	argv[argc++] = d1;
+	if (data) {
+		argv[argc++] = "--disk";
+		argv[argc++] = d2;
+	}
+	argv[argc++] = "--cmdline";
+	argv[argc++] = cl;
+	argv[argc++] = "--console=output";
+	argv[argc] = NULL;
+	ck_assert_int_eq(proc_run((char **)argv, &o, r), 0);
+	ck_assert_msg(!r->timed_out, "vmm timed out; console: %s\nstderr: %s", msg_tail(r->out), msg_tail(r->err));
+	ck_assert_msg(no_sanitizer_report(r->err), "stderr: %s", msg_tail(r->err));
+}
+
+/* Sector s of the data disk after site.blktest=1: the guest's pattern
+ * (guest/kernel/selftest.c) at both ends, zeros elsewhere. */
+static int sector_ok(const unsigned char *p, unsigned s, int written)
+{
+	for (unsigned i = 0; i < 512; i++)
+		if (p[i] != (written ? (unsigned char)(s * 31 + i * 7 + 1) : 0))
+			return 0;
+	return 1;
+}
+
+START_TEST(data_disk_write_flush_read)
+{
+	struct proc_result r;
+	char data[160], want[96];
+	unsigned char *img;
+	size_t len;
+	unsigned bad = DATA_SECTORS;
+
+	make_data_disk(data, sizeof data, "data.img");
+	run_with_data_disk(&r, data, 0, "site.blktest=1");
+	snprintf(want, sizeof want, "site: data disk: %u sectors, write/flush/read ok", DATA_SECTORS);
+	ck_assert_msg(r.status == 0 && strstr(r.out, want), "exit %d, want 0 and '%s'; console: %s\nstderr: %s", r.status,
+		      want, msg_tail(r.out), msg_tail(r.err));
+	proc_result_free(&r);
+	/* Really written: the file on the host holds the pattern, nothing else. */
+	img = (unsigned char *)slurp(data, &len);
+	ck_assert_uint_eq(len, DATA_SECTORS * 512);
+	for (unsigned s = 0; s < DATA_SECTORS && bad == DATA_SECTORS; s++)
+		if (!sector_ok(img + s * 512, s, s < TEST_SECTORS || s >= DATA_SECTORS - TEST_SECTORS))
+			bad = s;
+	free(img);
+	ck_assert_msg(bad == DATA_SECTORS, "data.img sector %u is not what the guest wrote", bad);
+}
+END_TEST
+
+START_TEST(data_disk_read_only_refuses_writes)
+{
+	struct proc_result r;
+	char data[160], want[120];
+	unsigned char *img;
+	size_t len, nonzero = 0;
+
+	make_data_disk(data, sizeof data, "data-ro.img");
+	run_with_data_disk(&r, data, 1, "site.blktest=1");
+	snprintf(want, sizeof want, "site: data disk: %u sectors, read-only: write refused by the driver (not sent), read ok",
+		 DATA_SECTORS);
+	ck_assert_msg(r.status == 0 && strstr(r.out, want), "exit %d, want 0 and '%s'; console: %s\nstderr: %s", r.status,
+		      want, msg_tail(r.out), msg_tail(r.err));
+	proc_result_free(&r);
+	img = (unsigned char *)slurp(data, &len);
+	for (size_t i = 0; i < len; i++)
+		nonzero += img[i] != 0;
+	free(img);
+	ck_assert_msg(len == DATA_SECTORS * 512 && nonzero == 0, "the read-only disk changed (%zu bytes, %zu non-zero)", len,
+		      nonzero);
+}
+END_TEST
+
+/* Without a data disk the self-test says so; the site is served as ever
+ * with one (two virtio-blk devices in the event loop). */
+START_TEST(data_disk_absent_or_beside_the_site)
+{
+	struct proc_result r;
+	struct vm v;
+	char data[160], d1[200], p1[48];
+	const char *why, *argv[16];
+	char *log;
+	int argc = 0, ok;
+	struct resp q;
+
+	run_with_data_disk(&r, NULL, 0, "site.blktest=1");
+	ck_assert_msg(r.status == 0 && strstr(r.out, "site: site.blktest: no data disk"), "exit %d; console: %s", r.status,
+		      msg_tail(r.out));
+	proc_result_free(&r);
+
+	make_data_disk(data, sizeof data, "data-serve.img");
+	snprintf(v.out, sizeof v.out, "%s/data-serve.out", tmp);
+	snprintf(v.err, sizeof v.err, "%s/data-serve.err", tmp);
+	snprintf(d1, sizeof d1, "%s,ro", site_tar);
+	snprintf(p1, sizeof p1, "127.0.0.1:%d:80", port + 6);
+	argv[argc++] = vmm_bin();
+	argv[argc++] = "run";
+	argv[argc++] = "--kernel";
+	argv[argc++] = site_kernel();
+	argv[argc++] = "--disk";
+	argv[argc++] = d1;
+	argv[argc++] = "--disk";
+	argv[argc++] = data;
+	argv[argc++] = "--publish";
+	argv[argc++] = p1;
+	argv[argc++] = "--cmdline";
+	argv[argc++] = "site.blktest=1";
+	argv[argc++] = "--console=output";
+	argv[argc] = NULL;
+	v.pid = proc_spawn(argv, v.out, v.err);
+	ck_assert_msg(v.pid > 0 && wait_output(&v, "site: listening on vsock port 80") == 0, "VM did not start: %s",
+		      msg_tail(slurp(v.out, NULL)));
+	snprintf(d1, sizeof d1, "http://127.0.0.1:%d/about.html", port + 6);
+	fetch(&(struct rq){ .path = d1 }, &q);
+	ASSERT_STATUS(&q, 200, "about.html with a data disk");
+	assert_body_is(&q, "about.html");
+	resp_free(&q);
+	why = vm_poweroff(&v);
+	ck_assert_msg(!why, "VM with a data disk: %s", why);
+	log = slurp(v.out, NULL);
+	ok = strstr(log, "write/flush/read ok") != NULL;
+	if (!ok)
+		fprintf(stderr, "console: %s\n", msg_tail(log));
+	free(log);
+	ck_assert_msg(ok, "no self-test line on the console");
+}
+END_TEST
+
+/* The ring-3 stack holds ~1 MiB, and running off its end faults in the
+ * guard with a clear diagnosis (exit 3) instead of corrupting memory. */
+START_TEST(stack_of_1_mib_and_its_guard)
+{
+	struct proc_result r;
+	const char *p;
+	unsigned kib = 0;
+
+	run_with_data_disk(&r, NULL, 0, "site.stacktest=1");
+	p = strstr(r.out, "site: stack test: ");
+	if (p)
+		sscanf(p, "site: stack test: %u KiB", &kib);
+	ck_assert_msg(r.status == 3 && kib >= 1000 && strstr(r.out, "stack overflow: the ring-3 stack (1024 KiB"),
+		      "exit %d (want 3), %u KiB used (want >= 1000); console: %s", r.status, kib, msg_tail(r.out));
+	proc_result_free(&r);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ fixtures */
 
 /* Site archives: the example site, the same with a 50 MB file, and broken ones. */
@@ -1507,6 +1689,7 @@ int main(void)
 	Suite *s = suite_create("site");
 	TCase *shared = tcase_create("example site"), *own = tcase_create("own VMs");
 	TCase *idle = tcase_create("inherited listener, idle stop");
+	TCase *disk = tcase_create("data disk, stack");
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1522,6 +1705,7 @@ int main(void)
 	tcase_set_timeout(shared, 600);
 	tcase_set_timeout(own, 900);
 	tcase_set_timeout(idle, 900);
+	tcase_set_timeout(disk, 600);
 	tcase_add_unchecked_fixture(shared, shared_start, shared_stop);
 	tcase_add_test(shared, pages_200_with_types_and_configured_headers);
 	tcase_add_test(shared, custom_404_page_and_hidden_site_conf);
@@ -1552,7 +1736,12 @@ int main(void)
 	tcase_add_test(idle, idle_stop_waits_for_an_open_keepalive_connection);
 	suite_add_tcase(s, shared);
 	suite_add_tcase(s, own);
+	tcase_add_test(disk, data_disk_write_flush_read);
+	tcase_add_test(disk, data_disk_read_only_refuses_writes);
+	tcase_add_test(disk, data_disk_absent_or_beside_the_site);
+	tcase_add_test(disk, stack_of_1_mib_and_its_guard);
 	suite_add_tcase(s, idle);
+	suite_add_tcase(s, disk);
 	failed = run_suite(s);
 	sh("rm -rf %s", tmp);
 	curl_global_cleanup();
