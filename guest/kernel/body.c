@@ -135,8 +135,16 @@ void body_set(struct body *b, const struct site_entry *e, uint64_t pos, uint64_t
 	b->ck[0] = b->ck[1] = NULL;
 	b->waiting = false;
 	b->entry = e;
+	b->mem = NULL;
 	b->pos = pos;
 	b->end = e ? end : pos;
+}
+
+void body_set_mem(struct body *b, const void *mem, uint64_t len)
+{
+	body_set(b, NULL, 0, 0);
+	b->mem = mem;
+	b->end = mem ? len : 0;
 }
 
 int64_t body_peek(struct body *b, const uint8_t **p, struct chunk **k)
@@ -144,6 +152,10 @@ int64_t body_peek(struct body *b, const uint8_t **p, struct chunk **k)
 	uint64_t left = b->end - b->pos;
 
 	*k = NULL;
+	if (b->mem) {
+		*p = b->mem + b->pos;
+		return (int64_t)left;
+	}
 	if (site_in_ram) {
 		*p = (const uint8_t *)site_data(&site, b->entry) + b->pos;
 		return (int64_t)left;

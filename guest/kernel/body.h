@@ -13,7 +13,8 @@
 struct chunk;
 
 struct body {
-	const struct site_entry *entry; /* NULL: no body */
+	const struct site_entry *entry; /* NULL: no body from the site */
+	const uint8_t *mem;             /* else an app response's bytes, or NULL: none */
 	uint64_t pos, end;              /* entry data offsets still to send */
 	struct chunk *ck[2];            /* from disk: the current and the prefetched chunk */
 	bool waiting;                   /* needs a chunk being read, or none is free */
@@ -24,7 +25,9 @@ struct body {
 void body_cache_init(void (*wake)(void));
 /* A new body (entry NULL: none); the old one's chunks are let go. */
 void body_set(struct body *b, const struct site_entry *e, uint64_t pos, uint64_t end);
-static inline bool body_left(const struct body *b) { return b->entry && b->pos < b->end; }
+/* A body in memory (an app's response), valid until the next body_set. */
+void body_set_mem(struct body *b, const void *mem, uint64_t len);
+static inline bool body_left(const struct body *b) { return (b->entry || b->mem) && b->pos < b->end; }
 /* The bytes at b->pos: returns how many are there (*p; *k the chunk they
  * lie in, NULL in memory), 0 when not yet (a read was started if it could
  * be: wait for wake), -1 when the disk failed. */

@@ -37,5 +37,16 @@ $(BUILD)/guest/kernel/%.o: guest/kernel/%.S
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/guest/site.elf: $(KERNEL_OBJS) $(KERNEL_LIB_OBJS) $(KERNEL_HTTP_OBJS) guest/kernel/kernel.ld
-	$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -o $@ $(filter %.o,$^)
+# app.c runs Lua (guest/libs): Lua's C API on musl's headers, SSE allowed.
+KERNEL_APP_CFLAGS := $(LIBS_OWN_CFLAGS) -I. -MMD -MP
+$(BUILD)/guest/kernel/app.o: guest/kernel/app.c $(LIBS_OUT)/liblua.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_APP_CFLAGS) -c $< -o $@
+
+# Lua, the libc shim and musl's libc.a come last; --gc-sections keeps what
+# is reachable from the entry (and what kernel.ld KEEPs), so no musl code
+# that could reach a `syscall` stays in (check-libs.sh checks the image).
+KERNEL_GUEST_LIBS := $(LIBS_OUT)/liblua.a $(LIBS_OUT)/libc_shim.o
+$(BUILD)/guest/site.elf: $(KERNEL_OBJS) $(KERNEL_LIB_OBJS) $(KERNEL_HTTP_OBJS) $(KERNEL_GUEST_LIBS) guest/kernel/kernel.ld
+	$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -Wl,--gc-sections -Wl,-Map,$@.map -o $@ \
+		$(filter %.o,$(KERNEL_OBJS) $(KERNEL_LIB_OBJS) $(KERNEL_HTTP_OBJS)) $(KERNEL_GUEST_LIBS) $(GUEST_LIBS_LIBC)

@@ -12,6 +12,8 @@ void serve_open(struct serve *s, enum serve_kind kind, char *in, size_t in_size,
 void serve_close(struct serve *s)
 {
 	body_set(&s->body, NULL, 0, 0);
+	if (s->kind == SERVE_HTTP)
+		http_conn_release(&s->http);
 }
 
 /* A response of head only (no body from the site). */
@@ -61,11 +63,15 @@ enum serve_step serve_next(struct serve *s, bool peer_eof, bool draining, unsign
 		return draining ? SERVE_CLOSE : SERVE_WAIT;
 	if (r == HTTP_CONN_CLOSE)
 		return SERVE_CLOSE;
-	st.requests++;
+	if (!out.interim)
+		st.requests++;
 	s->has_resp = true;
 	s->head_len = out.hdr_len;
 	s->head_off = 0;
-	body_set(&s->body, out.entry, out.body_off, out.body_off + out.body_len);
+	if (out.mem)
+		body_set_mem(&s->body, out.mem, out.body_len);
+	else
+		body_set(&s->body, out.entry, out.body_off, out.body_off + out.body_len);
 	s->close_after = out.close;
 	return SERVE_RESPONSE;
 }

@@ -5,6 +5,8 @@
  * file costs no more memory than a small one. */
 #include "site.h"
 
+#include "app.h"
+
 #include "blk.h"
 
 #define CACHE_SIZE (64u << 10)
@@ -107,14 +109,10 @@ void site_load(void)
 		text[e->size] = 0;
 		if (site_conf_parse(&conf, text, e->size) < 0)
 			panic(EXIT_SITE_CONF, "%s", conf.err);
-		for (unsigned i = 0; i < conf.nerror; i++) {
-			const struct http_slice *p = &conf.error[i].path;
-			size_t skip = p->n && p->p[0] == '/';
-			const struct site_entry *pe = site_find(&site, p->p + skip, p->n - skip);
-			if (!pe || pe->is_dir)
-				panic(EXIT_SITE_CONF, "site.conf: error page %.*s for %d is not in the archive",
-				      (int)p->n, p->p, conf.error[i].code);
-		}
+		/* error pages and app scripts must be files of the archive */
+		if (site_conf_check(&conf, &site) < 0)
+			panic(EXIT_SITE_CONF, "%s", conf.err);
+		app_init(&site, &conf, &server); /* reads the scripts: before the cache goes */
 	} else {
 		kputs("site: no site.conf in the archive: defaults (any host, no redirects)\n");
 	}

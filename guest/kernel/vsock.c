@@ -503,12 +503,17 @@ static bool conn_tx(struct conn *c)
 		if (body_left(&c->app.body) && h < max) {
 			avail = body_peek(&c->app.body, &bp, &ck);
 			if (avail < 0) {
-				kprintf("site: disk read failed while sending %s to %s: reset\n", c->app.body.entry->name, c->peer);
+				kprintf("site: disk read failed while sending %s to %s: reset\n",
+					c->app.body.entry ? c->app.body.entry->name : "a body", c->peer);
 				conn_reset(c);
 				return true;
 			}
 		}
 		uint32_t b = (uint32_t)MIN((uint64_t)avail, (uint64_t)(max - h));
+		/* An app's body is freed by the connection's next request, maybe
+		 * before the device has read a packet pointing at it: copy it. */
+		if (c->app.body.mem)
+			b = MIN(b, (uint32_t)(SLOT_INLINE - h));
 		if (h == 0 && b == 0)
 			break; /* waiting for the disk */
 		struct txslot *s = slot_get();
@@ -536,7 +541,7 @@ static bool conn_tx(struct conn *c)
 			c->app.has_resp = false;
 			if (c->app.close_after)
 				begin_close(c);
-		} else if (c->app.body.entry) {
+		} else if (c->app.body.entry || c->app.body.mem) {
 			serve_progress(&c->app, now); /* a long body is not idleness */
 		}
 	}

@@ -1194,7 +1194,7 @@ END_TEST
 START_TEST(bad_site_conf_exits_15)
 {
 	expect_exit("badconf.tar", 1, 15, "site.conf line 2");
-	expect_exit("noerrpage.tar", 1, 15, "not in the archive");
+	expect_exit("noerrpage.tar", 1, 15, "not a file in the archive");
 }
 END_TEST
 

@@ -1,0 +1,258 @@
+/* Lua app routes in the site kernel, end to end: a site whose site.conf
+ * routes /api/ to api.lua, booted under `vmm run` and driven with libcurl.
+ * Every status path of a handler: a normal response with the request's
+ * method, path, query, headers and body (Content-Length and chunked), a body
+ * over app_body_max (413), a handler that loops (503, also when it hides
+ * the loop in pcall), one that exhausts app_memory (500), one that raises an
+ * error (500, with its traceback on the console), a bad return (500); the
+ * site keeps serving afterwards, static routes still refuse bodies and the
+ * script itself is not served. */
+#include <check.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "integration/loopback.h"
+#include "integration/proc.h"
+#include "msg_tail.h"
+
+#define WAIT_MS 180000
+
+static char tmp[64], out_path[128], err_path[128];
+static pid_t vm = -1;
+static int port;
+
+static const char site_conf[] =
+	"app /api/ api.lua\n"
+	"app_instructions 2000000\n"
+	"app_memory 2097152\n"
+	"app_body_max 65536\n";
+
+static const char api_lua[] =
+	"local count = 0\n"
+	"return function(req)\n"
+	"  count = count + 1\n"
+	"  local p = req.path\n"
+	"  if p == '/api/echo' then\n"
+	"    local q = {}\n"
+	"    for k, v in pairs(req.query) do q[#q + 1] = k .. '=' .. v end\n"
+	"    table.sort(q)\n"
+	"    return 200, { ['Content-Type'] = 'text/plain', ['X-Count'] = tostring(count) },\n"
+	"      req.method .. '|' .. p .. '|' .. table.concat(q, '&') .. '|' .. (req.headers['x-test'] or '-') ..\n"
+	"      '|' .. #req.body .. '|' .. req.body\n"
+	"  elseif p == '/api/loop' then\n"
+	"    while true do end\n"
+	"  elseif p == '/api/hidden-loop' then\n"
+	"    while true do pcall(function() while true do end end) end\n"
+	"  elseif p == '/api/memory' then\n"
+	"    local t = {}\n"
+	"    for i = 1, 1e7 do t[i] = string.rep('x', 100) .. i end\n"
+	"  elseif p == '/api/error' then\n"
+	"    error('handler broke on purpose')\n"
+	"  elseif p == '/api/bad' then\n"
+	"    return 'not a status'\n"
+	"  end\n"
+	"  return 404, {}, 'no such api\\n'\n"
+	"end\n";
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *b = calloc(1, 1 << 20);
+	size_t n = f ? fread(b, 1, (1 << 20) - 1, f) : 0;
+
+	b[n] = 0;
+	if (f)
+		fclose(f);
+	return b;
+}
+
+struct reply {
+	long code;
+	char body[8192];
+	size_t len;
+};
+
+static size_t collect(char *d, size_t sz, size_t n, void *u)
+{
+	struct reply *r = u;
+	size_t k = sz * n, room = sizeof r->body - 1 - r->len;
+
+	memcpy(r->body + r->len, d, k < room ? k : room);
+	r->len += k < room ? k : room;
+	r->body[r->len] = 0;
+	return k;
+}
+
+/* method GET/POST; body NULL: none; chunked: send it with Transfer-Encoding. */
+static void request(const char *method, const char *path, const char *body, size_t body_len, bool chunked,
+		    struct reply *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = curl_slist_append(NULL, "X-Test: hello");
+	char url[256];
+
+	memset(r, 0, sizeof *r);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+	if (chunked)
+		h = curl_slist_append(h, "Transfer-Encoding: chunked");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
+	}
+	ck_assert_msg(curl_easy_perform(c) == CURLE_OK, "%s %s: no answer", method, path);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->code);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}
+
+static void expect(const char *method, const char *path, long code)
+{
+	struct reply r;
+
+	request(method, path, NULL, 0, false, &r);
+	ck_assert_msg(r.code == code, "%s %s: %ld, want %ld: %s", method, path, r.code, code, msg_tail(r.body));
+}
+
+static void setup(void)
+{
+	char p[48], d[400], dir[128];
+	const char *argv[16];
+	int n = 0;
+
+	loopback_up();
+	snprintf(tmp, sizeof tmp, "/tmp/vmm-app-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(dir, sizeof dir, "%s/site", tmp);
+	mkdir(dir, 0755);
+	snprintf(d, sizeof d, "%s/site.conf", dir);
+	write_file(d, site_conf);
+	snprintf(d, sizeof d, "%s/api.lua", dir);
+	write_file(d, api_lua);
+	snprintf(d, sizeof d, "%s/index.html", dir);
+	write_file(d, "<h1>static</h1>\n");
+	snprintf(d, sizeof d, "tar --format=ustar -C '%s' -cf '%s/site.tar' .", dir, tmp);
+	ck_assert_int_eq(system(d), 0);
+	port = 20000 + (int)(getpid() % 20000);
+	snprintf(p, sizeof p, "127.0.0.1:%d:80", port);
+	snprintf(d, sizeof d, "%s/site.tar,ro", tmp);
+	snprintf(out_path, sizeof out_path, "%s/out", tmp);
+	snprintf(err_path, sizeof err_path, "%s/err", tmp);
+	argv[n++] = vmm_bin();
+	argv[n++] = "run";
+	argv[n++] = "--kernel";
+	argv[n++] = getenv("SITE_KERNEL") ? getenv("SITE_KERNEL") : "build/guest/site.elf";
+	argv[n++] = "--mem";
+	argv[n++] = "64M";
+	argv[n++] = "--disk";
+	argv[n++] = d;
+	argv[n++] = "--publish";
+	argv[n++] = p;
+	argv[n++] = "--console=output";
+	argv[n] = NULL;
+	vm = proc_spawn(argv, out_path, err_path);
+	ck_assert_int_gt(vm, 0);
+	for (long t0 = now_ms(); now_ms() - t0 < WAIT_MS; usleep(20000)) {
+		char *o = slurp(out_path);
+		int up = strstr(o, "site: listening on vsock port 80") != NULL;
+
+		free(o);
+		if (up)
+			return;
+		ck_assert_msg(waitpid(vm, NULL, WNOHANG) != vm, "the site stopped: %s", msg_tail(slurp(out_path)));
+	}
+	ck_abort_msg("the site did not come up: %s", msg_tail(slurp(out_path)));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	if (vm > 0) {
+		kill(vm, SIGKILL);
+		waitpid(vm, NULL, 0);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		return;
+}
+
+START_TEST(handlers_every_status_path)
+{
+	static char big[70000];
+	struct reply r;
+	char *console;
+
+	request("GET", "/api/echo?b=two%20words&a=1", NULL, 0, false, &r);
+	ck_assert_int_eq(r.code, 200);
+	ck_assert_str_eq(r.body, "GET|/api/echo|a=1&b=two words|hello|0|");
+	request("POST", "/api/echo", "name=ann&note=hi", 16, false, &r);
+	ck_assert_int_eq(r.code, 200);
+	ck_assert_str_eq(r.body, "POST|/api/echo||hello|16|name=ann&note=hi");
+	request("PUT", "/api/echo", "chunked body", 12, true, &r);
+	ck_assert_int_eq(r.code, 200);
+	ck_assert_str_eq(r.body, "PUT|/api/echo||hello|12|chunked body");
+	memset(big, 'b', sizeof big);
+	request("POST", "/api/echo", big, sizeof big, false, &r);
+	ck_assert_int_eq(r.code, 413);
+	expect("GET", "/api/loop", 503);
+	expect("GET", "/api/hidden-loop", 503);
+	expect("GET", "/api/memory", 500);
+	expect("GET", "/api/error", 500);
+	expect("GET", "/api/bad", 500);
+	expect("GET", "/api/none", 404);
+	/* and the site still serves */
+	request("GET", "/api/echo?x=1", NULL, 0, false, &r);
+	ck_assert_int_eq(r.code, 200);
+	ck_assert_str_eq(r.body, "GET|/api/echo|x=1|hello|0|");
+	expect("GET", "/", 200);
+	expect("GET", "/api.lua", 404); /* the script is not a static file */
+	request("POST", "/", "x", 1, false, &r);
+	ck_assert_msg(r.code == 405 || r.code == 413, "a body to a static route: %ld", r.code);
+	usleep(300 * 1000); /* the console is written in batches */
+	console = slurp(out_path);
+	ck_assert_msg(strstr(console, "handler broke on purpose") && strstr(console, "stack traceback"),
+		      "no error with traceback on the console: %s", msg_tail(console));
+	ck_assert_msg(strstr(console, "instruction budget"), "no budget line: %s", msg_tail(console));
+	free(console);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("app");
+	TCase *tc = tcase_create("lua");
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	tcase_set_timeout(tc, 600);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, handlers_every_status_path);
+	suite_add_tcase(s, tc);
+	rc = run_suite(s);
+	curl_global_cleanup();
+	return rc;
+}
