@@ -4,8 +4,8 @@
 # --- web stack (guest/http): freestanding library, host tests, fuzzers ---
 include guest/http/http.mk
 
-# --- the site kernel (guest/kernel): links the web stack above ---
-include guest/kernel/kernel.mk
-
-# --- Lua and SQLite for the site kernel (guest/libs): `make guest-libs` ---
+# --- Lua and SQLite for the site kernel (guest/libs) ---
 include guest/libs/libs.mk
+
+# --- the site kernel (guest/kernel): links the web stack and Lua above ---
+include guest/kernel/kernel.mk
