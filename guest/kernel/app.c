@@ -451,6 +451,6 @@ void app_init(struct site *site, const struct site_conf *c, struct http_server *
 	srv->body_alloc = body_alloc;
 	srv->body_free = body_free;
 	srv->alloc_ctx = NULL;
-	kprintf("site: %u app route%s, Lua %s, %zu KiB for the Lua state (cap %llu KiB)\n", c->napp,
+	kprintf("site: %u app route%s, %s, %zu KiB for the Lua state (cap %llu KiB)\n", c->napp,
 		c->napp == 1 ? "" : "s", LUA_RELEASE, lua_bytes >> 10, (unsigned long long)(lua_cap >> 10));
 }
