@@ -8,7 +8,7 @@ set -e
 cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config linux-libc-dev check clang libclang-rt-14-dev \
 libvirt-dev libvirt-clients libvirt0 libxml2-dev curl libcurl4-openssl-dev valgrind lz4 bsdutils procps \
-nginx libnginx-mod-http-modsecurity modsecurity-crs openssl \
+nginx libnginx-mod-http-modsecurity modsecurity-crs openssl lua-dkjson \
 musl-dev tcl dpkg-dev"
 missing=""
 for p in $PKGS; do

@@ -417,8 +417,10 @@ static void body_free(void *ctx, void *p, size_t n)
 	free_pages(p, (n + PAGE - 1) / PAGE);
 }
 
+extern const char dkjson_lua[], dkjson_lua_end[];
+
 /* The handlers' global environment: Lua's safe libraries, print to the
- * console, no way to load files. */
+ * console, no way to load files, and `json` (Debian's dkjson). */
 static void open_env(void)
 {
 	luaL_openlibs(L);
@@ -426,6 +428,12 @@ static void open_env(void)
 	lua_setglobal(L, "dofile");
 	lua_pushnil(L);
 	lua_setglobal(L, "loadfile");
+	if (luaL_loadbufferx(L, dkjson_lua, (size_t)(dkjson_lua_end - dkjson_lua), "=dkjson", "t") != LUA_OK ||
+	    lua_pcall(L, 0, 1, 0) != LUA_OK || !lua_istable(L, -1))
+		kprintf("app: the json module did not load: %s\n", lua_tostring(L, -1));
+	else
+		lua_setglobal(L, "json");
+	lua_settop(L, 0);
 }
 
 void app_init(struct site *site, const struct site_conf *c, struct http_server *srv)

@@ -43,6 +43,15 @@ $(BUILD)/guest/kernel/app.o: guest/kernel/app.c $(LIBS_OUT)/liblua.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_APP_CFLAGS) -c $< -o $@
 
+# json for the handlers: Debian's lua-dkjson (pure Lua, installed by make
+# deps), embedded in the image as text and loaded at boot (app.c).
+DKJSON := /usr/share/lua/5.4/dkjson.lua
+$(BUILD)/guest/kernel/dkjson.o: $(DKJSON)
+	@mkdir -p $(dir $@)
+	printf '\t.section .rodata\n\t.global dkjson_lua, dkjson_lua_end\ndkjson_lua:\n\t.incbin "%s"\ndkjson_lua_end:\n' \
+		$(realpath $(DKJSON)) | $(CC) -c -x assembler - -o $@
+KERNEL_OBJS += $(BUILD)/guest/kernel/dkjson.o
+
 # Lua, the libc shim and musl's libc.a come last; --gc-sections keeps what
 # is reachable from the entry (and what kernel.ld KEEPs), so no musl code
 # that could reach a `syscall` stays in (check-libs.sh checks the image).

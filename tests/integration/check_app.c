@@ -6,7 +6,7 @@
  * the loop in pcall), one that exhausts app_memory (500), one that raises an
  * error (500, with its traceback on the console), a bad return (500); the
  * site keeps serving afterwards, static routes still refuse bodies and the
- * script itself is not served. */
+ * script itself is not served; json (Debian's dkjson) both ways. */
 #include <check.h>
 #include <curl/curl.h>
 #include <signal.h>
@@ -47,6 +47,10 @@ static const char api_lua[] =
 	"    return 200, { ['Content-Type'] = 'text/plain', ['X-Count'] = tostring(count) },\n"
 	"      req.method .. '|' .. p .. '|' .. table.concat(q, '&') .. '|' .. (req.headers['x-test'] or '-') ..\n"
 	"      '|' .. #req.body .. '|' .. req.body\n"
+	"  elseif p == '/api/json' then\n"
+	"    local obj = json.decode(req.body)\n"
+	"    return 200, { ['Content-Type'] = 'application/json' },\n"
+	"      json.encode({ got = obj.name, n = #obj.list }, { keyorder = { 'got', 'n' } })\n"
 	"  elseif p == '/api/loop' then\n"
 	"    while true do end\n"
 	"  elseif p == '/api/hidden-loop' then\n"
@@ -215,6 +219,9 @@ START_TEST(handlers_every_status_path)
 	request("PUT", "/api/echo", "chunked body", 12, true, &r);
 	ck_assert_int_eq(r.code, 200);
 	ck_assert_str_eq(r.body, "PUT|/api/echo||hello|12|chunked body");
+	request("POST", "/api/json", "{\"name\":\"ann\",\"list\":[1,2,3]}", 29, false, &r);
+	ck_assert_int_eq(r.code, 200);
+	ck_assert_str_eq(r.body, "{\"got\":\"ann\",\"n\":3}");
 	memset(big, 'b', sizeof big);
 	request("POST", "/api/echo", big, sizeof big, false, &r);
 	ck_assert_int_eq(r.code, 413);
