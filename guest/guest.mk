@@ -9,3 +9,6 @@ include guest/libs/libs.mk
 
 # --- the site kernel (guest/kernel): links the web stack and Lua above ---
 include guest/kernel/kernel.mk
+
+# --- the SQLite VFS over the data disk (guest/db): needs libs.mk's amalgamation ---
+include guest/db/db.mk
