@@ -46,18 +46,31 @@ $(BUILD)/site.tar: $(SITE_FILES)
 	@mkdir -p $(dir $@)
 	tar --format=ustar -C examples/site -cf $@ .
 
-# Boots the example site on http://127.0.0.1:8080/; Ctrl-C stops it.
-run: deps all $(BUILD)/site.tar
+# `make run SITE=DIR` serves another site directory; one with a schema.sql
+# (a database: examples/guestbook) also gets a data disk,
+# $(BUILD)/data-NAME.img, made once and kept across runs.
+SITE ?= examples/site
+SITE_NAME := $(notdir $(abspath $(SITE)))
+RUN_TAR := $(if $(filter examples/site,$(SITE)),$(BUILD)/site.tar,$(BUILD)/site-$(SITE_NAME).tar)
+RUN_DATA := $(if $(wildcard $(SITE)/schema.sql),$(BUILD)/data-$(SITE_NAME).img)
+$(BUILD)/site-$(SITE_NAME).tar: $(shell find $(SITE) 2>/dev/null)
+	@mkdir -p $(dir $@)
+	tar --format=ustar -C $(SITE) -cf $@ .
+
+# Boots the site on http://127.0.0.1:8080/; Ctrl-C stops it.
+run: deps all $(RUN_TAR)
 	@if ! tests/kvm/have-kvm; then \
 		echo "make run: the site guest needs KVM, and this host has no usable /dev/kvm." >&2; \
-		echo "  Everything is built ($(BUILD)/vmm, $(BUILD)/guest/site.elf, $(BUILD)/site.tar)." >&2; \
+		echo "  Everything is built ($(BUILD)/vmm, $(BUILD)/guest/site.elf, $(RUN_TAR))." >&2; \
 		echo "  To watch it serve inside a KVM-capable VM under QEMU's software emulation (slow;" >&2; \
 		echo "  its ports are not reachable from this host), try:" >&2; \
 		echo "    tests/run-with-kvm.sh guest/kernel/tests/e2e.sh" >&2; \
 		exit 1; \
 	fi
-	@echo "serving examples/site on http://127.0.0.1:8080/ (Ctrl-C stops it)"
-	@exec $(BUILD)/vmm run --kernel $(BUILD)/guest/site.elf --disk $(BUILD)/site.tar,ro --publish 8080:80 --console=output
+	@[ -z "$(RUN_DATA)" ] || [ -f "$(RUN_DATA)" ] || truncate -s 64M "$(RUN_DATA)"
+	@echo "serving $(SITE) on http://127.0.0.1:8080/ (Ctrl-C stops it)$(if $(RUN_DATA), with its database on $(RUN_DATA))"
+	@exec $(BUILD)/vmm run --kernel $(BUILD)/guest/site.elf --disk $(RUN_TAR),ro $(if $(RUN_DATA),--disk $(RUN_DATA)) \
+		--publish 8080:80 --console=output
 
 # Unit tests and fuzz smoke runs need no KVM; programs in KVM_CHECK_PROGRAMS
 # boot guests and run through tests/run-with-kvm.sh: directly on /dev/kvm

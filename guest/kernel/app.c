@@ -17,6 +17,7 @@
 #include "guest/http/site_conf.h"
 #include "guest/http/site_tar.h"
 #include "guest/kernel/app.h"
+#include "guest/kernel/db.h"
 #include "guest/libs/libc_shim.h"
 
 /* From the rest of the kernel (kernel.h is not included: it brings the
@@ -146,6 +147,15 @@ static void count_hook(lua_State *l, lua_Debug *ar)
 	/* every later instruction stops too, even inside a pcall's handler */
 	lua_sethook(l, count_hook, LUA_MASKCOUNT, 1);
 	luaL_error(l, "instruction budget of %llu exhausted", (unsigned long long)conf->app_instructions);
+}
+
+/* SQLite's progress handler: a long statement spends the same budget. */
+static int sql_budget(void)
+{
+	if (--budget_hooks > 0 && !out_of_budget)
+		return 0;
+	out_of_budget = true;
+	return 1; /* SQLITE_INTERRUPT: the binding raises it as a Lua error */
 }
 
 static int traceback(lua_State *l)
@@ -373,6 +383,9 @@ static int run_app(void *ctx, const struct http_app_request *req, struct http_ap
 	if (rc == LUA_OK)
 		rc = lua_pcall(L, 1, 3, 1);
 	lua_sethook(L, NULL, 0, 0);
+	if (db_end_request())
+		kprintf("app %.*s: %.*s %.*s left a transaction open: rolled back\n", (int)a->file.n, a->file.p,
+			(int)req->method.n, req->method.p, (int)req->path.n, req->path.p);
 	if (out_of_budget) {
 		kprintf("app %.*s: %.*s %.*s stopped: instruction budget of %llu exhausted\n", (int)a->file.n, a->file.p,
 			(int)req->method.n, req->method.p, (int)req->path.n, req->path.p,
@@ -419,6 +432,13 @@ static void body_free(void *ctx, void *p, size_t n)
 
 extern const char dkjson_lua[], dkjson_lua_end[];
 
+/* os.time(): the only part of Lua's os library a handler gets. */
+static int os_time(lua_State *l)
+{
+	lua_pushinteger(l, (lua_Integer)(unix_ms() / 1000));
+	return 1;
+}
+
 /* The handlers' global environment: Lua's safe libraries, print to the
  * console, no way to load files, and `json` (Debian's dkjson). */
 static void open_env(void)
@@ -428,6 +448,10 @@ static void open_env(void)
 	lua_setglobal(L, "dofile");
 	lua_pushnil(L);
 	lua_setglobal(L, "loadfile");
+	lua_newtable(L);
+	lua_pushcfunction(L, os_time);
+	lua_setfield(L, -2, "time");
+	lua_setglobal(L, "os");
 	if (luaL_loadbufferx(L, dkjson_lua, (size_t)(dkjson_lua_end - dkjson_lua), "=dkjson", "t") != LUA_OK ||
 	    lua_pcall(L, 0, 1, 0) != LUA_OK || !lua_istable(L, -1))
 		kprintf("app: the json module did not load: %s\n", lua_tostring(L, -1));
@@ -451,6 +475,8 @@ void app_init(struct site *site, const struct site_conf *c, struct http_server *
 		return;
 	}
 	open_env();
+	db_open_lua(L);
+	db_progress = sql_budget;
 	for (unsigned i = 0; i < c->napp; i++)
 		handler_ref[i] = load_handler(site, &c->app[i]);
 	srv->app = run_app;

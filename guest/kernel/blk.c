@@ -295,3 +295,13 @@ bool blk_irq(bool on)
 {
 	return vq_irq(&disks[0].q, on);
 }
+
+uint64_t blk_capacity(const struct blk_dev *d)
+{
+	return d->sectors;
+}
+
+bool blk_is_readonly(const struct blk_dev *d)
+{
+	return d->readonly;
+}

@@ -42,7 +42,11 @@ struct blk_dev {
  * since nothing written to it could be made durable. */
 struct blk_dev *blk_init(struct vdev *d);
 struct blk_dev *blk_site_disk(void); /* NULL before blk_init */
-struct blk_dev *blk_data_disk(void); /* NULL when there is no second disk */
+struct blk_dev *blk_data_disk(void);
+/* Its capacity in 512-byte sectors (for code that cannot see the struct). */
+uint64_t blk_capacity(const struct blk_dev *d);
+/* Whether the device refuses writes (VIRTIO_BLK_F_RO). */
+bool blk_is_readonly(const struct blk_dev *d); /* NULL when there is no second disk */
 /* After a wake-up: acknowledges the disks whose line fired (pend: wait_irq's bits). */
 void blk_after_wake(uint32_t pend);
 const char *blk_strerror(int err);

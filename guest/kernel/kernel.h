@@ -27,6 +27,7 @@ enum {
 	EXIT_DEVICE = 17,        /* a virtio device refused set-up or broke the protocol */
 	EXIT_CMDLINE = 18,       /* malformed kernel command line option */
 	EXIT_SELFTEST = 19,      /* SSE, x87 or the FS base failed the boot self-test */
+	EXIT_DATA_DISK = 20,     /* the data disk is foreign, corrupt or too small (the database) */
 };
 
 /* ---- CPU and I/O (guest/lib/cpu.h; legal at ring 3: the TSS I/O bitmap,

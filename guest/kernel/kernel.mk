@@ -39,7 +39,8 @@ $(BUILD)/guest/kernel/%.o: guest/kernel/%.S
 
 # app.c runs Lua (guest/libs): Lua's C API on musl's headers, SSE allowed.
 KERNEL_APP_CFLAGS := $(LIBS_OWN_CFLAGS) -I. -MMD -MP
-$(BUILD)/guest/kernel/app.o: guest/kernel/app.c $(LIBS_OUT)/liblua.a
+$(BUILD)/guest/kernel/app.o $(BUILD)/guest/kernel/db.o: $(BUILD)/guest/kernel/%.o: guest/kernel/%.c \
+		$(LIBS_OUT)/liblua.a $(SQLITE_BLD)/sqlite3.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_APP_CFLAGS) -c $< -o $@
 
@@ -55,7 +56,7 @@ KERNEL_OBJS += $(BUILD)/guest/kernel/dkjson.o
 # Lua, the libc shim and musl's libc.a come last; --gc-sections keeps what
 # is reachable from the entry (and what kernel.ld KEEPs), so no musl code
 # that could reach a `syscall` stays in (check-libs.sh checks the image).
-KERNEL_GUEST_LIBS := $(LIBS_OUT)/liblua.a $(LIBS_OUT)/libc_shim.o
+KERNEL_GUEST_LIBS := $(BUILD)/guest/db/libblkvfs.o $(LIBS_OUT)/sqlite3.o $(LIBS_OUT)/liblua.a $(LIBS_OUT)/libc_shim.o
 $(BUILD)/guest/site.elf: $(KERNEL_OBJS) $(KERNEL_LIB_OBJS) $(KERNEL_HTTP_OBJS) $(KERNEL_GUEST_LIBS) guest/kernel/kernel.ld
 	$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -Wl,--gc-sections -Wl,-Map,$@.map -o $@ \
 		$(filter %.o,$(KERNEL_OBJS) $(KERNEL_LIB_OBJS) $(KERNEL_HTTP_OBJS)) $(KERNEL_GUEST_LIBS) $(GUEST_LIBS_LIBC)

@@ -6,7 +6,10 @@
  * the loop in pcall), one that exhausts app_memory (500), one that raises an
  * error (500, with its traceback on the console), a bad return (500); the
  * site keeps serving afterwards, static routes still refuse bodies and the
- * script itself is not served; json (Debian's dkjson) both ways. */
+ * script itself is not served; json (Debian's dkjson) both ways. And the
+ * database on a data disk: SQL values stay data, a request that fails in a
+ * transaction is rolled back, 1,000 answered inserts survive kill -9, a
+ * foreign data disk stops the boot with exit code 20. */
 #include <check.h>
 #include <curl/curl.h>
 #include <signal.h>
@@ -141,30 +144,38 @@ static void expect(const char *method, const char *path, long code)
 	ck_assert_msg(r.code == code, "%s %s: %ld, want %ld: %s", method, path, r.code, code, msg_tail(r.body));
 }
 
-static void setup(void)
+/* Packs a site of these files (name, text pairs, NULL-terminated). */
+static void make_site(const char *const files[])
 {
-	char p[48], d[400], dir[128];
-	const char *argv[16];
-	int n = 0;
+	char d[400], dir[128];
 
 	loopback_up();
 	snprintf(tmp, sizeof tmp, "/tmp/vmm-app-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 	snprintf(dir, sizeof dir, "%s/site", tmp);
 	mkdir(dir, 0755);
-	snprintf(d, sizeof d, "%s/site.conf", dir);
-	write_file(d, site_conf);
-	snprintf(d, sizeof d, "%s/api.lua", dir);
-	write_file(d, api_lua);
-	snprintf(d, sizeof d, "%s/index.html", dir);
-	write_file(d, "<h1>static</h1>\n");
+	for (int i = 0; files[i]; i += 2) {
+		snprintf(d, sizeof d, "%s/%s", dir, files[i]);
+		write_file(d, files[i + 1]);
+	}
 	snprintf(d, sizeof d, "tar --format=ustar -C '%s' -cf '%s/site.tar' .", dir, tmp);
 	ck_assert_int_eq(system(d), 0);
 	port = 20000 + (int)(getpid() % 20000);
-	snprintf(p, sizeof p, "127.0.0.1:%d:80", port);
-	snprintf(d, sizeof d, "%s/site.tar,ro", tmp);
 	snprintf(out_path, sizeof out_path, "%s/out", tmp);
 	snprintf(err_path, sizeof err_path, "%s/err", tmp);
+}
+
+/* Starts the site (and its data disk, when data is set); 0 once it
+ * listens, else the vmm's exit status (it stopped). */
+static int boot(const char *data)
+{
+	char p[48], d[200], dd[200];
+	const char *argv[20];
+	int n = 0, st;
+
+	snprintf(p, sizeof p, "127.0.0.1:%d:80", port);
+	snprintf(d, sizeof d, "%s/site.tar,ro", tmp);
+	unlink(out_path); /* a restart must not find the last boot's lines */
 	argv[n++] = vmm_bin();
 	argv[n++] = "run";
 	argv[n++] = "--kernel";
@@ -173,6 +184,11 @@ static void setup(void)
 	argv[n++] = "64M";
 	argv[n++] = "--disk";
 	argv[n++] = d;
+	if (data) {
+		snprintf(dd, sizeof dd, "%s", data);
+		argv[n++] = "--disk";
+		argv[n++] = dd;
+	}
 	argv[n++] = "--publish";
 	argv[n++] = p;
 	argv[n++] = "--console=output";
@@ -185,10 +201,23 @@ static void setup(void)
 
 		free(o);
 		if (up)
-			return;
-		ck_assert_msg(waitpid(vm, NULL, WNOHANG) != vm, "the site stopped: %s", msg_tail(slurp(out_path)));
+			return 0;
+		if (waitpid(vm, &st, WNOHANG) == vm) {
+			vm = -1;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
 	}
 	ck_abort_msg("the site did not come up: %s", msg_tail(slurp(out_path)));
+	return -1;
+}
+
+static void setup(void)
+{
+	static const char *const files[] = { "site.conf", site_conf, "api.lua", api_lua, "index.html",
+					      "<h1>static</h1>\n", NULL };
+
+	make_site(files);
+	ck_assert_msg(boot(NULL) == 0, "the site stopped: %s", msg_tail(slurp(out_path)));
 }
 
 static void teardown(void)
@@ -248,6 +277,128 @@ START_TEST(handlers_every_status_path)
 }
 END_TEST
 
+static const char db_conf[] = "app /api/ api.lua\n";
+static const char db_schema[] = "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL);\n";
+static const char db_api[] =
+	"return function(req)\n"
+	"  if req.path == '/api/add' then\n"
+	"    local _, id = db.exec('INSERT INTO notes (text) VALUES (?)', req.body)\n"
+	"    return 201, {}, tostring(id)\n"
+	"  elseif req.path == '/api/get' then\n"
+	"    local rows = db.query('SELECT text FROM notes WHERE id = ?', tonumber(req.query.id))\n"
+	"    return rows[1] and 200 or 404, {}, rows[1] and rows[1].text or ''\n"
+	"  elseif req.path == '/api/ids' then\n"
+	"    local out = {}\n"
+	"    for _, r in ipairs(db.query('SELECT id FROM notes ORDER BY id')) do out[#out + 1] = r.id end\n"
+	"    return 200, {}, table.concat(out, ',')\n"
+	"  elseif req.path == '/api/count' then\n"
+	"    return 200, {}, tostring(db.query('SELECT count(*) AS n FROM notes')[1].n)\n"
+	"  elseif req.path == '/api/check' then\n"
+	"    return 200, {}, db.query('PRAGMA integrity_check')[1].integrity_check\n"
+	"  elseif req.path == '/api/half' then\n"
+	"    db.exec('BEGIN')\n"
+	"    db.exec('INSERT INTO notes (text) VALUES (?)', 'never committed')\n"
+	"    error('failing inside a transaction')\n"
+	"  end\n"
+	"  return 404, {}, ''\n"
+	"end\n";
+
+static char data_img[160];
+
+static void setup_db(void)
+{
+	static const char *const files[] = { "site.conf", db_conf, "schema.sql", db_schema, "api.lua", db_api,
+					      NULL };
+	char cmd[300];
+
+	make_site(files);
+	snprintf(data_img, sizeof data_img, "%s/data.img", tmp);
+	snprintf(cmd, sizeof cmd, "truncate -s 16M '%s'", data_img);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_msg(boot(data_img) == 0, "the site stopped: %s", msg_tail(slurp(out_path)));
+}
+
+static void post(const char *path, const char *body, struct reply *r)
+{
+	request("POST", path, body, strlen(body), false, r);
+}
+
+START_TEST(sql_values_stay_data_and_failed_requests_roll_back)
+{
+	static const char *const hostile[] = { "x'); DROP TABLE notes; --", "' OR '1'='1", "\"; DELETE FROM notes",
+					       "Robert'); --", NULL };
+	struct reply r;
+	char path[64], *console;
+
+	for (int i = 0; hostile[i]; i++) {
+		post("/api/add", hostile[i], &r);
+		ck_assert_int_eq(r.code, 201);
+		snprintf(path, sizeof path, "/api/get?id=%.20s", r.body);
+		request("GET", path, NULL, 0, false, &r);
+		ck_assert_int_eq(r.code, 200);
+		ck_assert_str_eq(r.body, hostile[i]);
+	}
+	expect("GET", "/api/half", 500);
+	request("GET", "/api/count", NULL, 0, false, &r);
+	ck_assert_str_eq(r.body, "4"); /* the half-done insert was rolled back */
+	usleep(300 * 1000);
+	console = slurp(out_path);
+	ck_assert_msg(strstr(console, "rolled back"), "no rollback line: %s", msg_tail(console));
+	free(console);
+	request("GET", "/api/check", NULL, 0, false, &r);
+	ck_assert_str_eq(r.body, "ok");
+}
+END_TEST
+
+/* 1,000 inserts, then kill -9 of vmm: every insert that was answered 201 is
+ * there after a restart, and the database passes integrity_check. */
+START_TEST(answered_inserts_survive_kill_9)
+{
+	static char ids[16384], want[16384];
+	struct reply r;
+	size_t wl = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		char text[32];
+
+		snprintf(text, sizeof text, "note %d", i);
+		post("/api/add", text, &r);
+		ck_assert_msg(r.code == 201, "insert %d: %ld", i, r.code);
+		wl += (size_t)snprintf(want + wl, sizeof want - wl, "%s%s", wl ? "," : "", r.body);
+	}
+	kill(vm, SIGKILL);
+	waitpid(vm, NULL, 0);
+	vm = -1;
+	ck_assert_msg(boot(data_img) == 0, "no restart: %s", msg_tail(slurp(out_path)));
+	request("GET", "/api/ids", NULL, 0, false, &r);
+	ck_assert_int_eq(r.code, 200);
+	snprintf(ids, sizeof ids, "%s", r.body);
+	ck_assert_msg(strcmp(ids, want) == 0, "ids after the restart differ: got %.200s... want %.200s...", ids, want);
+	request("GET", "/api/check", NULL, 0, false, &r);
+	ck_assert_str_eq(r.body, "ok");
+}
+END_TEST
+
+START_TEST(a_foreign_data_disk_stops_the_boot_with_20)
+{
+	char cmd[300];
+	char *console;
+	int st;
+
+	kill(vm, SIGKILL);
+	waitpid(vm, NULL, 0);
+	vm = -1;
+	/* not ours, not blank: a file system's worth of bytes at the start */
+	snprintf(cmd, sizeof cmd, "head -c 65536 /dev/urandom | dd of='%s' conv=notrunc status=none", data_img);
+	ck_assert_int_eq(system(cmd), 0);
+	st = boot(data_img);
+	console = slurp(out_path);
+	ck_assert_msg(st == 20, "status %d: %s", st, msg_tail(console));
+	ck_assert_msg(strstr(console, "the data disk is unusable"), "%s", msg_tail(console));
+	free(console);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("app");
@@ -258,6 +409,13 @@ int main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, handlers_every_status_path);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("db");
+	tcase_set_timeout(tc, 600);
+	tcase_add_checked_fixture(tc, setup_db, teardown);
+	tcase_add_test(tc, sql_values_stay_data_and_failed_requests_roll_back);
+	tcase_add_test(tc, answered_inserts_survive_kill_9);
+	tcase_add_test(tc, a_foreign_data_disk_stops_the_boot_with_20);
 	suite_add_tcase(s, tc);
 	rc = run_suite(s);
 	curl_global_cleanup();
