@@ -11,7 +11,7 @@ struct site;
  * EXIT_DATA_DISK and the reason when the disk is foreign, corrupt or too
  * small) and runs schema.sql from the site when the database has no table
  * yet. Without one: nothing (handlers then have no `db`). */
-void db_init(struct site *site);
+void db_init(struct site *site); /* called only for sites with app routes */
 /* Sets the global `db` in L (nothing without a database). */
 void db_open_lua(struct lua_State *L);
 /* After a request: rolls back a transaction the handler left open (an

@@ -113,7 +113,8 @@ void site_load(void)
 		/* error pages and app scripts must be files of the archive */
 		if (site_conf_check(&conf, &site) < 0)
 			panic(EXIT_SITE_CONF, "%s", conf.err);
-		db_init(&site);                  /* the data disk, if any; schema.sql */
+		if (conf.napp)
+			db_init(&site);          /* the data disk, if any; schema.sql */
 		app_init(&site, &conf, &server); /* reads the scripts: before the cache goes */
 	} else {
 		kputs("site: no site.conf in the archive: defaults (any host, no redirects)\n");
