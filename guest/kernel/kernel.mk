@@ -60,3 +60,6 @@ KERNEL_GUEST_LIBS := $(BUILD)/guest/db/libblkvfs.o $(LIBS_OUT)/sqlite3.o $(LIBS_
 $(BUILD)/guest/site.elf: $(KERNEL_OBJS) $(KERNEL_LIB_OBJS) $(KERNEL_HTTP_OBJS) $(KERNEL_GUEST_LIBS) guest/kernel/kernel.ld
 	$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -Wl,--gc-sections -Wl,-Map,$@.map -o $@ \
 		$(filter %.o,$(KERNEL_OBJS) $(KERNEL_LIB_OBJS) $(KERNEL_HTTP_OBJS)) $(KERNEL_GUEST_LIBS) $(GUEST_LIBS_LIBC)
+
+# The image's ring-3 libc code never enters Linux (check-libs.sh on site.elf).
+CHECK_PROGRAMS += guest/kernel/check-image.sh
