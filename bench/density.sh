@@ -302,23 +302,7 @@ wrk_wall=$(($(date +%s%N) - t0))
 f1=$(cpu_ns $(front_pids))
 sv1=$(cpu_ns "$s1_vmm")
 rate_ok "$ours" "$ours_bad" || rate_failed "the front door" "$ours" "$ours_bad"
-cat >"$T/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx.err;
-events { worker_connections 1024; }
-http {
-	access_log $T/nginx.access;
-	client_body_temp_path $T/nginx-body;
-	proxy_temp_path $T/nginx-proxy;
-	fastcgi_temp_path $T/nginx-fastcgi;
-	uwsgi_temp_path $T/nginx-uwsgi;
-	scgi_temp_path $T/nginx-scgi;
-	keepalive_requests 1000000;
-	server { listen 127.0.0.1:$((PORT + 1)); root $T/www; }
-}
-EOF
+ref_nginx_conf "	server { listen 127.0.0.1:$((PORT + 1)); root $T/www; }"
 nginx -e "$T/nginx.err" -p "$T" -c "$T/nginx.conf" &
 ng=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 1))/1k.html" && break; sleep 0.1; done

@@ -229,30 +229,14 @@ pm.max_requests = 0
 EOF
 "$FPM" -F -R -y "$T/php-fpm.conf" -p "$T" 2>>"$T/php-fpm.err" &
 fpm=$!
-cat >"$T/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx.err;
-events { worker_connections 1024; }
-http {
-	access_log $T/nginx.access;
-	client_body_temp_path $T/nginx-body;
-	proxy_temp_path $T/nginx-proxy;
-	fastcgi_temp_path $T/nginx-fastcgi;
-	uwsgi_temp_path $T/nginx-uwsgi;
-	scgi_temp_path $T/nginx-scgi;
-	keepalive_requests 1000000;
-	server {
+ref_nginx_conf "	server {
 		listen 127.0.0.1:$((PORT + 2));
 		location = /api/entries {
 			include /etc/nginx/fastcgi_params;
 			fastcgi_param SCRIPT_FILENAME $T/php/api.php;
 			fastcgi_pass unix:$T/php-fpm.sock;
 		}
-	}
-}
-EOF
+	}"
 nginx -e "$T/nginx.err" -p "$T" -c "$T/nginx.conf" &
 ng=$!
 REF=http://127.0.0.1:$((PORT + 2))

@@ -69,3 +69,26 @@ wrk_rate() {
 # rate_ok RATE NON2XX: a rate counts only if wrk measured one and every
 # response was a 2xx; otherwise the server failed and is not timed.
 rate_ok() { [ "$(echo "$1 > 0" | bc)" = 1 ] && [ "$2" = 0 ]; }
+
+# ref_nginx_conf SERVER...: writes $T/nginx.conf for the reference nginx the
+# benches compare against (one worker, access log on, everything under $T),
+# with the given server block(s) inside http { }.
+ref_nginx_conf() {
+	cat >"$T/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/nginx.err;
+events { worker_connections 1024; }
+http {
+	access_log $T/nginx.access;
+	client_body_temp_path $T/nginx-body;
+	proxy_temp_path $T/nginx-proxy;
+	fastcgi_temp_path $T/nginx-fastcgi;
+	uwsgi_temp_path $T/nginx-uwsgi;
+	scgi_temp_path $T/nginx-scgi;
+	keepalive_requests 1000000;
+$*
+}
+EOF
+}

@@ -32,17 +32,6 @@ void http_chunked_init(struct http_chunked *d, uint64_t max, size_t meta_max)
 	d->meta_max = meta_max;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Field value and extension bytes: visible, space or tab; no other control
  * byte (a bare CR or LF above all). */
 static bool text(unsigned char c)
@@ -64,7 +53,7 @@ static uint8_t meta_byte(struct http_chunked *d, char ch, int *status)
 	switch (d->state) {
 	case S_SIZE0:
 	case S_SIZE:
-		h = hexval(ch);
+		h = hm_hexval(ch);
 		if (h >= 0) {
 			/* Over the limit already: refuse before any data comes.
 			 * left <= max - total <= MAX_CAP, so this cannot wrap. */

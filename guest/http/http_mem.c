@@ -138,3 +138,14 @@ size_t hm_fmt_hex(char *out, uint64_t v)
 		out[i] = tmp[n - 1 - i];
 	return n;
 }
+
+int hm_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -37,5 +37,7 @@ bool hm_parse_u64(const char *p, size_t n, uint64_t max, uint64_t *out);
  * returns the digit count. out needs 20 (16 for hex) bytes. */
 size_t hm_fmt_u64(char *out, uint64_t v);
 size_t hm_fmt_hex(char *out, uint64_t v);
+/* The value of one hex digit, -1 when c is not one. */
+int hm_hexval(char c);
 
 #endif

@@ -1,15 +1,5 @@
+#include "http_mem.h"
 #include "http_path.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 enum http_path_err http_path_normalize(const char *p, size_t n, char *out, size_t cap,
 				       size_t *outlen, size_t *query)
@@ -31,7 +21,7 @@ enum http_path_err http_path_normalize(const char *p, size_t n, char *out, size_
 		unsigned char c = (unsigned char)p[i];
 		if (c == '%') {
 			int hi, lo;
-			if (end - i < 3 || (hi = hexval(p[i + 1])) < 0 || (lo = hexval(p[i + 2])) < 0)
+			if (end - i < 3 || (hi = hm_hexval(p[i + 1])) < 0 || (lo = hm_hexval(p[i + 2])) < 0)
 				return HTTP_PATH_BAD;
 			c = (unsigned char)(hi * 16 + lo);
 			i += 2;

@@ -49,7 +49,7 @@ $(BUILD)/guest/kernel/app.o $(BUILD)/guest/kernel/db.o: $(BUILD)/guest/kernel/%.
 DKJSON := /usr/share/lua/5.4/dkjson.lua
 $(BUILD)/guest/kernel/dkjson.o: $(DKJSON)
 	@mkdir -p $(dir $@)
-	printf '\t.section .rodata\n\t.global dkjson_lua, dkjson_lua_end\ndkjson_lua:\n\t.incbin "%s"\ndkjson_lua_end:\n' \
+	printf '\t.section .rodata\n\t.global dkjson_lua, dkjson_lua_end\ndkjson_lua:\n\t.incbin "%s"\ndkjson_lua_end:\n\t.section .note.GNU-stack,"",@progbits\n' \
 		$(realpath $(DKJSON)) | $(CC) -c -x assembler - -o $@
 KERNEL_OBJS += $(BUILD)/guest/kernel/dkjson.o
 

@@ -43,4 +43,7 @@ void domain_xml(char *out, size_t size, const char *name, const char *kernel);
 /* Polls virsh domstate until it prints want (up to ms). 0 when it did. */
 int wait_state(struct vmmd_inst *v, const char *name, const char *want, int ms);
 
+/* A TCP port on 127.0.0.1 that is free now (the kernel picks it), -1 if none. */
+int free_port(void);
+
 #endif

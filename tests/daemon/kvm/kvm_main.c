@@ -38,21 +38,6 @@ static void quiet(void *data, virErrorPtr err)
 	(void)data, (void)err;
 }
 
-/* A TCP port on 127.0.0.1 that is free now (the kernel picks it). */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof a;
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-	    getsockname(s, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (s >= 0)
-		close(s);
-	return port;
-}
-
 /* GET / on 127.0.0.1:port with a raw socket; the whole answer (up to
  * size - 1 bytes) goes to body. Returns the HTTP status, or -1 when nothing
  * came (refused, reset: the guest is not listening yet). */

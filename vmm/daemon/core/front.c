@@ -94,16 +94,17 @@ static int check_free(const struct front_addr *a, struct verr *e)
 	return rc;
 }
 
-/* Starts argv with its output in the file out (a pipe could fill up and
- * stall it while nobody reads). Returns the pid, -1 on failure. */
-static pid_t spawn_logged(char *const argv[], const char *out)
+/* Starts argv with its output in the file out, opened with mode O_TRUNC or
+ * O_APPEND (a pipe could fill up and stall it while nobody reads). Returns
+ * the pid, -1 on failure. */
+static pid_t spawn_logged(char *const argv[], const char *out, int mode)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		sigset_t none;
 		int null = open("/dev/null", O_RDONLY);
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fd = open(out, O_WRONLY | O_CREAT | mode, 0600);
 
 		for (int s = 1; s < NSIG; s++)
 			signal(s, SIG_DFL);
@@ -151,7 +152,7 @@ static int exited_ok(pid_t pid)
 /* Runs argv to its end; its complaint, if it failed, goes to msg. */
 static int run_wait(char *const argv[], const char *out, char *msg, size_t size)
 {
-	pid_t pid = spawn_logged(argv, out);
+	pid_t pid = spawn_logged(argv, out, O_TRUNC);
 	int ok = pid > 0 && exited_ok(pid);
 
 	if (ok)
@@ -226,30 +227,14 @@ static int test_conf(struct front *f, const char *conf, struct verr *e)
 
 static void spawn_nginx(struct front *f)
 {
-	char out[STORE_PATH_MAX];
+	char out[STORE_PATH_MAX], *argv[] = { f->nginx, "-c", f->conf, NULL };
 	struct verr e;
 	pid_t pid;
 
 	f->restart_due_ms = 0;
 	if (fpath(out, f->dir, "nginx.out", &e) < 0)
 		return;
-	pid = fork();
-	if (pid == 0) {
-		char *argv[] = { f->nginx, "-c", f->conf, NULL };
-		sigset_t none;
-		int null = open("/dev/null", O_RDONLY);
-		int log = open(out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-		for (int s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (null < 0 || log < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
-			_exit(127);
-		syscall(SYS_close_range, 3u, ~0u, 0u);
-		execv(argv[0], argv);
-		_exit(127);
-	}
+	pid = spawn_logged(argv, out, O_APPEND);
 	if (pid < 0) {
 		fprintf(stderr, "vmmd: front door: fork: %s\n", strerror(errno));
 		f->restart_due_ms = now_ms() + RESTART_BACKOFF_MS;
@@ -491,7 +476,7 @@ static void start_reload(struct vmmd *m)
 		return;
 	}
 	f->test_started_ms = now_ms();
-	f->test_pid = spawn_logged(argv, f->reload_out);
+	f->test_pid = spawn_logged(argv, f->reload_out, O_TRUNC);
 	f->test_pidfd = f->test_pid > 0 ? (int)syscall(SYS_pidfd_open, f->test_pid, 0) : -1;
 	if (f->test_pidfd < 0) {
 		fprintf(stderr, "vmmd: front door: cannot test the configuration: %s\n", strerror(errno));
