@@ -20,6 +20,7 @@
 #include "http/http_fields.h"
 #include "http/http_log.h"
 #include "http/http_path.h"
+#include "fuzz_site.h"
 
 /* A small ustar image built once: enough files for every code path. */
 static uint8_t img[64 * 512];
@@ -27,23 +28,7 @@ static size_t img_len;
 
 static void tar_add(const char *name, const char *data, char type)
 {
-	uint8_t *h = img + img_len;
-	size_t n = strlen(data);
-	unsigned sum = 0;
-
-	memset(h, 0, 512);
-	strcpy((char *)h, name);
-	memcpy(h + 100, "0000644", 7);
-	snprintf((char *)h + 124, 12, "%011zo", n);
-	snprintf((char *)h + 136, 12, "%011o", 1700000000u);
-	h[156] = (uint8_t)type;
-	memcpy(h + 257, "ustar\0" "00", 8);
-	memset(h + 148, ' ', 8);
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	memcpy(h + 512, data, n);
-	img_len += 512 + (n + 511) / 512 * 512;
+	fuzz_tar_add(img, &img_len, sizeof(img), name, data, type);
 }
 
 static const char conf_text[] = "host localhost example.test *.w.test\n"
@@ -165,7 +150,7 @@ static void init(void)
 	tar_add("./site.conf", conf_text, '0');
 	tar_add("./api.lua", "-- api", '0');
 	tar_add("./lib/x.lua", "-- x", '0');
-	img_len += 1024;
+	fuzz_tar_end(img, &img_len, sizeof(img));
 	site_image_mem(&im, img, img_len);
 	site_conf_default(&conf);
 	if (site_open(&site, &im, arena, sizeof(arena)) < 0 ||
@@ -181,24 +166,7 @@ static void init(void)
 
 static void check(const struct http_out *o, const char *hdr, size_t cap)
 {
-	if (o->hdr_len > cap || o->hdr_len < 12 || memcmp(hdr, "HTTP/1.1 ", 9) != 0)
-		abort();
-	if (o->entry && (o->body_off > o->entry->size || o->body_len > o->entry->size - o->body_off))
-		abort();
-	if (o->mem && (o->entry || !o->body_len || o->body_len > sizeof(bigbody)))
-		abort();
-	if (!o->entry && !o->mem && o->body_len)
-		abort();
-	/* the head is CRLF-terminated lines: no CR or LF that a handler or a
-	 * client slipped into a field */
-	const char *end = memmem(hdr, o->hdr_len, "\r\n\r\n", 4);
-	if (!end)
-		abort();
-	for (const char *p = hdr; p < end + 2; p++)
-		if ((*p == '\r' && p[1] != '\n') || (*p == '\n' && p[-1] != '\r'))
-			abort();
-	if (o->interim && (o->status != 100 || o->close))
-		abort();
+	fuzz_check_response(o, hdr, cap, sizeof(bigbody));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
