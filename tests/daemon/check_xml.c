@@ -28,7 +28,55 @@ START_TEST(minimal_gets_defaults)
 	ck_assert_uint_eq(c->vcpus, 1);
 	ck_assert_int_eq(c->on_reboot, ACTION_RESTART);
 	ck_assert_int_eq(c->on_poweroff, ACTION_DESTROY);
+	/* cgroup limits: none set, the defaults in force */
+	ck_assert_uint_eq(domain_mem_limit_kib(c), 65536 + DOMAIN_MEM_OVERHEAD_KIB);
+	ck_assert_uint_eq(domain_cpu_shares(c), 1024);
+	ck_assert_uint_eq(domain_cpu_period_us(c), 100000);
+	ck_assert_int_eq(domain_cpu_quota_us(c), -1);
+	ck_assert_uint_eq(domain_pids_max(c), 1 + DOMAIN_PIDS_EXTRA);
+	{
+		char *xml = domain_xml_format(c, -1);
+
+		ck_assert_ptr_null(strstr(xml, "tune>")); /* not set: not shown, as libvirt does */
+		free(xml);
+	}
 	domain_config_free(c);
+}
+END_TEST
+
+#define TUNE(x) "<domain type='kvm'><name>a</name><memory>65536</memory>" x OS "</domain>"
+
+START_TEST(tune_rejections_name_the_problem)
+{
+	static const struct {
+		const char *xml, *msg;
+	} cases[] = {
+		{ TUNE("<memtune><soft_limit>1</soft_limit></memtune>"), "unsupported element <soft_limit> in <memtune>" },
+		{ TUNE("<memtune><hard_limit unit='KiB'>0</hard_limit></memtune>"), "<hard_limit> must be between" },
+		{ TUNE("<memtune><hard_limit unit='parsec'>1</hard_limit></memtune>"), "parsec" },
+		{ TUNE("<memtune><hard_limit>-5</hard_limit></memtune>"), "invalid value '-5'" },
+		{ TUNE("<memtune><hard_limit>65536</hard_limit><hard_limit>65536</hard_limit></memtune>"),
+		  "duplicate <hard_limit>" },
+		{ TUNE("<memtune/><memtune/>"), "duplicate element <memtune>" },
+		{ TUNE("<cputune><shares>1</shares></cputune>"), "<shares>1</shares> in <cputune>: use 2 to 262144" },
+		{ TUNE("<cputune><shares>many</shares></cputune>"), "<shares>many</shares>" },
+		{ TUNE("<cputune><period>999</period></cputune>"), "use 1000 to 1000000" },
+		{ TUNE("<cputune><period>1000001</period></cputune>"), "use 1000 to 1000000" },
+		{ TUNE("<cputune><quota>0</quota></cputune>"), "use -1 (no limit) or 1000 to" },
+		{ TUNE("<cputune><quota>-2</quota></cputune>"), "<quota>-2</quota>" },
+		{ TUNE("<cputune><quota>17592186044416</quota></cputune>"), "17592186044415" },
+		{ TUNE("<cputune><emulator_period>1000</emulator_period></cputune>"), "<emulator_period> in <cputune>" },
+		{ TUNE("<cputune><shares>10</shares><shares>10</shares></cputune>"), "duplicate <shares>" },
+		{ TUNE("<cputune><shares a='1'>10</shares></cputune>"), "attribute 'a'" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct verr e;
+		struct domain_config *c = parse(cases[i].xml, &e);
+
+		ck_assert_msg(!c, "case %zu accepted", i);
+		ck_assert_msg(strstr(e.msg, cases[i].msg), "case %zu: '%s' lacks '%s'", i, e.msg, cases[i].msg);
+	}
 }
 END_TEST
 
@@ -78,6 +126,8 @@ static const char full[] =
 	"<metadata><vmm:vsock xmlns:vmm='" VMM_XML_NS "'><vmm:publish host='127.0.0.1:8080' guest='80'/>"
 	"<vmm:publish unix='/run/s.sock' guest='81'/></vmm:vsock></metadata>"
 	"<memory unit='GiB'>1</memory><currentMemory unit='MiB'>512</currentMemory><vcpu>2</vcpu>"
+	"<memtune><hard_limit unit='MiB'>1100</hard_limit></memtune>"
+	"<cputune><shares>2048</shares><period>20000</period><quota>-1</quota></cputune>"
 	"<os><type arch='x86_64'>hvm</type><kernel>/k</kernel><initrd>/i</initrd><cmdline>a &amp; b</cmdline></os>"
 	"<features><acpi/></features><on_crash>restart</on_crash>"
 	"<devices><disk type='file' device='disk'><source file='/img'/><target dev='vda' bus='virtio'/><readonly/>"
@@ -98,11 +148,18 @@ START_TEST(round_trip_and_schema)
 	ck_assert_uint_eq(c->npublish, 2);
 	ck_assert_uint_eq(c->cid, 7);
 	ck_assert_str_eq(c->cmdline, "a & b");
+	ck_assert_uint_eq(domain_mem_limit_kib(c), 1100u * 1024);
+	ck_assert_uint_eq(domain_cpu_shares(c), 2048);
+	ck_assert_uint_eq(domain_cpu_period_us(c), 20000);
+	ck_assert_int_eq(domain_cpu_quota_us(c), -1);
+	ck_assert_uint_eq(domain_pids_max(c), 2 + DOMAIN_PIDS_EXTRA);
 	xml = domain_xml_format(c, 4);
 	c2 = parse(xml, &e);
 	ck_assert_msg(c2 != NULL, "%s", e.msg);
 	xml2 = domain_xml_format(c2, 4);
 	ck_assert_str_eq(xml, xml2);
+	ck_assert_ptr_nonnull(strstr(xml, "<memtune>\n    <hard_limit unit='KiB'>1126400</hard_limit>\n  </memtune>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<shares>2048</shares>\n    <period>20000</period>\n    <quota>-1</quota>"));
 	f = fopen("/tmp/vmmd-xml-check.xml", "w");
 	fputs(xml, f);
 	fclose(f);
@@ -206,7 +263,8 @@ END_TEST
 Suite *xml_suite(void)
 {
 	const TTest *const tests[] = {
-		minimal_gets_defaults, rejections_name_the_problem, round_trip_and_schema, site_round_trip_and_defaults,
+		minimal_gets_defaults, rejections_name_the_problem, tune_rejections_name_the_problem,
+		round_trip_and_schema, site_round_trip_and_defaults,
 		site_rejections_name_the_problem, NULL,
 	};
 

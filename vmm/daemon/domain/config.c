@@ -29,6 +29,31 @@ void domain_config_free(struct domain_config *c)
 	free(c);
 }
 
+uint64_t domain_mem_limit_kib(const struct domain_config *c)
+{
+	return c->tune.hard_limit_kib ? c->tune.hard_limit_kib : c->mem_kib + DOMAIN_MEM_OVERHEAD_KIB;
+}
+
+uint64_t domain_cpu_shares(const struct domain_config *c)
+{
+	return c->tune.shares ? c->tune.shares : DOMAIN_CPU_SHARES_DEFAULT;
+}
+
+uint64_t domain_cpu_period_us(const struct domain_config *c)
+{
+	return c->tune.period_us ? c->tune.period_us : DOMAIN_CPU_PERIOD_DEFAULT;
+}
+
+int64_t domain_cpu_quota_us(const struct domain_config *c)
+{
+	return c->tune.quota_us ? c->tune.quota_us : -1;
+}
+
+uint64_t domain_pids_max(const struct domain_config *c)
+{
+	return (uint64_t)c->vcpus + DOMAIN_PIDS_EXTRA;
+}
+
 const char *site_host_check(const char *name)
 {
 	size_t n = strlen(name), label = 0;

@@ -55,6 +55,34 @@ struct domain_site {
 	bool waf;
 };
 
+/* <memtune><hard_limit> and <cputune> <shares>/<period>/<quota>: the limits
+ * of the VM's cgroup (core/cgroup.c). Only what the XML set is kept (0: not
+ * set), so dumpxml gives back what was defined, as libvirt does; the
+ * domain_*() functions below give the value in force, defaults included. */
+struct domain_tune {
+	uint64_t hard_limit_kib;
+	uint64_t shares;
+	uint64_t period_us;
+	int64_t quota_us; /* per vCPU, as libvirt's; -1 no limit */
+};
+
+/* The defaults. A VM's memory limit is its RAM plus what vmm itself needs
+ * beside it (page tables, KVM state, vCPU stacks, device buffers, the
+ * monitor), so a guest that touches all of its RAM stays within it while
+ * none can take the memory of the others. */
+#define DOMAIN_MEM_OVERHEAD_KIB (64ull << 10)
+#define DOMAIN_CPU_SHARES_DEFAULT 1024ull /* the kernel's default: equal for all */
+#define DOMAIN_CPU_SHARES_MIN 2ull        /* cgroup v1's cpu.shares range */
+#define DOMAIN_CPU_SHARES_MAX 262144ull
+#define DOMAIN_CPU_PERIOD_DEFAULT 100000ull
+#define DOMAIN_CPU_PERIOD_MIN 1000ull /* libvirt's and the kernel's range */
+#define DOMAIN_CPU_PERIOD_MAX 1000000ull
+#define DOMAIN_CPU_QUOTA_MIN 1000ll
+#define DOMAIN_CPU_QUOTA_MAX 17592186044415ll
+/* Tasks beside the vCPU threads: vmm's main (I/O) thread, the monitor, and
+ * room for helpers (a sanitizer's leak checker clones a tracer). */
+#define DOMAIN_PIDS_EXTRA 8u
+
 struct domain_config {
 	char name[DOMAIN_NAME_MAX + 1];
 	uint8_t uuid[16];
@@ -76,7 +104,17 @@ struct domain_config {
 	struct domain_publish publish[DOMAIN_MAX_PUBLISH];
 	unsigned npublish;
 	struct domain_site site;
+	struct domain_tune tune;
 };
+
+/* The limits in force for c: what its XML set, else the defaults. */
+uint64_t domain_mem_limit_kib(const struct domain_config *c);
+uint64_t domain_cpu_shares(const struct domain_config *c);
+uint64_t domain_cpu_period_us(const struct domain_config *c);
+/* The quota of one vCPU, -1 for none. */
+int64_t domain_cpu_quota_us(const struct domain_config *c);
+/* The pids limit: one task per vCPU plus DOMAIN_PIDS_EXTRA. */
+uint64_t domain_pids_max(const struct domain_config *c);
 
 void domain_config_free(struct domain_config *c);
 /* Checks a domain name: 1..DOMAIN_NAME_MAX bytes, printable, no '/',

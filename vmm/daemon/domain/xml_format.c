@@ -98,7 +98,20 @@ char *domain_xml_format(const struct domain_config *c, int id)
 		fputs("  </metadata>\n", f);
 	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", c->mem_kib);
 	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", c->cur_mem_kib);
+	if (c->tune.hard_limit_kib)
+		fprintf(f, "  <memtune>\n    <hard_limit unit='KiB'>%" PRIu64 "</hard_limit>\n  </memtune>\n",
+			c->tune.hard_limit_kib);
 	fprintf(f, "  <vcpu placement='static'>%u</vcpu>\n", c->vcpus);
+	if (c->tune.shares || c->tune.period_us || c->tune.quota_us) {
+		fputs("  <cputune>\n", f);
+		if (c->tune.shares)
+			fprintf(f, "    <shares>%" PRIu64 "</shares>\n", c->tune.shares);
+		if (c->tune.period_us)
+			fprintf(f, "    <period>%" PRIu64 "</period>\n", c->tune.period_us);
+		if (c->tune.quota_us)
+			fprintf(f, "    <quota>%" PRId64 "</quota>\n", c->tune.quota_us);
+		fputs("  </cputune>\n", f);
+	}
 	fputs("  <os>\n    <type arch='x86_64'>hvm</type>\n", f);
 	text_elem(f, "    ", "kernel", c->kernel);
 	text_elem(f, "    ", "initrd", c->initrd);

@@ -104,6 +104,86 @@ static int parse_vcpu(struct px *p, const xmlNode *n)
 	return rc;
 }
 
+/* <memtune>: only <hard_limit> (the cgroup's memory limit); the soft and
+ * swap limits and min_guarantee have nothing behind them here. */
+static int parse_memtune(struct px *p, const xmlNode *mt)
+{
+	if (xr_only_attrs(p, mt, NULL) < 0)
+		return -1;
+	for (const xmlNode *n = mt->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!xr_is(n, "hard_limit") || n->ns)
+			return xr_unsupported(p, n, "memtune");
+		if (p->c->tune.hard_limit_kib)
+			return verr_set(p->e, VERR_XML_ERROR, "duplicate <hard_limit> in <memtune>");
+		if (parse_memory(p, n, &p->c->tune.hard_limit_kib) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One number of <cputune>, in [min, max] (or -1 where minus_one). */
+static int parse_tune_num(struct px *p, const xmlNode *n, int64_t min, int64_t max, bool minus_one, int64_t *out)
+{
+	char *t = NULL;
+	uint64_t v;
+	int rc = -1;
+
+	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, &t) < 0)
+		return -1;
+	xr_trim(t);
+	if (minus_one && strcmp(t, "-1") == 0)
+		*out = -1, rc = 0;
+	else if (xr_u64(t, &v) == 0 && v >= (uint64_t)min && v <= (uint64_t)max)
+		*out = (int64_t)v, rc = 0;
+	else
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<%s>%.40s</%s> in <cputune>: use %s%" PRId64 " to %" PRId64,
+			 xr_name(n), t, xr_name(n), minus_one ? "-1 (no limit) or " : "", min, max);
+	free(t);
+	return rc;
+}
+
+/* <cputune>: <shares> (the cgroup's CPU weight), <period> and <quota> (the
+ * CPU bandwidth of each vCPU, as libvirt means them). */
+static int parse_cputune(struct px *p, const xmlNode *ct)
+{
+	struct domain_tune *t = &p->c->tune;
+
+	if (xr_only_attrs(p, ct, NULL) < 0)
+		return -1;
+	for (const xmlNode *n = ct->children; n; n = n->next) {
+		int64_t v;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (n->ns)
+			return xr_unsupported(p, n, "cputune");
+		if (xr_is(n, "shares")) {
+			if (t->shares)
+				return verr_set(p->e, VERR_XML_ERROR, "duplicate <shares> in <cputune>");
+			if (parse_tune_num(p, n, DOMAIN_CPU_SHARES_MIN, DOMAIN_CPU_SHARES_MAX, false, &v) < 0)
+				return -1;
+			t->shares = (uint64_t)v;
+		} else if (xr_is(n, "period")) {
+			if (t->period_us)
+				return verr_set(p->e, VERR_XML_ERROR, "duplicate <period> in <cputune>");
+			if (parse_tune_num(p, n, DOMAIN_CPU_PERIOD_MIN, DOMAIN_CPU_PERIOD_MAX, false, &v) < 0)
+				return -1;
+			t->period_us = (uint64_t)v;
+		} else if (xr_is(n, "quota")) {
+			if (t->quota_us)
+				return verr_set(p->e, VERR_XML_ERROR, "duplicate <quota> in <cputune>");
+			if (parse_tune_num(p, n, DOMAIN_CPU_QUOTA_MIN, DOMAIN_CPU_QUOTA_MAX, true, &v) < 0)
+				return -1;
+			t->quota_us = v;
+		} else {
+			return xr_unsupported(p, n, "cputune");
+		}
+	}
+	return 0;
+}
+
 static int parse_os(struct px *p, const xmlNode *os)
 {
 	bool have_type = false;
@@ -423,13 +503,13 @@ static int parse_uuid(struct px *p, const xmlNode *n)
 }
 
 enum { SEEN_NAME, SEEN_UUID, SEEN_TITLE, SEEN_DESC, SEEN_MEM, SEEN_CURMEM, SEEN_VCPU, SEEN_OS, SEEN_FEAT,
-       SEEN_ONPOWEROFF, SEEN_ONREBOOT, SEEN_ONCRASH, SEEN_DEVICES, SEEN_METADATA };
+       SEEN_ONPOWEROFF, SEEN_ONREBOOT, SEEN_ONCRASH, SEEN_DEVICES, SEEN_METADATA, SEEN_MEMTUNE, SEEN_CPUTUNE };
 
 static int parse_child(struct px *p, const xmlNode *n, unsigned *seen)
 {
 	static const char *const names[] = { "name", "uuid", "title", "description", "memory", "currentMemory",
 					     "vcpu", "os", "features", "on_poweroff", "on_reboot", "on_crash",
-					     "devices", "metadata" };
+					     "devices", "metadata", "memtune", "cputune" };
 	int which = -1;
 
 	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -454,6 +534,8 @@ static int parse_child(struct px *p, const xmlNode *n, unsigned *seen)
 	case SEEN_ONREBOOT: return parse_action(p, n, &p->c->on_reboot);
 	case SEEN_ONCRASH: return parse_action(p, n, &p->c->on_crash);
 	case SEEN_DEVICES: return parse_devices(p, n);
+	case SEEN_MEMTUNE: return parse_memtune(p, n);
+	case SEEN_CPUTUNE: return parse_cputune(p, n);
 	default: return parse_metadata(p, n);
 	}
 }
