@@ -86,6 +86,38 @@ START_TEST(kernel_is_empty_or_a_host_program)
 }
 END_TEST
 
+/* fd:N, a file the parent passed: each misuse is named by its number. The
+ * descriptors are put at fixed numbers here (vmm inherits them). */
+START_TEST(bad_file_descriptors)
+{
+	char path[600];
+	int d = open(dir, O_RDONLY | O_DIRECTORY), f;
+
+	snprintf(path, sizeof path, "%s/disk.img", dir);
+	f = open(path, O_CREAT | O_RDWR, 0644);
+	ck_assert_int_eq(ftruncate(f, 65536), 0);
+	close(f);
+	f = open(path, O_RDONLY);
+	ck_assert(d >= 0 && f >= 0);
+	ck_assert_int_eq(dup2(d, 20), 20);
+	ck_assert_int_eq(dup2(f, 21), 21);
+	close(22);
+	EXPECT("kernel fd 22 is not open (the parent must pass it)", "run", "--kernel", "fd:22");
+	EXPECT("kernel fd 20 is a directory", "run", "--kernel", "fd:20");
+	EXPECT("kernel 'fd:2': fd '2' is not a number of at least 3", "run", "--kernel", "fd:2");
+	EXPECT("kernel 'fd:x': fd 'x' is not a number of at least 3", "run", "--kernel", "fd:x");
+	EXPECT("initrd fd 22 is not open", "run", "--kernel", hello(), "--initrd", "fd:22");
+	EXPECT("disk fd 20 is not a regular file", "run", "--kernel", hello(), "--disk", "fd:20,ro");
+	/* a read-write disk needs a descriptor open for writing too */
+	EXPECT("disk fd 21 is not open for reading and writing", "run", "--kernel", hello(), "--disk", "fd:21");
+	EXPECT("disk fd 22 is not open", "run", "--kernel", hello(), "--disk", "fd:22,ro");
+	close(20);
+	close(21);
+	close(d);
+	close(f);
+}
+END_TEST
+
 START_TEST(bad_memory_sizes)
 {
 	EXPECT("--mem must be greater than 0", "run", "--kernel", hello(), "--mem", "0");
@@ -179,7 +211,7 @@ int main(void)
 {
 	const TTest *const tests[] = {
 		missing_kernel_file, kernel_is_a_directory, kernel_is_random_bytes, kernel_is_empty_or_a_host_program,
-		bad_memory_sizes, bad_cpu_counts, unknown_options_and_commands, no_permission_on_kvm, help_and_version,
+		bad_file_descriptors, bad_memory_sizes, bad_cpu_counts, unknown_options_and_commands, no_permission_on_kvm, help_and_version,
 		NULL,
 	};
 	int failed;

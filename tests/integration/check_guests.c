@@ -332,6 +332,123 @@ START_TEST(sigusr2_resets_the_guest)
 }
 END_TEST
 
+/* A copy of a guest and a 64 KiB disk under a fresh directory, for tests
+ * that move them away while vmm runs. */
+static void files_copy(char *dir, size_t size, const char *guest, char *kernel, char *disk, size_t len)
+{
+	char src[512], cmd[2048];
+
+	snprintf(dir, size, "/tmp/vmm-files-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(kernel, len, "%s/kernel.elf", dir);
+	snprintf(disk, len, "%s/disk.img", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s' && truncate -s 64K '%s'", guest_path(guest, src, sizeof src), kernel,
+		 disk);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void files_remove(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* How many times needle is in the file at path now. */
+static int file_count(const char *path, const char *needle)
+{
+	char *text = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (f && getdelim(&text, &cap, 0, f) > 0)
+		n = count_of(text, needle);
+	if (f)
+		fclose(f);
+	free(text);
+	return n;
+}
+
+static int wait_count(const char *path, const char *needle, int want)
+{
+	for (int i = 0; i < TIMEOUT_MS / 20; i++) {
+		if (file_count(path, needle) >= want)
+			return 0;
+		usleep(20000);
+	}
+	return -1;
+}
+
+/* vmm opens its files once: with the kernel and disk renamed away after the
+ * first boot, the reboots still boot (from the descriptors it kept), and the
+ * read-write disk stays locked against a second VM the whole time. */
+START_TEST(reboots_open_no_path)
+{
+	char dir[64], kernel[128], disk[128], moved[160], out[160], err[160];
+	const char *argv[] = { vmm_bin(), "run", "--kernel", kernel, "--disk", disk, "--name", "files", NULL };
+	struct proc_result r;
+	int st, n;
+	pid_t pid;
+
+	files_copy(dir, sizeof dir, "reset", kernel, disk, sizeof kernel);
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	pid = proc_spawn(argv, out, err);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_msg(wait_count(out, "reset: resetting", 1) == 0, "no boot: %s", msg_tail(out));
+	RUN("hello", NULL, &r, "--disk", disk);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "is in use by another VM (locked)"), "stderr: %s", msg_tail(r.err));
+	proc_result_free(&r);
+	snprintf(moved, sizeof moved, "%s.moved", kernel);
+	ck_assert_int_eq(rename(kernel, moved), 0);
+	ck_assert_int_eq(unlink(disk), 0);
+	n = file_count(out, "reset: resetting");
+	ck_assert_msg(wait_count(out, "reset: resetting", n + 3) == 0, "no reboot after the rename: %s",
+		      msg_tail(err));
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %d", st);
+	ck_assert_int_eq(file_count(err, "cannot"), 0);
+	files_remove(dir);
+}
+END_TEST
+
+/* fd:N: files the parent opened and passed, whose names are gone before vmm
+ * starts: every boot reads the descriptors, the initrd too. */
+START_TEST(files_by_descriptor)
+{
+	char dir[64], kernel[128], disk[128];
+	char *argv[] = { (char *)vmm_bin(), "run", "--kernel", "fd:50", "--initrd", "fd:52", "--disk", "fd:51",
+			 "--name", "byfd", NULL };
+	struct proc_opts o = { .in_fd = -1, .timeout_ms = TIMEOUT_MS, .signo = SIGTERM,
+			       .until_out = "reset: resetting", .signal_count = 3 };
+	struct proc_result r;
+	int k, d;
+
+	files_copy(dir, sizeof dir, "reset", kernel, disk, sizeof kernel);
+	k = open(kernel, O_RDONLY);
+	d = open(disk, O_RDWR);
+	ck_assert(k >= 0 && d >= 0);
+	files_remove(dir);
+	ck_assert_int_eq(dup2(k, 50), 50); /* above any the test holds */
+	ck_assert_int_eq(dup2(d, 51), 51);
+	ck_assert_int_eq(dup2(k, 52), 52); /* any non-empty file serves as an initrd */
+	ck_assert_int_eq(proc_run(argv, &o, &r), 0);
+	ck_assert_msg(r.status == 128 + SIGTERM, "status %d, stderr %s", r.status, msg_tail(r.err));
+	ck_assert_int_ge(count_of(r.out, "reset: resetting"), 3);
+	ck_assert_msg(!strstr(r.err, "cannot"), "stderr: %s", msg_tail(r.err));
+	proc_result_free(&r);
+	close(50);
+	close(51);
+	close(52);
+	close(k);
+	close(d);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -340,7 +457,7 @@ int main(void)
 		ring3_work_and_exception_gates, reset_exits_when_asked, reset_restarts_by_default,
 		signals_stop_the_guest_cleanly, ctrl_a_x_quits,
 		terminal_restored_on_every_exit, console_socket_serves_one_client_at_a_time,
-		sigusr2_resets_the_guest, exit_stats_count_every_exit, NULL,
+		sigusr2_resets_the_guest, exit_stats_count_every_exit, reboots_open_no_path, files_by_descriptor, NULL,
 	};
 
 	return run_suite(one_case_suite("guests", "vmm run", 300, NULL, NULL, tests));

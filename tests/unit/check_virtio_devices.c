@@ -141,6 +141,7 @@ END_TEST
 #define T_GET_ID 8
 
 static struct virtio_blk blk;
+static struct blk_disk disk;
 static struct fake_queue bq;
 static char disk_path[64];
 
@@ -160,7 +161,8 @@ static void blk_open(bool readonly)
 	ck_assert_int_eq(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
 	close(fd);
 	snprintf(cfg.path, sizeof cfg.path, "%s", disk_path);
-	ck_assert_msg(virtio_blk_open(&blk, &cfg, &e) == 0, "%s", e.msg);
+	ck_assert_msg(blk_disk_open(&disk, &cfg, &e) == 0, "%s", e.msg);
+	virtio_blk_init(&blk, &disk);
 	ck_assert_int_eq(virtio_blk_attach(&blk, 0, &mem, NULL, BASE, GSI, &e), 0);
 	ck_assert(fake_driver_begin(&blk.dev, 0));
 	fake_queue_setup(&bq, &blk.dev, 0, 16, RINGS);
@@ -170,7 +172,7 @@ static void blk_open(bool readonly)
 static void blk_close(void)
 {
 	virtio_dev_destroy(&blk.dev);
-	virtio_blk_close(&blk);
+	blk_disk_close(&disk);
 	unlink(disk_path);
 }
 

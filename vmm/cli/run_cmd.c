@@ -6,8 +6,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "cli/run_jail.h"
 #include "cli/run_options.h"
+#include "kvm/kvm.h"
 #include "kvm/vcpu.h"
+#include "machine/boot_image.h"
 #include "machine/machine.h"
 
 #define EXIT_SETUP  2
@@ -75,7 +78,9 @@ int run_cmd(int argc, char **argv)
 	struct console con;
 	struct console_socket csock;
 	struct virtio_hosts devices = { { NULL } };
-	struct machine_host host = { &con, NULL, -1, &devices };
+	struct boot_files files;
+	struct machine_host host = { &con, NULL, -1, &devices, -1, run_jail_before_start, run_jail_vcpu_thread, NULL };
+	struct run_jail jail;
 	struct err e = { "" };
 	sigset_t old;
 	int sig_fd, status = EXIT_SETUP;
@@ -93,19 +98,39 @@ int run_cmd(int argc, char **argv)
 		break;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	run_jail_init(&jail, &cfg);
+	host.ctx = &jail;
+	/* held for the whole run: a reset's next VM comes from it (jailed, vmm
+	 * can open nothing) */
+	host.kvm_fd = kvm_open(&e);
+	if (host.kvm_fd < 0) {
+		fprintf(stderr, "vmm: %s\n", e.msg);
+		vm_config_free(&cfg);
+		return EXIT_SETUP;
+	}
 	vcpu_signal_init();
 	sig_fd = make_signal_fd(&old);
 	if (sig_fd < 0) {
 		perror("vmm: signalfd");
+		close(host.kvm_fd);
 		vm_config_free(&cfg);
 		return EXIT_SETUP;
 	}
 	host.sig_fd = sig_fd;
-	/* Device resources that outlive a boot (the vsock CID and listeners):
-	 * a taken CID or a port in use is reported before the guest boots. */
-	if (virtio_hosts_open(&devices, &cfg, &e) < 0) {
+	/* Every file a boot reads (kernel, initrd; disks in virtio_hosts_open)
+	 * is opened here, once: a reboot opens no path, so it still works once
+	 * the files are out of reach (renamed, or behind a jail). */
+	if (boot_files_open(&files, &cfg, &e) < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
 		goto out_signal;
+	}
+	cfg.files = &files;
+	/* Device resources that outlive a boot (the vsock CID and listeners,
+	 * disk files): a taken CID, a port in use or a locked disk is reported
+	 * before the guest boots. */
+	if (virtio_hosts_open(&devices, &cfg, &e) < 0) {
+		fprintf(stderr, "vmm: %s\n", e.msg);
+		goto out_files;
 	}
 	if (cfg.console_socket) {
 		if (console_socket_open(&csock, cfg.console_socket, &e) < 0) {
@@ -115,13 +140,15 @@ int run_cmd(int argc, char **argv)
 		host.csock = &csock;
 	}
 	/* With a console socket, input comes from its client, never from stdin. */
-	if (console_open(&con, cfg.console == CONSOLE_STDIO && !cfg.console_socket, &e) < 0) {
+	if (console_open(&con, cfg.console == CONSOLE_STDIO && !cfg.console_socket,
+			 &(struct console_output){ cfg.console_log, cfg.name, cfg.console_limits }, &e) < 0) {
 		fprintf(stderr, "vmm: console: %s\n", e.msg);
 		goto out_csock;
 	}
 	for (;;) {
 		if (machine_run(&cfg, &host, &res, &e) < 0) {
 			console_restore(&con);
+			console_close(&con);
 			fprintf(stderr, "vmm: %s\n", e.msg);
 			status = EXIT_SETUP;
 			break;
@@ -132,6 +159,7 @@ int run_cmd(int argc, char **argv)
 			continue;
 		}
 		console_restore(&con);
+		console_close(&con); /* the last dropped-bytes count goes before the status line */
 		status = report(&cfg, &res);
 		break;
 	}
@@ -140,9 +168,13 @@ out_csock:
 		console_socket_close(host.csock);
 out_devices:
 	virtio_hosts_close(&devices);
+out_files:
+	boot_files_close(&files);
 out_signal:
 	close(sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(host.kvm_fd);
+	run_jail_free(&jail);
 	vm_config_free(&cfg);
 	return status;
 }

@@ -3,12 +3,14 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "jail/jail.h"
 #include "util/size.h"
 
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
 	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET,
-	OPT_HALT_POLL, OPT_EXIT_STATS, OPT_IDLE_STOP,
+	OPT_HALT_POLL, OPT_EXIT_STATS, OPT_IDLE_STOP, OPT_CONSOLE_LOG, OPT_CONSOLE_LOG_MAX, OPT_CONSOLE_RATE,
+	OPT_CONSOLE_BURST, OPT_NO_JAIL, OPT_UID, OPT_GID,
 	OPT_DEVICE = 1024, /* + type * DEVICE_OPTS_MAX + option: the device types' own */
 };
 #define DEVICE_OPTS_MAX 16
@@ -25,9 +27,16 @@ static const struct option common_options[] = {
 	{ "on-reset", required_argument, NULL, OPT_ON_RESET },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+	{ "console-log-max", required_argument, NULL, OPT_CONSOLE_LOG_MAX },
+	{ "console-rate", required_argument, NULL, OPT_CONSOLE_RATE },
+	{ "console-burst", required_argument, NULL, OPT_CONSOLE_BURST },
 	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
 	{ "idle-stop", required_argument, NULL, OPT_IDLE_STOP },
+	{ "no-jail", no_argument, NULL, OPT_NO_JAIL },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "gid", required_argument, NULL, OPT_GID },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -40,6 +49,9 @@ void run_options_usage(FILE *out)
 		"\n"
 		"  -k, --kernel FILE      ELF64 kernel with a PVH entry note (required)\n"
 		"  -i, --initrd FILE      initial ramdisk, passed as a PVH module\n"
+		"                         (FILE, here and for --disk, may be fd:N: a file the parent\n"
+		"                         opened and passed as descriptor N >= 3; vmm opens every file\n"
+		"                         once, before the first boot, and a reboot reads the same ones)\n"
 		"  -c, --cmdline STR      kernel command line\n"
 		"  -m, --mem SIZE         guest RAM, with K/M/G suffix (default 64M)\n"
 		"  -p, --cpus N           number of vCPUs (default 1, at most %u)\n"
@@ -49,6 +61,22 @@ void run_options_usage(FILE *out)
 		"                         none: no console\n"
 		"      --console-socket PATH  serve the console on a unix socket (one client at a\n"
 		"                         time; a new one takes over); input then comes only from it\n"
+		"      --console-log FILE console output to FILE (created 0600, emptied) instead of stdout\n"
+		"      --console-log-max SIZE  when console output goes to a regular file (this one,\n"
+		"                         or a stdout redirected to a file, as vmmd gives it), the file\n"
+		"                         never grows past SIZE (default 4M; at least 4K; 0: no cap):\n"
+		"                         before a write would pass it, the file is cut to its newest\n"
+		"                         part (at most half SIZE, from a line start) behind a line\n"
+		"                         'vmm: NAME: console: log over its cap ...'; vmm's own lines\n"
+		"                         on stderr into the same file count too, and one written after\n"
+		"                         the guest stops (the status line) may pass SIZE by that line\n"
+		"      --console-rate SIZE  to a regular file, at most SIZE bytes a second (default 64K;\n"
+		"      --console-burst SIZE   0: no limit) after a burst (default 1M) of saved-up rate;\n"
+		"                         a write (a UART byte, a bulk port record) passes whole or is\n"
+		"                         dropped, so the guest never waits; dropped bytes are counted in\n"
+		"                         'vmm: NAME: console: N bytes dropped (rate limit)', at most one\n"
+		"                         line a second, the last with the next output or at exit.\n"
+		"                         A terminal or pipe gets everything: its reader sets the pace\n"
 		"      --halt-poll-ns N   how long KVM spins for an idle vCPU's next event before\n"
 		"                         it sleeps (0: never spin; default: the host's setting)\n"
 		"      --exit-stats       when the guest stops, print each vCPU's exits as KVM counts\n"
@@ -58,10 +86,19 @@ void run_options_usage(FILE *out)
 		"                         accepting (clients wait in the backlog), ask the guest to\n"
 		"                         power off as SIGPWR does, and stop it after 10 s if it has not\n"
 		"                         (status: its code, else 0); needs a vsock device\n"
+		"      --uid N, --gid N   the ids the VM runs as once jailed (not 0; default when\n"
+		"                         started as root: %u + vmm's pid, an id no user has; give\n"
+		"                         each running VM its own: threads count per uid)\n"
+		"      --no-jail          do not confine the process (said on stderr). The jail, after\n"
+		"                         set-up and before the guest's first instruction: as root an\n"
+		"                         empty read-only root in its own mount, IPC, UTS and network\n"
+		"                         namespaces, the ids above, no capabilities; always\n"
+		"                         no_new_privs, file/descriptor/thread limits and a seccomp\n"
+		"                         allowlist per thread (a forbidden call kills the process)\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Devices (virtio-mmio; each option adds its device):\n",
-		VM_MAX_CPUS, VM_IDLE_STOP_MAX);
+		VM_MAX_CPUS, VM_IDLE_STOP_MAX, JAIL_ID_BASE);
 	for (unsigned t = 0; device_types[t]; t++)
 		for (const struct device_option *o = device_types[t]->options; o->name; o++)
 			fputs(o->help, out);
@@ -81,6 +118,40 @@ static const char *basename_of(const char *path)
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
+}
+
+/* --console-log-max, --console-rate, --console-burst: sizes with their
+ * bounds (the cap must hold its cut line and some output; the bucket's
+ * arithmetic holds up to TOKEN_BUCKET_BURST_MAX). */
+static int console_limit_option(struct vm_config *cfg, int opt, const char *arg, struct err *e)
+{
+	struct console_limits *lim = &cfg->console_limits;
+	const char *name = opt == OPT_CONSOLE_LOG_MAX ? "console-log-max"
+			   : opt == OPT_CONSOLE_RATE  ? "console-rate"
+						      : "console-burst";
+	uint64_t v;
+
+	if (parse_size(arg, &v) < 0)
+		return err_set(e, "--%s '%s': not a size (examples: 64K, 4M)", name, arg);
+	switch (opt) {
+	case OPT_CONSOLE_LOG_MAX:
+		if (v && v < CONSOLE_LOG_MAX_MIN)
+			return err_set(e, "--console-log-max %s: 0 (no cap) or at least %lluK", arg,
+				       CONSOLE_LOG_MAX_MIN >> 10);
+		lim->max = v;
+		break;
+	case OPT_CONSOLE_RATE:
+		if (v > TOKEN_BUCKET_BURST_MAX)
+			return err_set(e, "--console-rate %s: at most %lluG", arg, TOKEN_BUCKET_BURST_MAX >> 30);
+		lim->rate = v;
+		break;
+	default:
+		if (v < 1 || v > TOKEN_BUCKET_BURST_MAX)
+			return err_set(e, "--console-burst %s: 1 to %lluG", arg, TOKEN_BUCKET_BURST_MAX >> 30);
+		lim->burst = v;
+		break;
+	}
+	return 0;
 }
 
 /* vmm's options, then every device type's, for getopt_long. */
@@ -111,6 +182,8 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 	cfg->cpus = 1;
 	cfg->cmdline = "";
 	cfg->console = CONSOLE_STDIO;
+	cfg->console_limits = (struct console_limits){ CONSOLE_LOG_MAX_DEFAULT, CONSOLE_RATE_DEFAULT,
+						       CONSOLE_BURST_DEFAULT };
 	build_options(options);
 	optind = 0; /* full reset: we may be called more than once (tests) */
 	opterr = 0;
@@ -161,6 +234,17 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 				return err_set(e, "--console-socket needs a path");
 			cfg->console_socket = optarg;
 			break;
+		case OPT_CONSOLE_LOG:
+			if (!*optarg)
+				return err_set(e, "--console-log needs a file");
+			cfg->console_log = optarg;
+			break;
+		case OPT_CONSOLE_LOG_MAX:
+		case OPT_CONSOLE_RATE:
+		case OPT_CONSOLE_BURST:
+			if (console_limit_option(cfg, c, optarg, e) < 0)
+				return PARSE_ERROR;
+			break;
 		case OPT_HALT_POLL:
 			if (parse_uint(optarg, 0, 1000000000, &v) < 0)
 				return err_set(e, "--halt-poll-ns '%s': must be a number of nanoseconds, 0-1000000000",
@@ -173,6 +257,14 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 				return err_set(e, "--idle-stop '%s': must be a number of seconds, 1-%u", optarg,
 					       VM_IDLE_STOP_MAX);
 			cfg->idle_stop_s = (unsigned)v;
+			break;
+		case OPT_NO_JAIL: cfg->no_jail = true; break;
+		case OPT_UID:
+		case OPT_GID:
+			if (parse_uint(optarg, 1, UINT32_MAX - 1, &v) < 0)
+				return err_set(e, "--%s '%s': must be a number, 1-%u (not root)", c == OPT_UID ? "uid" : "gid",
+					       optarg, UINT32_MAX - 1);
+			*(c == OPT_UID ? &cfg->uid : &cfg->gid) = (uint32_t)v;
 			break;
 		case OPT_HELP: return PARSE_HELP;
 		case ':': return err_set(e, "option '%s' needs a value", argv[optind - 1]);
@@ -195,6 +287,13 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 		return err_set(e, "no kernel given: use --kernel FILE (see 'vmm run --help')");
 	if (cfg->idle_stop_s && !vm_config_has_idle_source(cfg))
 		return err_set(e, "--idle-stop needs a vsock device (--publish or --cid)");
+	if (!cfg->uid != !cfg->gid)
+		return err_set(e, "--uid and --gid go together");
+	cfg->ids_given = cfg->uid != 0;
+	if (cfg->ids_given && cfg->no_jail)
+		return err_set(e, "--uid/--gid are the jail's: they do nothing with --no-jail");
+	if (cfg->console_log && cfg->console == CONSOLE_NONE)
+		return err_set(e, "--console-log with --console=none: there is no output to log");
 	if (!cfg->name)
 		cfg->name = basename_of(cfg->kernel);
 	return PARSE_OK;

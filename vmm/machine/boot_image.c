@@ -2,8 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,28 +12,31 @@
 #include "abi/platform.h"
 #include "boot/start_info.h"
 #include "kvm/vcpu.h"
+#include "util/file_arg.h"
 
-/* Opens a file the user named and checks it is a regular, non-empty file. */
-static int open_input(const char *what, const char *path, struct stat *st, struct err *e)
+/* Opens a file the user named (a path or fd:N) and checks it is a regular,
+ * non-empty file. */
+static int open_input(const char *what, const char *arg, char *label, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = file_arg_open(what, arg, O_RDONLY, label, e);
 
 	if (fd < 0)
-		return err_errno(e, "cannot open %s '%s'", what, path);
-	if (fstat(fd, st) < 0) {
-		err_errno(e, "cannot stat %s '%s'", what, path);
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		err_errno(e, "cannot stat %s %s", what, label);
 		goto fail;
 	}
-	if (S_ISDIR(st->st_mode)) {
-		err_set(e, "%s '%s' is a directory", what, path);
+	if (S_ISDIR(st.st_mode)) {
+		err_set(e, "%s %s is a directory", what, label);
 		goto fail;
 	}
-	if (!S_ISREG(st->st_mode)) {
-		err_set(e, "%s '%s' is not a regular file", what, path);
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, "%s %s is not a regular file", what, label);
 		goto fail;
 	}
-	if (st->st_size == 0) {
-		err_set(e, "%s '%s' is empty", what, path);
+	if (st.st_size == 0) {
+		err_set(e, "%s %s is empty", what, label);
 		goto fail;
 	}
 	return fd;
@@ -42,59 +45,106 @@ fail:
 	return -1;
 }
 
-static int load_kernel(const char *path, struct guest_mem *m, struct pvh_image *img, struct err *e)
+int boot_files_open(struct boot_files *f, const struct vm_config *cfg, struct err *e)
+{
+	f->kernel_fd = f->initrd_fd = -1;
+	f->kernel_fd = open_input("kernel", cfg->kernel, f->kernel, e);
+	if (f->kernel_fd < 0)
+		return -1;
+	if (cfg->initrd && (f->initrd_fd = open_input("initrd", cfg->initrd, f->initrd, e)) < 0) {
+		boot_files_close(f);
+		return -1;
+	}
+	return 0;
+}
+
+void boot_files_close(struct boot_files *f)
+{
+	if (f->kernel_fd >= 0)
+		close(f->kernel_fd);
+	if (f->initrd_fd >= 0)
+		close(f->initrd_fd);
+	f->kernel_fd = f->initrd_fd = -1;
+}
+
+/* A kernel file is read whole into memory; vmlinux with debug sections stays well below this. */
+#define KERNEL_FILE_MAX (1ull << 30)
+
+/* The file's size now (it may have changed since the last boot): a file
+ * that shrank to nothing or grew past limit is refused. */
+static int input_size(int fd, const char *what, const char *label, uint64_t limit, uint64_t *size, struct err *e)
 {
 	struct stat st;
-	void *map;
-	int fd = open_input("kernel", path, &st, e), rc;
 
-	if (fd < 0)
-		return -1;
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return err_errno(e, "cannot map kernel '%s'", path);
-	rc = pvh_load(map, (size_t)st.st_size, m, img, e);
-	munmap(map, (size_t)st.st_size);
-	if (rc < 0) {
-		char inner[sizeof e->msg];
-		memcpy(inner, e->msg, sizeof inner);
-		err_set(e, "kernel '%s': %s", path, inner);
+	if (fstat(fd, &st) < 0)
+		return err_errno(e, "cannot stat %s %s", what, label);
+	if (st.st_size == 0)
+		return err_set(e, "%s %s is empty", what, label);
+	if ((uint64_t)st.st_size > limit)
+		return err_set(e, "%s %s (%llu KiB) is larger than %llu MiB", what, label,
+			       (unsigned long long)(st.st_size >> 10), (unsigned long long)(limit >> 20));
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* All of size bytes from offset 0 of fd: pread, so each boot reads the same
+ * descriptor from its start whatever an earlier boot left. */
+static int read_all(int fd, void *dst, uint64_t size, const char *what, const char *label, struct err *e)
+{
+	for (uint64_t done = 0; done < size;) {
+		ssize_t n = pread(fd, (uint8_t *)dst + done, size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_errno(e, "cannot read %s %s", what, label);
+		if (n == 0)
+			return err_set(e, "cannot read %s %s: it shrank while being read", what, label);
+		done += (uint64_t)n;
 	}
+	return 0;
+}
+
+/* Read into memory rather than mapped: a file truncated under a mapping
+ * would kill vmm with SIGBUS. */
+static int load_kernel(const struct boot_files *f, struct guest_mem *m, struct pvh_image *img, struct err *e)
+{
+	uint64_t size;
+	void *buf;
+	int rc;
+
+	if (input_size(f->kernel_fd, "kernel", f->kernel, KERNEL_FILE_MAX, &size, e) < 0)
+		return -1;
+	buf = malloc(size);
+	if (!buf)
+		return err_set(e, "out of memory for kernel %s", f->kernel);
+	rc = read_all(f->kernel_fd, buf, size, "kernel", f->kernel, e);
+	if (rc == 0) {
+		rc = pvh_load(buf, size, m, img, e);
+		if (rc < 0) {
+			char inner[sizeof e->msg];
+			memcpy(inner, e->msg, sizeof inner);
+			err_set(e, "kernel %s: %s", f->kernel, inner);
+		}
+	}
+	free(buf);
 	return rc;
 }
 
 /* The initrd goes at the top of low RAM, page-aligned, above the kernel. */
-static int load_initrd(const char *path, struct guest_mem *m, uint64_t kernel_end, struct boot_module *mod,
+static int load_initrd(const struct boot_files *f, struct guest_mem *m, uint64_t kernel_end, struct boot_module *mod,
 		       struct err *e)
 {
-	struct stat st;
 	uint64_t size, gpa;
-	uint8_t *dst;
-	int fd = open_input("initrd", path, &st, e);
 
-	if (fd < 0)
+	if (input_size(f->initrd_fd, "initrd", f->initrd, UINT64_MAX, &size, e) < 0)
 		return -1;
-	size = (uint64_t)st.st_size;
 	gpa = size <= m->low_size ? (m->low_size - size) & ~0xfffull : 0;
-	if (size > m->low_size || gpa < kernel_end) {
-		close(fd);
-		return err_set(e, "initrd '%s' (%llu KiB) does not fit above the kernel in %llu MiB of RAM; try a larger --mem",
-			       path, (unsigned long long)(size >> 10), (unsigned long long)(m->size >> 20));
-	}
-	dst = guest_mem_ptr(m, gpa, size);
-	for (uint64_t done = 0; done < size;) {
-		ssize_t n = pread(fd, dst + done, size - done, (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err_errno(e, "cannot read initrd '%s'", path);
-			close(fd);
-			return -1;
-		}
-		done += (uint64_t)n;
-	}
-	close(fd);
+	if (size > m->low_size || gpa < kernel_end)
+		return err_set(e, "initrd %s (%llu KiB) does not fit above the kernel in %llu MiB of RAM; try a larger --mem",
+			       f->initrd, (unsigned long long)(size >> 10), (unsigned long long)(m->size >> 20));
+	if (read_all(f->initrd_fd, guest_mem_ptr(m, gpa, size), size, "initrd", f->initrd, e) < 0)
+		return -1;
 	mod->paddr = gpa;
 	mod->size = size;
 	return 0;
@@ -102,18 +152,19 @@ static int load_initrd(const char *path, struct guest_mem *m, uint64_t kernel_en
 
 int boot_image_load(const struct vm_config *cfg, struct guest_mem *m, struct boot_entry *out, struct err *e)
 {
+	const struct boot_files *f = cfg->files;
 	struct pvh_image img;
 	struct boot_module initrd;
 	uint64_t rsdp;
 	void *gdt;
 
-	if (load_kernel(cfg->kernel, m, &img, e) < 0)
+	if (load_kernel(f, m, &img, e) < 0)
 		return -1;
-	if (cfg->initrd && load_initrd(cfg->initrd, m, img.highest, &initrd, e) < 0)
+	if (f->initrd_fd >= 0 && load_initrd(f, m, img.highest, &initrd, e) < 0)
 		return -1;
 	if (acpi_build(m, cfg->cpus, &rsdp, e) < 0)
 		return -1;
-	if (start_info_write(m, cfg->cmdline, cfg->initrd ? &initrd : NULL, rsdp, &out->start_info, e) < 0)
+	if (start_info_write(m, cfg->cmdline, f->initrd_fd >= 0 ? &initrd : NULL, rsdp, &out->start_info, e) < 0)
 		return -1;
 	gdt = guest_mem_ptr(m, GPA_BOOT_GDT, 32);
 	if (!gdt)

@@ -8,12 +8,27 @@
 #include "machine/config.h"
 #include "mem/guest_mem.h"
 #include "util/err.h"
+#include "util/file_arg.h"
 
 struct boot_entry {
 	uint64_t rip;        /* 32-bit PVH entry */
 	uint64_t start_info; /* for %ebx */
 };
 
+/* The kernel and initrd, opened once for the whole `vmm run` (paths or fd:N):
+ * every boot, a reboot included, reads them from these descriptors and opens
+ * no path. */
+struct boot_files {
+	int kernel_fd;
+	int initrd_fd; /* -1: none */
+	char kernel[FILE_ARG_LABEL], initrd[FILE_ARG_LABEL]; /* how messages name them */
+};
+
+/* Opens cfg's kernel and initrd and checks they are regular, non-empty files. */
+int boot_files_open(struct boot_files *f, const struct vm_config *cfg, struct err *e);
+void boot_files_close(struct boot_files *f);
+
+/* Loads cfg->files (opened by boot_files_open) into m. */
 int boot_image_load(const struct vm_config *cfg, struct guest_mem *m, struct boot_entry *out, struct err *e);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/console_log.h"
 #include "machine/devices.h"
 #include "util/err.h"
 
@@ -14,28 +15,45 @@ enum console_mode {
 	CONSOLE_NONE,   /* output discarded */
 };
 
+struct boot_files;
+
 struct vm_config {
 	const char *name;
-	const char *kernel;
+	const char *kernel; /* a path or fd:N (util/file_arg.h) */
 	const char *initrd;
+	/* kernel and initrd, opened once for the whole run before the first
+	 * boot (machine/boot_image.h: boot_files_open); boots read them here */
+	const struct boot_files *files;
 	const char *cmdline;
 	uint64_t mem;
 	unsigned cpus;
 	bool reset_exits; /* --on-reset=exit */
 	enum console_mode console;
 	const char *console_socket; /* console input from, and output also to, this unix socket */
+	const char *console_log;    /* --console-log: output to this file instead of stdout */
+	/* --console-log-max, --console-rate, --console-burst: bounds on output
+	 * that goes to a regular file (host/console_log.h) */
+	struct console_limits console_limits;
 	/* Per device type (index in device_types[]): its configuration, NULL
 	 * when none of its options was given (then it has no device). */
 	void *dev_config[DEVICE_TYPES_MAX];
 	int64_t halt_poll_ns; /* -1: the host's KVM default */
 	bool exit_stats;      /* --exit-stats: report each vCPU's exits when the guest stops */
 	unsigned idle_stop_s; /* --idle-stop: power off after this long unused; 0: never */
+	/* The process around the VM, not the VM (cli/run_cmd.c, jail/jail.h):
+	 * --no-jail, --uid, --gid. */
+	bool no_jail;
+	bool ids_given;
+	uint32_t uid, gid;
 };
 
 /* Option opt of device type index type, with its argument. */
 int vm_config_device_option(struct vm_config *cfg, unsigned type, unsigned opt, const char *arg, struct err *e);
 /* Whether a configured device can tell --idle-stop that the guest is in use. */
 bool vm_config_has_idle_source(const struct vm_config *cfg);
+/* The paths the devices open while the guest runs (device_type.run_paths):
+ * fills at most max of out, returns how many there are. */
+unsigned vm_config_run_paths(const struct vm_config *cfg, const char **out, unsigned max);
 void vm_config_free(struct vm_config *cfg);
 
 #define VM_DEFAULT_MEM  (64ull << 20)

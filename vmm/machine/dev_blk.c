@@ -1,6 +1,9 @@
-/* virtio-blk as a device type: `--disk FILE[,ro]`, one device per disk. */
+/* virtio-blk as a device type: `--disk FILE[,ro]`, one device per disk. The
+ * files are run-long resources (host_open): opened and locked once, each
+ * boot's devices borrow them. */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "machine/devices.h"
 #include "virtio/blk.h"
@@ -15,7 +18,7 @@ struct blk_run_config {
 static const struct device_option options[] = {
 	{ "disk", true,
 	  "      --disk FILE[,ro]   a raw disk image as virtio-blk (repeatable, up to 8); read-write\n"
-	  "                         disks are locked against a second VM\n" },
+	  "                         disks are locked against a second VM; FILE may be fd:N\n" },
 	{ NULL, false, NULL },
 };
 
@@ -37,17 +40,43 @@ static unsigned count(const void *config)
 	return ((const struct blk_run_config *)config)->n;
 }
 
-static int open_disk(void *state, const void *config, unsigned i, struct err *e)
+/* The disks of the whole run, opened and locked before the first boot. */
+struct blk_host {
+	struct blk_disk disks[MAX_DISKS];
+	unsigned n;
+};
+
+static void host_close(void *host)
+{
+	struct blk_host *h = host;
+
+	for (unsigned i = 0; i < h->n; i++)
+		blk_disk_close(&h->disks[i]);
+	free(h);
+}
+
+static int host_open(void *config, void **host, struct err *e)
 {
 	const struct blk_run_config *c = config;
+	struct blk_host *h = calloc(1, sizeof *h);
 
-	return virtio_blk_open(state, &c->disks[i], e);
+	if (!h)
+		return err_set(e, "out of memory");
+	for (; h->n < c->n; h->n++)
+		if (blk_disk_open(&h->disks[h->n], &c->disks[h->n], e) < 0) {
+			host_close(h);
+			return -1;
+		}
+	*host = h;
+	return 0;
 }
 
 static int attach(void *state, unsigned i, const struct device_env *env, uint64_t base, unsigned gsi, void *host,
 		  struct err *e)
 {
-	(void)host;
+	struct blk_host *h = host;
+
+	virtio_blk_init(state, &h->disks[i]);
 	return virtio_blk_attach(state, i, env->mem, env->kvm, base, gsi, e);
 }
 
@@ -57,7 +86,6 @@ static void close_disk(void *state)
 
 	if (b->dev.ops)
 		virtio_dev_destroy(&b->dev);
-	virtio_blk_close(b);
 }
 
 _Static_assert(offsetof(struct virtio_blk, dev) == 0, "the transport finds the device at the start of its state");
@@ -68,8 +96,9 @@ const struct device_type blk_device_type = {
 	.config_size = sizeof(struct blk_run_config),
 	.parse = parse,
 	.count = count,
+	.host_open = host_open,
+	.host_close = host_close,
 	.state_size = sizeof(struct virtio_blk),
-	.open = open_disk,
 	.attach = attach,
 	.close = close_disk,
 };

@@ -9,6 +9,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "util/file_arg.h"
+
 #define VIRTIO_BLK_F_SEG_MAX (1ull << 2)
 #define VIRTIO_BLK_F_RO      (1ull << 5)
 #define VIRTIO_BLK_F_FLUSH   (1ull << 9)
@@ -43,41 +45,67 @@ int disk_config_parse(const char *arg, struct disk_config *out, struct err *e)
 	return 0;
 }
 
-int virtio_blk_open(struct virtio_blk *b, const struct disk_config *cfg, struct err *e)
+int blk_disk_open(struct blk_disk *d, const struct disk_config *cfg, struct err *e)
 {
 	struct stat st;
+	char link[64], target[4096];
 	const char *base;
+	ssize_t n;
 
-	memset(b, 0, sizeof *b);
-	b->readonly = cfg->readonly;
-	b->fd = open(cfg->path, (cfg->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (b->fd < 0)
-		return err_errno(e, "cannot open disk '%s'", cfg->path);
-	if (fstat(b->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(b->fd);
-		b->fd = -1;
-		return err_set(e, "disk '%s' is not a regular file", cfg->path);
+	memset(d, 0, sizeof *d);
+	d->readonly = cfg->readonly;
+	d->fd = file_arg_open("disk", cfg->path, cfg->readonly ? O_RDONLY : O_RDWR, d->label, e);
+	if (d->fd < 0)
+		return -1;
+	if (fstat(d->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(e, "disk %s is not a regular file", d->label);
+		goto fail;
 	}
-	if (flock(b->fd, (cfg->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
-		close(b->fd);
-		b->fd = -1;
+	/* The lock belongs to the open file (for fd:N the parent's open, which
+	 * the parent may already hold): it lasts as long as vmm keeps the
+	 * descriptor, across reboots. */
+	if (flock(d->fd, (cfg->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
-			return err_set(e, "disk '%s' is in use by another VM (locked)", cfg->path);
-		return err_errno(e, "cannot lock disk '%s'", cfg->path);
+			err_set(e, "disk %s is in use by another VM (locked)", d->label);
+		else
+			err_errno(e, "cannot lock disk %s", d->label);
+		goto fail;
 	}
-	b->sectors = (uint64_t)st.st_size / SECTOR;
-	base = strrchr(cfg->path, '/');
-	/* The serial a guest sees (get-id): the file name, cut to virtio's 20 bytes. */
-	base = base ? base + 1 : cfg->path;
-	memcpy(b->id, base, strnlen(base, sizeof b->id - 1));
+	d->sectors = (uint64_t)st.st_size / SECTOR;
+	/* The serial a guest sees (get-id): the file name, cut to virtio's 20
+	 * bytes; for fd:N the name the parent opened, as the kernel knows it. */
+	base = cfg->path;
+	if (strncmp(base, "fd:", 3) == 0) {
+		snprintf(link, sizeof link, "/proc/self/fd/%d", d->fd);
+		n = readlink(link, target, sizeof target - 1);
+		target[n > 0 ? n : 0] = 0;
+		if (n > 0)
+			base = target;
+	}
+	if (strrchr(base, '/'))
+		base = strrchr(base, '/') + 1;
+	memcpy(d->id, base, strnlen(base, sizeof d->id - 1));
 	return 0;
+fail:
+	close(d->fd);
+	d->fd = -1;
+	return -1;
 }
 
-void virtio_blk_close(struct virtio_blk *b)
+void blk_disk_close(struct blk_disk *d)
 {
-	if (b->fd >= 0)
-		close(b->fd);
-	b->fd = -1;
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+void virtio_blk_init(struct virtio_blk *b, const struct blk_disk *d)
+{
+	memset(b, 0, sizeof *b);
+	b->fd = d->fd;
+	b->readonly = d->readonly;
+	b->sectors = d->sectors;
+	memcpy(b->id, d->id, sizeof b->id);
 }
 
 static void config_read(struct virtio_dev *d, uint32_t off, uint8_t *data, uint32_t size)
