@@ -5,6 +5,7 @@
  * refuses to grow the state past the memory cap (500); a Lua error gives
  * 500 and its traceback on the console. Lua errors unwind with longjmp,
  * so the state stays usable for the next request in every case. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -328,7 +329,10 @@ static int take_response(lua_State *l, const struct conf_app *a, struct http_app
 			a->file.p, luaL_typename(l, base + 1));
 		return -1;
 	}
-	resp->status = (int)lua_tointeger(l, base + 1);
+	/* Clamped, not cast: a cast would wrap 2^32 + 200 into a valid 200,
+	 * where the contract says any status outside 200-599 is a 500. */
+	lua_Integer st = lua_tointeger(l, base + 1);
+	resp->status = st < INT_MIN ? INT_MIN : st > INT_MAX ? INT_MAX : (int)st;
 	if (lua_istable(l, base + 2)) {
 		lua_pushnil(l);
 		while (lua_next(l, base + 2)) {
