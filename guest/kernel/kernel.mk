@@ -63,3 +63,33 @@ $(BUILD)/guest/site.elf: $(KERNEL_OBJS) $(KERNEL_LIB_OBJS) $(KERNEL_HTTP_OBJS) $
 
 # The image's ring-3 libc code never enters Linux (check-libs.sh on site.elf).
 CHECK_PROGRAMS += guest/kernel/check-image.sh
+
+# --- fuzzer: app.c's request/response glue on the host (fuzz_app_lua) ---
+# Lua from the same Debian sources, files and LUA_USER_H (lua_guest.h/.c) as
+# the guest's liblua.a, but compiled by clang for the host (glibc headers,
+# not musl's) under the fuzzer's coverage and ASan/UBSan, so the harness
+# runs the guest's Lua environment with app.c's real glue. Lua's own
+# warnings are not ours (-w); lua_guest.c is, so it keeps -Werror.
+FUZZ_LUA_OUT    := $(BUILD)/fuzz/lua
+FUZZ_LUA_OBJS   := $(patsubst %,$(FUZZ_LUA_OUT)/%.o,$(LUA_CORE) $(LUA_LIBS)) $(FUZZ_LUA_OUT)/lua_guest.o
+FUZZ_LUA_CFLAGS := -std=gnu99 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-DLUA_USER_H='"lua_guest.h"' -Iguest/libs -I$(LIBS_OUT)/lua -I$(LUA_SRC)
+
+$(patsubst %,$(FUZZ_LUA_OUT)/%.o,$(LUA_CORE) $(LUA_LIBS)): $(FUZZ_LUA_OUT)/%.o: $(LUA_SRC)/%.c \
+		guest/libs/lua_guest.h $(LIBS_OUT)/lua/lua5.4-deb-multiarch.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_LUA_CFLAGS) -w -c $< -o $@
+
+$(FUZZ_LUA_OUT)/lua_guest.o: guest/libs/lua_guest.c guest/libs/lua_guest.h guest/libs/libc_shim.h \
+		$(LIBS_OUT)/lua/lua5.4-deb-multiarch.h $(LUA_SRC)/lua.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_LUA_CFLAGS) $(WARN) -c $< -o $@
+
+# The harness compiles app.c in (it reads app.c's state between requests)
+# and defines the kernel pieces app.c calls; dkjson.o is the guest's own
+# (data only: the embedded text). -lm: Lua's math library.
+FUZZERS += app_lua
+FUZZ_SRCS_app_lua := $(HTTP_SRCS)
+$(BUILD)/fuzz/app_lua: guest/kernel/app.c $(FUZZ_LUA_OBJS) $(BUILD)/guest/kernel/dkjson.o
+$(BUILD)/fuzz/app_lua: FUZZ_CFLAGS += -DLUA_USER_H='"lua_guest.h"' -Iguest/libs -I$(LIBS_OUT)/lua -I$(LUA_SRC)
+$(BUILD)/fuzz/app_lua: FUZZ_LDLIBS := $(FUZZ_LUA_OBJS) $(BUILD)/guest/kernel/dkjson.o -lm
