@@ -51,11 +51,16 @@ $(BUILD)/tests/app: tests/integration/check_app.c $(PROC_SRCS) tests/integration
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(CURL_LIBS) $(LDLIBS)
 
+# Console output into files stays bounded against the flood guest.
+$(BUILD)/tests/console_log: tests/integration/check_console_log.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
+
 # The include layering ARCHITECTURE.md states (a script: nothing to build).
 CHECK_PROGRAMS     += tests/layering.sh
 CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli
 KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration $(BUILD)/tests/virtio $(BUILD)/tests/linux $(BUILD)/tests/vsock \
-	$(BUILD)/tests/site $(BUILD)/tests/app
+	$(BUILD)/tests/site $(BUILD)/tests/app $(BUILD)/tests/console_log
 
 # What the integration tests run: the VMM under the sanitizers, and the guests.
 CHECK_DEPS += $(BUILD)/vmm $(BUILD)/vmm-san guests $(BUILD)/linux/vmlinux $(BUILD)/guest/site.elf

@@ -13,5 +13,7 @@ Suite *virtq_suite(void);
 Suite *kvm_stats_suite(void);
 Suite *virtio_devices_suite(void);
 Suite *publish_suite(void);
+Suite *console_log_suite(void);
+Suite *seccomp_suite(void);
 
 #endif

@@ -18,6 +18,8 @@ int main(void)
 	srunner_add_suite(sr, kvm_stats_suite());
 	srunner_add_suite(sr, virtio_devices_suite());
 	srunner_add_suite(sr, publish_suite());
+	srunner_add_suite(sr, console_log_suite());
+	srunner_add_suite(sr, seccomp_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
