@@ -134,6 +134,16 @@ START_TEST(bad_cpu_counts)
 }
 END_TEST
 
+START_TEST(bad_console_limits)
+{
+	EXPECT("--console-log-max 1K: 0 (no cap) or at least 4K", "run", "--kernel", hello(), "--console-log-max", "1K");
+	EXPECT("--console-log-max 'lots': not a size", "run", "--kernel", hello(), "--console-log-max", "lots");
+	EXPECT("--console-burst 0: 1 to 1G", "run", "--kernel", hello(), "--console-burst", "0");
+	EXPECT("--console-rate 2G: at most 1G", "run", "--kernel", hello(), "--console-rate", "2G");
+	EXPECT("--console-log with --console=none", "run", "--kernel", hello(), "--console-log", "/tmp/x", "--console=none");
+}
+END_TEST
+
 START_TEST(unknown_options_and_commands)
 {
 	EXPECT("unknown option '--frobnicate'", "run", "--kernel", hello(), "--frobnicate");
@@ -211,7 +221,7 @@ int main(void)
 {
 	const TTest *const tests[] = {
 		missing_kernel_file, kernel_is_a_directory, kernel_is_random_bytes, kernel_is_empty_or_a_host_program,
-		bad_file_descriptors, bad_memory_sizes, bad_cpu_counts, unknown_options_and_commands, no_permission_on_kvm, help_and_version,
+		bad_file_descriptors, bad_memory_sizes, bad_cpu_counts, bad_console_limits, unknown_options_and_commands, no_permission_on_kvm, help_and_version,
 		NULL,
 	};
 	int failed;
