@@ -68,6 +68,27 @@ static int make_parent(const char *path)
 	return 0;
 }
 
+/* --images, or the default, which is created (0755) when missing: a host
+ * set up by hand then has the place the README names. Explicit directories
+ * must exist: a typo would otherwise refuse every domain. */
+static int images_setup(const struct vmmd_options *o, struct vmmd *m)
+{
+	static const char *const dflt[] = { IMAGES_DEFAULT };
+	struct verr e;
+
+	if (!o->nimages && mkdir(IMAGES_DEFAULT, 0755) == 0)
+		chmod(IMAGES_DEFAULT, 0755); /* umask 077 is ours, not the directory's */
+	else if (!o->nimages && errno != EEXIST)
+		fprintf(stderr, "vmmd: warning: cannot create %s: %s (no domain can start until it exists)\n",
+			IMAGES_DEFAULT, strerror(errno));
+	if (images_init(&m->images, o->nimages ? o->images : dflt, o->nimages ? o->nimages : 1, o->nimages > 0,
+			&e) < 0) {
+		fprintf(stderr, "vmmd: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns 0, -1 on failure, -2 when the front door cannot have its addresses. */
 static int run(const struct vmmd_options *o, struct vmmd *m)
 {
@@ -89,6 +110,8 @@ static int run(const struct vmmd_options *o, struct vmmd *m)
 		gid = g->gr_gid;
 	}
 	snprintf(ro_path, sizeof ro_path, "%s-ro", o->socket);
+	if (images_setup(o, m) < 0)
+		return -1;
 	if (store_init(m->state_dir, &e) < 0 || store_load_defs(m->state_dir, &m->doms, &e) < 0) {
 		fprintf(stderr, "vmmd: %s\n", e.msg);
 		return -1;
@@ -157,11 +180,19 @@ int main(int argc, char **argv)
 	m.shutdown_timeout_ms = o.shutdown_timeout_s * 1000;
 	m.start_wait_ms = o.start_wait_ms;
 	vmproc_probe(vmm, &m.feat);
+	cgroups_init(&m.cg);
+	/* a host without (writable) cgroups still runs VMs, without limits;
+	 * a domain whose XML sets a limit that cannot be applied fails to start */
+	if (m.cg.note[0])
+		fprintf(stderr, "vmmd: warning: VMs run without %s cgroup limits: %s\n",
+			m.cg.base[CG_MEMORY] || m.cg.base[CG_CPU] || m.cg.base[CG_PIDS] ? "some" : "any", m.cg.note);
 	m.site_gid = (gid_t)-1;
 	m.site_epfd = -1;
 	rc = run(&o, &m);
 	front_close(&m);
 	domains_free(&m.doms);
+	images_free(&m.images);
+	cgroups_free(&m.cg);
 	if (m.site_epfd >= 0)
 		close(m.site_epfd);
 	free(vmm);

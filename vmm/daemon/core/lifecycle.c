@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,16 @@ static void log_tail(struct vmmd *m, const char *name, char *out, size_t size)
 	free(text);
 }
 
+/* The VM's processes are gone: so goes its cgroup (a failure is only
+ * logged: the group is empty, and the next start reuses it). */
+static void remove_cgroup(struct vmmd *m, const struct domain *d)
+{
+	struct verr e;
+
+	if (cgroup_vm_remove(&m->cg, dom_uuid(d), &e) < 0)
+		fprintf(stderr, "vmmd: domain '%s': %s\n", dom_name(d), e.msg);
+}
+
 /* The domain is inactive now: forget the instance; a transient domain goes. */
 static void finish(struct vmmd *m, struct domain *d, int state, int reason)
 {
@@ -85,6 +96,7 @@ static void finish(struct vmmd *m, struct domain *d, int state, int reason)
 	store_remove_run(m->state_dir, dom_name(d));
 	if (d->proc.pidfd >= 0)
 		vmproc_release(&d->proc);
+	remove_cgroup(m, d);
 	domain_config_free(d->live);
 	d->live = NULL;
 	d->id = -1;
@@ -169,15 +181,30 @@ static unsigned pick_cid(struct vmmd *m, const struct domain *self, struct verr 
 /* Runs d->live (set by the caller) as a new instance. */
 static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 {
+	struct cgroup_join cg;
+	struct vm_files files;
 	unsigned cid = 0;
+	int rc;
 
 	if (d->live->has_vsock && !(cid = pick_cid(m, d, e)))
 		return -1;
 	if (d->live->site.present && site_open(m, d, e) < 0)
 		return -1;
-	if (vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path }, &m->feat, m->state_dir, d->live, cid,
-			 d->site_fd, &d->proc, e) < 0)
+	/* vmm reads only what vmmd opened below the image directories */
+	if (images_open(&m->images, d->live, &files, e) < 0)
 		return -1;
+	if (cgroup_vm_prepare(&m->cg, d->live, &cg, e) < 0) {
+		vm_files_close(&files);
+		return -1;
+	}
+	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path }, &m->feat, m->state_dir, d->live, cid,
+			  d->site_fd, &cg, &files, &d->proc, e);
+	cgroup_join_close(&cg);
+	vm_files_close(&files);
+	if (rc < 0) {
+		remove_cgroup(m, d);
+		return -1;
+	}
 	d->cid = cid;
 	d->started_ms = now_ms();
 	d->state = paused ? DOM_PAUSED : DOM_RUNNING;
@@ -188,6 +215,7 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 		vmproc_signal(&d->proc, SIGKILL);
 		vmproc_wait(&d->proc, DESTROY_WAIT_MS);
 		vmproc_release(&d->proc);
+		remove_cgroup(m, d);
 		return -1;
 	}
 	return 0;
@@ -371,6 +399,7 @@ static void restart(struct vmmd *m, struct domain *d)
 		return;
 	}
 	store_remove_run(m->state_dir, dom_name(d));
+	remove_cgroup(m, d); /* a fresh one: its OOM count starts again */
 	d->rebooting = false;
 	d->shutdown_deadline_ms = 0;
 	if (spawn(m, d, false, &e) < 0) {
@@ -391,6 +420,9 @@ void lc_exited(struct vmmd *m, struct domain *d)
 		else if (WIFSIGNALED(status))
 			code = 128 + WTERMSIG(status);
 	}
+	if (code == 128 + SIGKILL && !d->destroying && cgroup_vm_oom_kills(&m->cg, dom_uuid(d)))
+		fprintf(stderr, "vmmd: domain '%s' was killed by the kernel's OOM killer at its memory limit (%" PRIu64
+			" KiB)\n", dom_name(d), domain_mem_limit_kib(d->live));
 	if (d->destroying)
 		finish(m, d, DOM_SHUTOFF, SHUTOFF_DESTROYED);
 	else if (code == 126 || (d->rebooting && code == 128 + SIGUSR2))
@@ -483,6 +515,11 @@ void lc_adopt_all(struct vmmd *m)
 		free(names[i]);
 	}
 	free(names);
+	/* groups a daemon that died left behind (the instances that ended
+	 * meanwhile lost theirs in adopt_one) */
+	for (size_t i = 0; i < m->doms.n; i++)
+		if (!dom_active(m->doms.v[i]))
+			remove_cgroup(m, m->doms.v[i]);
 }
 
 void lc_autostart_all(struct vmmd *m)

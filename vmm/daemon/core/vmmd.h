@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "daemon/core/cgroup.h"
 #include "daemon/core/domains.h"
+#include "daemon/core/images.h"
 #include "daemon/core/vmproc.h"
 
 struct front;
@@ -24,6 +26,8 @@ struct vmmd {
 	int site_epfd;            /* epoll set of the stopped sites' sockets (sites.c) */
 	gid_t site_gid;           /* group that may use the site sockets (nginx workers); -1: none */
 	struct front *front;      /* the front door (core/front.h); NULL without --front */
+	struct images images;     /* --images: where domains' files may come from (core/images.h) */
+	struct cgroups cg;        /* where each VM's cgroup goes (core/cgroup.h) */
 };
 
 int64_t now_ms(void);

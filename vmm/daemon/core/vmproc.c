@@ -18,6 +18,9 @@
 
 #define MAX_ARGS (24 + 2 * DOMAIN_MAX_DISKS + 2 * DOMAIN_MAX_PUBLISH)
 #define SITE_FD 3 /* where vmm finds a site's listening socket */
+#define FILE_FD 4 /* where vmm finds its files: kernel, initrd, disks in that order */
+#define MAX_FILES (2 + DOMAIN_MAX_DISKS)
+#define EXIT_CGROUP 3 /* the monitor's child could not join the VM's cgroups */
 
 static int pidfd_open_(pid_t pid)
 {
@@ -46,6 +49,8 @@ void vmproc_probe(const char *vmm_path, struct vmm_features *f)
 			f->publish_fd = true;
 		if (strstr(line, "--idle-stop"))
 			f->idle_stop = true;
+		if (strstr(line, "may be fd:N"))
+			f->file_fd = true;
 	}
 	pclose(p);
 }
@@ -137,11 +142,18 @@ static void add(struct argv_buf *a, const char *fmt, ...)
 static int build_argv(struct argv_buf *a, const char *vmm_path, const struct vmm_features *f, const char *sock,
 		      const struct domain_config *c, unsigned cid, struct verr *e)
 {
+	int fd = FILE_FD; /* the files' numbers, in vm_files_flat's order */
+
+	/* vmm gets its files from vmmd, opened below the image directories:
+	 * a vmm that would open paths itself is not confined to them */
+	if (!f->file_fd)
+		return verr_set(e, VERR_CONFIG_UNSUPPORTED,
+				"this vmm cannot take its files as descriptors (no fd:N in 'vmm run --help')");
 	add(a, "%s", vmm_path);
 	add(a, "run");
-	add(a, "--kernel=%s", c->kernel);
+	add(a, "--kernel=fd:%d", fd++);
 	if (c->initrd)
-		add(a, "--initrd=%s", c->initrd);
+		add(a, "--initrd=fd:%d", fd++);
 	if (c->cmdline)
 		add(a, "--cmdline=%s", c->cmdline);
 	if (c->mem_kib % 1024 == 0)
@@ -158,7 +170,7 @@ static int build_argv(struct argv_buf *a, const char *vmm_path, const struct vmm
 	if (c->ndisks && !f->disk)
 		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "this vmm has no disk support (--disk)");
 	for (unsigned i = 0; i < c->ndisks; i++)
-		add(a, "--disk=%s%s", c->disks[i].file, c->disks[i].readonly ? ",ro" : "");
+		add(a, "--disk=fd:%d%s", fd++, c->disks[i].readonly ? ",ro" : "");
 	if (c->has_vsock && !f->vsock)
 		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "this vmm has no vsock support (--cid, --publish)");
 	if (c->has_vsock)
@@ -188,14 +200,21 @@ static int build_argv(struct argv_buf *a, const char *vmm_path, const struct vmm
 	return 0;
 }
 
-/* In the child of vfork: becomes vmmd-monitor with the descriptors vmm gets
- * (/dev/null, the log, a site's socket as fd 3) and the report pipe at
- * report_at, just above them. Only system calls here: the child shares the
- * daemon's memory until it execs. Never returns. */
-static void exec_monitor(char *const argv[], int report_fd, int report_at, const char *log_path, int site_fd)
+/* In the child of vfork: joins the VM's cgroups (before the monitor can
+ * start vmm, so every process and thread of the VM is counted), then becomes
+ * vmmd-monitor with the descriptors vmm gets (/dev/null, the log, a site's
+ * socket as fd 3, its files from fd 4) and the report pipe at report_at,
+ * just above them. Only
+ * system calls here: the child shares the daemon's memory until it execs.
+ * Never returns. */
+static void exec_monitor(char *const argv[], int report_fd, int report_at, const char *log_path, int site_fd,
+			 const struct cgroup_join *cg, const int *files, unsigned nfiles)
 {
-	int null, log, r, s = -1;
+	int null, log, r, s = -1, tmp[MAX_FILES];
 
+	for (unsigned i = 0; cg && i < cg->n; i++)
+		if (write(cg->fd[i], "0", 1) != 1) /* "0": the writer itself */
+			_exit(EXIT_CGROUP);
 	setsid();
 	null = open("/dev/null", O_RDONLY);
 	log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -203,9 +222,15 @@ static void exec_monitor(char *const argv[], int report_fd, int report_at, const
 	r = fcntl(report_fd, F_DUPFD, 64);
 	if (site_fd >= 0)
 		s = fcntl(site_fd, F_DUPFD, 64);
+	for (unsigned i = 0; i < nfiles; i++)
+		if ((tmp[i] = fcntl(files[i], F_DUPFD, 64)) < 0)
+			_exit(2);
 	if (null < 0 || log < 0 || r < 0 || (site_fd >= 0 && s < 0) || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
 	    dup2(log, 2) < 0 || (s >= 0 && dup2(s, SITE_FD) < 0) || dup2(r, report_at) < 0)
 		_exit(2);
+	for (unsigned i = 0; i < nfiles; i++) /* FILE_FD.. lie below report_at */
+		if (dup2(tmp[i], FILE_FD + (int)i) < 0)
+			_exit(2);
 	syscall(SYS_close_range, report_at + 1u, ~0u, 0u);
 	execv(argv[0], argv);
 	_exit(2); /* the empty log says nothing, the start fails: "cannot start the vmm process" */
@@ -215,18 +240,22 @@ static void exec_monitor(char *const argv[], int report_fd, int report_at, const
  * domain); a function of its own so that nothing of the caller's frame is
  * live across it. */
 static pid_t __attribute__((noinline)) start_monitor(char *const argv[], int report_fd, int report_at,
-						     const char *log_path, int site_fd)
+						     const char *log_path, int site_fd, const struct cgroup_join *cg,
+						     const int *files, unsigned nfiles)
 {
 	pid_t pid = vfork();
 
 	if (pid == 0)
-		exec_monitor(argv, report_fd, report_at, log_path, site_fd);
+		exec_monitor(argv, report_fd, report_at, log_path, site_fd, cg, files, nfiles);
 	return pid;
 }
 
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
-		 const struct domain_config *c, unsigned cid, int site_fd, struct vm_proc *p, struct verr *e)
+		 const struct domain_config *c, unsigned cid, int site_fd, const struct cgroup_join *cg,
+		 const struct vm_files *vf, struct vm_proc *p, struct verr *e)
 {
+	int files[MAX_FILES];
+	unsigned nfiles = 0;
 	char sock[STORE_PATH_MAX], log[STORE_PATH_MAX], status_path[STORE_PATH_MAX];
 	struct argv_buf a = { .n = 0 };
 	pid_t mon, vmm = -1;
@@ -250,8 +279,15 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		goto out;
 	}
 	{
-		int site = c->site.present ? site_fd : -1, report_at = site >= 0 ? SITE_FD + 1 : SITE_FD, n = 0;
+		int site = c->site.present ? site_fd : -1, report_at, n = 0;
 		char *argv[MAX_ARGS + 4], fdtext[16];
+
+		files[nfiles++] = vf->kernel;
+		if (vf->initrd >= 0)
+			files[nfiles++] = vf->initrd;
+		for (unsigned i = 0; i < vf->ndisks; i++)
+			files[nfiles++] = vf->disks[i];
+		report_at = FILE_FD + (int)nfiles;
 
 		snprintf(fdtext, sizeof fdtext, "%d", report_at);
 		argv[n++] = (char *)paths->monitor;
@@ -260,7 +296,7 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		for (int i = 0; i < a.n; i++)
 			argv[n++] = a.v[i];
 		argv[n] = NULL;
-		mon = start_monitor(argv, pipefd[1], report_at, log, site);
+		mon = start_monitor(argv, pipefd[1], report_at, log, site, cg, files, nfiles);
 	}
 	if (mon < 0) {
 		verr_set(e, VERR_SYSTEM_ERROR, "vfork: %s", strerror(errno));
@@ -287,9 +323,12 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		rc = -1;
 	}
 	if (rc < 0) {
+		int st = 0;
+
 		if (vmm > 0)
 			kill(vmm, SIGKILL);
-		waitpid(mon, NULL, 0);
+		if (waitpid(mon, &st, 0) == mon && WIFEXITED(st) && WEXITSTATUS(st) == EXIT_CGROUP)
+			verr_set(e, VERR_SYSTEM_ERROR, "cannot move the VM's processes into its cgroup");
 		if (p->pidfd >= 0)
 			close(p->pidfd);
 		p->pidfd = -1;

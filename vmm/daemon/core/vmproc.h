@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "daemon/core/cgroup.h"
 #include "daemon/core/domains.h"
+#include "daemon/core/images.h"
 #include "daemon/rpc/verr.h"
 
 /* What the installed vmm supports, from `vmm run --help`. */
@@ -20,6 +22,7 @@ struct vmm_features {
 	bool vsock;          /* --cid N --publish ... */
 	bool publish_fd;     /* --publish fd:N:PORT (an inherited listening socket) */
 	bool idle_stop;      /* --idle-stop SECONDS */
+	bool file_fd;        /* --kernel, --initrd, --disk fd:N (files vmmd opened) */
 };
 
 void vmproc_probe(const char *vmm_path, struct vmm_features *f);
@@ -31,9 +34,13 @@ struct vmm_paths {
 };
 
 /* Starts `vmm run` for config c; fills p. cid is the vsock CID (0: none);
- * site_fd, for a site, the listening socket vmm inherits as its fd 3. */
+ * site_fd, for a site, the listening socket vmm inherits as its fd 3; cg
+ * (NULL: none) the cgroups the monitor joins before it starts vmm; files
+ * c's kernel, initrd and disks, which vmm inherits (from fd 4 on) and names
+ * as fd:N. */
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
-		 const struct domain_config *c, unsigned cid, int site_fd, struct vm_proc *p, struct verr *e);
+		 const struct domain_config *c, unsigned cid, int site_fd, const struct cgroup_join *cg,
+		 const struct vm_files *files, struct vm_proc *p, struct verr *e);
 
 /* The /proc start time of pid, 0 if it does not exist. */
 uint64_t proc_starttime(pid_t pid);
