@@ -7,5 +7,6 @@ Suite *virsh_suite(void);
 Suite *api_suite(void);
 Suite *proto_suite(void);
 Suite *xml_suite(void);
+Suite *cgroup_suite(void);
 
 #endif

@@ -60,6 +60,12 @@ int proc_security_label(struct call *, const struct rpc_args *, struct xdr_out *
 int proc_get_messages(struct call *, const struct rpc_args *, struct xdr_out *, struct verr *);
 int proc_interface_addresses(struct call *, const struct rpc_args *, struct xdr_out *, struct verr *);
 
+/* tune.c */
+int proc_get_memory_parameters(struct call *, const struct rpc_args *, struct xdr_out *, struct verr *);
+int proc_get_scheduler_type(struct call *, const struct rpc_args *, struct xdr_out *, struct verr *);
+int proc_get_scheduler_parameters(struct call *, const struct rpc_args *, struct xdr_out *, struct verr *);
+int proc_get_scheduler_parameters_flags(struct call *, const struct rpc_args *, struct xdr_out *, struct verr *);
+
 /* lifecycle.c */
 int proc_define(struct call *, const struct rpc_args *, struct xdr_out *, struct verr *);
 int proc_define_flags(struct call *, const struct rpc_args *, struct xdr_out *, struct verr *);

@@ -1,0 +1,233 @@
+/* Each VM's cgroup: made with the limits of the domain's XML or the
+ * defaults, holding the VM's processes, reported by virsh memtune and
+ * schedinfo, and gone after the VM. Skipped (with a note) where vmmd cannot
+ * use cgroups (not root, read-only): vmmd says so in its log. */
+#include <check.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_suite.h"
+#include "common/harness.h"
+#include "msg_tail.h"
+#include "suites.h"
+
+static struct vmmd_inst v;
+static char out[16384];
+
+static void setup(void)
+{
+	vmmd_fixture_up(&v);
+}
+
+static void teardown(void)
+{
+	vmmd_fixture_down(&v);
+}
+
+#define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", msg_tail(out))
+#define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, msg_tail(out))
+
+/* The text of a file, trimmed; "" when unreadable. */
+static const char *slurp(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	return buf;
+}
+
+/* Where the daemon's group for controller ctl is (v1 hierarchy with it,
+ * else the unified one), found as vmmd finds it. */
+static int daemon_dir(const char *ctl, char *dir, size_t size)
+{
+	char line[4096], path[4096] = "", mnt[4096] = "", cgfile[64];
+	bool v2 = false;
+	FILE *f;
+
+	snprintf(cgfile, sizeof cgfile, "/proc/%d/cgroup", (int)v.pid);
+	f = fopen(cgfile, "r");
+	while (f && fgets(line, sizeof line, f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		char ctls[256];
+
+		if (!c2)
+			continue;
+		snprintf(ctls, sizeof ctls, ",%.*s,", (int)(c2 - c1 - 1), c1 + 1);
+		if (strstr(ctls, ctl) && strstr(ctls, ctl)[-1] == ',' && strstr(ctls, ctl)[strlen(ctl)] == ',')
+			sscanf(c2 + 1, "%4095s", path);
+		else if (!path[0] && c2 == c1 + 1)
+			sscanf(c2 + 1, "%4095s", path), v2 = true;
+	}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/self/mountinfo", "r");
+	while (f && fgets(line, sizeof line, f)) {
+		char root[4096], mp[4096], *dash = strstr(line, " - ");
+		char fstype[64], opts[1024];
+
+		if (!dash || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2 ||
+		    sscanf(dash + 3, "%63s %*s %1023s", fstype, opts) != 2 || strcmp(root, "/") != 0)
+			continue;
+		if (v2 ? strcmp(fstype, "cgroup2") == 0
+		       : strcmp(fstype, "cgroup") == 0 && (strstr(opts, ctl) && (strstr(opts, ctl)[strlen(ctl)] == ',' ||
+										 !strstr(opts, ctl)[strlen(ctl)])))
+			snprintf(mnt, sizeof mnt, "%s", mp);
+	}
+	if (f)
+		fclose(f);
+	if (!path[0] || !mnt[0])
+		return -1;
+	snprintf(dir, size, "%s%s", mnt, strcmp(path, "/") == 0 ? "" : path);
+	return v2 ? 1 : 0;
+}
+
+/* The file of the VM's group (by UUID) for controller ctl; *v2 says which. */
+static const char *vm_file(const char *ctl, const char *uuid, const char *file, int *v2)
+{
+	static char p[8500];
+	char dir[8300];
+
+	*v2 = daemon_dir(ctl, dir, sizeof dir);
+	ck_assert_msg(*v2 >= 0, "no %s hierarchy for vmmd %d", ctl, (int)v.pid);
+	snprintf(p, sizeof p, "%s/vmm/%s%s%s", dir, uuid, file ? "/" : "", file ? file : "");
+	return p;
+}
+
+static bool cgroups_usable(void)
+{
+	char log[600];
+
+	snprintf(log, sizeof log, "%s/vmmd.log", v.dir);
+	if (strstr(slurp(log), "vmmd: warning: VMs run without ")) {
+		fprintf(stderr, "check_cgroup: skipped, vmmd has no cgroups here: %s\n", slurp(log));
+		return false;
+	}
+	return true;
+}
+
+static void uuid_of(const char *name, char uuid[37])
+{
+	OK("domuuid %s", name);
+	snprintf(uuid, 37, "%.36s", out);
+}
+
+/* The vmm's pid from the daemon's run state. */
+static long vmm_pid(const char *name)
+{
+	char path[600];
+	const char *s;
+
+	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
+	s = strstr(slurp(path), "vmm=");
+	return s ? atol(s + 4) : -1;
+}
+
+/* The VM's group file for ctl holds want1 on v1 hierarchies, want2 (in file2) on v2. */
+static void expect(const char *ctl, const char *uuid, const char *file1, const char *want1, const char *file2,
+		   const char *want2)
+{
+	int v2;
+	const char *p = vm_file(ctl, uuid, file1, &v2), *want = want1;
+
+	if (v2)
+		p = vm_file(ctl, uuid, file2, &v2), want = want2;
+	ck_assert_msg(strcmp(slurp(p), want) == 0, "%s: '%s', not '%s'", p, slurp(p), want);
+}
+
+static void holds_vmm(const char *uuid, const char *name)
+{
+	static const char *const ctls[] = { "memory", "cpu", "pids" };
+	char line[40], procs[4200];
+	int v2;
+
+	snprintf(line, sizeof line, "\n%ld\n", vmm_pid(name));
+	for (int i = 0; i < 3; i++) {
+		snprintf(procs, sizeof procs, "\n%s\n", slurp(vm_file(ctls[i], uuid, "cgroup.procs", &v2)));
+		ck_assert_msg(strstr(procs, line), "vmm %ld of '%s' not in its %s group: %s", vmm_pid(name), name,
+			      ctls[i], procs);
+	}
+}
+
+START_TEST(limits_from_xml_and_defaults)
+{
+	const char *kernel = write_xml(&v, "k.elf", "not a kernel: the fake vmm runs on a name");
+	char xml[2048], kpath[600], uuid[37], uuid2[37];
+	const char *const ctls[] = { "memory", "cpu", "pids" };
+	int v2;
+
+	if (!cgroups_usable())
+		return;
+	snprintf(kpath, sizeof kpath, "%s", kernel);
+	snprintf(xml, sizeof xml,
+		 "<domain type='kvm'><name>lim</name><memory unit='MiB'>64</memory>"
+		 "<memtune><hard_limit unit='MiB'>100</hard_limit></memtune><vcpu>2</vcpu>"
+		 "<cputune><shares>512</shares><period>50000</period><quota>20000</quota></cputune>"
+		 "<os><type>hvm</type><kernel>%s</kernel></os></domain>",
+		 kpath);
+	OK("define %s", write_xml(&v, "lim.xml", xml));
+	domain_xml(xml, sizeof xml, "dflt", kpath); /* 64 MiB, 1 vCPU, no tuning */
+	OK("define %s", write_xml(&v, "dflt.xml", xml));
+	OK("start lim");
+	OK("start dflt");
+	uuid_of("lim", uuid);
+	uuid_of("dflt", uuid2);
+
+	/* from the XML; the quota is per vCPU (libvirt's meaning), the group has 2 */
+	expect("memory", uuid, "memory.limit_in_bytes", "104857600", "memory.max", "104857600");
+	expect("cpu", uuid, "cpu.shares", "512", "cpu.weight", "50");
+	expect("cpu", uuid, "cpu.cfs_period_us", "50000", "cpu.max", "40000 50000");
+	expect("cpu", uuid, "cpu.cfs_quota_us", "40000", "cpu.max", "40000 50000");
+	expect("pids", uuid, "pids.max", "10", "pids.max", "10");
+	holds_vmm(uuid, "lim");
+	/* defaults: RAM + 64 MiB, equal shares, no quota, 1 vCPU + 8 tasks */
+	expect("memory", uuid2, "memory.limit_in_bytes", "134217728", "memory.max", "134217728");
+	expect("cpu", uuid2, "cpu.shares", "1024", "cpu.weight", "100");
+	expect("cpu", uuid2, "cpu.cfs_quota_us", "-1", "cpu.max", "max 100000");
+	expect("pids", uuid2, "pids.max", "9", "pids.max", "9");
+	holds_vmm(uuid2, "dflt");
+
+	OK("memtune lim");
+	HAS("hard_limit     : 102400");
+	OK("memtune dflt");
+	HAS("hard_limit     : 131072");
+	OK("schedinfo lim");
+	HAS("Scheduler      : posix");
+	HAS("cpu_shares     : 512");
+	HAS("vcpu_period    : 50000");
+	HAS("vcpu_quota     : 20000");
+	OK("schedinfo --config dflt");
+	HAS("cpu_shares     : 1024");
+	HAS("vcpu_quota     : -1");
+	OK("dumpxml lim");
+	HAS("<hard_limit unit='KiB'>102400</hard_limit>");
+	OK("dumpxml dflt");
+	ck_assert_msg(!strstr(out, "tune>"), "defaults shown: %s", msg_tail(out));
+
+	OK("destroy lim");
+	OK("destroy dflt");
+	for (int i = 0; i < 3; i++) {
+		const char *d1 = vm_file(ctls[i], uuid, NULL, &v2);
+
+		ck_assert_msg(access(d1, F_OK) < 0 && errno == ENOENT, "%s is still there", d1);
+		d1 = vm_file(ctls[i], uuid2, NULL, &v2);
+		ck_assert_msg(access(d1, F_OK) < 0 && errno == ENOENT, "%s is still there", d1);
+	}
+}
+END_TEST
+
+Suite *cgroup_suite(void)
+{
+	const TTest *const tests[] = { limits_from_xml_and_defaults, NULL };
+
+	return one_case_suite("cgroup", "limits", 60, setup, teardown, tests);
+}
