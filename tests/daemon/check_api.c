@@ -41,7 +41,7 @@ START_TEST(two_clients)
 
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(b);
-	domain_xml(xml, sizeof xml, "shared", "/boot/echo.elf");
+	domain_xml(xml, sizeof xml, "shared", image_file(&v, "echo.elf"));
 	d = virDomainDefineXML(a, xml);
 	ck_assert_ptr_nonnull(d);
 	d2 = virDomainLookupByName(b, "shared");
@@ -77,7 +77,7 @@ START_TEST(error_codes)
 	ck_assert_ptr_null(virDomainDefineXML(c, "<domain type='kvm'><name>x</name><memory>1</memory>"
 						 "<os><type>hvm</type><kernel>/k</kernel></os><cpu/></domain>"));
 	ck_assert_int_eq(virGetLastError()->code, VIR_ERR_CONFIG_UNSUPPORTED);
-	domain_xml(xml, sizeof xml, "e1", "/boot/echo.elf");
+	domain_xml(xml, sizeof xml, "e1", image_file(&v, "echo.elf"));
 	d = virDomainDefineXML(c, xml);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_int_eq(virDomainSuspend(d), -1);
@@ -92,7 +92,7 @@ START_TEST(error_codes)
 		char name[32];
 
 		snprintf(name, sizeof name, "many%d", i);
-		domain_xml(xml, sizeof xml, name, "/k");
+		domain_xml(xml, sizeof xml, name, image_file(&v, "k"));
 		d = virDomainDefineXML(c, xml);
 		ck_assert_ptr_nonnull(d);
 		virDomainFree(d);

@@ -54,7 +54,7 @@ START_TEST(full_lifecycle)
 {
 	char path[600], uuid[64];
 
-	define("alpha", "/boot/echo.elf");
+	define("alpha", image_file(&v, "echo.elf"));
 	OK("list --all");
 	HAS("alpha");
 	HAS("shut off");
@@ -124,7 +124,7 @@ START_TEST(transient_create)
 {
 	char xml[1024];
 
-	domain_xml(xml, sizeof xml, "tmp1", "/boot/echo.elf");
+	domain_xml(xml, sizeof xml, "tmp1", image_file(&v, "echo.elf"));
 	OK("create %s", write_xml(&v, "t.xml", xml));
 	HAS("created from");
 	OK("dominfo tmp1");
@@ -140,17 +140,17 @@ END_TEST
 
 START_TEST(exit_actions)
 {
-	define("off", "/boot/poweroff.elf");
+	define("off", image_file(&v, "poweroff.elf"));
 	OK("start off");
 	ck_assert_int_eq(wait_state(&v, "off", "shut off", 5000), 0);
 	OK("domstate --reason off");
 	HAS("shut off (shutdown)");
-	define("crashy", "/boot/crash.elf");
+	define("crashy", image_file(&v, "crash.elf"));
 	OK("start crashy");
 	ck_assert_int_eq(wait_state(&v, "crashy", "shut off", 5000), 0);
 	OK("domstate --reason crashy");
 	HAS("shut off (crashed)");
-	define("stubborn", "/boot/stubborn.elf");
+	define("stubborn", image_file(&v, "stubborn.elf"));
 	OK("start stubborn");
 	OK("shutdown stubborn");
 	OK("domstate stubborn");
@@ -164,7 +164,7 @@ END_TEST
 
 START_TEST(start_failure_reported)
 {
-	define("broken", "/boot/fail.elf");
+	define("broken", image_file(&v, "fail.elf"));
 	FAILS("start broken");
 	HAS("fake setup failure");
 	OK("domstate --reason broken");
@@ -178,12 +178,12 @@ START_TEST(errors_read_like_libvirt)
 
 	FAILS("start nosuch");
 	HAS("failed to get domain 'nosuch'");
-	define("beta", "/boot/echo.elf");
+	define("beta", image_file(&v, "echo.elf"));
 	FAILS("suspend beta");
 	HAS("Requested operation is not valid: domain is not running");
 	FAILS("define %s", write_xml(&v, "bad.xml", "<domain type='kvm'><name>x</name"));
 	HAS("XML error");
-	domain_xml(xml, sizeof xml, "a/b", "/k");
+	domain_xml(xml, sizeof xml, "a/b", image_file(&v, "k"));
 	FAILS("define %s", write_xml(&v, "bad.xml", xml));
 	HAS("must not contain '/'");
 	FAILS("define %s",
@@ -192,21 +192,21 @@ START_TEST(errors_read_like_libvirt)
 			"<kernel>/k</kernel></os><devices><graphics type='vnc'/></devices></domain>"));
 	HAS("unsupported element <graphics>");
 	/* the same name again, without the uuid: libvirt's rule refuses it */
-	domain_xml(xml, sizeof xml, "beta", "/boot/echo.elf");
+	domain_xml(xml, sizeof xml, "beta", image_file(&v, "echo.elf"));
 	FAILS("define %s", write_xml(&v, "dup.xml", xml));
 	HAS("domain 'beta' already exists with uuid");
 	/* a uuid that belongs to another name */
-	OK("define %s", write_xml(&v, "u1.xml",
-				  "<domain type='kvm'><name>u1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
-				  "<memory>65536</memory><os><type>hvm</type><kernel>/k</kernel></os></domain>"));
-	FAILS("define %s", write_xml(&v, "u2.xml",
-				     "<domain type='kvm'><name>u2</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
-				     "<memory>65536</memory><os><type>hvm</type><kernel>/k</kernel></os></domain>"));
+#define UUID_XML(name, mem)                                                                                  \
+	(snprintf(xml, sizeof xml,                                                                             \
+		  "<domain type='kvm'><name>" name "</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"  \
+		  "<memory>" mem "</memory><os><type>hvm</type><kernel>%s</kernel></os></domain>",             \
+		  image_file(&v, "k")),                                                                        \
+	 xml)
+	OK("define %s", write_xml(&v, "u1.xml", UUID_XML("u1", "65536")));
+	FAILS("define %s", write_xml(&v, "u2.xml", UUID_XML("u2", "65536")));
 	HAS("domain 'u1' is already defined with uuid 11111111-2222-3333-4444-555555555555");
 	/* redefining with the same name and uuid updates the definition */
-	OK("define %s", write_xml(&v, "u1.xml",
-				  "<domain type='kvm'><name>u1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
-				  "<memory>131072</memory><os><type>hvm</type><kernel>/k</kernel></os></domain>"));
+	OK("define %s", write_xml(&v, "u1.xml", UUID_XML("u1", "131072")));
 	OK("dominfo u1");
 	HAS("131072 KiB");
 }
@@ -217,7 +217,7 @@ START_TEST(read_only_socket)
 	char cmd[1024];
 	FILE *p;
 
-	define("ro", "/boot/echo.elf");
+	define("ro", image_file(&v, "echo.elf"));
 	snprintf(cmd, sizeof cmd, "virsh -r -c 'vmm+unix:///system?socket=%s-ro' list --all 2>&1", v.sock);
 	p = popen(cmd, "r");
 	out[fread(out, 1, sizeof out - 1, p)] = 0;
@@ -236,7 +236,7 @@ START_TEST(console_both_ways)
 	char cmd[1024];
 	FILE *p;
 
-	define("con", "/boot/echo.elf");
+	define("con", image_file(&v, "echo.elf"));
 	OK("start con");
 	/* virsh needs a terminal: script(1) gives it one; Ctrl-] ends the session */
 	snprintf(cmd, sizeof cmd,
@@ -255,15 +255,15 @@ END_TEST
 
 START_TEST(persistence_and_adoption)
 {
-	define("keep", "/boot/echo.elf");
-	define("auto", "/boot/echo.elf");
+	define("keep", image_file(&v, "echo.elf"));
+	define("auto", image_file(&v, "echo.elf"));
 	OK("autostart auto");
-	define("run", "/boot/echo.elf");
+	define("run", image_file(&v, "echo.elf"));
 	OK("start run");
 	{
 		char xml[1024];
 
-		domain_xml(xml, sizeof xml, "trans", "/boot/echo.elf");
+		domain_xml(xml, sizeof xml, "trans", image_file(&v, "echo.elf"));
 		OK("create %s", write_xml(&v, "t.xml", xml));
 	}
 	ck_assert_int_eq(vmmd_stop(&v), 0);
@@ -288,11 +288,74 @@ START_TEST(persistence_and_adoption)
 }
 END_TEST
 
+/* Files only from below the image directories (--images: the harness
+ * gives the test's directory and the build's): refused at define naming
+ * the path and the rule, and again at start for a definition that went bad
+ * afterwards; a file inside, through a symlink that stays inside, starts. */
+START_TEST(image_directory_rule)
+{
+	char xml[2048], path[600], cmd[1400];
+
+	/* outside every image directory */
+	domain_xml(xml, sizeof xml, "out", "/etc/hostname");
+	FAILS("define %s", write_xml(&v, "x.xml", xml));
+	HAS("kernel '/etc/hostname' is not below an image directory (--images ");
+	/* a disk outside */
+	snprintf(xml, sizeof xml,
+		 "<domain type='kvm'><name>d</name><memory>65536</memory><os><type>hvm</type><kernel>%s</kernel></os>"
+		 "<devices><disk type='file'><source file='/etc/shadow'/><target dev='vda' bus='virtio'/></disk></devices></domain>",
+		 image_file(&v, "echo.elf"));
+	FAILS("define %s", write_xml(&v, "x.xml", xml));
+	HAS("disk '/etc/shadow' is not below an image directory");
+	/* '..', even when it would land inside again */
+	snprintf(path, sizeof path, "%s/images/../images/echo.elf", v.dir);
+	domain_xml(xml, sizeof xml, "dots", path);
+	FAILS("define %s", write_xml(&v, "x.xml", xml));
+	HAS("has a '..' component");
+	/* a symlink out of the directory */
+	snprintf(path, sizeof path, "%s/images/escape.elf", v.dir);
+	ck_assert_int_eq(symlink("/etc/hostname", path), 0);
+	domain_xml(xml, sizeof xml, "esc", path);
+	FAILS("define %s", write_xml(&v, "x.xml", xml));
+	HAS("leaves the image directory through a symlink");
+	snprintf(path, sizeof path, "%s/images/up.elf", v.dir);
+	ck_assert_int_eq(symlink("../../../etc/hostname", path), 0);
+	domain_xml(xml, sizeof xml, "up", path);
+	FAILS("define %s", write_xml(&v, "x.xml", xml));
+	HAS("leaves the image directory through a symlink");
+	OK("list --all --name");
+	ck_assert_msg(!strstr(out, "esc") && !strstr(out, "out"), "defined anyway: %s", msg_tail(out));
+	/* a relative symlink that stays inside is followed */
+	snprintf(path, sizeof path, "%s/images/inside.elf", v.dir);
+	image_file(&v, "echo.elf");
+	ck_assert_int_eq(symlink("echo.elf", path), 0);
+	define("inside", path);
+	OK("start inside");
+	OK("destroy inside");
+	/* defined while good, turned bad later: the start refuses it */
+	snprintf(path, sizeof path, "%s/images/later.elf", v.dir);
+	image_file(&v, "later.elf");
+	define("later", path);
+	snprintf(cmd, sizeof cmd, "ln -sf /etc/hostname '%s'", path);
+	ck_assert_int_eq(system(cmd), 0);
+	FAILS("start later");
+	HAS("kernel '");
+	HAS("later.elf' leaves the image directory through a symlink");
+	/* a file that does not exist yet may be defined; its start names it */
+	snprintf(path, sizeof path, "%s/images/notyet.elf", v.dir);
+	define("notyet", path);
+	FAILS("start notyet");
+	HAS("cannot open kernel '");
+	HAS("notyet.elf': No such file or directory");
+}
+END_TEST
+
 Suite *virsh_suite(void)
 {
 	const TTest *const tests[] = {
 		host_commands, full_lifecycle, transient_create, exit_actions, start_failure_reported,
-		errors_read_like_libvirt, read_only_socket, console_both_ways, persistence_and_adoption, NULL,
+		errors_read_like_libvirt, read_only_socket, console_both_ways, persistence_and_adoption,
+		image_directory_rule, NULL,
 	};
 
 	return one_case_suite("virsh", "commands", 120, setup, teardown, tests);

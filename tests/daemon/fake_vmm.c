@@ -7,6 +7,7 @@
  *   *poweroff* powers off by itself after 800 ms
  *   *crash*    crashes after 800 ms
  *   *stubborn* ignores SIGPWR
+ * --kernel=fd:N names the file vmmd opened (read from /proc/self/fd/N).
  * It prints its arguments first, so tests can read them in the log. */
 #include <errno.h>
 #include <poll.h>
@@ -29,6 +30,8 @@ static const char *opt(int argc, char **argv, const char *name)
 	return NULL;
 }
 
+static char kernel_name[4096];
+
 int main(int argc, char **argv)
 {
 	const char *kernel, *sock_path, *name;
@@ -36,10 +39,22 @@ int main(int argc, char **argv)
 	sigset_t set;
 
 	if (argc >= 3 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "--help") == 0) {
-		puts("fake vmm: --console-socket PATH --disk FILE[,ro] --cid N --publish SPEC");
+		puts("fake vmm: --console-socket PATH --disk FILE[,ro] --cid N --publish SPEC; FILE may be fd:N");
 		return 0;
 	}
 	kernel = opt(argc, argv, "--kernel");
+	/* vmmd passes its files as descriptors: the behaviour comes from the
+	 * name of the file it opened */
+	if (kernel && strncmp(kernel, "fd:", 3) == 0) {
+		char link[64];
+		ssize_t n;
+
+		snprintf(link, sizeof link, "/proc/self/fd/%d", atoi(kernel + 3));
+		n = readlink(link, kernel_name, sizeof kernel_name - 1);
+		kernel_name[n > 0 ? n : 0] = 0;
+		kernel = kernel_name;
+		printf("kernel: %s\n", kernel);
+	}
 	sock_path = opt(argc, argv, "--console-socket");
 	name = opt(argc, argv, "--name");
 	for (int i = 0; i < argc; i++)

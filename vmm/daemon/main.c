@@ -180,6 +180,11 @@ int main(int argc, char **argv)
 	m.shutdown_timeout_ms = o.shutdown_timeout_s * 1000;
 	m.start_wait_ms = o.start_wait_ms;
 	vmproc_probe(vmm, &m.feat);
+	m.console_log_max = o.console_log_max;
+	m.console_rate = o.console_rate;
+	if ((o.console_log_max || o.console_rate) && !m.feat.console_limits)
+		fprintf(stderr, "vmmd: warning: %s has no --console-log-max: --console-log-max and --console-rate "
+				"do nothing\n", vmm);
 	cgroups_init(&m.cg);
 	/* a host without (writable) cgroups still runs VMs, without limits;
 	 * a domain whose XML sets a limit that cannot be applied fails to start */

@@ -23,6 +23,15 @@ void options_usage(FILE *out)
 		"      --start-wait MS       how long a start waits to report a vmm that fails\n"
 		"                            at once (default 300)\n"
 		"      --uri URI             URI reported to clients (default vmm:///system)\n"
+		"      --images DIR          domains' kernels, initrds, disks and TLS files must lie\n"
+		"                            below DIR (repeatable, up to 8; default\n"
+		"                            /var/lib/vmm/images, created when missing); vmmd opens\n"
+		"                            them (no symlink out of DIR) and passes them to vmm\n"
+		"      --console-log-max SIZE  each VM's log (STATE/run/NAME.log: its console and\n"
+		"                            vmm's messages) stays under SIZE, keeping its newest\n"
+		"                            part (default: vmm's, 4M; 0: no cap; K/M/G suffixes)\n"
+		"      --console-rate SIZE   console bytes a second each VM may log after a burst;\n"
+		"                            more is dropped and counted (default: vmm's, 64K)\n"
 		"\n"
 		"Front door (Debian's nginx, routing sites by host name; see <vmm:site>):\n"
 		"      --front ADDR:PORT     serve the sites' HTTP there (repeatable; [IPV6]:PORT)\n"
@@ -46,10 +55,20 @@ static int number(const char *s, int min, int max, int *out)
 	return 0;
 }
 
+/* Digits and an optional K, M or G: what vmm takes as a size, checked here
+ * so that a typo stops vmmd rather than every domain's start (vmm still
+ * checks the bounds: those are reported in the start error). */
+static bool size_text(const char *s)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	return digits > 0 && digits <= 12 && (!s[digits] || (strchr("KkMmGg", s[digits]) && !s[digits + 1]));
+}
+
 int options_parse(int argc, char **argv, struct vmmd_options *o)
 {
 	enum { O_NO_RO = 256, O_VMM, O_SHUTDOWN_TIMEOUT, O_START_WAIT, O_URI, O_FRONT, O_FRONT_TLS, O_FRONT_USER,
-	       O_FRONT_WORKERS, O_NGINX };
+	       O_FRONT_WORKERS, O_NGINX, O_IMAGES, O_CONSOLE_LOG_MAX, O_CONSOLE_RATE };
 	static const struct option longs[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
@@ -65,6 +84,9 @@ int options_parse(int argc, char **argv, struct vmmd_options *o)
 		{ "front-user", required_argument, NULL, O_FRONT_USER },
 		{ "front-workers", required_argument, NULL, O_FRONT_WORKERS },
 		{ "nginx", required_argument, NULL, O_NGINX },
+		{ "images", required_argument, NULL, O_IMAGES },
+		{ "console-log-max", required_argument, NULL, O_CONSOLE_LOG_MAX },
+		{ "console-rate", required_argument, NULL, O_CONSOLE_RATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -100,6 +122,22 @@ int options_parse(int argc, char **argv, struct vmmd_options *o)
 		}
 		case O_FRONT_USER: o->front_user = optarg; break;
 		case O_NGINX: o->nginx = optarg; break;
+		case O_IMAGES:
+			if (o->nimages == VMMD_MAX_IMAGES) {
+				fprintf(stderr, "vmmd: at most %d --images\n", VMMD_MAX_IMAGES);
+				return OPTIONS_ERROR;
+			}
+			o->images[o->nimages++] = optarg;
+			break;
+		case O_CONSOLE_LOG_MAX:
+		case O_CONSOLE_RATE:
+			if (!size_text(optarg)) {
+				fprintf(stderr, "vmmd: --%s '%s': not a size (examples: 0, 512K, 4M)\n",
+					opt == O_CONSOLE_LOG_MAX ? "console-log-max" : "console-rate", optarg);
+				return OPTIONS_ERROR;
+			}
+			*(opt == O_CONSOLE_LOG_MAX ? &o->console_log_max : &o->console_rate) = optarg;
+			break;
 		case O_FRONT_WORKERS:
 			if (number(optarg, 1, 64, &o->front_workers) < 0) {
 				fprintf(stderr, "vmmd: --front-workers '%s': use 1 to 64\n", optarg);

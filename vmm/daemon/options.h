@@ -10,6 +10,7 @@
 #define VMMD_DEFAULT_NGINX "/usr/sbin/nginx"
 #define VMMD_DEFAULT_FRONT_USER "www-data"
 #define VMMD_MAX_FRONT 8
+#define VMMD_MAX_IMAGES 8
 
 struct vmmd_options {
 	const char *socket;
@@ -28,6 +29,12 @@ struct vmmd_options {
 	const char *front_user;  /* nginx workers' user when vmmd runs as root */
 	const char *nginx;
 	int front_workers;
+	const char *images[VMMD_MAX_IMAGES]; /* --images DIR; none: /var/lib/vmm/images */
+	unsigned nimages;
+	/* --console-log-max, --console-rate: given to each vmm as they are
+	 * (checked to be sizes); NULL: vmm's defaults */
+	const char *console_log_max;
+	const char *console_rate;
 };
 
 enum { OPTIONS_OK = 0, OPTIONS_EXIT_OK = 1, OPTIONS_ERROR = -1 };

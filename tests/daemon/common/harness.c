@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,12 +50,16 @@ static int spawn(struct vmmd_inst *v, const char *extra_arg)
 
 		dup2(fd, 1);
 		dup2(fd, 2);
-		char *argv[24] = { "vmmd-san", "-f", "--socket", v->sock, "--state-dir", v->state, "--vmm", v->vmm,
-				   "--shutdown-timeout", "2" }, *extra = extra_arg ? strdup(extra_arg) : NULL;
-		int n = 10;
+		char build[PATH_MAX];
+		/* image directories: the test's own and the build's (kernels, guests) */
+		char *argv[28] = { "vmmd-san", "-f", "--socket", v->sock, "--state-dir", v->state, "--vmm", v->vmm,
+				   "--shutdown-timeout", "2", "--images", v->dir, "--images",
+				   realpath(BUILD_DIR, build) ? build : BUILD_DIR },
+		     *extra = extra_arg ? strdup(extra_arg) : NULL;
+		int n = 14;
 
 		/* extra_arg: options separated by spaces (later ones override the above) */
-		for (char *tok = extra ? strtok(extra, " ") : NULL; tok && n < 23; tok = strtok(NULL, " "))
+		for (char *tok = extra ? strtok(extra, " ") : NULL; tok && n < 27; tok = strtok(NULL, " "))
 			argv[n++] = tok;
 		argv[n] = NULL;
 		setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=23", 1);
@@ -208,6 +214,24 @@ void domain_xml(char *out, size_t size, const char *name, const char *kernel)
 		 "<domain type='kvm'>\n  <name>%s</name>\n  <memory unit='MiB'>64</memory>\n  <vcpu>1</vcpu>\n"
 		 "  <os>\n    <type>hvm</type>\n    <kernel>%s</kernel>\n  </os>\n</domain>\n",
 		 name, kernel);
+}
+
+const char *image_file(struct vmmd_inst *v, const char *name)
+{
+	static char path[8][600];
+	static int k;
+	FILE *f;
+
+	k = (k + 1) % 8;
+	snprintf(path[k], sizeof path[k], "%s/images", v->dir);
+	mkdir(path[k], 0755);
+	snprintf(path[k], sizeof path[k], "%s/images/%s", v->dir, name);
+	f = fopen(path[k], "w");
+	if (f) {
+		fputs("not a kernel: the fake vmm only reads its name\n", f);
+		fclose(f);
+	}
+	return path[k];
 }
 
 int wait_state(struct vmmd_inst *v, const char *name, const char *want, int ms)

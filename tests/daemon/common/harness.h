@@ -17,6 +17,8 @@ struct vmmd_inst {
 
 /* Starts vmmd-san with vmm (NULL: the fake vmm) and extra_arg (NULL, or vmmd
  * options separated by spaces; they override the default --shutdown-timeout 2).
+ * Its image directories (--images) are the test's directory and the build
+ * directory (kernels, guests); domains name files below those.
  * Returns 0 once it listens. */
 int vmmd_start(struct vmmd_inst *v, const char *vmm, const char *extra_arg);
 /* vmmd_start's first half: the directory and paths, no daemon yet (start
@@ -40,6 +42,10 @@ int virsh(struct vmmd_inst *v, char *out, size_t size, const char *fmt, ...) __a
 const char *write_xml(struct vmmd_inst *v, const char *file, const char *text);
 /* A minimal domain XML for name, kernel path (fake vmm behaviours by name). */
 void domain_xml(char *out, size_t size, const char *name, const char *kernel);
+/* Creates a small file NAME under the test's image directory (DIR/images)
+ * and returns its path (one of 8 rotating buffers): a kernel for the fake
+ * vmm, which picks its behaviour by the name. */
+const char *image_file(struct vmmd_inst *v, const char *name);
 /* Polls virsh domstate until it prints want (up to ms). 0 when it did. */
 int wait_state(struct vmmd_inst *v, const char *name, const char *want, int ms);
 

@@ -156,6 +156,39 @@ static void define(const char *name, const char *guest)
 	OK("define %s", write_xml(&v, "d.xml", xml));
 }
 
+/* vmmd opened the files below the image directories and vmm got them as
+ * descriptors: its command line names no path, its fd 4 is the kernel. */
+static void vmm_reads_descriptors(const char *name)
+{
+	char path[700], cmdline[4096], link[PATH_MAX], kernel[PATH_MAX];
+	long pid = 0;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(cmdline, sizeof cmdline, f))
+		sscanf(cmdline, "vmm=%ld", &pid);
+	fclose(f);
+	ck_assert_int_gt(pid, 1);
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = (ssize_t)fread(cmdline, 1, sizeof cmdline - 1, f);
+	fclose(f);
+	for (ssize_t i = 0; i < n; i++)
+		cmdline[i] = cmdline[i] ? cmdline[i] : ' ';
+	cmdline[n > 0 ? n : 0] = 0;
+	ck_assert_msg(strstr(cmdline, "--kernel=fd:4 ") && strstr(cmdline, "--disk=fd:5,ro"), "%s", cmdline);
+	snprintf(path, sizeof path, "/proc/%ld/fd/4", pid);
+	n = readlink(path, link, sizeof link - 1);
+	ck_assert_int_gt(n, 0);
+	link[n] = 0;
+	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/guest/site.elf", kernel));
+	ck_assert_str_eq(link, kernel);
+}
+
 START_TEST(lifecycle_with_real_guests)
 {
 	define("echo", "echo");
@@ -208,6 +241,7 @@ START_TEST(site_lifecycle)
 	OK("domstate site");
 	HAS("running");
 	ck_assert_int_eq(http_get(port, body, sizeof body, 30000), 200); /* and again */
+	vmm_reads_descriptors("site");
 
 	t0 = now_ms();
 	OK("shutdown site");

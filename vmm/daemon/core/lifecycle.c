@@ -197,8 +197,8 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 		vm_files_close(&files);
 		return -1;
 	}
-	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path }, &m->feat, m->state_dir, d->live, cid,
-			  d->site_fd, &cg, &files, &d->proc, e);
+	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path, m->console_log_max, m->console_rate },
+			  &m->feat, m->state_dir, d->live, cid, d->site_fd, &cg, &files, &d->proc, e);
 	cgroup_join_close(&cg);
 	vm_files_close(&files);
 	if (rc < 0) {

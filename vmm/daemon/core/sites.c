@@ -75,17 +75,20 @@ static const struct domain *host_owner(struct vmmd *m, const struct domain_confi
 	return NULL;
 }
 
-static int readable(const char *what, const char *path, struct verr *e)
+/* Below an image directory (core/images.h), as every file of a domain. */
+static int readable(struct vmmd *m, const char *what, const char *path, struct verr *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	char name[32];
+	int fd, rc = 0;
 	struct stat st;
-	int rc = 0;
 
+	snprintf(name, sizeof name, "TLS %s", what);
+	fd = images_open_file(&m->images, name, path, O_RDONLY, e);
 	if (fd < 0)
-		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "cannot read the site's TLS %s %s: %s", what, path,
-				strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		rc = verr_set(e, VERR_CONFIG_UNSUPPORTED, "the site's TLS %s %s is not a regular file", what, path);
+		return -1;
+	if (fstat(fd, &st) < 0)
+		rc = verr_set(e, VERR_CONFIG_UNSUPPORTED, "cannot read the site's TLS %s %s: %s", what, path,
+			      strerror(errno));
 	else if (st.st_size == 0)
 		rc = verr_set(e, VERR_CONFIG_UNSUPPORTED, "the site's TLS %s %s is empty", what, path);
 	close(fd);
@@ -105,7 +108,7 @@ int sites_check(struct vmmd *m, const struct domain_config *cfg, struct verr *e)
 			return verr_set(e, VERR_OPERATION_FAILED, "host name '%s' already belongs to domain '%s'",
 					s->hosts[i], dom_name(o));
 	}
-	if (s->tls_cert && (readable("certificate", s->tls_cert, e) < 0 || readable("key", s->tls_key, e) < 0))
+	if (s->tls_cert && (readable(m, "certificate", s->tls_cert, e) < 0 || readable(m, "key", s->tls_key, e) < 0))
 		return -1;
 	return 0;
 }

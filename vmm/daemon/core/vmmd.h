@@ -17,6 +17,8 @@ struct vmmd {
 	const char *state_dir;
 	const char *vmm_path;
 	const char *monitor_path; /* vmmd-monitor */
+	const char *console_log_max; /* --console-log-max, --console-rate for each vmm (NULL: its own) */
+	const char *console_rate;
 	const char *uri;          /* what CONNECT_GET_URI answers */
 	int shutdown_timeout_ms;  /* cooperative shutdown, then destroy */
 	int start_wait_ms;        /* how long `start` waits to catch a vmm that fails at once */

@@ -16,7 +16,7 @@
 
 #include "daemon/core/store.h"
 
-#define MAX_ARGS (24 + 2 * DOMAIN_MAX_DISKS + 2 * DOMAIN_MAX_PUBLISH)
+#define MAX_ARGS (26 + 2 * DOMAIN_MAX_DISKS + 2 * DOMAIN_MAX_PUBLISH)
 #define SITE_FD 3 /* where vmm finds a site's listening socket */
 #define FILE_FD 4 /* where vmm finds its files: kernel, initrd, disks in that order */
 #define MAX_FILES (2 + DOMAIN_MAX_DISKS)
@@ -51,6 +51,8 @@ void vmproc_probe(const char *vmm_path, struct vmm_features *f)
 			f->idle_stop = true;
 		if (strstr(line, "may be fd:N"))
 			f->file_fd = true;
+		if (strstr(line, "--console-log-max"))
+			f->console_limits = true;
 	}
 	pclose(p);
 }
@@ -139,8 +141,8 @@ static void add(struct argv_buf *a, const char *fmt, ...)
 		a->n++;
 }
 
-static int build_argv(struct argv_buf *a, const char *vmm_path, const struct vmm_features *f, const char *sock,
-		      const struct domain_config *c, unsigned cid, struct verr *e)
+static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const struct vmm_features *f,
+		      const char *sock, const struct domain_config *c, unsigned cid, struct verr *e)
 {
 	int fd = FILE_FD; /* the files' numbers, in vm_files_flat's order */
 
@@ -149,7 +151,7 @@ static int build_argv(struct argv_buf *a, const char *vmm_path, const struct vmm
 	if (!f->file_fd)
 		return verr_set(e, VERR_CONFIG_UNSUPPORTED,
 				"this vmm cannot take its files as descriptors (no fd:N in 'vmm run --help')");
-	add(a, "%s", vmm_path);
+	add(a, "%s", paths->vmm);
 	add(a, "run");
 	add(a, "--kernel=fd:%d", fd++);
 	if (c->initrd)
@@ -167,6 +169,13 @@ static int build_argv(struct argv_buf *a, const char *vmm_path, const struct vmm
 		add(a, "--console-socket=%s", sock);
 	else
 		add(a, "--console=output");
+	/* the log vmm writes (stdout and stderr, STATE/run/NAME.log) is a
+	 * regular file, so vmm bounds it: with its defaults unless vmmd was
+	 * given others */
+	if (f->console_limits && paths->console_log_max)
+		add(a, "--console-log-max=%s", paths->console_log_max);
+	if (f->console_limits && paths->console_rate)
+		add(a, "--console-rate=%s", paths->console_rate);
 	if (c->ndisks && !f->disk)
 		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "this vmm has no disk support (--disk)");
 	for (unsigned i = 0; i < c->ndisks; i++)
@@ -270,7 +279,7 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		return -1;
 	if (f->console_socket && strlen(sock) >= 108)
 		return verr_set(e, VERR_INTERNAL_ERROR, "console socket path too long: %s", sock);
-	if (build_argv(&a, paths->vmm, f, sock, c, cid, e) < 0)
+	if (build_argv(&a, paths, f, sock, c, cid, e) < 0)
 		goto out;
 	unlink(status_path);
 	unlink(sock);

@@ -23,14 +23,17 @@ struct vmm_features {
 	bool publish_fd;     /* --publish fd:N:PORT (an inherited listening socket) */
 	bool idle_stop;      /* --idle-stop SECONDS */
 	bool file_fd;        /* --kernel, --initrd, --disk fd:N (files vmmd opened) */
+	bool console_limits; /* --console-log-max SIZE, --console-rate SIZE */
 };
 
 void vmproc_probe(const char *vmm_path, struct vmm_features *f);
 
-/* The programs a domain runs on. */
+/* The programs a domain runs on, and vmmd's settings for them. */
 struct vmm_paths {
 	const char *vmm;
 	const char *monitor;
+	const char *console_log_max; /* vmmd --console-log-max; NULL: vmm's default */
+	const char *console_rate;    /* vmmd --console-rate; NULL: vmm's default */
 };
 
 /* Starts `vmm run` for config c; fills p. cid is the vsock CID (0: none);

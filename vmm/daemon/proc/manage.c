@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "daemon/core/front.h"
+#include "daemon/core/images.h"
 #include "daemon/core/lifecycle.h"
 #include "daemon/core/sites.h"
 #include "daemon/core/store.h"
@@ -53,8 +54,8 @@ static int define(struct call *c, const char *xml, struct xdr_out *out, struct v
 	if (!cfg)
 		return -1;
 	d = match(c->m, cfg, &clash, e);
-	if (clash || sites_check(c->m, cfg, e) < 0 || front_check_site(c->m, cfg, e) < 0 ||
-	    store_save_def(c->m->state_dir, cfg, e) < 0) {
+	if (clash || images_check(&c->m->images, cfg, e) < 0 || sites_check(c->m, cfg, e) < 0 ||
+	    front_check_site(c->m, cfg, e) < 0 || store_save_def(c->m->state_dir, cfg, e) < 0) {
 		domain_config_free(cfg);
 		return -1;
 	}
@@ -101,7 +102,8 @@ int proc_create_xml(struct call *c, const struct rpc_args *a, struct xdr_out *ou
 	if (!cfg)
 		return -1;
 	d = match(c->m, cfg, &clash, e);
-	if (!clash && !d && (sites_check(c->m, cfg, e) < 0 || front_check_site(c->m, cfg, e) < 0)) {
+	if (!clash && !d &&
+	    (images_check(&c->m->images, cfg, e) < 0 || sites_check(c->m, cfg, e) < 0 || front_check_site(c->m, cfg, e) < 0)) {
 		domain_config_free(cfg);
 		return -1;
 	}
