@@ -301,10 +301,53 @@ START_TEST(site_adopted_after_daemon_restart)
 }
 END_TEST
 
+/* A guest flooding its console (tests/guests/flood.c) cannot grow its log
+ * past vmmd's --console-log-max: vmm bounds the file vmmd gives it as stdout
+ * and stderr, and counts what the rate limit drops in it. */
+START_TEST(flooding_domain_log_stays_under_the_cap)
+{
+	char path[400];
+	long size = 0, most = 0;
+	bool cut = false, dropped = false;
+	FILE *f;
+
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	ck_assert_int_eq(vmmd_restart(&v, DAEMON_ARGS " --console-log-max=256K --console-rate=128K"), 0);
+	define("flood", "flood");
+	OK("start flood");
+	snprintf(path, sizeof path, "%s/run/flood.log", v.state);
+	/* until both limits have acted, and a second on */
+	for (int64_t t0 = now_ms(), done = 0; now_ms() - t0 < 120000 && (!done || now_ms() < done);) {
+		char line[256];
+
+		usleep(50000);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		fseek(f, 0, SEEK_END);
+		size = ftell(f);
+		most = size > most ? size : most;
+		rewind(f);
+		while (fgets(line, sizeof line, f)) {
+			cut |= strstr(line, "vmm: flood: console: log over its cap of 262144 bytes") != NULL;
+			dropped |= strstr(line, " bytes dropped (rate limit)") != NULL;
+		}
+		fclose(f);
+		if (cut && dropped && !done)
+			done = now_ms() + 1000;
+	}
+	OK("destroy flood");
+	ck_assert_msg(cut && dropped, "cut %d, dropped %d, log %ld bytes", cut, dropped, size);
+	ck_assert_int_le(most, 256 << 10);
+	OK("undefine flood");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-		lifecycle_with_real_guests, site_lifecycle, site_adopted_after_daemon_restart, NULL,
+		lifecycle_with_real_guests, site_lifecycle, site_adopted_after_daemon_restart,
+		flooding_domain_log_stays_under_the_cap, NULL,
 	};
 
 	return suite_run(one_case_suite("vmmd-kvm", "kvm", 600, setup, teardown, tests)) ? EXIT_FAILURE : EXIT_SUCCESS;
