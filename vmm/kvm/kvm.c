@@ -17,7 +17,7 @@ static const char *device_path(void)
 	return p && *p ? p : "/dev/kvm";
 }
 
-static int open_kvm(struct err *e)
+int kvm_open(struct err *e)
 {
 	const char *path = device_path();
 	int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -33,7 +33,7 @@ static int open_kvm(struct err *e)
 
 int kvm_available(struct err *e)
 {
-	int fd = open_kvm(e);
+	int fd = kvm_open(e);
 
 	if (fd < 0)
 		return -1;
@@ -61,16 +61,14 @@ static int create_vm_fd(int kvm_fd)
 	return fd;
 }
 
-int kvm_vm_create(struct kvm_vm *vm, struct err *e)
+int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, struct err *e)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t ident = GPA_KVM_IDENT_MAP;
 	int v;
 
 	vm->vm_fd = -1;
-	vm->kvm_fd = open_kvm(e);
-	if (vm->kvm_fd < 0)
-		return -1;
+	vm->kvm_fd = kvm_fd;
 	v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION) {
 		err_set(e, "KVM API version %d, expected %d", v, KVM_API_VERSION);
@@ -135,9 +133,7 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 {
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
-	if (vm->kvm_fd >= 0)
-		close(vm->kvm_fd);
-	vm->vm_fd = vm->kvm_fd = -1;
+	vm->vm_fd = vm->kvm_fd = -1; /* kvm_fd is the caller's */
 }
 
 static int set_slot(struct kvm_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host, struct err *e)

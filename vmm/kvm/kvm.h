@@ -9,16 +9,19 @@
 #include "util/err.h"
 
 struct kvm_vm {
-	int kvm_fd;
+	int kvm_fd;    /* /dev/kvm, borrowed from the caller (kvm_open) */
 	int vm_fd;
 	int run_size;  /* bytes of each vCPU's kvm_run mapping */
 	int max_vcpus;
 };
 
-/* Opens /dev/kvm (path overridable for tests via VMM_KVM_DEVICE), checks the
- * API and the capabilities we rely on, creates the VM with its in-kernel
- * irqchip and PIT. */
-int kvm_vm_create(struct kvm_vm *vm, struct err *e);
+/* Opens /dev/kvm (path overridable for tests via VMM_KVM_DEVICE). vmm opens
+ * it once and keeps it: a guest reset builds the next VM from the same
+ * descriptor, after the jail has taken the file system away. */
+int kvm_open(struct err *e);
+/* Checks kvm_fd's API and the capabilities we rely on, creates the VM with
+ * its in-kernel irqchip and PIT. kvm_fd stays the caller's. */
+int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, struct err *e);
 void kvm_vm_destroy(struct kvm_vm *vm);
 /* Registers guest RAM: below the hole at 0, the rest at 4 GiB. */
 int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *m, struct err *e);

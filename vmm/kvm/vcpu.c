@@ -198,6 +198,14 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (v->env->thread_start) {
+		struct err e = { "" };
+
+		if (v->env->thread_start(v->env->opaque, &e) < 0) {
+			crash(v, "%s", e.msg);
+			return NULL;
+		}
+	}
 	while (!__atomic_load_n(v->env->stopping, __ATOMIC_ACQUIRE)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)

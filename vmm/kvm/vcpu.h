@@ -26,6 +26,9 @@ struct vcpu_env {
 		     const char *dump);
 	void *opaque;
 	volatile int *stopping; /* set by the machine; vCPUs leave their loop */
+	/* First thing in each vCPU thread (its seccomp filter), may be NULL;
+	 * a failure is reported as a crash of that vCPU before it runs. */
+	int (*thread_start)(void *opaque, struct err *e);
 };
 
 struct vcpu {

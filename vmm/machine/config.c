@@ -19,6 +19,16 @@ bool vm_config_has_idle_source(const struct vm_config *cfg)
 	return false;
 }
 
+unsigned vm_config_run_paths(const struct vm_config *cfg, const char **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned t = 0; device_types[t]; t++)
+		if (cfg->dev_config[t] && device_types[t]->run_paths)
+			n += device_types[t]->run_paths(cfg->dev_config[t], out + (n < max ? n : max), n < max ? max - n : 0);
+	return n;
+}
+
 void vm_config_free(struct vm_config *cfg)
 {
 	for (unsigned i = 0; i < DEVICE_TYPES_MAX; i++) {

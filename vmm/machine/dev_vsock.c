@@ -179,6 +179,15 @@ static void close_vsock(void *state)
 
 _Static_assert(offsetof(struct vsock_dev, dev) == 0, "the transport finds the device at the start of its state");
 
+static unsigned run_paths(const void *config, const char **out, unsigned max)
+{
+	const struct vsock_run_config *c = config;
+
+	for (unsigned i = 0; i < c->nvconnect && i < max; i++)
+		out[i] = c->vconnect[i].path;
+	return c->nvconnect;
+}
+
 const struct device_type vsock_device_type = {
 	.name = "virtio-vsock",
 	.options = options,
@@ -191,6 +200,7 @@ const struct device_type vsock_device_type = {
 	.attach = attach,
 	.in_use = in_use,
 	.quiesce = quiesce,
+	.run_paths = run_paths,
 	.print_stats = print_stats,
 	.close = close_vsock,
 };

@@ -64,6 +64,10 @@ struct device_type {
 	/* Optional, for --idle-stop (I/O thread): the guest is about to be
 	 * stopped; take no new work (clients wait where they are). */
 	void (*quiesce)(void *state, void *host);
+	/* Optional: paths it opens while the guest runs (unix sockets to
+	 * connect to): the jail keeps their directories. Fills at most max,
+	 * returns how many it has. */
+	unsigned (*run_paths)(const void *config, const char **out, unsigned max);
 	/* Optional: device-specific counters on stderr (VMM_STATS=1). */
 	void (*print_stats)(const void *state);
 	/* Closes an opened instance, attached or not. */

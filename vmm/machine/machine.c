@@ -28,6 +28,7 @@
 
 struct machine {
 	const struct vm_config *cfg;
+	const struct machine_host *host;
 	struct guest_mem mem;
 	struct kvm_vm kvm;
 	struct io_bus pio, mmio;
@@ -314,6 +315,13 @@ static int add_devices(struct machine *m, struct err *e)
 	return 0;
 }
 
+static int vcpu_thread_start(void *opaque, struct err *e)
+{
+	const struct machine_host *h = ((struct machine *)opaque)->host;
+
+	return h->vcpu_thread_start ? h->vcpu_thread_start(h->ctx, e) : 0;
+}
+
 static int create_vcpus(struct machine *m, const struct boot_entry *boot, struct err *e)
 {
 	struct cpuid_table *cpuid = malloc(sizeof *cpuid);
@@ -328,7 +336,7 @@ static int create_vcpus(struct machine *m, const struct boot_entry *boot, struct
 	}
 	if (cpuid_supported(m->kvm.kvm_fd, cpuid, e) < 0)
 		goto out;
-	m->env = (struct vcpu_env){ &m->pio, &m->mmio, on_vcpu_stop, m, &m->stopping };
+	m->env = (struct vcpu_env){ &m->pio, &m->mmio, on_vcpu_stop, m, &m->stopping, vcpu_thread_start };
 	for (unsigned i = 0; i < m->cfg->cpus; i++) {
 		if (vcpu_create(&m->vcpus[i], &m->kvm, i, &m->env, e) < 0)
 			goto out;
@@ -361,7 +369,7 @@ static int setup(struct machine *m, struct err *e)
 		return -1;
 	if (boot_image_load(&m->boot_cfg, &m->mem, &boot, e) < 0)
 		return -1;
-	if (kvm_vm_create(&m->kvm, e) < 0)
+	if (kvm_vm_create(&m->kvm, m->host->kvm_fd, e) < 0)
 		return -1;
 	if ((int)m->cfg->cpus > m->kvm.max_vcpus)
 		return err_set(e, "--cpus %u: this host's KVM allows at most %d vCPUs", m->cfg->cpus, m->kvm.max_vcpus);
@@ -462,6 +470,7 @@ int machine_run(const struct vm_config *cfg, const struct machine_host *host, st
 	if (!m)
 		return err_set(e, "out of memory");
 	m->cfg = cfg;
+	m->host = host;
 	m->con = host->con;
 	m->csock = host->csock;
 	m->devices = host->devices;
@@ -480,6 +489,8 @@ int machine_run(const struct vm_config *cfg, const struct machine_host *host, st
 		goto out;
 	}
 	if (setup(m, e) < 0)
+		goto out;
+	if (host->before_start && host->before_start(host->ctx, e) < 0)
 		goto out;
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		if (vcpu_start(&m->vcpus[i], e) < 0) {

@@ -33,6 +33,15 @@ struct machine_host {
 	struct console_socket *csock; /* NULL without --console-socket */
 	int sig_fd;                   /* signalfd: SIGINT, SIGTERM, SIGHUP stop; SIGPWR, SIGUSR2 */
 	const struct virtio_hosts *devices; /* device types' run-long resources (CID, listeners) */
+	int kvm_fd;                   /* /dev/kvm, open for the whole run (kvm_open) */
+	/* Called once per boot after the machine is built and before the
+	 * guest's first instruction (the jail: run_cmd.c); non-zero fails the
+	 * boot. NULL: nothing. */
+	int (*before_start)(void *ctx, struct err *e);
+	/* Called first thing in every vCPU thread (its seccomp filter);
+	 * non-zero stops the machine as a crash with e's reason. NULL: nothing. */
+	int (*vcpu_thread_start)(void *ctx, struct err *e);
+	void *ctx;
 };
 
 /* Boots cfg and runs it until it stops. Returns -1 (with e) when the machine

@@ -1,0 +1,228 @@
+#include "jail/jail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "jail/seccomp_policy.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+/* The new root is mounted over this directory of the old one, in the
+ * private mount namespace (the host never sees it). */
+#define ROOT_MOUNT "/tmp"
+
+static int mkdirs_below(const char *root, const char *path, struct err *e)
+{
+	char p[PATH_MAX];
+
+	if (snprintf(p, sizeof p, "%s%s", root, path) >= (int)sizeof p)
+		return err_set(e, "jail: path too long: %s", path);
+	for (char *s = p + strlen(root) + 1; ; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+
+		*s = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return err_errno(e, "jail: mkdir %s", p);
+		if (!c)
+			return 0;
+		*s = c;
+	}
+}
+
+/* Binds each kept socket's directory at its own path under the new root
+ * (mounted at ROOT_MOUNT, which may hide the originals: they were opened
+ * before as O_PATH descriptors). */
+static int bind_kept(const int *fds, const struct jail_config *c, struct err *e)
+{
+	for (unsigned i = 0; i < c->nkeep; i++) {
+		char dir[PATH_MAX], src[64], dst[PATH_MAX + sizeof ROOT_MOUNT];
+		char *slash;
+
+		snprintf(dir, sizeof dir, "%s", c->keep[i]);
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			snprintf(dir, sizeof dir, "/");
+		else
+			*slash = 0;
+		if (strcmp(dir, "/") == 0)
+			return err_set(e, "jail: --vsock-connect socket '%s' must be in a directory below /", c->keep[i]);
+		if (mkdirs_below(ROOT_MOUNT, dir, e) < 0)
+			return -1;
+		snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
+		snprintf(dst, sizeof dst, "%s%s", ROOT_MOUNT, dir);
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0 ||
+		    mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			return err_errno(e, "jail: cannot keep %s visible", dir);
+	}
+	return 0;
+}
+
+/* A new mount namespace whose root is an empty tmpfs (and the kept
+ * directories), read-only; the old root is detached, not just hidden. */
+static int empty_root(const struct jail_config *c, struct err *e)
+{
+	int fds[JAIL_MAX_KEEP], rc = -1;
+	unsigned opened = 0;
+
+	for (; opened < c->nkeep; opened++) {
+		char dir[PATH_MAX], *slash;
+
+		snprintf(dir, sizeof dir, "%s", c->keep[opened]);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir)
+			*slash = 0;
+		fds[opened] = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fds[opened] < 0) {
+			err_errno(e, "jail: cannot open %s", dir);
+			goto out;
+		}
+	}
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0) {
+		err_errno(e, "jail: unshare (mount, IPC, UTS, network namespaces)");
+		goto out;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		err_errno(e, "jail: making the mounts private");
+		goto out;
+	}
+	if (mount("vmm-jail", ROOT_MOUNT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755") < 0) {
+		err_errno(e, "jail: tmpfs on %s", ROOT_MOUNT);
+		goto out;
+	}
+	if (bind_kept(fds, c, e) < 0)
+		goto out;
+	/* LeakSanitizer reads /proc/self at exit (sanitizer builds only) */
+	if (SANITIZED && (mkdirs_below(ROOT_MOUNT, "/proc", e) < 0 ||
+			  mount("proc", ROOT_MOUNT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)) {
+		err_errno(e, "jail: proc for the sanitizers");
+		goto out;
+	}
+	/* pivot_root(".", ".") stacks the old root on the new one; detaching
+	 * it leaves the tmpfs alone (pivot_root(2), "NOTES") */
+	if (chdir(ROOT_MOUNT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+	    chdir("/") < 0) {
+		err_errno(e, "jail: pivot_root into the empty root");
+		goto out;
+	}
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		err_errno(e, "jail: read-only root");
+		goto out;
+	}
+	rc = 0;
+out:
+	while (opened)
+		close(fds[--opened]);
+	return rc;
+}
+
+static int drop_ids(uid_t uid, gid_t gid, struct err *e)
+{
+	/* the bounding set needs CAP_SETPCAP to shrink: before the uid goes */
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap) < 0)
+			return err_errno(e, "jail: dropping capability %d", cap);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return err_errno(e, "jail: clearing ambient capabilities");
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0)
+		return err_errno(e, "jail: gid %u", (unsigned)gid);
+	/* leaving uid 0 clears the permitted and effective sets */
+	if (setresuid(uid, uid, uid) < 0)
+		return err_errno(e, "jail: uid %u", (unsigned)uid);
+	/* LeakSanitizer's tracer attaches to the process (sanitizer builds) */
+	if (SANITIZED && prctl(PR_SET_DUMPABLE, 1) < 0)
+		return err_errno(e, "jail: PR_SET_DUMPABLE");
+	return 0;
+}
+
+static int set_limit(int res, const char *name, rlim_t v, struct err *e)
+{
+	struct rlimit r = { v, v };
+
+	if (setrlimit(res, &r) < 0)
+		return err_errno(e, "jail: %s %llu", name, (unsigned long long)v);
+	return 0;
+}
+
+static int limits(const struct jail_config *c, bool own_id, struct err *e)
+{
+	/* a write past the file limit fails with EFBIG rather than killing */
+	signal(SIGXFSZ, SIG_IGN);
+	if (set_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", c->nofile, e) < 0 ||
+	    set_limit(RLIMIT_FSIZE, "RLIMIT_FSIZE", c->file_max, e) < 0)
+		return -1;
+	/* per uid: only meaningful (and safe) for an id of this VM's own */
+	if (own_id && set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", c->threads, e) < 0)
+		return -1;
+	return 0;
+}
+
+int jail_enter(const struct jail_config *c, struct jail_state *s, struct err *e)
+{
+	struct seccomp_prog *main_prog = malloc(sizeof *main_prog);
+	int rc = -1;
+
+	memset(s, 0, sizeof *s);
+	s->vcpu_prog = malloc(sizeof *s->vcpu_prog);
+	if (!main_prog || !s->vcpu_prog) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	if (seccomp_compile(&seccomp_main_policy, main_prog, e) < 0 ||
+	    seccomp_compile(&seccomp_vcpu_policy, s->vcpu_prog, e) < 0)
+		goto out;
+	s->uid = getuid();
+	s->gid = getgid();
+	if (geteuid() == 0) {
+		s->uid = c->ids_given ? c->uid : JAIL_ID_BASE + (uid_t)getpid();
+		s->gid = c->ids_given ? c->gid : JAIL_ID_BASE + (gid_t)getpid();
+		if (s->uid == 0 || s->gid == 0) {
+			err_set(e, "jail: uid and gid must not be 0 (--uid, --gid)");
+			goto out;
+		}
+		if (empty_root(c, e) < 0 || drop_ids(s->uid, s->gid, e) < 0)
+			goto out;
+		s->privileged = true;
+	}
+	if (limits(c, s->privileged, e) < 0)
+		goto out;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		err_errno(e, "jail: no_new_privs");
+		goto out;
+	}
+	if (seccomp_report_install(e) < 0 || seccomp_install(main_prog, "main", e) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(main_prog);
+	return rc;
+}
+
+int jail_vcpu_thread(const struct jail_state *s, struct err *e)
+{
+	return seccomp_install(s->vcpu_prog, "vcpu", e);
+}
+
+void jail_state_free(struct jail_state *s)
+{
+	free(s->vcpu_prog);
+	s->vcpu_prog = NULL;
+}

@@ -1,0 +1,50 @@
+/* The jail `vmm run` enters after set-up and before the guest's first
+ * instruction: a mount namespace whose root is an empty read-only tmpfs
+ * (plus the directories of --vsock-connect sockets), its own IPC, UTS and
+ * network namespaces, an unprivileged uid/gid with no capabilities,
+ * no_new_privs, resource limits and a seccomp filter per thread kind
+ * (seccomp_policy.c). Started without root it can only apply no_new_privs,
+ * the limits and the filters, and does. */
+#ifndef VMM_JAIL_JAIL_H
+#define VMM_JAIL_JAIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "jail/seccomp_bpf.h"
+#include "util/err.h"
+
+/* Without --uid/--gid a root vmm takes JAIL_ID_BASE + its pid: unique among
+ * running VMs, owned by no user, never 0. */
+#define JAIL_ID_BASE 2000000000u
+#define JAIL_MAX_KEEP 16
+
+struct jail_config {
+	uid_t uid;
+	gid_t gid;
+	bool ids_given;
+	unsigned threads;       /* RLIMIT_NPROC: the threads it will run at most */
+	uint64_t file_max;      /* RLIMIT_FSIZE: the largest file it may write to */
+	unsigned nofile;        /* RLIMIT_NOFILE */
+	/* unix socket paths it connects to while the guest runs: their
+	 * directories stay visible (read-only) inside the jail */
+	const char *keep[JAIL_MAX_KEEP];
+	unsigned nkeep;
+};
+
+/* What jail_enter did, for the log line and the tests. */
+struct jail_state {
+	bool privileged;        /* namespaces, root and ids were applied */
+	uid_t uid;
+	gid_t gid;
+	struct seccomp_prog *vcpu_prog; /* compiled once, installed by each vCPU thread */
+};
+
+/* Confines the calling process. Call with no other thread running. */
+int jail_enter(const struct jail_config *c, struct jail_state *s, struct err *e);
+/* The calling vCPU thread's filter (after jail_enter). */
+int jail_vcpu_thread(const struct jail_state *s, struct err *e);
+void jail_state_free(struct jail_state *s);
+
+#endif
