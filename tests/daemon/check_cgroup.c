@@ -46,58 +46,13 @@ static const char *slurp(const char *path)
 	return buf;
 }
 
-/* Where the daemon's group for controller ctl is (v1 hierarchy with it,
- * else the unified one), found as vmmd finds it. */
-static int daemon_dir(const char *ctl, char *dir, size_t size)
-{
-	char line[4096], path[4096] = "", mnt[4096] = "", cgfile[64];
-	bool v2 = false;
-	FILE *f;
-
-	snprintf(cgfile, sizeof cgfile, "/proc/%d/cgroup", (int)v.pid);
-	f = fopen(cgfile, "r");
-	while (f && fgets(line, sizeof line, f)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		char ctls[256];
-
-		if (!c2)
-			continue;
-		snprintf(ctls, sizeof ctls, ",%.*s,", (int)(c2 - c1 - 1), c1 + 1);
-		if (strstr(ctls, ctl) && strstr(ctls, ctl)[-1] == ',' && strstr(ctls, ctl)[strlen(ctl)] == ',')
-			sscanf(c2 + 1, "%4095s", path);
-		else if (!path[0] && c2 == c1 + 1)
-			sscanf(c2 + 1, "%4095s", path), v2 = true;
-	}
-	if (f)
-		fclose(f);
-	f = fopen("/proc/self/mountinfo", "r");
-	while (f && fgets(line, sizeof line, f)) {
-		char root[4096], mp[4096], *dash = strstr(line, " - ");
-		char fstype[64], opts[1024];
-
-		if (!dash || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2 ||
-		    sscanf(dash + 3, "%63s %*s %1023s", fstype, opts) != 2 || strcmp(root, "/") != 0)
-			continue;
-		if (v2 ? strcmp(fstype, "cgroup2") == 0
-		       : strcmp(fstype, "cgroup") == 0 && (strstr(opts, ctl) && (strstr(opts, ctl)[strlen(ctl)] == ',' ||
-										 !strstr(opts, ctl)[strlen(ctl)])))
-			snprintf(mnt, sizeof mnt, "%s", mp);
-	}
-	if (f)
-		fclose(f);
-	if (!path[0] || !mnt[0])
-		return -1;
-	snprintf(dir, size, "%s%s", mnt, strcmp(path, "/") == 0 ? "" : path);
-	return v2 ? 1 : 0;
-}
-
 /* The file of the VM's group (by UUID) for controller ctl; *v2 says which. */
 static const char *vm_file(const char *ctl, const char *uuid, const char *file, int *v2)
 {
 	static char p[8500];
 	char dir[8300];
 
-	*v2 = daemon_dir(ctl, dir, sizeof dir);
+	*v2 = vmmd_cgroup_dir(&v, ctl, dir, sizeof dir);
 	ck_assert_msg(*v2 >= 0, "no %s hierarchy for vmmd %d", ctl, (int)v.pid);
 	snprintf(p, sizeof p, "%s/vmm/%s%s%s", dir, uuid, file ? "/" : "", file ? file : "");
 	return p;

@@ -4,7 +4,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic 
 	-Itests/guests -I.
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-T,tests/guests/lib/guest.ld -Wl,--no-warn-rwx-segments
-GUEST_NAMES := hello smp fault echo exitcode ring3 reset virtio_blk virtio_rng virtio_hostile blk_bench vsock_echo flood
+GUEST_NAMES := hello smp fault echo exitcode ring3 reset virtio_blk virtio_rng virtio_hostile blk_bench vsock_echo flood memhog
 # guest/lib (CPU access, libc bits, formatting) is the site kernel's, built with our flags.
 GUEST_LIB_OBJS := $(BUILD)/guests/lib/start.o $(BUILD)/guests/lib/guest.o $(BUILD)/guests/lib/virtio.o \
 	$(patsubst guest/lib/%.c,$(BUILD)/guests/glib/%.o,$(wildcard guest/lib/*.c))

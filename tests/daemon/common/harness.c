@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,55 @@ void vmmd_fixture_down(struct vmmd_inst *v)
 
 	vmmd_cleanup(v);
 	ck_assert_int_eq(rc, 0);
+}
+
+int vmmd_cgroup_dir(const struct vmmd_inst *v, const char *ctl, char *dir, size_t size)
+{
+	char line[4096], path[4096] = "", mnt[4096] = "", cgfile[64];
+	size_t plen;
+	bool v2 = false;
+	FILE *f;
+
+	snprintf(cgfile, sizeof cgfile, "/proc/%d/cgroup", (int)v->pid);
+	f = fopen(cgfile, "r");
+	while (f && fgets(line, sizeof line, f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		char ctls[256];
+
+		if (!c2)
+			continue;
+		snprintf(ctls, sizeof ctls, ",%.*s,", (int)(c2 - c1 - 1), c1 + 1);
+		if (strstr(ctls, ctl) && strstr(ctls, ctl)[-1] == ',' && strstr(ctls, ctl)[strlen(ctl)] == ',')
+			sscanf(c2 + 1, "%4095s", path);
+		else if (!path[0] && c2 == c1 + 1)
+			sscanf(c2 + 1, "%4095s", path), v2 = true;
+	}
+	if (f)
+		fclose(f);
+	/* on v2 a vmmd whose group held processes moved itself into the leaf
+	 * "vmmd"; the VMs' groups stay under the group it was given */
+	plen = strlen(path);
+	if (v2 && plen > 5 && strcmp(path + plen - 5, "/vmmd") == 0)
+		path[plen - 5] = 0;
+	f = fopen("/proc/self/mountinfo", "r");
+	while (f && fgets(line, sizeof line, f)) {
+		char root[4096], mp[4096], *dash = strstr(line, " - ");
+		char fstype[64], opts[1024];
+
+		if (!dash || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2 ||
+		    sscanf(dash + 3, "%63s %*s %1023s", fstype, opts) != 2 || strcmp(root, "/") != 0)
+			continue;
+		if (v2 ? strcmp(fstype, "cgroup2") == 0
+		       : strcmp(fstype, "cgroup") == 0 && (strstr(opts, ctl) && (strstr(opts, ctl)[strlen(ctl)] == ',' ||
+										 !strstr(opts, ctl)[strlen(ctl)])))
+			snprintf(mnt, sizeof mnt, "%s", mp);
+	}
+	if (f)
+		fclose(f);
+	if (!path[0] || !mnt[0])
+		return -1;
+	snprintf(dir, size, "%s%s", mnt, strcmp(path, "/") == 0 ? "" : path);
+	return v2 ? 1 : 0;
 }
 
 int free_port(void)

@@ -49,6 +49,12 @@ const char *image_file(struct vmmd_inst *v, const char *name);
 /* Polls virsh domstate until it prints want (up to ms). 0 when it did. */
 int wait_state(struct vmmd_inst *v, const char *name, const char *want, int ms);
 
+/* The directory of vmmd's cgroup for controller ctl (a v1 hierarchy that
+ * has it, else the unified one), found as vmmd finds its own: from
+ * /proc/PID/cgroup and the mount table; a VM's group is DIR/vmm/UUID.
+ * Returns 0 (v1) or 1 (v2), -1 when there is none. */
+int vmmd_cgroup_dir(const struct vmmd_inst *v, const char *ctl, char *dir, size_t size);
+
 /* A TCP port on 127.0.0.1 that is free now (the kernel picks it), -1 if none. */
 int free_port(void);
 

@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -343,11 +345,171 @@ START_TEST(flooding_domain_log_stays_under_the_cap)
 }
 END_TEST
 
+/* The first number in a file (a cgroup's), or in its line starting with key;
+ * -1 when it cannot be read: the group is gone. */
+static long long read_num(const char *path, const char *key)
+{
+	char line[256];
+	long long n = -1;
+	FILE *f = fopen(path, "r");
+
+	while (f && n < 0 && fgets(line, sizeof line, f))
+		if (!key || strncmp(line, key, strlen(key)) == 0)
+			n = strtoll(line + (key ? strlen(key) : 0), NULL, 10);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* GET / on the serving VM, one request after another until stop. */
+struct load {
+	int port;
+	atomic_bool stop;
+	atomic_long ok, errors;
+	atomic_int last_error; /* the status of the last failure (-1: no answer) */
+};
+
+static void *load_run(void *arg)
+{
+	struct load *l = arg;
+	char body[8192];
+
+	while (!atomic_load(&l->stop)) {
+		int code = http_get(l->port, body, sizeof body, 10000);
+
+		if (code == 200) {
+			atomic_fetch_add(&l->ok, 1);
+		} else {
+			atomic_fetch_add(&l->errors, 1);
+			atomic_store(&l->last_error, code);
+		}
+		usleep(5000); /* two shared CPUs: leave the VMs some */
+	}
+	return NULL;
+}
+
+#define HOG_LIMIT (96ll << 20)
+#define HOG_MS    4000 /* how long the test watches after the hog is let go */
+
+/* A guest touching all its 256 MiB (tests/guests/memhog.c) under a 96 MiB
+ * <memtune><hard_limit>: its group's peak never passes the limit, and either
+ * the kernel's OOM killer ends it (crashed, with vmmd's OOM line) or it keeps
+ * running within the limit; a site VM on the default limit meanwhile answers
+ * every request. The hog starts paused and is resumed once the group is
+ * being watched: vmmd's start waits (--start-wait) to report a vmm that dies
+ * at once, and a hog killed in that window would be a failed start with its
+ * group already gone. */
+START_TEST(memory_hog_stays_within_its_limit)
+{
+	char xml[PATH_MAX + 1024], kernel[PATH_MAX], dir[PATH_MAX], grp[PATH_MAX + 48], path[2 * PATH_MAX], uuid[40];
+	char line[256], last[256] = "";
+	const char *peak_file, *oom_file, *limit_file;
+	struct load l = { .port = free_port() };
+	long long peak = -1, oom = 0, n;
+	long served_while_hog = -1;
+	int64_t t0, gone = -1;
+	pthread_t th;
+	int v2;
+	FILE *f;
+
+	if (log_has("vmmd: warning: VMs run without ")) {
+		fprintf(stderr, "memory_hog_stays_within_its_limit: skipped, vmmd has no cgroups here (see its log)\n");
+		return;
+	}
+	v2 = vmmd_cgroup_dir(&v, "memory", dir, sizeof dir);
+	ck_assert_msg(v2 >= 0, "no memory hierarchy for vmmd %d", (int)v.pid);
+	limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
+	peak_file = v2 ? "memory.peak" : "memory.max_usage_in_bytes";
+	oom_file = v2 ? "memory.events" : "memory.oom_control";
+
+	/* the serving VM, on the default limit: its 64 MiB + 64 MiB */
+	ck_assert_int_gt(l.port, 0);
+	site_xml(xml, sizeof xml, "web", l.port);
+	OK("define %s", write_xml(&v, "web.xml", xml));
+	OK("start web");
+	ck_assert_msg(wait_http_200(l.port, line, sizeof line, BOOT_MS) >= 0, "no HTTP 200 from web: %s", msg_tail(line));
+	OK("domuuid web");
+	snprintf(uuid, sizeof uuid, "%.36s", out);
+	snprintf(path, sizeof path, "%s/vmm/%s/%s", dir, uuid, limit_file);
+	ck_assert_int_eq(read_num(path, NULL), 128ll << 20);
+
+	snprintf(path, sizeof path, "%s/guests/memhog.elf", BUILD_DIR);
+	ck_assert_ptr_nonnull(realpath(path, kernel));
+	snprintf(xml, sizeof xml,
+		 "<domain type='kvm'>\n  <name>hog</name>\n  <memory unit='MiB'>256</memory>\n"
+		 "  <memtune>\n    <hard_limit unit='MiB'>96</hard_limit>\n  </memtune>\n  <vcpu>1</vcpu>\n"
+		 "  <os>\n    <type>hvm</type>\n    <kernel>%s</kernel>\n  </os>\n</domain>\n",
+		 kernel);
+	OK("define %s", write_xml(&v, "hog.xml", xml));
+	OK("start --paused hog");
+	OK("domuuid hog");
+	snprintf(uuid, sizeof uuid, "%.36s", out);
+	snprintf(grp, sizeof grp, "%s/vmm/%s", dir, uuid);
+	snprintf(path, sizeof path, "%s/%s", grp, limit_file);
+	ck_assert_int_eq(read_num(path, NULL), HOG_LIMIT);
+
+	ck_assert_int_eq(pthread_create(&th, NULL, load_run, &l), 0);
+	OK("resume hog");
+	/* the group's high-water mark, read until vmmd removes the group (the
+	 * hog's processes are gone) or for HOG_MS of hogging */
+	for (t0 = now_ms(); now_ms() - t0 < HOG_MS; usleep(5000)) {
+		snprintf(path, sizeof path, "%s/%s", grp, peak_file);
+		n = read_num(path, NULL);
+		if (n < 0) {
+			if (gone < 0) {
+				gone = now_ms();
+				served_while_hog = atomic_load(&l.ok);
+			}
+			continue;
+		}
+		peak = n > peak ? n : peak;
+		snprintf(path, sizeof path, "%s/%s", grp, oom_file);
+		n = read_num(path, "oom_kill ");
+		oom = n > oom ? n : oom;
+	}
+	atomic_store(&l.stop, true);
+	pthread_join(th, NULL);
+
+	/* how far the guest got: its last line */
+	snprintf(path, sizeof path, "%s/run/hog.log", v.state);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "memhog: ", 8) == 0 || strncmp(line, "vmm: ", 5) == 0)
+			snprintf(last, sizeof last, "%s", line);
+	if (f)
+		fclose(f);
+	OK("domstate --reason hog");
+	fprintf(stderr,
+		"memory hog: peak %lld KiB of its %lld KiB limit, oom_kill %lld, %s after %lld ms, last line: %s"
+		"web: %ld requests answered 200 (%ld while the hog ran), %ld errors (last %d)\n",
+		peak >> 10, HOG_LIMIT >> 10, oom, gone < 0 ? "still running" : "gone", (long long)((gone < 0 ? now_ms() : gone) - t0),
+		last[0] ? last : "(none)\n", (long)atomic_load(&l.ok), gone < 0 ? (long)atomic_load(&l.ok) : served_while_hog,
+		(long)atomic_load(&l.errors), atomic_load(&l.last_error));
+
+	ck_assert_msg(peak > HOG_LIMIT / 2, "the hog's group peaked at %lld bytes: did it hog?", peak);
+	ck_assert_int_le(peak, HOG_LIMIT);
+	if (gone < 0) {
+		HAS("running"); /* kept within the limit (reclaimed, swapped) */
+		OK("destroy hog");
+	} else {
+		HAS("shut off (crashed)");
+		ck_assert_msg(log_has("vmmd: domain 'hog' was killed by the kernel's OOM killer at its memory limit (98304 KiB)"),
+			      "no OOM line in vmmd's log; the hog's last line: %s", last);
+	}
+	ck_assert_int_eq(atomic_load(&l.errors), 0);
+	ck_assert_int_gt(atomic_load(&l.ok), 0);
+	ck_assert_int_eq(http_get(l.port, line, sizeof line, 10000), 200);
+	OK("destroy web");
+	OK("undefine hog");
+	OK("undefine web");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
 		lifecycle_with_real_guests, site_lifecycle, site_adopted_after_daemon_restart,
-		flooding_domain_log_stays_under_the_cap, NULL,
+		flooding_domain_log_stays_under_the_cap, memory_hog_stays_within_its_limit, NULL,
 	};
 
 	return suite_run(one_case_suite("vmmd-kvm", "kvm", 600, setup, teardown, tests)) ? EXIT_FAILURE : EXIT_SUCCESS;
