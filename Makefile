@@ -92,6 +92,7 @@ bench: all
 	bench/blk.sh
 	bench/vsock.sh
 	bench/site.sh
+	bench/jail.sh
 	bench/virsh-list.sh
 	bench/virsh-start.sh
 
