@@ -83,6 +83,16 @@ static int empty_root(const struct jail_config *c, struct err *e)
 	int fds[JAIL_MAX_KEEP], rc = -1;
 	unsigned opened = 0;
 
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0) {
+		err_errno(e, "jail: unshare (mount, IPC, UTS, network namespaces)");
+		goto out;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		err_errno(e, "jail: making the mounts private");
+		goto out;
+	}
+	/* opened in the new namespace (a bind source must be in it), before
+	 * the tmpfs hides anything */
 	for (; opened < c->nkeep; opened++) {
 		char dir[PATH_MAX], *slash;
 
@@ -95,14 +105,6 @@ static int empty_root(const struct jail_config *c, struct err *e)
 			err_errno(e, "jail: cannot open %s", dir);
 			goto out;
 		}
-	}
-	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0) {
-		err_errno(e, "jail: unshare (mount, IPC, UTS, network namespaces)");
-		goto out;
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		err_errno(e, "jail: making the mounts private");
-		goto out;
 	}
 	if (mount("vmm-jail", ROOT_MOUNT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755") < 0) {
 		err_errno(e, "jail: tmpfs on %s", ROOT_MOUNT);

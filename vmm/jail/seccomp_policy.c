@@ -68,7 +68,9 @@
 	ANY(ptrace, "LSan: the tracer stops the threads"),                                                 \
 	ANY(wait4, "LSan: the tracer and the stopped threads"),                                            \
 	ANY(openat, "LSan: /proc/self/task and /proc/self/maps"),                                          \
+	ANY(open, "LSan: the same, through the runtime's own open"),                                          \
 	ANY(getdents64, "LSan: /proc/self/task"),                                                          \
+	ANY(getdents, "LSan: /proc/self/task, through the runtime's own call"),                                                          \
 	ANY(readlink, "sanitizer reports: the binary's path"),                                            \
 	ANY(kill, "LSan: the tracer's end"),                                                               \
 	ANY(getppid, "LSan: the tracer checks its parent"),                                                \
@@ -121,6 +123,8 @@ static const struct seccomp_rule main_rules[] = {
 	ANY(fstat, "console log upkeep: its size"),
 	ANY(newfstatat, "glibc's fstat"),
 	ANY(timerfd_settime, "--idle-stop's clock"),
+	ANY(poll, "--idle-stop: is a client waiting in a listener's backlog (timeout 0)"),
+	ANY(getrandom, "virtio-rng: the host's random bytes for the guest"),
 	ANY(unlink, "the console and --publish unix sockets at exit: jailed, the root is empty and read-only, "
 		    "so nothing is removed (their parent, or vmm's next start, replaces them)"),
 	ONE_OF(tgkill, 2, "kick a vCPU out of KVM_RUN (SIGUSR1); SIGSYS report", SIGUSR1, SIGSYS),
@@ -137,6 +141,7 @@ static const struct seccomp_rule main_rules[] = {
 	ANY(eventfd2, "a boot's wake-ups (stop, console room, ioeventfds, irqfds)"),
 	ANY(epoll_create1, "a boot's I/O loop"),
 	ANY(timerfd_create, "a boot's --idle-stop clock"),
+	ANY(sysinfo, "a boot checks guest RAM against the host's (guest_mem_alloc)"),
 	/* glibc's pthread_create tries clone3 first; its flags hide behind a
 	 * pointer, so it is refused and glibc falls back to clone, whose flags
 	 * show it makes a thread, never a process */
@@ -145,8 +150,12 @@ static const struct seccomp_rule main_rules[] = {
 	BITS_ALL(clone, 0, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES,
 		 "vCPU threads at a reset: threads of this process only"),
 #endif
+#ifdef SANITIZED
+	ANY(rt_sigaction, "LSan's tracer sets its own fault handlers (sanitizer builds)"),
+#else
 	ONE_OF(rt_sigaction, 0, "glibc's first pthread_create sets its internal cancel and setxid handlers "
 				"(SIGRTMIN, SIGRTMIN+1); nothing else: the SIGSYS report stays", 32, 33),
+#endif
 	ANY(set_robust_list, "a new thread's first call (glibc)"),
 	ANY(rseq, "a new thread's first calls (glibc)"),
 #ifndef SANITIZED
@@ -163,6 +172,7 @@ static const struct seccomp_rule vcpu_rules[] = {
 	ONE_OF(ioctl, 1, "KVM_RUN; registers for a crash report; device interrupts from exits", KVM_RUN,
 	       KVM_IRQ_LINE, KVM_GET_REGS, KVM_GET_SREGS),
 	ANY(write, "wake the I/O thread (eventfds); console output from the UART and bulk port"),
+	ANY(sendto, "console output to the --console-socket client (MSG_NOSIGNAL)"),
 	ANY(pwrite64, "console log upkeep"),
 	ANY(pread64, "console log upkeep"),
 	ANY(lseek, "console log upkeep"),
