@@ -56,11 +56,16 @@ $(BUILD)/tests/console_log: tests/integration/check_console_log.c $(PROC_SRCS) t
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
 
+# The jail of a running VM, from /proc (the release vmm's filters).
+$(BUILD)/tests/jail: tests/integration/check_jail.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
+
 # The include layering ARCHITECTURE.md states (a script: nothing to build).
 CHECK_PROGRAMS     += tests/layering.sh
 CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli
 KVM_CHECK_PROGRAMS += $(BUILD)/tests/integration $(BUILD)/tests/virtio $(BUILD)/tests/linux $(BUILD)/tests/vsock \
-	$(BUILD)/tests/site $(BUILD)/tests/app $(BUILD)/tests/console_log
+	$(BUILD)/tests/site $(BUILD)/tests/app $(BUILD)/tests/console_log $(BUILD)/tests/jail
 
 # What the integration tests run: the VMM under the sanitizers, and the guests.
 CHECK_DEPS += $(BUILD)/vmm $(BUILD)/vmm-san guests $(BUILD)/linux/vmlinux $(BUILD)/guest/site.elf

@@ -290,7 +290,21 @@ START_TEST(console_socket_serves_one_client_at_a_time)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st));
 	ck_assert_int_eq(WEXITSTATUS(st), 0);
-	ck_assert_int_eq(access(sock, F_OK), -1); /* removed on exit */
+	/* Unjailed, vmm removes its socket on exit; jailed (root), its root is
+	 * empty and the socket stays, and the next vmm replaces it. */
+	if (geteuid() != 0) {
+		ck_assert_int_eq(access(sock, F_OK), -1);
+	} else {
+		struct proc_result r;
+		char reuse[160];
+
+		ck_assert_int_eq(access(sock, F_OK), 0);
+		snprintf(reuse, sizeof reuse, "%s", sock);
+		RUN("hello", NULL, &r, "--console-socket", reuse);
+		ck_assert_msg(r.status == 0, "a vmm on the stale socket's path: %d: %s", r.status, msg_tail(r.err));
+		proc_result_free(&r);
+		unlink(sock);
+	}
 	close(fd);
 	close(fd2);
 	rmdir(path);

@@ -117,25 +117,25 @@ int run_cmd(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	host.sig_fd = sig_fd;
-	/* Every file a boot reads (kernel, initrd; disks in virtio_hosts_open)
-	 * is opened here, once: a reboot opens no path, so it still works once
-	 * the files are out of reach (renamed, or behind a jail). */
-	if (boot_files_open(&files, &cfg, &e) < 0) {
-		fprintf(stderr, "vmm: %s\n", e.msg);
-		goto out_signal;
-	}
-	cfg.files = &files;
 	/* Device resources that outlive a boot (the vsock CID and listeners,
 	 * disk files): a taken CID, a port in use or a locked disk is reported
 	 * before the guest boots. */
 	if (virtio_hosts_open(&devices, &cfg, &e) < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
-		goto out_files;
+		goto out_signal;
 	}
+	/* Every file a boot reads (kernel, initrd; disks above) is opened
+	 * once: a reboot opens no path, so it still works once the files are
+	 * out of reach (renamed, or behind the jail). */
+	if (boot_files_open(&files, &cfg, &e) < 0) {
+		fprintf(stderr, "vmm: %s\n", e.msg);
+		goto out_devices;
+	}
+	cfg.files = &files;
 	if (cfg.console_socket) {
 		if (console_socket_open(&csock, cfg.console_socket, &e) < 0) {
 			fprintf(stderr, "vmm: %s\n", e.msg);
-			goto out_devices;
+			goto out_files;
 		}
 		host.csock = &csock;
 	}
@@ -166,10 +166,10 @@ int run_cmd(int argc, char **argv)
 out_csock:
 	if (host.csock)
 		console_socket_close(host.csock);
-out_devices:
-	virtio_hosts_close(&devices);
 out_files:
 	boot_files_close(&files);
+out_devices:
+	virtio_hosts_close(&devices);
 out_signal:
 	close(sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -39,13 +39,15 @@ static const struct device_option options[] = {
 	[OPT_PUBLISH] = { "publish", true,
 			  "      --publish [ADDR:]HOSTPORT:GUESTPORT  each TCP client on ADDR:HOSTPORT\n"
 			  "                         (default ADDR 127.0.0.1) becomes a vsock stream to GUESTPORT\n"
-			  "      --publish unix:PATH:GUESTPORT  the same for a unix socket at PATH\n"
+			  "      --publish unix:PATH:GUESTPORT  the same for a unix socket at PATH (a stale\n"
+			  "                         socket there is replaced; jailed, vmm cannot remove it at exit)\n"
 			  "      --publish fd:N:GUESTPORT  the same for a listening unix or TCP socket the\n"
 			  "                         parent passed as fd N (N >= 3); it stays the parent's: clients\n"
 			  "                         vmm does not accept wait in its backlog for the next vmm\n" },
 	[OPT_VSOCK_CONNECT] = { "vsock-connect", true,
 				"      --vsock-connect GUESTPORT=unix:PATH  let the guest connect to host port\n"
-				"                         GUESTPORT, which reaches the unix socket PATH (others: refused)\n" },
+				"                         GUESTPORT, which reaches the unix socket PATH (others: refused);\n"
+				"                         jailed, vmm connects as its --uid: PATH must be writable by it\n" },
 	{ NULL, false, NULL },
 };
 

@@ -1,0 +1,295 @@
+/* The jail of a running VM, seen from outside as an operator would check
+ * it: the release vmm (build/vmm, or VMM_RELEASE_BIN: the filters tested
+ * here are the ones users get; every other integration test runs vmm-san
+ * jailed too, which proves the allowlists complete) serving examples/site.
+ * /proc/PID shows the uid/gid it took, no capabilities, no_new_privs and a
+ * seccomp filter on every thread, namespaces of its own, an empty root and
+ * its limits; --uid/--gid are taken; --no-jail says so and confines
+ * nothing. Needs root (the jail's privileged part) and KVM. */
+#include <check.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "integration/loopback.h"
+#include "integration/proc.h"
+#include "msg_tail.h"
+
+#define WAIT_MS 120000
+
+static char tmp[64], site_tar[128];
+
+static const char *release_vmm(void)
+{
+	const char *b = getenv("VMM_RELEASE_BIN");
+
+	return b && *b ? b : "build/vmm";
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 1 << 20);
+	size_t n;
+
+	if (!f || !buf) {
+		if (f)
+			fclose(f);
+		return buf;
+	}
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+struct vm {
+	pid_t pid;
+	int port;
+	char out[160], err[160];
+};
+
+/* Starts the release vmm on the site with extra args; returns once it
+ * answers GET / with 200 (fails the check otherwise). */
+static void vm_start(struct vm *v, const char *tag, const char *const *extra)
+{
+	const char *argv[24];
+	char pub[48], disk[160];
+	int argc = 0;
+
+	v->port = 20000 + (int)(getpid() % 20000);
+	snprintf(v->out, sizeof v->out, "%s/%s.out", tmp, tag);
+	snprintf(v->err, sizeof v->err, "%s/%s.err", tmp, tag);
+	snprintf(pub, sizeof pub, "127.0.0.1:%d:80", v->port);
+	snprintf(disk, sizeof disk, "%s,ro", site_tar);
+	argv[argc++] = release_vmm();
+	argv[argc++] = "run";
+	argv[argc++] = "--kernel";
+	argv[argc++] = "build/guest/site.elf";
+	argv[argc++] = "--disk";
+	argv[argc++] = disk;
+	argv[argc++] = "--publish";
+	argv[argc++] = pub;
+	argv[argc++] = "--console=output";
+	for (; extra && *extra; extra++)
+		argv[argc++] = *extra;
+	argv[argc] = NULL;
+	v->pid = proc_spawn(argv, v->out, v->err);
+	ck_assert_int_gt(v->pid, 0);
+	for (long end = now_ms() + WAIT_MS; now_ms() < end; usleep(20000)) {
+		char *o = slurp(v->out);
+		int up = strstr(o, "site: listening on vsock port 80") != NULL;
+
+		free(o);
+		if (up)
+			break;
+		if (waitpid(v->pid, NULL, WNOHANG) == v->pid) {
+			char *e = slurp(v->err);
+			ck_abort_msg("vmm ended before serving: %s", msg_tail(e));
+		}
+	}
+	/* a real request through the jailed process */
+	int fd = tcp_connect(v->port);
+	char buf[256];
+	const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+	ssize_t n;
+
+	ck_assert_int_eq(write(fd, req, sizeof req - 1), (ssize_t)sizeof req - 1);
+	n = read_by(fd, buf, sizeof buf - 1, now_ms() + 10000);
+	ck_assert_int_gt(n, 12);
+	buf[n] = 0;
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "answer: %.60s", buf);
+	close(fd);
+}
+
+/* SIGTERM stops it as always: status 128 + 15, and no report on stderr
+ * beyond the stop line. */
+static void vm_stop(struct vm *v)
+{
+	int st;
+	char *e;
+
+	kill(v->pid, SIGTERM);
+	ck_assert_int_eq(waitpid(v->pid, &st, 0), v->pid);
+	e = slurp(v->err);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %#x, stderr: %s", st, msg_tail(e));
+	ck_assert_msg(!strstr(e, "vmm: seccomp:"), "stderr: %s", msg_tail(e));
+	free(e);
+}
+
+/* The value after "Key:" in /proc/PID[/task/TID]/status. */
+static void status_field(const char *dir, const char *key, char *out, size_t cap)
+{
+	char path[128], *text, *p;
+
+	snprintf(path, sizeof path, "%s/status", dir);
+	text = slurp(path);
+	out[0] = 0;
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, key, strlen(key)) == 0 && p[strlen(key)] == ':') {
+			p += strlen(key) + 1;
+			p += strspn(p, " \t");
+			snprintf(out, cap, "%.*s", (int)strcspn(p, "\n"), p);
+			break;
+		}
+	free(text);
+}
+
+static void assert_ns_own(pid_t pid, const char *ns)
+{
+	char a[64], b[64], mine[64], theirs[64];
+	ssize_t n;
+
+	snprintf(a, sizeof a, "/proc/self/ns/%s", ns);
+	snprintf(b, sizeof b, "/proc/%d/ns/%s", (int)pid, ns);
+	n = readlink(a, mine, sizeof mine - 1);
+	ck_assert_int_gt(n, 0);
+	mine[n] = 0;
+	n = readlink(b, theirs, sizeof theirs - 1);
+	ck_assert_int_gt(n, 0);
+	theirs[n] = 0;
+	ck_assert_msg(strcmp(mine, theirs) != 0, "%s namespace shared with the host: %s", ns, mine);
+}
+
+/* Every thread: the ids, no capabilities, no_new_privs, filter mode 2. */
+static void assert_confined(pid_t pid, unsigned uid, unsigned gid)
+{
+	char dir[64], want[64], v[128];
+	unsigned threads = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		char t[300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(t, sizeof t, "/proc/%d/task/%s", (int)pid, de->d_name);
+		status_field(t, "Name", v, sizeof v);
+		if (strncmp(v, "kvm-", 4) == 0)
+			continue; /* KVM's kernel worker threads, not vmm's */
+		threads++;
+		snprintf(want, sizeof want, "%u\t%u\t%u\t%u", uid, uid, uid, uid);
+		status_field(t, "Uid", v, sizeof v);
+		ck_assert_msg(strcmp(v, want) == 0, "thread %s: Uid %s, wanted %s", de->d_name, v, want);
+		snprintf(want, sizeof want, "%u\t%u\t%u\t%u", gid, gid, gid, gid);
+		status_field(t, "Gid", v, sizeof v);
+		ck_assert_msg(strcmp(v, want) == 0, "thread %s: Gid %s, wanted %s", de->d_name, v, want);
+		status_field(t, "Groups", v, sizeof v);
+		ck_assert_str_eq(v, "");
+		for (const char *const *cap = (const char *const[]){ "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", NULL };
+		     *cap; cap++) {
+			status_field(t, *cap, v, sizeof v);
+			ck_assert_msg(strcmp(v, "0000000000000000") == 0, "thread %s: %s %s", de->d_name, *cap, v);
+		}
+		status_field(t, "NoNewPrivs", v, sizeof v);
+		ck_assert_str_eq(v, "1");
+		status_field(t, "Seccomp", v, sizeof v);
+		ck_assert_msg(strcmp(v, "2") == 0, "thread %s: Seccomp %s", de->d_name, v);
+	}
+	closedir(d);
+	ck_assert_uint_ge(threads, 2); /* the main thread and a vCPU */
+}
+
+START_TEST(jailed_by_default)
+{
+	struct vm v;
+	char root[64], limits[64], *text;
+	struct dirent *de;
+	unsigned entries = 0;
+	DIR *d;
+
+	vm_start(&v, "default", NULL);
+	assert_confined(v.pid, 2000000000u + (unsigned)v.pid, 2000000000u + (unsigned)v.pid);
+	for (const char *const *ns = (const char *const[]){ "mnt", "net", "ipc", "uts", NULL }; *ns; ns++)
+		assert_ns_own(v.pid, *ns);
+	/* its root: an empty tmpfs (the host's files are gone, not hidden) */
+	snprintf(root, sizeof root, "/proc/%d/root/", (int)v.pid);
+	d = opendir(root);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			entries++;
+	closedir(d);
+	ck_assert_uint_eq(entries, 0);
+	snprintf(limits, sizeof limits, "/proc/%d/limits", (int)v.pid);
+	text = slurp(limits);
+	ck_assert_msg(strstr(text, "Max open files            4096                 4096"), "%s", text);
+	ck_assert_msg(strstr(text, "Max processes             3                    3"), "%s", text);
+	free(text);
+	vm_stop(&v);
+}
+END_TEST
+
+START_TEST(ids_from_options)
+{
+	struct vm v;
+
+	vm_start(&v, "ids", (const char *const[]){ "--uid", "4242", "--gid", "4343", NULL });
+	assert_confined(v.pid, 4242, 4343);
+	vm_stop(&v);
+}
+END_TEST
+
+START_TEST(no_jail_says_so)
+{
+	struct vm v;
+	char dir[64], s[64], *e;
+
+	vm_start(&v, "nojail", (const char *const[]){ "--no-jail", NULL });
+	snprintf(dir, sizeof dir, "/proc/%d", (int)v.pid);
+	status_field(dir, "Seccomp", s, sizeof s);
+	ck_assert_str_eq(s, "0");
+	e = slurp(v.err);
+	ck_assert_msg(strstr(e, "--no-jail: the VM runs unconfined"), "stderr: %s", msg_tail(e));
+	free(e);
+	vm_stop(&v);
+}
+END_TEST
+
+static void setup(void)
+{
+	char cmd[300];
+
+	loopback_up();
+	snprintf(tmp, sizeof tmp, "/tmp/vmm-jail-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(site_tar, sizeof site_tar, "%s/site.tar", tmp);
+	snprintf(cmd, sizeof cmd, "tar -C examples/site -cf %s .", site_tar);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "jail: cannot remove %s\n", tmp);
+}
+
+int main(void)
+{
+	Suite *s = suite_create("jail");
+	TCase *t = tcase_create("jail");
+
+	if (geteuid() != 0) {
+		printf("jail: skipped: the jail's checks need root (vmm confines itself only when it is root)\n");
+		return 0;
+	}
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 300);
+	tcase_add_test(t, jailed_by_default);
+	tcase_add_test(t, ids_from_options);
+	tcase_add_test(t, no_jail_says_so);
+	suite_add_tcase(s, t);
+	return run_suite(s);
+}
