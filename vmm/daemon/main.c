@@ -76,6 +76,13 @@ static int images_setup(const struct vmmd_options *o, struct vmmd *m)
 	static const char *const dflt[] = { IMAGES_DEFAULT };
 	struct verr e;
 
+	if (!o->nimages) {
+		char parent[] = IMAGES_DEFAULT;
+
+		*strrchr(parent, '/') = 0;
+		if (mkdir(parent, 0755) == 0)
+			chmod(parent, 0755);
+	}
 	if (!o->nimages && mkdir(IMAGES_DEFAULT, 0755) == 0)
 		chmod(IMAGES_DEFAULT, 0755); /* umask 077 is ours, not the directory's */
 	else if (!o->nimages && errno != EEXIST)

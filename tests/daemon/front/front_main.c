@@ -497,30 +497,30 @@ START_TEST(bad_sites_are_refused_at_define)
 		}
 		snprintf(xml, sizeof xml,
 			 "<domain type='kvm'><name>x</name><memory>16384</memory><os><type>hvm</type>"
-			 "<kernel>/nonexistent</kernel></os><devices><vsock model='virtio'><cid auto='yes'/></vsock>"
+			 "<kernel>%s/nonexistent</kernel></os><devices><vsock model='virtio'><cid auto='yes'/></vsock>"
 			 "</devices><metadata><vmm:site xmlns:vmm='urn:x-vmm:domain:1'><vmm:host name='%s'/>"
 			 "</vmm:site></metadata></domain>",
-			 h);
+			 v.dir, h);
 		FAILS("define %s", write_xml(&v, "bad.xml", xml));
 		if (i > sizeof bad / sizeof bad[0])
 			HAS("already belongs to domain 'a'");
 	}
 	snprintf(xml, sizeof xml,
 		 "<domain type='kvm'><name>x</name><memory>16384</memory><os><type>hvm</type>"
-		 "<kernel>/nonexistent</kernel></os><devices><vsock model='virtio'><cid auto='yes'/></vsock></devices>"
+		 "<kernel>%s/nonexistent</kernel></os><devices><vsock model='virtio'><cid auto='yes'/></vsock></devices>"
 		 "<metadata><vmm:site xmlns:vmm='urn:x-vmm:domain:1'><vmm:host name='x.example.test'/>"
 		 "<vmm:tls cert='%s/missing.crt' key='%s/missing.key'/></vmm:site></metadata></domain>",
-		 v.dir, v.dir);
+		 v.dir, v.dir, v.dir);
 	FAILS("define %s", write_xml(&v, "bad.xml", xml));
 	HAS("missing.crt");
 	/* a certificate nginx refuses (not PEM) */
 	sh("echo junk > '%s' && echo junk > '%s'", path_in("junk.crt"), path_in("junk.key"));
 	snprintf(xml, sizeof xml,
 		 "<domain type='kvm'><name>x</name><memory>16384</memory><os><type>hvm</type>"
-		 "<kernel>/nonexistent</kernel></os><devices><vsock model='virtio'><cid auto='yes'/></vsock></devices>"
+		 "<kernel>%s/nonexistent</kernel></os><devices><vsock model='virtio'><cid auto='yes'/></vsock></devices>"
 		 "<metadata><vmm:site xmlns:vmm='urn:x-vmm:domain:1'><vmm:host name='x.example.test'/>"
 		 "<vmm:tls cert='%s' key='%s'/></vmm:site></metadata></domain>",
-		 path_in("junk.crt"), path_in("junk.key"));
+		 v.dir, path_in("junk.crt"), path_in("junk.key"));
 	FAILS("define %s", write_xml(&v, "bad.xml", xml));
 	HAS("nginx refuses");
 	OK("list --all --name");

@@ -493,7 +493,7 @@ START_TEST(memory_hog_stays_within_its_limit)
 		OK("destroy hog");
 	} else {
 		HAS("shut off (crashed)");
-		ck_assert_msg(log_has("vmmd: domain 'hog' was killed by the kernel's OOM killer at its memory limit (98304 KiB)"),
+		ck_assert_msg(log_has("vmmd: domain 'hog': vmm was killed by the kernel's OOM killer at its memory limit (98304 KiB)"),
 			      "no OOM line in vmmd's log; the hog's last line: %s", last);
 	}
 	ck_assert_int_eq(atomic_load(&l.errors), 0);

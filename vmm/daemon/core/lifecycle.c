@@ -223,9 +223,28 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 
 /* After a start: a vmm that fails at once (bad kernel, no KVM) is reported
  * to the caller instead of leaving a domain that quietly stops. */
+/* Why the kernel ended a vmm (status: its wait status), when it says more
+ * than the signal: the OOM killer at the group's limit, or seccomp. */
+static bool death_reason(struct vmmd *m, const struct domain *d, int status, char *out, size_t size)
+{
+	if (!WIFSIGNALED(status))
+		return false;
+	if (WTERMSIG(status) == SIGSYS) {
+		snprintf(out, size, "killed by seccomp (SIGSYS): a system call outside its allowlist, named in the "
+			 "domain's log");
+		return true;
+	}
+	if (WTERMSIG(status) == SIGKILL && cgroup_vm_oom_kills(&m->cg, dom_uuid(d))) {
+		snprintf(out, size, "was killed by the kernel's OOM killer at its memory limit (%" PRIu64 " KiB)",
+			 domain_mem_limit_kib(d->live));
+		return true;
+	}
+	return false;
+}
+
 static int check_started(struct vmmd *m, struct domain *d, struct verr *e)
 {
-	char tail[400];
+	char tail[400], why[160];
 	int status = -1;
 
 	if (m->start_wait_ms <= 0 || !vmproc_wait(&d->proc, m->start_wait_ms))
@@ -237,7 +256,10 @@ static int check_started(struct vmmd *m, struct domain *d, struct verr *e)
 	}
 	vmproc_release(&d->proc);
 	log_tail(m, dom_name(d), tail, sizeof tail);
-	if (status >= 0 && WIFEXITED(status))
+	if (status >= 0 && death_reason(m, d, status, why, sizeof why)) {
+		fprintf(stderr, "vmmd: domain '%s': vmm %s\n", dom_name(d), why);
+		verr_set(e, VERR_INTERNAL_ERROR, "vmm %s%s%s", why, tail[0] ? ": " : "", tail);
+	} else if (status >= 0 && WIFEXITED(status))
 		verr_set(e, VERR_INTERNAL_ERROR, "vmm exited with status %d%s%s", WEXITSTATUS(status), tail[0] ? ": " : "",
 			 tail);
 	else
@@ -420,9 +442,12 @@ void lc_exited(struct vmmd *m, struct domain *d)
 		else if (WIFSIGNALED(status))
 			code = 128 + WTERMSIG(status);
 	}
-	if (code == 128 + SIGKILL && !d->destroying && cgroup_vm_oom_kills(&m->cg, dom_uuid(d)))
-		fprintf(stderr, "vmmd: domain '%s' was killed by the kernel's OOM killer at its memory limit (%" PRIu64
-			" KiB)\n", dom_name(d), domain_mem_limit_kib(d->live));
+	if (status >= 0 && !d->destroying) {
+		char why[160];
+
+		if (death_reason(m, d, status, why, sizeof why))
+			fprintf(stderr, "vmmd: domain '%s': vmm %s\n", dom_name(d), why);
+	}
 	if (d->destroying)
 		finish(m, d, DOM_SHUTOFF, SHUTOFF_DESTROYED);
 	else if (code == 126 || (d->rebooting && code == 128 + SIGUSR2))
