@@ -31,7 +31,7 @@ fuzz-smoke: $$(FUZZ_BINS)
 	@for f in $(FUZZERS); do tests/fuzz/run.sh $(BUILD)/fuzz/$$f $$f $(FUZZ_CHECK_SECONDS) || exit 1; done
 
 FUZZERS += virtq
-FUZZ_SRCS_virtq := vmm/virtio/virtq.c vmm/virtio/blk.c vmm/virtio/mmio.c vmm/kvm/kvm.c vmm/mem/guest_mem.c \
+FUZZ_SRCS_virtq := vmm/virtio/virtq.c vmm/virtio/blk.c vmm/util/file_arg.c vmm/util/size.c vmm/virtio/mmio.c vmm/kvm/kvm.c vmm/mem/guest_mem.c \
 	vmm/util/err.c
 
 FUZZERS += vsock

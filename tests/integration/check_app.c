@@ -295,6 +295,8 @@ static const char db_api[] =
 	"    return 200, {}, tostring(db.query('SELECT count(*) AS n FROM notes')[1].n)\n"
 	"  elseif req.path == '/api/check' then\n"
 	"    return 200, {}, db.query('PRAGMA integrity_check')[1].integrity_check\n"
+	"  elseif req.path == '/api/len' then\n"
+	"    return 200, {}, tostring(#req.body)\n"
 	"  elseif req.path == '/api/half' then\n"
 	"    db.exec('BEGIN')\n"
 	"    db.exec('INSERT INTO notes (text) VALUES (?)', 'never committed')\n"
@@ -347,6 +349,25 @@ START_TEST(sql_values_stay_data_and_failed_requests_roll_back)
 	free(console);
 	request("GET", "/api/check", NULL, 0, false, &r);
 	ck_assert_str_eq(r.body, "ok");
+}
+END_TEST
+
+/* Bodies over 256 KiB (the kernel's body buffer and the Lua string, each
+ * freed as one big block) again and again in a 64 MiB guest: the pages
+ * come back (they leaked before, and the 40th request or so failed). */
+START_TEST(big_bodies_reuse_their_memory)
+{
+	static char body[700 << 10];
+	struct reply r;
+	char want[32];
+
+	memset(body, 'z', sizeof body);
+	snprintf(want, sizeof want, "%zu", sizeof body);
+	for (int i = 0; i < 100; i++) {
+		request("POST", "/api/len", body, sizeof body, i % 2, &r);
+		ck_assert_msg(r.code == 200, "request %d: %ld: %s", i, r.code, msg_tail(slurp(out_path)));
+		ck_assert_str_eq(r.body, want);
+	}
 }
 END_TEST
 
@@ -416,6 +437,7 @@ int main(void)
 	tcase_add_test(tc, sql_values_stay_data_and_failed_requests_roll_back);
 	tcase_add_test(tc, answered_inserts_survive_kill_9);
 	tcase_add_test(tc, a_foreign_data_disk_stops_the_boot_with_20);
+	tcase_add_test(tc, big_bodies_reuse_their_memory);
 	suite_add_tcase(s, tc);
 	rc = run_suite(s);
 	curl_global_cleanup();
