@@ -89,8 +89,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < 2; i++) {
 		struct vsock_conn *c = vsock_conn_find(&vs, 49152 + (uint32_t)i, 1234 + (uint32_t)i);
 		if (c && c->fd >= 0)
-			vsock_conn_event(c, (w[15] >> (8 * i)) & (EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR));
+			vsock_conn_event(c, (w[15] >> (8 * i)) & (EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR | EPOLLRDHUP));
 	}
+	/* As if the request timer fired with every deadline past. */
+	if (w[15] >> 31)
+		vsock_dev_expire(&vs, UINT64_MAX);
 	vsock_queue_notify(&vs.dev, VSOCK_QUEUE_RX);
 	drop_all();
 	for (int i = 0; i < 2; i++)

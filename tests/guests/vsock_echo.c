@@ -11,6 +11,9 @@
  *    our SHUTDOWN(SEND|RCV) (then the host's RST ends the connection);
  *  - connect=P on the command line: we connect to host port P, send
  *    "hello from guest\n" and close, printing whether it was accepted;
+ *  - silent=P on the command line: REQUESTs to port P get no answer at all
+ *    (neither RESPONSE nor RST), as from a guest that hangs: the host must
+ *    time them out;
  *  - hostile=1: we first send a packet whose len field lies (the device must
  *    go to NEEDS_RESET), reset and set the device up again, then send a
  *    packet with an unknown op (it must come back as an RST), then serve. */
@@ -387,13 +390,15 @@ static void pump_all(void)
 	}
 }
 
-static uint32_t connect_port;
+static uint32_t connect_port, silent_port;
 
 static void handle(const struct vsock_hdr *h, const uint8_t *pay)
 {
 	struct conn *c = find(h->dst_port, h->src_port);
 
 	if (h->op == VSOCK_OP_REQUEST) {
+		if (silent_port && h->dst_port == silent_port)
+			return;
 		if (c || (h->dst_port != 1234 && h->dst_port != 1235) || !(c = conn_new(h->dst_port, h->src_port))) {
 			send_rst(h->dst_port, h->src_port);
 			return;
@@ -540,6 +545,7 @@ int guest_main(struct hvm_start_info *si)
 		hostile();
 	printf_serial("vsock_echo: ready cid %lu\n", cid);
 	connect_port = (uint32_t)cmdline_uint(si, "connect", 0);
+	silent_port = (uint32_t)cmdline_uint(si, "silent", 0);
 	if (connect_port) {
 		struct conn *c = conn_new(40000, connect_port);
 		c->established = 0;

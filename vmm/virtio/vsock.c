@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "virtio/vsock_conn.h"
@@ -120,6 +121,29 @@ static void interrupt(struct vsock_dev *vs)
 	vs->rx_delivered = vs->tx_used = false;
 }
 
+/* Arms the request timer for the oldest unanswered REQUEST. Only when it
+ * is not armed already: the armed deadline is never later than the head's
+ * (heads only get younger), so at worst it fires early, finds nothing due
+ * and is armed again; no timer call per connection. */
+static void timer_update(struct vsock_dev *vs)
+{
+	struct itimerspec t = { { 0, 0 }, { 0, 0 } };
+
+	if (vs->timer_armed || !vs->pend_head || !vs->loop || vs->timer_fd < 0)
+		return;
+	t.it_value.tv_sec = (time_t)(vs->pend_head->deadline_ns / 1000000000u);
+	t.it_value.tv_nsec = (long)(vs->pend_head->deadline_ns % 1000000000u);
+	if (timerfd_settime(vs->timer_fd, TFD_TIMER_ABSTIME, &t, NULL) == 0)
+		vs->timer_armed = true;
+}
+
+void vsock_dev_expire(struct vsock_dev *vs, uint64_t now_ns)
+{
+	/* vsock_conn_expire takes each off the list (or frees it). */
+	while (vs->pend_head && vs->pend_head->deadline_ns <= now_ns)
+		vsock_conn_expire(vs->pend_head);
+}
+
 /* The driver reset the device (on a vCPU thread, which must not touch the
  * event loop): the connections the guest knew end here, on the I/O thread.
  * Host clients still waiting for their REQUEST to go out keep waiting. */
@@ -161,6 +185,7 @@ void vsock_conn_event(void *opaque, uint32_t events)
 out:
 	rx_fill(vs);
 	interrupt(vs);
+	timer_update(vs);
 	pthread_mutex_unlock(&vs->dev.lock);
 }
 
@@ -256,6 +281,7 @@ void vsock_queue_notify(struct virtio_dev *d, unsigned q)
 	 * deliver what is owed. */
 	rx_fill(vs);
 	interrupt(vs);
+	timer_update(vs);
 }
 
 static void config_read(struct virtio_dev *d, uint32_t off, uint8_t *data, uint32_t size)
@@ -293,6 +319,27 @@ static const struct virtio_ops vsock_ops = {
 	.reset = dev_reset,
 };
 
+/* The request timer: REQUESTs past their deadline are reset (their RSTs go
+ * out now if the guest has rx buffers), then the timer is armed for the next. */
+static void on_timer(void *opaque, uint32_t events)
+{
+	struct vsock_dev *vs = opaque;
+	uint64_t n;
+
+	(void)events;
+	if (read(vs->timer_fd, &n, sizeof n) < 0) {
+		/* spurious: nothing expired */
+	}
+	pthread_mutex_lock(&vs->dev.lock);
+	sync_reset(vs);
+	vs->timer_armed = false;
+	vsock_dev_expire(vs, vsock_now_ns());
+	rx_fill(vs);
+	interrupt(vs);
+	timer_update(vs);
+	pthread_mutex_unlock(&vs->dev.lock);
+}
+
 static void on_reset(void *opaque, uint32_t events)
 {
 	struct vsock_dev *vs = opaque;
@@ -311,9 +358,17 @@ int vsock_dev_init(struct vsock_dev *vs, uint64_t cid, const struct vsock_backen
 		vs->backend = *backend;
 	vs->next_port = EPHEMERAL_FIRST;
 	vs->conn_event = vsock_conn_event;
+	vs->timer_fd = -1;
 	vs->reset_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vs->reset_efd < 0)
 		return err_errno(e, "eventfd");
+	vs->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (vs->timer_fd < 0) {
+		err_errno(e, "timerfd_create");
+		close(vs->reset_efd);
+		vs->reset_efd = -1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -323,7 +378,8 @@ int vsock_dev_attach(struct vsock_dev *vs, struct guest_mem *mem, struct kvm_vm 
 	if (virtio_dev_init(&vs->dev, &vsock_ops, vs, "virtio-vsock", 0, mem, kvm, base, gsi, e) < 0)
 		return -1;
 	vs->loop = loop;
-	if (loop && event_loop_add(loop, vs->reset_efd, EPOLLIN, on_reset, vs, e) < 0)
+	if (loop && (event_loop_add(loop, vs->reset_efd, EPOLLIN, on_reset, vs, e) < 0 ||
+		     event_loop_add(loop, vs->timer_fd, EPOLLIN, on_timer, vs, e) < 0))
 		return -1;
 	return 0;
 }
@@ -337,7 +393,9 @@ void vsock_dev_destroy(struct vsock_dev *vs)
 			vsock_conn_free(vs->hash[b], true);
 	if (vs->reset_efd >= 0)
 		close(vs->reset_efd);
-	vs->reset_efd = -1;
+	if (vs->timer_fd >= 0)
+		close(vs->timer_fd);
+	vs->reset_efd = vs->timer_fd = -1;
 	if (vs->dev.ops)
 		virtio_dev_destroy(&vs->dev);
 }
@@ -364,9 +422,11 @@ void vsock_dev_host_connect(struct vsock_dev *vs, int fd, bool is_tcp, uint32_t 
 		close(fd);
 	} else {
 		c->want = W_REQUEST;
+		vsock_conn_update_events(c); /* a hang-up while it waits is seen */
 		vsock_conn_update_work(c);
 		rx_fill(vs);
 		interrupt(vs);
+		timer_update(vs);
 	}
 	pthread_mutex_unlock(&vs->dev.lock);
 }

@@ -30,6 +30,10 @@
 #define VSOCK_MAX_CONNS 4096
 #define VSOCK_HASH      1024
 #define VSOCK_RST_RING  64           /* RSTs owed for packets that match no connection */
+/* How long the guest has to answer our REQUEST (RESPONSE or RST) before the
+ * connection is reset: Firecracker's figure. A guest that never answers
+ * would otherwise hold the host client, and a table slot, for ever. */
+#define VSOCK_REQUEST_TIMEOUT_MS 2000
 
 struct vsock_dev;
 
@@ -56,6 +60,10 @@ struct vsock_conn {
 	struct vsock_conn *hnext;          /* hash chain */
 	struct vsock_conn *wprev, *wnext;  /* work list: owes the guest packets */
 	bool on_work;
+	struct vsock_conn *pprev, *pnext;  /* pending list: our REQUEST is unanswered */
+	bool on_pending;
+	uint64_t deadline_ns;    /* on the pending list: CLOCK_MONOTONIC time it is reset */
+	bool client_gone_seen;   /* waiting: the client shut its side but left data to deliver */
 	int fd;                  /* host socket; -1 once closed */
 	bool is_tcp;
 	uint32_t local_port;     /* our port on CID 2 */
@@ -80,6 +88,8 @@ struct vsock_conn {
 
 struct vsock_stats {
 	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes, conns, rsts_sent, bad_pkts;
+	uint64_t timeouts;   /* REQUESTs the guest left unanswered */
+	uint64_t gone;       /* clients that hung up before the guest answered */
 };
 
 struct vsock_dev {
@@ -91,6 +101,12 @@ struct vsock_dev {
 	struct vsock_conn *hash[VSOCK_HASH];
 	unsigned nconns;
 	struct vsock_conn *work_head, *work_tail;
+	/* Connections whose REQUEST is out, oldest first: the timeout is the
+	 * same for all, so the list is in deadline order and one timer, armed
+	 * for its head, serves them all. */
+	struct vsock_conn *pend_head, *pend_tail;
+	int timer_fd;                 /* timerfd for the pending list's head; -1 without a loop */
+	bool timer_armed;
 	struct vsock_hdr rst[VSOCK_RST_RING];
 	unsigned rst_head, rst_len;
 	uint32_t next_port;
@@ -118,6 +134,11 @@ void vsock_dev_host_connect(struct vsock_dev *vs, int fd, bool is_tcp, uint32_t 
 /* I/O thread: connections in the table now, in either direction, those
  * still being set up or torn down included. */
 unsigned vsock_dev_open_conns(struct vsock_dev *vs);
+
+/* Resets every connection whose REQUEST has waited past its deadline at
+ * now_ns (CLOCK_MONOTONIC); the device's timer calls it (exposed for the
+ * fuzzer, which has no loop). */
+void vsock_dev_expire(struct vsock_dev *vs, uint64_t now_ns);
 
 /* The transport's queue callback (exposed for the fuzzer). */
 void vsock_queue_notify(struct virtio_dev *d, unsigned q);

@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_IOV 64
@@ -79,6 +80,52 @@ static void work_append(struct vsock_conn *c)
 	c->on_work = true;
 }
 
+uint64_t vsock_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Our REQUEST went out: c waits for the guest's answer, at the list's end
+ * (every deadline is now + the same timeout, so the list stays sorted). */
+static void pending_append(struct vsock_conn *c)
+{
+	struct vsock_dev *vs = c->vs;
+
+	if (c->on_pending)
+		return;
+	c->deadline_ns = vsock_now_ns() + (uint64_t)VSOCK_REQUEST_TIMEOUT_MS * 1000000u;
+	c->pprev = vs->pend_tail;
+	c->pnext = NULL;
+	if (vs->pend_tail)
+		vs->pend_tail->pnext = c;
+	else
+		vs->pend_head = c;
+	vs->pend_tail = c;
+	c->on_pending = true;
+}
+
+/* Keyed on on_pending, not the state: whatever moved c on, it leaves the list. */
+static void pending_remove(struct vsock_conn *c)
+{
+	struct vsock_dev *vs = c->vs;
+
+	if (!c->on_pending)
+		return;
+	if (c->pprev)
+		c->pprev->pnext = c->pnext;
+	else
+		vs->pend_head = c->pnext;
+	if (c->pnext)
+		c->pnext->pprev = c->pprev;
+	else
+		vs->pend_tail = c->pprev;
+	c->pprev = c->pnext = NULL;
+	c->on_pending = false;
+}
+
 void vsock_conn_close_fd(struct vsock_conn *c, bool abort)
 {
 	if (c->fd < 0)
@@ -103,6 +150,7 @@ void vsock_conn_free(struct vsock_conn *c, bool abort)
 
 	vsock_conn_close_fd(c, abort);
 	work_remove(c);
+	pending_remove(c);
 	while (*p && *p != c)
 		p = &(*p)->hnext;
 	if (*p)
@@ -156,6 +204,11 @@ void vsock_conn_update_events(struct vsock_conn *c)
 	/* Read only when we are not already holding a readable socket back. */
 	if (c->state == VCONN_ESTABLISHED && !c->readable && !c->host_eof && !c->guest_shut_rcv)
 		ev |= EPOLLIN;
+	/* Waiting for the guest: not reading yet (its data would wake us over
+	 * and over), only watching for the client hanging up, so that it is
+	 * reaped at once rather than left in CLOSE-WAIT holding a slot. */
+	if ((c->state == VCONN_REQUEST_OWED || c->state == VCONN_AWAIT_RESPONSE) && !c->client_gone_seen)
+		ev |= EPOLLRDHUP;
 	if (c->len)
 		ev |= EPOLLOUT;
 	if (!c->watched) {
@@ -196,10 +249,17 @@ static bool conn_abort(struct vsock_conn *c)
 		vsock_conn_free(c, true);
 		return false;
 	}
+	pending_remove(c);
 	c->state = VCONN_CLOSING;
 	c->want = W_RST;
 	vsock_conn_update_work(c);
 	return true;
+}
+
+void vsock_conn_expire(struct vsock_conn *c)
+{
+	c->vs->stats.timeouts++;
+	conn_abort(c);
 }
 
 /* Both directions finished: close the host socket gracefully and tell the
@@ -326,8 +386,10 @@ enum vsock_emit vsock_conn_emit(struct vsock_conn *c, struct vq_chain *rx, struc
 		return VSOCK_EMIT_NONE;
 	if (c->want & (W_REQUEST | W_RESPONSE)) {
 		hdr_for(c, (c->want & W_REQUEST) ? VSOCK_OP_REQUEST : VSOCK_OP_RESPONSE, h);
-		if (c->want & W_REQUEST)
+		if (c->want & W_REQUEST) {
 			c->state = VCONN_AWAIT_RESPONSE;
+			pending_append(c);
+		}
 		c->want &= ~(W_REQUEST | W_RESPONSE);
 		c->fwd_sent = c->fwd_cnt;
 		return VSOCK_EMIT_PACKET;
@@ -428,6 +490,7 @@ enum vsock_reply vsock_conn_guest_packet(struct vsock_conn *c, const struct vsoc
 			break;
 		}
 		c->state = VCONN_ESTABLISHED;
+		pending_remove(c);
 		vsock_conn_update_events(c);
 		break;
 	case VSOCK_OP_RW:
@@ -462,8 +525,41 @@ enum vsock_reply vsock_conn_guest_packet(struct vsock_conn *c, const struct vsoc
 	return VSOCK_REPLY_NONE;
 }
 
+/* The client of a connection still waiting for the guest (request owed or
+ * awaiting the answer) hung up or shut its side. Returns whether c lives on.
+ * With nothing left to read it is gone for good: close it and tell the guest
+ * (an RST, if the guest has heard of it). A TCP close and a shutdown(SHUT_WR)
+ * look the same from here, so a client that shut its side without sending
+ * anything is taken as gone too; one that sent data first is a half-close
+ * whose data the guest should still get: it waits for the answer (or the
+ * timeout), no longer watched. */
+static bool waiting_client_event(struct vsock_conn *c, uint32_t events)
+{
+	char b;
+	ssize_t n = -1;
+
+	if (!(events & EPOLLERR)) {
+		do
+			n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+	}
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+		c->client_gone_seen = true;
+		vsock_conn_update_events(c);
+		return true;
+	}
+	c->vs->stats.gone++;
+	return conn_abort(c);
+}
+
 void vsock_conn_host_event(struct vsock_conn *c, uint32_t events)
 {
+	if ((c->state == VCONN_REQUEST_OWED || c->state == VCONN_AWAIT_RESPONSE) &&
+	    (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+		if (waiting_client_event(c, events))
+			vsock_conn_update_work(c);
+		return;
+	}
 	if (events & EPOLLERR) {
 		conn_abort(c);
 		return;

@@ -55,6 +55,12 @@ enum vsock_reply { VSOCK_REPLY_NONE, VSOCK_REPLY_RST };
  * answer VSOCK_REPLY_RST asks the device to reset the sender, for a packet
  * on a connection the guest cannot know yet. c may be freed. */
 enum vsock_reply vsock_conn_guest_packet(struct vsock_conn *c, const struct vsock_hdr *h, const struct vq_chain *ch);
+/* CLOCK_MONOTONIC now, in ns: the pending list's clock. */
+uint64_t vsock_now_ns(void);
+/* c's REQUEST went unanswered past its deadline: the client is closed (a
+ * reset) and the guest gets an RST. */
+void vsock_conn_expire(struct vsock_conn *c);
+
 /* The host socket of c reported events (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR). */
 void vsock_conn_host_event(struct vsock_conn *c, uint32_t events);
 
