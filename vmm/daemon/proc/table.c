@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "daemon/domain/config.h"
+#include "daemon/proc/caps.h"
 #include "daemon/proc/proc.h"
 
 static const struct {
@@ -14,6 +15,8 @@ static const struct {
 	{ PROC_CONNECT_GET_VERSION, proc_get_version },
 	{ PROC_CONNECT_GET_LIB_VERSION, proc_get_lib_version },
 	{ PROC_NODE_GET_INFO, proc_node_get_info },
+	{ PROC_CONNECT_GET_CAPABILITIES, proc_get_capabilities },
+	{ PROC_CONNECT_GET_DOMAIN_CAPABILITIES, proc_get_domain_capabilities },
 	{ PROC_CONNECT_GET_HOSTNAME, proc_get_hostname },
 	{ PROC_CONNECT_SUPPORTS_FEATURE, proc_supports_feature },
 	{ PROC_AUTH_LIST, proc_auth_list },

@@ -12,6 +12,7 @@ static const struct proc_info procs[] = {
 	{ PROC_CONNECT_GET_TYPE, "virConnectGetType", "", 0 },
 	{ PROC_CONNECT_GET_VERSION, "virConnectGetVersion", "", 0 },
 	{ PROC_NODE_GET_INFO, "virNodeGetInfo", "", 0 },
+	{ PROC_CONNECT_GET_CAPABILITIES, "virConnectGetCapabilities", "", 0 },
 	{ PROC_DOMAIN_CREATE, "virDomainCreate", "D", W },
 	{ PROC_DOMAIN_CREATE_XML, "virDomainCreateXML", "su", W },
 	{ PROC_DOMAIN_DEFINE_XML, "virDomainDefineXML", "s", W },
@@ -55,6 +56,7 @@ static const struct proc_info procs[] = {
 	{ PROC_DOMAIN_DESTROY_FLAGS, "virDomainDestroyFlags", "Du", W },
 	{ PROC_DOMAIN_SHUTDOWN_FLAGS, "virDomainShutdownFlags", "Du", W },
 	{ PROC_CONNECT_LIST_ALL_DOMAINS, "virConnectListAllDomains", "iu", 0 },
+	{ PROC_CONNECT_GET_DOMAIN_CAPABILITIES, "virConnectGetDomainCapabilities", "SSSSu", 0 },
 	{ PROC_DOMAIN_DEFINE_XML_FLAGS, "virDomainDefineXMLFlags", "su", W },
 	{ PROC_DOMAIN_INTERFACE_ADDRESSES, "virDomainInterfaceAddresses", "Duu", 0 },
 	{ PROC_CONNECT_REGISTER_CLOSE_CALLBACK, "virConnectRegisterCloseCallback", "", 0 },
@@ -86,10 +88,15 @@ int rpc_args_decode(const struct proc_info *info, const void *payload, size_t le
 			xdr_get_i32(&x, &a->dom.id);
 			break;
 		case 's':
-			xdr_get_string(&x, XDR_STRING_MAX, &a->str[ns++]);
-			break;
 		case 'S':
-			xdr_get_ostring(&x, XDR_STRING_MAX, &a->str[ns++]);
+			if (ns == sizeof a->str / sizeof a->str[0]) {
+				x.bad = true; /* a table entry with too many strings */
+				break;
+			}
+			if (*f == 's')
+				xdr_get_string(&x, XDR_STRING_MAX, &a->str[ns++]);
+			else
+				xdr_get_ostring(&x, XDR_STRING_MAX, &a->str[ns++]);
 			break;
 		case 'u':
 		case 'i':
@@ -112,7 +119,7 @@ int rpc_args_decode(const struct proc_info *info, const void *payload, size_t le
 void rpc_args_free(struct rpc_args *a)
 {
 	free(a->dom.name);
-	free(a->str[0]);
-	free(a->str[1]);
+	for (size_t i = 0; i < sizeof a->str / sizeof a->str[0]; i++)
+		free(a->str[i]);
 	memset(a, 0, sizeof *a);
 }

@@ -15,6 +15,7 @@ enum remote_proc {
 	PROC_CONNECT_GET_TYPE = 3,
 	PROC_CONNECT_GET_VERSION = 4,
 	PROC_NODE_GET_INFO = 6,
+	PROC_CONNECT_GET_CAPABILITIES = 7,
 	PROC_DOMAIN_CREATE = 9,
 	PROC_DOMAIN_CREATE_XML = 10,
 	PROC_DOMAIN_DEFINE_XML = 11,
@@ -58,6 +59,7 @@ enum remote_proc {
 	PROC_DOMAIN_DESTROY_FLAGS = 234,
 	PROC_DOMAIN_SHUTDOWN_FLAGS = 258,
 	PROC_CONNECT_LIST_ALL_DOMAINS = 273,
+	PROC_CONNECT_GET_DOMAIN_CAPABILITIES = 342,
 	PROC_DOMAIN_DEFINE_XML_FLAGS = 350,
 	PROC_DOMAIN_INTERFACE_ADDRESSES = 353,
 	PROC_CONNECT_REGISTER_CLOSE_CALLBACK = 360,
@@ -73,7 +75,7 @@ enum proc_flags {
 struct proc_info {
 	int num;
 	const char *name; /* libvirt API name, for error messages */
-	const char *args; /* D domain, s string, S optional string, u/i 32-bit, U uuid */
+	const char *args; /* D domain, s string, S optional string (at most 4 strings), u/i 32-bit, U uuid */
 	unsigned flags;
 };
 
@@ -89,12 +91,16 @@ struct rpc_dom {
 struct rpc_args {
 	bool has_dom;
 	struct rpc_dom dom;
-	char *str[2];
+	char *str[4];
 	uint32_t num[3];
 	uint8_t uuid[16];
 };
 
 const struct proc_info *proc_lookup(int num);
+/* The libvirt API a procedure of the remote program stands for
+ * ("virDomainGetVcpus"), NULL for numbers that are no call (events,
+ * authentication steps) or unknown (proc_names.c). */
+const char *proc_api_name(int num);
 /* Decodes a whole payload per info->args; -1 if malformed or trailing bytes. */
 int rpc_args_decode(const struct proc_info *info, const void *payload, size_t len, struct rpc_args *a);
 void rpc_args_free(struct rpc_args *a);

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "daemon/rpc/procs.h"
+
 static const char *prefix(int code)
 {
 	switch (code) {
@@ -49,8 +51,14 @@ int verr_set(struct verr *e, int code, const char *fmt, ...)
 
 int verr_unknown_proc(struct verr *e, int proc)
 {
-	verr_set(e, VERR_RPC, "unknown procedure: %d", proc);
-	return -1;
+	const char *api = proc_api_name(proc);
+
+	/* libvirtd's driver lacks the function: the API's own error, which
+	 * virsh prints as is; a number outside the protocol is the RPC
+	 * layer's (the client turns that into NO_SUPPORT too) */
+	if (api)
+		return verr_set(e, VERR_NO_SUPPORT, "%s", api);
+	return verr_set(e, VERR_RPC, "unknown procedure: %d", proc);
 }
 
 void verr_encode(const struct verr *e, struct xdr_out *out)

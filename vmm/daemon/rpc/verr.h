@@ -37,7 +37,10 @@ struct verr {
 /* Sets code and the message "<libvirt's prefix for code>: <detail>" (or the
  * prefix alone for an empty format). Returns -1. */
 int verr_set(struct verr *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The exact reply libvirtd gives for a procedure it does not know. */
+/* The reply to a procedure vmmd does not serve: what libvirtd answers when
+ * its driver lacks the API (VIR_ERR_NO_SUPPORT, "this function is not
+ * supported by the connection driver: virDomainGetVcpus"), or, for a number
+ * that is no call of the protocol, its "unknown procedure: N". */
 int verr_unknown_proc(struct verr *e, int proc);
 /* Appends remote_error. */
 void verr_encode(const struct verr *e, struct xdr_out *out);
