@@ -16,16 +16,27 @@ static int try_lock(uint64_t cid, int *fd_out)
 	int fd;
 
 	snprintf(path, sizeof path, "%s/cid-%llu.lock", VSOCK_CID_DIR, (unsigned long long)cid);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int busy = errno == EWOULDBLOCK;
+	/* vmmd removes free lock files (holding their lock): a file locked
+	 * after its name went is no claim, so look again (a few times: each
+	 * removal needs the lock free) */
+	for (int tries = 0; tries < 8; tries++) {
+		struct stat a, b;
+
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -1;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int busy = errno == EWOULDBLOCK;
+			close(fd);
+			return busy ? 0 : -1;
+		}
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			*fd_out = fd;
+			return 1;
+		}
 		close(fd);
-		return busy ? 0 : -1;
 	}
-	*fd_out = fd;
-	return 1;
+	return -1;
 }
 
 int vsock_cid_claim(struct vsock_cid *c, uint64_t want, struct err *e)
