@@ -55,6 +55,8 @@ struct domain {
 	int64_t started_ms;
 	int64_t shutdown_deadline_ms; /* 0: no cooperative shutdown pending */
 	bool destroying, rebooting;
+	int64_t destroy_deadline_ms; /* a destroy's SIGTERM, then SIGKILL, wait until then; 0: none */
+	bool destroy_killed;         /* the SIGKILL went out */
 	unsigned quick_restarts;
 	struct conn *console;       /* connection holding the console stream */
 	unsigned cid;               /* the vsock CID this instance was started with; 0 unknown */

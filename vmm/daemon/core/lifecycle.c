@@ -12,9 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/core/cleanup.h"
 #include "daemon/core/front.h"
 #include "daemon/core/sites.h"
 #include "daemon/core/store.h"
+#include "daemon/core/waits.h"
 #include "daemon/domain/xml.h"
 #include "host/vsock_cid.h"
 
@@ -97,6 +99,9 @@ static void finish(struct vmmd *m, struct domain *d, int state, int reason)
 	if (d->proc.pidfd >= 0)
 		vmproc_release(&d->proc);
 	remove_cgroup(m, d);
+	cleanup_cid_lock(d->cid); /* vmm's lock went with it; the file need not stay */
+	/* a destroy waiting for this answers now, whatever ended the VM */
+	waits_done(m, d, NULL);
 	domain_config_free(d->live);
 	d->live = NULL;
 	d->id = -1;
@@ -105,6 +110,8 @@ static void finish(struct vmmd *m, struct domain *d, int state, int reason)
 	d->reason = reason;
 	d->shutdown_deadline_ms = 0;
 	d->destroying = d->rebooting = false;
+	d->destroy_deadline_ms = 0;
+	d->destroy_killed = false;
 	if (!d->def) {
 		if (d->site_fd >= 0)
 			front_changed(m);
@@ -197,15 +204,27 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 		vm_files_close(&files);
 		return -1;
 	}
+	/* the "starting" record (no pids yet) goes first: a daemon that dies
+	 * before the pids are saved finds it at start-up and looks for the VM
+	 * instead of leaving it running untracked (adopt_one) */
+	memset(&d->proc, 0, sizeof d->proc);
+	d->proc.pidfd = -1;
+	d->cid = cid;
+	if (store_save_run(m->state_dir, d, e) < 0) {
+		cgroup_join_close(&cg);
+		vm_files_close(&files);
+		remove_cgroup(m, d);
+		return -1;
+	}
 	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path, m->console_log_max, m->console_rate },
 			  &m->feat, m->state_dir, d->live, cid, d->site_fd, &cg, &files, &d->proc, e);
 	cgroup_join_close(&cg);
 	vm_files_close(&files);
 	if (rc < 0) {
+		store_remove_run(m->state_dir, dom_name(d));
 		remove_cgroup(m, d);
 		return -1;
 	}
-	d->cid = cid;
 	d->started_ms = now_ms();
 	d->state = paused ? DOM_PAUSED : DOM_RUNNING;
 	d->reason = paused ? PAUSED_USER : RUNNING_BOOTED;
@@ -215,6 +234,7 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 		vmproc_signal(&d->proc, SIGKILL);
 		vmproc_wait(&d->proc, DESTROY_WAIT_MS);
 		vmproc_release(&d->proc);
+		store_remove_run(m->state_dir, dom_name(d));
 		remove_cgroup(m, d);
 		return -1;
 	}
@@ -368,18 +388,17 @@ int lc_reboot(struct vmmd *m, struct domain *d, struct verr *e)
 
 int lc_destroy(struct vmmd *m, struct domain *d, struct verr *e)
 {
+	(void)m;
 	if (need_active(d, e) < 0)
 		return -1;
 	d->destroying = true;
-	vmproc_signal(&d->proc, SIGTERM);
-	vmproc_signal(&d->proc, SIGCONT);
-	if (!vmproc_wait(&d->proc, DESTROY_WAIT_MS)) {
-		vmproc_signal(&d->proc, SIGKILL);
-		if (!vmproc_wait(&d->proc, DESTROY_WAIT_MS))
-			return verr_set(e, VERR_OPERATION_FAILED, "failed to terminate the vmm process of domain '%s'",
-					dom_name(d));
+	/* no wait here: the loop sees the pidfd (lc_exited) or the deadline
+	 * (lc_tick); a destroy already under way keeps its deadline */
+	if (!d->destroy_deadline_ms) {
+		vmproc_signal(&d->proc, d->destroy_killed ? SIGKILL : SIGTERM);
+		vmproc_signal(&d->proc, SIGCONT);
+		d->destroy_deadline_ms = now_ms() + DESTROY_WAIT_MS;
 	}
-	lc_exited(m, d);
 	return 0;
 }
 
@@ -433,7 +452,7 @@ static void restart(struct vmmd *m, struct domain *d)
 void lc_exited(struct vmmd *m, struct domain *d)
 {
 	int status = -1, code = -1;
-	bool shutdown = d->shutdown_deadline_ms != 0;
+	bool shutdown = d->shutdown_deadline_ms != 0, had_monitor = d->proc.monitor_pid > 0;
 
 	vmproc_release(&d->proc);
 	if (store_read_status(m->state_dir, dom_name(d), &status) == 0) {
@@ -441,6 +460,15 @@ void lc_exited(struct vmmd *m, struct domain *d)
 			code = WEXITSTATUS(status);
 		else if (WIFSIGNALED(status))
 			code = 128 + WTERMSIG(status);
+	} else if (had_monitor && vmproc_watch_vmm(&d->proc) == 0) {
+		/* the monitor was killed, its vmm runs on (now init's child):
+		 * the domain stays running, watched through the vmm's pidfd */
+		fprintf(stderr, "vmmd: domain '%s': its monitor ended; watching vmm (pid %ld) directly\n", dom_name(d),
+			(long)d->proc.vmm_pid);
+		return;
+	} else if (!d->destroying) {
+		fprintf(stderr, "vmmd: domain '%s': vmm ended with no monitor to record how: crashed (status unknown)\n",
+			dom_name(d));
 	}
 	if (status >= 0 && !d->destroying) {
 		char why[160];
@@ -461,8 +489,8 @@ void lc_exited(struct vmmd *m, struct domain *d)
 		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN); /* idle: the next client starts it */
 	else if (code >= 0 && code < 125)
 		d->live->on_poweroff == ACTION_RESTART ? restart(m, d) : finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
-	else if (code < 0)
-		finish(m, d, DOM_SHUTOFF, REASON_UNKNOWN);
+	else if (code < 0 && shutdown)
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
 	else
 		d->live->on_crash == ACTION_RESTART ? restart(m, d) : finish(m, d, DOM_SHUTOFF, SHUTOFF_CRASHED);
 }
@@ -475,6 +503,23 @@ int lc_tick(struct vmmd *m)
 		struct domain *d = m->doms.v[i];
 		struct verr e;
 
+		if (d->destroy_deadline_ms) {
+			if (d->destroy_deadline_ms <= now && !d->destroy_killed) {
+				d->destroy_killed = true;
+				vmproc_signal(&d->proc, SIGKILL);
+				d->destroy_deadline_ms = now + DESTROY_WAIT_MS;
+			} else if (d->destroy_deadline_ms <= now) {
+				verr_set(&e, VERR_OPERATION_FAILED, "failed to terminate the vmm process of domain '%s'",
+					 dom_name(d));
+				fprintf(stderr, "vmmd: %s\n", e.msg);
+				waits_done(m, d, &e);
+				d->destroy_deadline_ms = 0; /* a later destroy tries SIGKILL again */
+				continue;
+			}
+			if (next < 0 || d->destroy_deadline_ms - now < next)
+				next = d->destroy_deadline_ms - now;
+			continue;
+		}
 		if (!d->shutdown_deadline_ms || d->destroying)
 			continue;
 		if (d->shutdown_deadline_ms <= now) {
@@ -489,6 +534,24 @@ int lc_tick(struct vmmd *m)
 	return (int)next;
 }
 
+/* A "starting" record (the daemon died between starting the monitor and
+ * saving its pids): the VM's processes, found by their command lines. */
+static int find_started(struct vmmd *m, const char *name, struct vm_proc *p)
+{
+	char status[STORE_PATH_MAX], sock[STORE_PATH_MAX], arg[STORE_PATH_MAX + 20];
+	struct verr e;
+
+	if (store_path(status, sizeof status, m->state_dir, "run", name, ".status", &e) < 0 ||
+	    store_path(sock, sizeof sock, m->state_dir, "run", name, ".sock", &e) < 0)
+		return -1;
+	snprintf(arg, sizeof arg, "--console-socket=%s", sock);
+	if (vmproc_find(p, status, m->feat.console_socket ? arg : NULL) < 0)
+		return -1;
+	fprintf(stderr, "vmmd: domain '%s': adopting vmm (pid %ld) of a start whose record was not finished\n", name,
+		(long)p->vmm_pid);
+	return 0;
+}
+
 static void adopt_one(struct vmmd *m, const char *name)
 {
 	struct domain_config *live;
@@ -501,6 +564,13 @@ static void adopt_one(struct vmmd *m, const char *name)
 	if (store_load_run(m->state_dir, name, &id, &p, &live, &e) < 0) {
 		fprintf(stderr, "vmmd: forgetting run state of '%s': %s\n", name, e.msg);
 		store_remove_run(m->state_dir, name);
+		return;
+	}
+	if (!p.vmm_pid && find_started(m, name, &p) < 0) {
+		fprintf(stderr, "vmmd: domain '%s': dropping the record of a start that did not finish (no vmm running)\n",
+			name);
+		store_remove_run(m->state_dir, name);
+		domain_config_free(live);
 		return;
 	}
 	d = domains_by_uuid(&m->doms, live->uuid);
@@ -526,6 +596,8 @@ static void adopt_one(struct vmmd *m, const char *name)
 	vmproc_vmm_alive(&d->proc, &stopped);
 	d->state = stopped ? DOM_PAUSED : DOM_RUNNING;
 	d->reason = stopped ? PAUSED_USER : RUNNING_BOOTED;
+	if (store_save_run(m->state_dir, d, &e) < 0) /* the pids a starting record lacked */
+		fprintf(stderr, "vmmd: domain '%s': %s\n", name, e.msg);
 }
 
 void lc_adopt_all(struct vmmd *m)
@@ -545,6 +617,7 @@ void lc_adopt_all(struct vmmd *m)
 	for (size_t i = 0; i < m->doms.n; i++)
 		if (!dom_active(m->doms.v[i]))
 			remove_cgroup(m, m->doms.v[i]);
+	cleanup_stale(m->state_dir);
 }
 
 void lc_autostart_all(struct vmmd *m)

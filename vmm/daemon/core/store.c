@@ -288,11 +288,12 @@ int store_save_run(const char *dir, const struct domain *d, struct verr *e)
 
 void store_remove_run(const char *dir, const char *name)
 {
-	static const char *const suffixes[] = { ".state", ".xml", ".status", ".sock" };
+	/* .status.tmp: a monitor killed while writing the status */
+	static const char *const suffixes[] = { ".state", ".xml", ".status", ".sock", ".status.tmp" };
 	char path[STORE_PATH_MAX];
 	struct verr e;
 
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
 		if (store_path(path, sizeof path, dir, "run", name, suffixes[i], &e) == 0)
 			unlink(path);
 }
@@ -343,7 +344,8 @@ int store_load_run(const char *dir, const char *name, int *id, struct vm_proc *p
 	n = sscanf(text, "id=%d monitor=%ld %" SCNu64 " vmm=%ld %" SCNu64, id, &mpid, &p->monitor_start, &vpid,
 		   &p->vmm_start);
 	free(text);
-	if (n != 5 || *id < 1 || mpid < 1 || vpid < 1)
+	/* pids 0: the "starting" record written before the fork */
+	if (n != 5 || *id < 1 || mpid < 0 || vpid < 0 || (mpid == 0) != (vpid == 0))
 		return verr_set(e, VERR_INTERNAL_ERROR, "malformed '%s'", path);
 	p->monitor_pid = (pid_t)mpid;
 	p->vmm_pid = (pid_t)vpid;

@@ -38,7 +38,8 @@ void store_remove_run(const char *dir, const char *name);
 /* Names of the domains with a run/NAME.state file; *names malloc'd array of
  * malloc'd strings. */
 int store_list_runs(const char *dir, char ***names, size_t *n);
-/* Reads run/NAME.state and run/NAME.xml. */
+/* Reads run/NAME.state and run/NAME.xml. Pids 0 in *p: a "starting"
+ * record, saved before the monitor was started. */
 int store_load_run(const char *dir, const char *name, int *id, struct vm_proc *p, struct domain_config **live,
 		   struct verr *e);
 /* Reads run/NAME.status (a wait status); -1 if absent or unreadable. */

@@ -12,6 +12,7 @@
 #include "daemon/core/vmproc.h"
 
 struct front;
+struct reply_wait;
 
 struct vmmd {
 	const char *state_dir;
@@ -30,6 +31,8 @@ struct vmmd {
 	struct front *front;      /* the front door (core/front.h); NULL without --front */
 	struct images images;     /* --images: where domains' files may come from (core/images.h) */
 	struct cgroups cg;        /* where each VM's cgroup goes (core/cgroup.h) */
+	struct reply_wait *waits; /* calls answered when a domain's process ends (core/waits.h) */
+	size_t nwaits;
 };
 
 int64_t now_ms(void);

@@ -1,5 +1,6 @@
 #include "daemon/core/vmproc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -364,6 +365,117 @@ int vmproc_adopt(struct vm_proc *p)
 		p->pidfd = -1;
 	}
 	return p->pidfd >= 0 ? 0 : -1;
+}
+
+int vmproc_watch_vmm(struct vm_proc *p)
+{
+	int fd;
+
+	if (!vmproc_vmm_alive(p, NULL))
+		return -1;
+	fd = pidfd_open_(p->vmm_pid);
+	/* the vmm may have ended (its pid reused) between the check and the open */
+	if (fd >= 0 && !vmproc_vmm_alive(p, NULL)) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		return -1;
+	p->pidfd = fd;
+	p->monitor_pid = 0;
+	p->monitor_start = 0;
+	p->is_child = false;
+	return 0;
+}
+
+/* /proc/PID/cmdline into buf (NUL-separated arguments); its length, 0 if
+ * unreadable. */
+static size_t read_cmdline(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return (size_t)n;
+}
+
+/* Argument i (from 0), or NULL. */
+static const char *cmdline_arg(const char *buf, size_t len, int i)
+{
+	const char *p = buf;
+
+	while (i-- > 0 && p < buf + len)
+		p += strlen(p) + 1;
+	return p < buf + len ? p : NULL;
+}
+
+static bool cmdline_has(const char *buf, size_t len, const char *want)
+{
+	for (const char *p = buf; p < buf + len; p += strlen(p) + 1)
+		if (strcmp(p, want) == 0)
+			return true;
+	return false;
+}
+
+static pid_t proc_ppid(pid_t pid)
+{
+	char buf[1024];
+	const char *p = proc_stat_fields(pid, buf, sizeof buf);
+	long ppid = 0;
+
+	return p && sscanf(p, "%*c %ld", &ppid) == 1 ? (pid_t)ppid : 0;
+}
+
+int vmproc_find(struct vm_proc *p, const char *status_path, const char *console_arg)
+{
+	static char cmd[65536]; /* vmm's argument list: a few KiB at most */
+	struct dirent *de;
+	DIR *dh;
+
+	p->monitor_pid = p->vmm_pid = 0;
+	p->monitor_start = p->vmm_start = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		dh = opendir("/proc");
+		if (!dh)
+			return -1;
+		while ((de = readdir(dh))) {
+			pid_t pid = (pid_t)atol(de->d_name);
+			const char *a0, *a1;
+			size_t len;
+
+			if (pid <= 0 || !(len = read_cmdline(pid, cmd, sizeof cmd)))
+				continue;
+			a0 = cmdline_arg(cmd, len, 0);
+			a1 = cmdline_arg(cmd, len, 1);
+			if (pass == 0 && a1 && strcmp(a1, status_path) == 0 && strstr(a0, "vmmd-monitor")) {
+				p->monitor_pid = pid;
+				p->monitor_start = proc_starttime(pid);
+			} else if (pass == 1 && a1 && strcmp(a1, "run") == 0 &&
+				   (p->monitor_pid ? proc_ppid(pid) == p->monitor_pid
+						   : console_arg && cmdline_has(cmd, len, console_arg))) {
+				p->vmm_pid = pid;
+				p->vmm_start = proc_starttime(pid);
+			}
+		}
+		closedir(dh);
+	}
+	if (p->vmm_pid > 0 && p->vmm_start)
+		return 0;
+	/* a monitor without a vmm is a start that never got anywhere: nothing
+	 * of it may keep running untracked (the monitor leads its own group) */
+	if (p->monitor_pid > 0)
+		kill(-p->monitor_pid, SIGKILL);
+	p->monitor_pid = p->vmm_pid = 0;
+	return -1;
 }
 
 int vmproc_wait(const struct vm_proc *p, int ms)

@@ -54,6 +54,18 @@ int vmproc_signal(const struct vm_proc *p, int sig);
 /* Re-attaches to processes recorded before a restart: opens a pidfd on the
  * monitor (or the vmm if only it is left). -1 if neither is alive. */
 int vmproc_adopt(struct vm_proc *p);
+/* The watched monitor ended without a status while its vmm runs on (the
+ * monitor was killed): watch the vmm's own pidfd from now on, as a
+ * restarted daemon does when only the vmm is left. Call after
+ * vmproc_release; -1 if the vmm is gone too. */
+int vmproc_watch_vmm(struct vm_proc *p);
+/* For a start whose pids were never recorded (the daemon died between
+ * starting the monitor and saving them): finds the monitor in /proc by its
+ * command line (argv[1] is the domain's status file, unique to this state
+ * directory) and its vmm (the monitor's child; with the monitor gone, the
+ * vmm whose argument list holds console_arg, NULL: none), fills p's pids
+ * and start times. -1 if no vmm is found. */
+int vmproc_find(struct vm_proc *p, const char *status_path, const char *console_arg);
 /* Waits up to ms for the watched process to end; 1 ended, 0 not. */
 int vmproc_wait(const struct vm_proc *p, int ms);
 /* After the watched process ended: reaps our child and closes the pidfd. */

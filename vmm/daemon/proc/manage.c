@@ -8,6 +8,7 @@
 #include "daemon/core/lifecycle.h"
 #include "daemon/core/sites.h"
 #include "daemon/core/store.h"
+#include "daemon/core/waits.h"
 #include "daemon/domain/xml.h"
 #include "daemon/proc/proc.h"
 
@@ -205,12 +206,16 @@ int proc_reboot(struct call *c, const struct rpc_args *a, struct xdr_out *out, s
 	return lc_reboot(c->m, d, e);
 }
 
+/* Replies once the VM's processes are gone (or its deadline passed): the
+ * loop serves other clients meanwhile. */
 int proc_destroy(struct call *c, const struct rpc_args *a, struct xdr_out *out, struct verr *e)
 {
 	struct domain *d = find_dom(c->m, &a->dom, e);
 
 	(void)out;
-	return d ? lc_destroy(c->m, d, e) : -1;
+	if (!d || lc_destroy(c->m, d, e) < 0 || waits_add(c->m, c->conn, c->h, d, e) < 0)
+		return -1;
+	return PROC_DEFERRED;
 }
 
 int proc_destroy_flags(struct call *c, const struct rpc_args *a, struct xdr_out *out, struct verr *e)

@@ -15,6 +15,10 @@ struct call {
 	const struct rpc_header *h;
 };
 
+/* A handler returns 0 (reply with out), -1 (error e), or PROC_DEFERRED: it
+ * kept the call (core/waits.h) and its reply goes out from the loop later. */
+#define PROC_DEFERRED 1
+
 typedef int (*proc_fn)(struct call *c, const struct rpc_args *a, struct xdr_out *out, struct verr *e);
 
 /* The handler of a procedure, NULL if none. */

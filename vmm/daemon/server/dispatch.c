@@ -21,6 +21,7 @@ static void call(struct vmmd *m, struct conn *c, const struct rpc_header *h, con
 	struct rpc_args a;
 	struct xdr_out out;
 	struct verr e;
+	int r;
 
 	if (!fn) {
 		verr_unknown_proc(&e, h->proc);
@@ -43,9 +44,10 @@ static void call(struct vmmd *m, struct conn *c, const struct rpc_header *h, con
 		return;
 	}
 	xdr_out_init(&out);
-	if (fn(&ctx, &a, &out, &e) < 0) {
+	r = fn(&ctx, &a, &out, &e);
+	if (r < 0) {
 		conn_send_error(c, h, &e);
-	} else {
+	} else if (r == 0) {
 		rh.type = RPC_REPLY;
 		rh.status = RPC_OK;
 		conn_send(c, &rh, &out);

@@ -15,6 +15,7 @@
 #include "daemon/core/front.h"
 #include "daemon/core/lifecycle.h"
 #include "daemon/core/sites.h"
+#include "daemon/core/waits.h"
 #include "daemon/proc/proc.h"
 #include "daemon/server/dispatch.h"
 
@@ -102,6 +103,7 @@ static void drop(struct server *s, struct vmmd *m, size_t i)
 	struct conn *c = s->conns[i];
 
 	console_detach(m, c);
+	waits_conn_gone(m, c); /* its deferred replies have nowhere to go */
 	conn_free(c);
 	s->conns[i] = s->conns[--s->nconns];
 }
@@ -277,6 +279,7 @@ void server_close(struct server *s, struct vmmd *m)
 {
 	while (s->nconns)
 		drop(s, m, s->nconns - 1);
+	waits_free(m);
 	free(s->conns);
 	for (int i = 0; i < 2; i++) {
 		if (s->listen_fd[i] >= 0) {
