@@ -7,11 +7,13 @@
  *   *poweroff* powers off by itself after 800 ms
  *   *crash*    crashes after 800 ms
  *   *stubborn* ignores SIGPWR
+ *   *slow*     takes 3 s to stop after SIGTERM (a slow destroy)
  * --kernel=fd:N names the file vmmd opened (read from /proc/self/fd/N).
  * It prints its arguments first, so tests can read them in the log. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,7 @@ int main(int argc, char **argv)
 {
 	const char *kernel, *sock_path, *name;
 	int lfd = -1, cfd = -1, sfd, timeout = -1;
+	bool terminating = false;
 	sigset_t set;
 
 	if (argc >= 3 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "--help") == 0) {
@@ -87,6 +90,8 @@ int main(int argc, char **argv)
 		struct pollfd p[3] = { { sfd, POLLIN, 0 }, { cfd >= 0 ? -1 : lfd, POLLIN, 0 }, { cfd, POLLIN, 0 } };
 		int r = poll(p, 3, timeout);
 
+		if (r == 0 && terminating)
+			return 128 + SIGTERM;
 		if (r == 0)
 			return strstr(kernel, "crash") ? 125 : 0;
 		if (r < 0 && errno != EINTR)
@@ -95,8 +100,12 @@ int main(int argc, char **argv)
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof si) == sizeof si) {
-				if (si.ssi_signo == SIGTERM)
+				if (si.ssi_signo == SIGTERM && strstr(kernel, "slow") && !terminating) {
+					terminating = true; /* the poll's timeout ends it */
+					timeout = 3000;
+				} else if (si.ssi_signo == SIGTERM && !terminating) {
 					return 128 + SIGTERM;
+				}
 				if (si.ssi_signo == SIGUSR2)
 					return 126;
 				if (si.ssi_signo == SIGPWR && !strstr(kernel, "stubborn"))

@@ -1,0 +1,314 @@
+/* Faults around vmmd's VMs, on the stand-in vmm: a monitor killed (its VM
+ * is watched directly, then destroyed), a VM dying without its monitor
+ * (crashed, status unknown), the daemon killed after a start and before
+ * recording it (a "starting" record: the VM is found and adopted, or the
+ * record dropped), stale files cleaned at start-up, and a slow destroy that
+ * does not stall other clients. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_suite.h"
+#include "common/harness.h"
+#include "msg_tail.h"
+#include "suites.h"
+
+static struct vmmd_inst v;
+static char out[16384];
+
+#define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", msg_tail(out))
+#define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, msg_tail(out))
+
+static void quiet(void *data, virErrorPtr err)
+{
+	(void)data, (void)err;
+}
+
+static void setup(void)
+{
+	virSetErrorFunc(NULL, quiet);
+	vmmd_fixture_up(&v);
+}
+
+static void teardown(void)
+{
+	vmmd_fixture_down(&v);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void define(const char *name, const char *kernel)
+{
+	char xml[1024];
+
+	domain_xml(xml, sizeof xml, name, kernel);
+	OK("define %s", write_xml(&v, "d.xml", xml));
+}
+
+/* The pids in run/NAME.state. */
+static void run_pids(const char *name, pid_t *monitor, pid_t *vmm)
+{
+	char path[512];
+	long mp = 0, vp = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "no %s", path);
+	ck_assert_int_eq(fscanf(f, "id=%*d monitor=%ld %*u vmm=%ld", &mp, &vp), 2);
+	fclose(f);
+	*monitor = (pid_t)mp;
+	*vmm = (pid_t)vp;
+}
+
+/* Whether pid runs (a zombie left to a non-reaping init does not). */
+static int running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+static int log_has(const char *text)
+{
+	char path[512];
+	static char buf[1 << 16];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/vmmd.log", v.dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return strstr(buf, text) != NULL;
+}
+
+static int wait_log(const char *text, int ms)
+{
+	for (int t = 0; t <= ms; t += 25, sleep_ms(25))
+		if (log_has(text))
+			return 1;
+	return 0;
+}
+
+static void kill_daemon(void)
+{
+	kill(v.pid, SIGKILL);
+	waitpid(v.pid, NULL, 0);
+	v.pid = 0;
+}
+
+START_TEST(monitor_killed)
+{
+	pid_t mon, vmm, mon2, vmm2;
+
+	define("fm", image_file(&v, "echo.elf"));
+	OK("start fm");
+	run_pids("fm", &mon, &vmm);
+	ck_assert(running(mon) && running(vmm));
+	kill(mon, SIGKILL);
+	ck_assert_msg(wait_log("domain 'fm': its monitor ended; watching vmm", 3000), "no re-adoption line");
+	ck_assert(running(vmm));
+	OK("domstate fm");
+	HAS("running");
+	OK("list");
+	HAS("fm");
+	/* destroy reaches the vmm itself, and a new start is not refused */
+	OK("destroy fm");
+	ck_assert_int_eq(wait_state(&v, "fm", "shut off", 2000), 0);
+	ck_assert(!running(vmm));
+	OK("start fm");
+	run_pids("fm", &mon2, &vmm2);
+	ck_assert(running(vmm2));
+
+	/* now the vmm dies too, with no monitor to record how */
+	kill(mon2, SIGKILL);
+	ck_assert(wait_log("domain 'fm': its monitor ended; watching vmm", 3000));
+	kill(vmm2, SIGKILL);
+	ck_assert_msg(wait_log("domain 'fm': vmm ended with no monitor to record how: crashed (status unknown)", 3000),
+		      "no status-unknown line");
+	ck_assert_int_eq(wait_state(&v, "fm", "shut off", 2000), 0);
+	OK("domstate --reason fm");
+	HAS("crashed");
+}
+END_TEST
+
+START_TEST(daemon_killed_after_start)
+{
+	char path[512], lock[64];
+	pid_t mon, vmm, dead;
+	int held, fd;
+
+	define("fd", image_file(&v, "echo.elf"));
+	OK("start fd");
+	run_pids("fd", &mon, &vmm);
+	kill_daemon();
+	/* leftovers for the start-up clean-up: a temporary file of a dead
+	 * writer, a free CID lock file, and a held one that must stay */
+	dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	snprintf(path, sizeof path, "%s/run/fd.xml.tmp%ld", v.state, (long)dead);
+	close(open(path, O_WRONLY | O_CREAT, 0600));
+	mkdir("/run/vmm", 0755);
+	snprintf(lock, sizeof lock, "/run/vmm/cid-%ld.lock", 4000000L + (long)getpid());
+	close(open(lock, O_WRONLY | O_CREAT, 0600));
+	held = open("/run/vmm/cid-3999999.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert(held >= 0 && flock(held, LOCK_EX) == 0);
+
+	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
+	OK("domstate fd");
+	HAS("running");
+	ck_assert(running(vmm));
+	ck_assert_msg(access(path, F_OK) < 0, "%s is still there", path);
+	ck_assert_msg(access(lock, F_OK) < 0, "%s is still there", lock);
+	ck_assert(access("/run/vmm/cid-3999999.lock", F_OK) == 0);
+	close(held);
+	unlink("/run/vmm/cid-3999999.lock");
+	OK("destroy fd");
+	ck_assert(!running(vmm));
+
+	/* killed between the monitor's start and the saving of its pids: the
+	 * record says "starting" (pids 0), the VM is found by its command line */
+	OK("start fd");
+	run_pids("fd", &mon, &vmm);
+	kill_daemon();
+	snprintf(path, sizeof path, "%s/run/fd.state", v.state);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ck_assert(fd >= 0 && dprintf(fd, "id=1\nmonitor=0 0\nvmm=0 0\n") > 0);
+	close(fd);
+	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
+	ck_assert(wait_log("adopting vmm", 1000));
+	OK("domstate fd");
+	HAS("running");
+	OK("destroy fd");
+	ck_assert(!running(vmm) && !running(mon));
+
+	/* a starting record with no VM behind it is dropped */
+	kill_daemon();
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert(fd >= 0 && dprintf(fd, "id=1\nmonitor=0 0\nvmm=0 0\n") > 0);
+	close(fd);
+	{
+		char def[512], run[512];
+
+		snprintf(def, sizeof def, "%s/domains/fd.xml", v.state);
+		snprintf(run, sizeof run, "%s/run/fd.xml", v.state);
+		ck_assert(link(def, run) == 0);
+	}
+	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
+	ck_assert(wait_log("domain 'fd': dropping the record of a start that did not finish", 1000));
+	OK("domstate fd");
+	HAS("shut off");
+	ck_assert(access(path, F_OK) < 0);
+}
+END_TEST
+
+static int median(int *t, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			int x = t[j];
+
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+	return t[n / 2];
+}
+
+START_TEST(slow_destroy_serves_others)
+{
+	virConnectPtr c;
+	int64_t t0;
+	int api[5], cli[5], st;
+	pid_t child;
+
+	define("slow", image_file(&v, "slow.elf"));
+	OK("start slow");
+	c = virConnectOpen(v.uri);
+	ck_assert(c != NULL);
+	t0 = now_ms();
+	child = fork();
+	if (child == 0) {
+		char o[4096];
+
+		_exit(virsh(&v, o, sizeof o, "destroy slow") == 0 ? 0 : 1);
+	}
+	sleep_ms(300); /* the destroy is waiting for the vmm now */
+	for (int i = 0; i < 5; i++) {
+		virDomainPtr *all = NULL;
+		int64_t s = now_ms();
+		int n = virConnectListAllDomains(c, &all, 0);
+
+		api[i] = (int)(now_ms() - s);
+		ck_assert_int_eq(n, 1);
+		virDomainFree(all[0]);
+		free(all);
+		s = now_ms();
+		OK("list");
+		cli[i] = (int)(now_ms() - s);
+		HAS("slow");
+	}
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "destroy failed");
+	fprintf(stderr, "faults: during a %d ms destroy: virConnectListAllDomains median %d ms, virsh list median %d ms\n",
+		(int)(now_ms() - t0), median(api, 5), median(cli, 5));
+	ck_assert_msg(now_ms() - t0 >= 2500, "the destroy did not wait for the slow vmm");
+	ck_assert_msg(median(cli, 5) < 100, "virsh list took %d ms while a destroy waited", median(cli, 5));
+	ck_assert_msg(median(api, 5) < 100, "listing took %d ms while a destroy waited", median(api, 5));
+	ck_assert_int_eq(wait_state(&v, "slow", "shut off", 100), 0);
+	virConnectClose(c);
+}
+END_TEST
+
+Suite *faults_suite(void)
+{
+	Suite *s = suite_create("faults");
+	TCase *tc = tcase_create("faults");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, monitor_killed);
+	tcase_add_test(tc, daemon_killed_after_start);
+	tcase_add_test(tc, slow_destroy_serves_others);
+	suite_add_tcase(s, tc);
+	return s;
+}
