@@ -1,7 +1,7 @@
-/* --publish: parsing of its three forms, and the listeners they open: an
- * inherited fd:N is checked (open, a listening stream socket), made
- * non-blocking and close-on-exec, never unlinked; pending clients and
- * detaching from the loop, as --idle-stop uses them. */
+/* --publish: parsing of its three forms (unix: with mode= and group=), and
+ * the listeners they open: an inherited fd:N is checked (open, a listening
+ * stream socket), made non-blocking and close-on-exec, never unlinked;
+ * pending clients and detaching from the loop, as --idle-stop uses them. */
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,6 +61,29 @@ START_TEST(bad_fd_forms_are_refused)
 	expect("fd:3", "use [ADDR:]HOSTPORT:GUESTPORT, unix:PATH:GUESTPORT or fd:N:GUESTPORT");
 	expect("unix:80", "use [ADDR:]HOSTPORT");
 	expect("fd:3:4294967295", "guest port");
+}
+END_TEST
+
+START_TEST(unix_mode_and_group)
+{
+	struct publish_config p;
+	struct err e = { "" };
+
+	ck_assert_int_eq(publish_parse("unix:/run/a,b.sock:80,mode=0660,group=123", &p, &e), 0);
+	ck_assert_str_eq(p.path, "/run/a,b.sock");
+	ck_assert_uint_eq(p.guest_port, 80);
+	ck_assert(p.has_mode && p.mode == 0660 && p.has_gid && p.gid == 123);
+	ck_assert_int_eq(publish_parse("unix:/s:80,group=root", &p, &e), 0);
+	ck_assert(!p.has_mode && p.has_gid && p.gid == 0);
+	ck_assert_int_eq(publish_parse("unix:/s:80", &p, &e), 0);
+	ck_assert(!p.has_mode && !p.has_gid);
+	expect("unix:/s:80,mode=888", "mode '888' is not an octal mode");
+	expect("unix:/s:80,mode=01777", "at most 0777");
+	expect("unix:/s:80,mode=", "mode ''");
+	expect("unix:/s:80,group=", "no group after group=");
+	expect("unix:/s:80,owner=1", "unknown option 'owner=1'");
+	expect("8080:80,mode=0600", "for unix:PATH sockets only");
+	expect("fd:3:80,group=1", "for unix:PATH sockets only");
 }
 END_TEST
 
@@ -215,7 +238,8 @@ END_TEST
 Suite *publish_suite(void)
 {
 	const TTest *const tests[] = {
-		parses_tcp_unix_and_fd, bad_fd_forms_are_refused, inherited_listener_is_adopted_and_never_unlinked,
+		parses_tcp_unix_and_fd, bad_fd_forms_are_refused, unix_mode_and_group,
+		inherited_listener_is_adopted_and_never_unlinked,
 		fds_that_are_not_listening_stream_sockets_are_refused, one_fd_published_twice_is_refused,
 		pending_clients_and_detach, NULL,
 	};

@@ -33,9 +33,67 @@ static int parse_guest_port(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* A group= name from /etc/group (by hand: vmm is linked statically, where
+ * glibc's getgrnam would need the shared NSS libraries at run time). */
+static int group_lookup(const char *name, uint32_t *gid)
+{
+	FILE *f = fopen("/etc/group", "re");
+	char line[1024];
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof line, f)) {
+		char *pw, *id, *end;
+		uint64_t v;
+
+		if (!(pw = strchr(line, ':')) || !(id = strchr(pw + 1, ':')) || !(end = strchr(id + 1, ':')))
+			continue;
+		*pw = *end = 0;
+		if (strcmp(line, name) == 0 && parse_uint(id + 1, 0, 0xfffffffeull, &v) == 0) {
+			*gid = (uint32_t)v;
+			found = 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* ",mode=OCTAL,group=NAME|GID" after a unix: form's guest port. */
+static int parse_unix_opts(const char *arg, char *opts, struct publish_config *out, struct err *e)
+{
+	char *save = NULL;
+
+	for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (strncmp(o, "mode=", 5) == 0) {
+			char *end;
+			unsigned long m = strtoul(o + 5, &end, 8);
+
+			if (!o[5] || *end || o[5] == '-' || o[5] == '+' || m > 0777)
+				return err_set(e, "--publish '%s': mode '%s' is not an octal mode of at most 0777", arg,
+					       o + 5);
+			out->has_mode = true;
+			out->mode = (uint32_t)m;
+		} else if (strncmp(o, "group=", 6) == 0) {
+			if (!o[6])
+				return err_set(e, "--publish '%s': no group after group=", arg);
+			if (parse_uint(o + 6, 0, 0xfffffffeull, &v) == 0)
+				out->gid = (uint32_t)v;
+			else if (group_lookup(o + 6, &out->gid) < 0)
+				return err_set(e, "--publish '%s': no group '%s' in /etc/group", arg, o + 6);
+			out->has_gid = true;
+		} else {
+			return err_set(e, "--publish '%s': unknown option '%s' (mode=OCTAL, group=NAME|GID)", arg, o);
+		}
+	}
+	return 0;
+}
+
 int publish_parse(const char *arg, struct publish_config *out, struct err *e)
 {
-	char buf[256], *gp, *hp;
+	char buf[256], *gp, *hp, *opts;
 	uint64_t v;
 
 	memset(out, 0, sizeof *out);
@@ -49,6 +107,9 @@ int publish_parse(const char *arg, struct publish_config *out, struct err *e)
 	/* "fd:80", "unix:80": a form with its middle part missing */
 	if (strcmp(buf, "fd") == 0 || strcmp(buf, "unix") == 0)
 		goto usage;
+	/* options follow the guest port (the last ':'), so a path may hold ',' */
+	if ((opts = strchr(gp, ',')))
+		*opts++ = 0;
 	if (parse_guest_port(gp, &out->guest_port) < 0)
 		return err_set(e, "--publish '%s': guest port '%s' is not a number in 0-4294967294", arg, gp);
 	if (strncmp(buf, "unix:", 5) == 0) {
@@ -58,8 +119,10 @@ int publish_parse(const char *arg, struct publish_config *out, struct err *e)
 			return err_set(e, "--publish '%s': socket path longer than %zu bytes", arg, sizeof out->path - 1);
 		out->is_unix = true;
 		strcpy(out->path, buf + 5);
-		return 0;
+		return opts ? parse_unix_opts(arg, opts, out, e) : 0;
 	}
+	if (opts)
+		return err_set(e, "--publish '%s': mode= and group= are for unix:PATH sockets only", arg);
 	if (strncmp(buf, "fd:", 3) == 0) {
 		/* 0-2 are stdio: never a listener the parent meant to pass */
 		if (parse_uint(buf + 3, 3, INT_MAX, &v) < 0)
@@ -94,21 +157,65 @@ usage:
 	return err_set(e, "--publish '%s': use [ADDR:]HOSTPORT:GUESTPORT, unix:PATH:GUESTPORT or fd:N:GUESTPORT", arg);
 }
 
-static int listen_unix(struct vsock_listener *l, const char *path, struct err *e)
+/* A socket at path: whether a server answers there. Returns 1 (it does: a
+ * connect went through, or its backlog is full), 0 (nobody listens: stale,
+ * or gone already), -1 with errno when we cannot tell. The server sees one
+ * client come and go. */
+static int unix_live(const struct sockaddr_un *a)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), r, err;
+
+	if (fd < 0)
+		return -1;
+	r = connect(fd, (const struct sockaddr *)a, sizeof *a);
+	err = errno;
+	close(fd);
+	if (r == 0 || err == EAGAIN || err == EINPROGRESS)
+		return 1;
+	if (err == ECONNREFUSED || err == ENOENT)
+		return 0;
+	errno = err;
+	return -1;
+}
+
+static int listen_unix(struct vsock_listener *l, const struct publish_config *p, struct err *e)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	const char *path = p->path;
 	struct stat st;
 
 	strcpy(a.sun_path, path);
 	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd < 0)
 		return err_errno(e, "--publish unix:%s: socket", path);
-	/* A stale socket from an earlier run is replaced; anything else is not ours to remove. */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+	/* A stale socket from an earlier run (a jailed vmm cannot remove its
+	 * own) is replaced; a live one is someone's server, and anything else
+	 * is not ours to remove (bind then fails). */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		int live = unix_live(&a);
+
+		if (live > 0)
+			return err_set(e, "--publish unix:%s: a server is listening on that socket; not replacing it",
+				       path);
+		if (live < 0)
+			return err_errno(e, "--publish unix:%s: cannot tell whether a server listens there", path);
 		unlink(path);
+	}
 	if (bind(l->fd, (struct sockaddr *)&a, sizeof a) < 0)
 		return err_errno(e, "--publish unix:%s: cannot bind", path);
+	/* What we bound, so that at exit we remove it and nothing that may
+	 * have replaced it since. */
+	if (lstat(path, &st) < 0)
+		return err_errno(e, "--publish unix:%s: stat after bind", path);
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
 	strcpy(l->path, path);
+	/* Before listen: no client can connect while the socket has the
+	 * umask's bits and root's group. */
+	if (p->has_gid && chown(path, (uid_t)-1, (gid_t)p->gid) < 0)
+		return err_errno(e, "--publish unix:%s: cannot give it group %u", path, p->gid);
+	if (p->has_mode && chmod(path, (mode_t)p->mode) < 0)
+		return err_errno(e, "--publish unix:%s: cannot set mode %04o", path, p->mode);
 	if (listen(l->fd, SOMAXCONN) < 0)
 		return err_errno(e, "--publish unix:%s: listen", path);
 	return 0;
@@ -217,7 +324,7 @@ int vsock_listeners_open(struct vsock_listeners *ls, const struct publish_config
 		if (p->is_fd)
 			rc = adopt_inherited(l, p, e);
 		else
-			rc = p->is_unix ? listen_unix(l, p->path, e) : listen_tcp(l, p, e);
+			rc = p->is_unix ? listen_unix(l, p, e) : listen_tcp(l, p, e);
 		if (rc < 0) {
 			vsock_listeners_close(ls);
 			return -1;
@@ -230,6 +337,7 @@ void vsock_listeners_close(struct vsock_listeners *ls)
 {
 	for (unsigned i = 0; i < ls->n; i++) {
 		struct vsock_listener *l = &ls->l[i];
+		struct stat st;
 
 		/* An inherited socket: only our copy; the parent keeps the
 		 * socket, and the clients waiting in its backlog, for the next vmm. */
@@ -237,7 +345,11 @@ void vsock_listeners_close(struct vsock_listeners *ls)
 			close(l->fd);
 		if (l->pause_fd >= 0)
 			close(l->pause_fd);
-		if (l->path[0])
+		/* Only the socket we bound: another vmm may have replaced it since
+		 * (ours looked stale to it). Jailed, the root is empty: nothing is
+		 * found, and the next start replaces our stale socket. */
+		if (l->path[0] && lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == l->dev &&
+		    st.st_ino == l->ino)
 			unlink(l->path);
 		l->fd = l->pause_fd = -1;
 		l->path[0] = 0;

@@ -9,15 +9,21 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "host/event_loop.h"
 #include "util/err.h"
 
 #define VSOCK_MAX_PUBLISH 32
 
-/* --publish [ADDR:]HOSTPORT:GUESTPORT, unix:PATH:GUESTPORT or fd:N:GUESTPORT */
+/* --publish [ADDR:]HOSTPORT:GUESTPORT, unix:PATH:GUESTPORT[,mode=OCTAL][,group=G]
+ * or fd:N:GUESTPORT */
 struct publish_config {
 	bool is_unix;
+	bool has_mode;    /* unix: mode= given (else the umask decides, as for any new file) */
+	uint32_t mode;    /* unix: permission bits of the socket, at most 0777 */
+	bool has_gid;     /* unix: group= given */
+	uint32_t gid;     /* unix: the socket's group (a name is looked up in /etc/group) */
 	bool is_fd;       /* fd:N: an inherited listening socket (unix or TCP, found at open) */
 	int fd;           /* fd:N: N, at least 3 */
 	char addr[64];    /* TCP: numeric IPv4/IPv6 address to listen on */
@@ -36,7 +42,9 @@ struct vsock_listener {
 	struct event_loop *loop;
 	bool is_unix;
 	uint32_t guest_port;
-	char path[108];         /* unix we bound: removed on close */
+	char path[108];         /* unix we bound: removed on close if still ours */
+	dev_t dev;              /* what path was once bound: the socket there at */
+	ino_t ino;              /* close is removed only if it is still this one */
 	bool inherited;         /* fd:N: the parent's socket; its backlog outlives us */
 	vsock_client_fn client; /* the current boot's device takes the clients */
 	void *client_ctx;
@@ -47,16 +55,19 @@ struct vsock_listeners {
 	unsigned n;
 };
 
-/* "[ADDR:]HOSTPORT:GUESTPORT", "unix:PATH:GUESTPORT" or "fd:N:GUESTPORT". */
+/* "[ADDR:]HOSTPORT:GUESTPORT", "unix:PATH:GUESTPORT[,mode=OCTAL][,group=NAME|GID]"
+ * or "fd:N:GUESTPORT". */
 int publish_parse(const char *arg, struct publish_config *out, struct err *e);
 
 /* Binds and listens on each of the n (at most VSOCK_MAX_PUBLISH) --publish
- * entries; a port in use is an error here. An fd:N entry must be an open,
+ * entries; a port in use is an error here, and so is a unix path where a
+ * server answers (a socket nobody listens on is stale: replaced). An fd:N entry must be an open,
  * listening stream socket (unix or TCP); it is made non-blocking and
  * close-on-exec. */
 int vsock_listeners_open(struct vsock_listeners *ls, const struct publish_config *pub, unsigned n,
 			 struct err *e);
-/* Closes our fds; removes the unix sockets we bound (never an inherited one). */
+/* Closes our fds; removes the unix sockets we bound if each path still
+ * holds ours (never an inherited one, nor what replaced ours). */
 void vsock_listeners_close(struct vsock_listeners *ls);
 /* Watches the listeners in loop; accepted clients go to client(ctx, ...). */
 int vsock_listeners_attach(struct vsock_listeners *ls, struct event_loop *loop, vsock_client_fn client, void *ctx,

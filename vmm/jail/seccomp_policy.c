@@ -121,8 +121,8 @@ static const struct seccomp_rule main_rules[] = {
 	ANY(lseek, "console log upkeep"),
 	ANY(ftruncate, "console log upkeep (keeps the newest part)"),
 	ANY(fstat, "console log upkeep: its size"),
-	ANY(newfstatat, "glibc's fstat"),
-	ANY(timerfd_settime, "--idle-stop's clock"),
+	ANY(newfstatat, "glibc's fstat; lstat of a --publish unix socket at exit (jailed: nothing there)"),
+	ANY(timerfd_settime, "--idle-stop's clock, vsock's request timeout, a listener's accept pause"),
 	ANY(poll, "--idle-stop: is a client waiting in a listener's backlog (timeout 0)"),
 	ANY(getrandom, "virtio-rng: the host's random bytes for the guest"),
 	ANY(unlink, "the console and --publish unix sockets at exit: jailed, the root is empty and read-only, "
@@ -140,7 +140,7 @@ static const struct seccomp_rule main_rules[] = {
 	/* a reset builds the next machine */
 	ANY(eventfd2, "a boot's wake-ups (stop, console room, ioeventfds, irqfds)"),
 	ANY(epoll_create1, "a boot's I/O loop"),
-	ANY(timerfd_create, "a boot's --idle-stop clock"),
+	ANY(timerfd_create, "a boot's --idle-stop clock and vsock request timer"),
 	ANY(sysinfo, "a boot checks guest RAM against the host's (guest_mem_alloc)"),
 	/* glibc's pthread_create tries clone3 first; its flags hide behind a
 	 * pointer, so it is refused and glibc falls back to clone, whose flags

@@ -39,11 +39,17 @@ static const struct device_option options[] = {
 	[OPT_PUBLISH] = { "publish", true,
 			  "      --publish [ADDR:]HOSTPORT:GUESTPORT  each TCP client on ADDR:HOSTPORT\n"
 			  "                         (default ADDR 127.0.0.1) becomes a vsock stream to GUESTPORT\n"
-			  "      --publish unix:PATH:GUESTPORT  the same for a unix socket at PATH (a stale\n"
-			  "                         socket there is replaced; jailed, vmm cannot remove it at exit)\n"
+			  "      --publish unix:PATH:GUESTPORT[,mode=OCTAL][,group=NAME|GID]\n"
+			  "                         the same for a unix socket at PATH, with those permission\n"
+			  "                         bits (default: the umask's) and group; a socket there that a\n"
+			  "                         server answers on is refused, a stale one (nobody listening)\n"
+			  "                         replaced; at exit vmm removes the socket only if it is still\n"
+			  "                         the one it made (jailed, it cannot: the next vmm replaces it)\n"
 			  "      --publish fd:N:GUESTPORT  the same for a listening unix or TCP socket the\n"
 			  "                         parent passed as fd N (N >= 3); it stays the parent's: clients\n"
-			  "                         vmm does not accept wait in its backlog for the next vmm\n" },
+			  "                         vmm does not accept wait in its backlog for the next vmm\n"
+			  "                         A client the guest neither accepts nor refuses within 2 s\n"
+			  "                         is reset; one that hangs up while waiting is closed at once\n" },
 	[OPT_VSOCK_CONNECT] = { "vsock-connect", true,
 				"      --vsock-connect GUESTPORT=unix:PATH  let the guest connect to host port\n"
 				"                         GUESTPORT, which reaches the unix socket PATH (others: refused);\n"
@@ -167,10 +173,11 @@ static void print_stats(const void *state)
 
 	fprintf(stderr,
 		"vmm: stats: virtio-vsock: to guest %llu packets %llu bytes, from guest %llu packets %llu bytes, "
-		"connections %llu, resets sent %llu, bad packets %llu\n",
+		"connections %llu, resets sent %llu, bad packets %llu, requests timed out %llu, "
+		"clients gone while waiting %llu\n",
 		(unsigned long long)v->rx_pkts, (unsigned long long)v->rx_bytes, (unsigned long long)v->tx_pkts,
 		(unsigned long long)v->tx_bytes, (unsigned long long)v->conns, (unsigned long long)v->rsts_sent,
-		(unsigned long long)v->bad_pkts);
+		(unsigned long long)v->bad_pkts, (unsigned long long)v->timeouts, (unsigned long long)v->gone);
 }
 
 /* Its connections first; it destroys its own transport. */
