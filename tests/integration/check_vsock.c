@@ -1,7 +1,9 @@
 /* virtio-vsock end to end: the vsock_echo guest behind `vmm run --publish`,
  * driven by real TCP and unix-socket clients: echo, 200 parallel streams, a
  * client that stops reading, half-close, resets both ways, refused ports,
- * guest-initiated connections, a hostile guest; and bad options. */
+ * guest-initiated connections, a hostile guest, a guest that never answers
+ * (requests time out, clients that leave are reaped), --publish unix: on a
+ * live, a stale and a replaced socket; and bad options. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -462,6 +464,137 @@ START_TEST(out_of_fds_waits_without_spinning)
 }
 END_TEST
 
+static void bad_args(const char *want, const char **args);
+
+/* Sockets in CLOSE-WAIT on local TCP port `port`: clients that hung up and
+ * that vmm (or its listener's backlog) still holds. */
+static int close_wait_on(int port)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	char line[512];
+	unsigned lport, st;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, " %*d: %*x:%x %*x:%*x %x", &lport, &st) == 2 && (int)lport == port && st == 0x08)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* A stat of vmm's stderr (VMM_STATS=1): the number after `what`. */
+static long stat_of(const char *err, const char *what)
+{
+	const char *p = strstr(err, what);
+
+	return p ? strtol(p + strlen(what), NULL, 10) : -1;
+}
+
+/* A guest that never answers a port's REQUESTs (silent=1234): a waiting
+ * client is reset after the 2 s timeout, hundreds of connect-and-close
+ * clients leave nothing in CLOSE-WAIT (reaped as they hang up, not at the
+ * timeout), and both ports keep accepting. */
+START_TEST(unanswered_requests_time_out_and_leavers_are_reaped)
+{
+	enum { CLIENTS = 400 };
+	struct vm v;
+	char p1[32], p2[32];
+	const char *err;
+	int silent = base_port + 4, fd, cw = -1;
+	long t0, waited;
+
+	loopback_up();
+	setenv("VMM_STATS", "1", 1);
+	snprintf(p1, sizeof p1, "%d:1234", silent);
+	snprintf(p2, sizeof p2, "%d:1235", silent + 1);
+	vm_start(&v, (const char *[]){ "--publish", p1, "--publish", p2, "--cmdline", "silent=1234", NULL });
+	fd = tcp_connect(silent);
+	t0 = now_ms();
+	ck_assert_int_eq(wait_end(fd), ECONNRESET);
+	waited = now_ms() - t0;
+	close(fd);
+	fprintf(stderr, "vsock: an unanswered request was reset after %ld ms\n", waited);
+	ck_assert_msg(waited >= 1900 && waited < 30000, "reset after %ld ms, not about 2 s", waited);
+
+	t0 = now_ms();
+	for (int i = 0; i < CLIENTS; i++)
+		close(tcp_connect(i % 2 ? silent : silent + 1));
+	for (long t = now_ms(); now_ms() - t < 20000; usleep(50000))
+		if ((cw = close_wait_on(silent) + close_wait_on(silent + 1)) == 0)
+			break;
+	fprintf(stderr, "vsock: %d connect-and-close clients: no CLOSE-WAIT after %ld ms\n", CLIENTS,
+		now_ms() - t0);
+	ck_assert_msg(cw == 0, "%d sockets still in CLOSE-WAIT", cw);
+	fd = tcp_connect(silent + 1);
+	echo_once(fd, 100, 13);
+	close(fd);
+	fd = tcp_connect(silent); /* accepted, then reset: not refused at once */
+	ck_assert_int_eq(wait_end(fd), ECONNRESET);
+	close(fd);
+	vm_stop(&v);
+	/* Most leavers went as they hung up, not at the timeout: their REQUEST
+	 * raced them, so a few may be timed out. */
+	err = slurp(v.err);
+	ck_assert_msg(stat_of(err, "clients gone while waiting ") >= CLIENTS / 4, "stderr: %s", msg_tail(err));
+	ck_assert_msg(stat_of(err, "requests timed out ") >= 2, "stderr: %s", msg_tail(err));
+}
+END_TEST
+
+static void unix_listen_at(int *fd, const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(bind(*fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(*fd, 4), 0);
+}
+
+/* --publish unix: a socket someone listens on is refused (and left alone),
+ * a stale one replaced, mode and group applied, and at exit (unjailed) vmm
+ * removes its own socket but not one that replaced it. */
+START_TEST(publish_unix_live_refused_stale_replaced_own_removed)
+{
+	struct vm v;
+	struct stat st;
+	char path[128], arg[200];
+	int other, fd;
+
+	snprintf(path, sizeof path, "/tmp/vmm-vsock-live-%d.sock", getpid());
+	unlink(path);
+	unix_listen_at(&other, path);
+	snprintf(arg, sizeof arg, "unix:%s:1235", path);
+	bad_args("a server is listening on that socket", (const char *[]){ "--publish", arg, NULL });
+	fd = unix_connect(path); /* still the other's */
+	close(fd);
+	close(other); /* now stale: the file stays, nobody listens */
+	ck_assert_int_eq(lstat(path, &st), 0);
+
+	snprintf(arg, sizeof arg, "unix:%s:1235,mode=0660,group=1", path);
+	vm_start(&v, (const char *[]){ "--no-jail", "--publish", arg, NULL });
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_msg((st.st_mode & 07777) == 0660 && st.st_gid == 1, "mode %o gid %u", st.st_mode & 07777,
+		      (unsigned)st.st_gid);
+	fd = unix_connect(path);
+	echo_once(fd, 100, 14);
+	close(fd);
+	vm_stop(&v);
+	ck_assert_msg(lstat(path, &st) < 0 && errno == ENOENT, "vmm left its socket behind");
+
+	/* Another server takes the path while vmm runs: vmm leaves it be. */
+	snprintf(arg, sizeof arg, "unix:%s:1235", path);
+	vm_start(&v, (const char *[]){ "--no-jail", "--publish", arg, NULL });
+	ck_assert_int_eq(unlink(path), 0);
+	unix_listen_at(&other, path);
+	vm_stop(&v);
+	fd = unix_connect(path);
+	close(fd);
+	close(other);
+	unlink(path);
+}
+END_TEST
+
 /* Bad options: one clear line, exit 2, before anything boots. */
 static void bad_args(const char *want, const char **args)
 {
@@ -496,6 +629,10 @@ START_TEST(bad_publish_arguments)
 	bad_args("host port '70000'", (const char *[]){ "--publish", "70000:1234", NULL });
 	bad_args("guest port '-1'", (const char *[]){ "--publish", "8080:-1", NULL });
 	bad_args("no socket path", (const char *[]){ "--publish", "unix::5", NULL });
+	bad_args("mode '0999'", (const char *[]){ "--publish", "unix:/tmp/x.sock:5,mode=0999", NULL });
+	bad_args("no group 'no-such-group-here'",
+		 (const char *[]){ "--publish", "unix:/tmp/x.sock:5,group=no-such-group-here", NULL });
+	bad_args("are for unix:PATH sockets only", (const char *[]){ "--publish", "8080:5,mode=0600", NULL });
 	bad_args("not a numeric IP address", (const char *[]){ "--publish", "localhost:8080:1", NULL });
 	bad_args("use GUESTPORT=unix:PATH", (const char *[]){ "--vsock-connect", "5=tcp:1.2.3.4", NULL });
 	bad_args("--cid '2'", (const char *[]){ "--cid", "2", NULL });
@@ -535,6 +672,8 @@ int main(void)
 	tcase_add_test(own, guest_connect_allowed_and_refused);
 	tcase_add_test(own, hostile_guest_gets_needs_reset_and_vmm_stays_up);
 	tcase_add_test(own, out_of_fds_waits_without_spinning);
+	tcase_add_test(own, unanswered_requests_time_out_and_leavers_are_reaped);
+	tcase_add_test(own, publish_unix_live_refused_stale_replaced_own_removed);
 	tcase_add_test(cli, bad_publish_arguments);
 	suite_add_tcase(s, cli);
 	suite_add_tcase(s, shared);
