@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_suite.h"
@@ -260,12 +261,208 @@ START_TEST(site_rejections_name_the_problem)
 }
 END_TEST
 
+/* The review's document: one 400 KB entity used 2,000 times. It used to
+ * take 19 s and 800 MB when its text was read; now the DOCTYPE ends the
+ * parse before the entity is even read. CPU time, so a busy host does not
+ * make it fail. */
+START_TEST(doctype_refused_before_its_entities)
+{
+	static const char head[] = "<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY e \"";
+	static const char mid[] = "\">]>\n<domain type='kvm'><name>ent</name><title>";
+	static const char tail[] = "</title><memory>65536</memory>" OS "</domain>";
+	size_t n = sizeof head - 1 + 400000 + sizeof mid - 1 + 2000 * 3 + sizeof tail;
+	char *xml = malloc(n), *w = xml;
+	struct timespec a, b;
+	struct verr e;
+	double ms;
+
+	ck_assert_ptr_nonnull(xml);
+	w = stpcpy(w, head);
+	memset(w, 'A', 400000);
+	w = stpcpy(w + 400000, mid);
+	for (int i = 0; i < 2000; i++)
+		w = stpcpy(w, "&e;");
+	strcpy(w, tail);
+	parse(OS, &e); /* libxml2's one-time set-up is not the document's cost */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+	ck_assert_ptr_null(parse(xml, &e));
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	ck_assert_msg(strstr(e.msg, "XML error: (domain_definition): a DOCTYPE is not allowed"), "%s", e.msg);
+	ck_assert_msg(ms < 10, "refusing it took %.1f ms of CPU", ms);
+	free(xml);
+}
+END_TEST
+
+START_TEST(no_dtd_no_entities)
+{
+	static const char *const doctypes[] = {
+		"<!DOCTYPE domain><domain type='kvm'/>",
+		"<!DOCTYPE domain SYSTEM 'http://127.0.0.1:1/x.dtd'><domain type='kvm'/>",
+		"<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain type='kvm'><name>&x;</name></domain>",
+		"<!DOCTYPE domain [<!ENTITY % p SYSTEM 'file:///etc/passwd'> %p;]><domain type='kvm'/>",
+		"<?xml version='1.0'?><!-- first --><!DOCTYPE domain [<!ATTLIST domain type CDATA 'kvm'>]><domain/>",
+	};
+	/* the same in UTF-16, with its byte order mark */
+	static const char utf16[] = "\xff\xfe<\0!\0D\0O\0C\0T\0Y\0P\0E\0 \0d\0>\0<\0d\0/\0>\0";
+	struct verr e;
+
+	for (size_t i = 0; i < sizeof doctypes / sizeof doctypes[0]; i++) {
+		ck_assert_msg(!parse(doctypes[i], &e), "case %zu accepted", i);
+		ck_assert_msg(strstr(e.msg, "DOCTYPE is not allowed"), "case %zu: %s", i, e.msg);
+	}
+	ck_assert_ptr_null(domain_xml_parse(utf16, sizeof utf16 - 1, &e));
+	ck_assert_msg(strstr(e.msg, "DOCTYPE is not allowed"), "UTF-16: %s", e.msg);
+	/* without a DTD only XML's own five entities exist */
+	ck_assert_ptr_null(parse("<domain type='kvm'><name>&x;</name><memory>65536</memory>" OS "</domain>", &e));
+	ck_assert_msg(strstr(e.msg, "Entity 'x' not defined"), "%s", e.msg);
+}
+END_TEST
+
+/* A document of one element's text or attribute of n bytes of ch. */
+static char *with_value(const char *before, size_t n, char ch, const char *after)
+{
+	char *xml = malloc(strlen(before) + n + strlen(after) + 1);
+
+	ck_assert_ptr_nonnull(xml);
+	strcpy(xml, before);
+	memset(xml + strlen(before), ch, n);
+	strcpy(xml + strlen(before) + n, after);
+	return xml;
+}
+
+#define DOM_ "<domain type='kvm'><name>a</name><memory>65536</memory>"
+
+START_TEST(every_value_is_capped)
+{
+	static const struct {
+		const char *before, *after;
+		size_t max;
+		const char *msg;
+	} cases[] = {
+		{ DOM_ "<os><type>hvm</type><kernel>/k</kernel><cmdline>", "</cmdline></os></domain>", DOMAIN_VALUE_MAX,
+		  "<cmdline> is 4096 bytes long (at most 4095)" },
+		{ DOM_ "<os><type>hvm</type><kernel>/", "</kernel></os></domain>", DOMAIN_VALUE_MAX - 1,
+		  "<kernel> is 4096 bytes long" },
+		{ DOM_ "<os><type>hvm</type><kernel>/k</kernel><initrd>/", "</initrd></os></domain>", DOMAIN_VALUE_MAX - 1,
+		  "<initrd> is 4096 bytes long" },
+		{ DOM_ "<title>", "</title>" OS "</domain>", DOMAIN_VALUE_MAX, "<title> is 4096 bytes long" },
+		{ DOM_ "<description>", "</description>" OS "</domain>", DOMAIN_DESCRIPTION_MAX,
+		  "<description> is 32769 bytes long (at most 32768)" },
+		{ DOM_ OS "<devices><disk type='file'><source file='/", "'/><target dev='vda'/></disk></devices></domain>",
+		  DOMAIN_VALUE_MAX - 1, "attribute 'file' of <source> is 4096 bytes long (at most 4095)" },
+		{ DOM_ OS "<on_crash>", "</on_crash></domain>", DOMAIN_VALUE_MAX, "<on_crash> is 4096 bytes long" },
+		{ DOM_ OS "<devices><vsock><cid auto='yes'/></vsock></devices><metadata><vmm:vsock xmlns:vmm='" VMM_XML_NS
+			  "'><vmm:publish guest='80' host='",
+		  "'/></vmm:vsock></metadata></domain>", DOMAIN_VALUE_MAX, "attribute 'host' of <publish> is 4096" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *ok = with_value(cases[i].before, cases[i].max, ' ', cases[i].after);
+		char *over = with_value(cases[i].before, cases[i].max + 1, ' ', cases[i].after);
+		struct domain_config *c;
+		struct verr e;
+
+		/* at the cap the value is read (and may fail a later check) */
+		c = parse(ok, &e);
+		ck_assert_msg(c || !strstr(e.msg, "bytes long"), "case %zu at the cap: %s", i, e.msg);
+		domain_config_free(c);
+		ck_assert_msg(!parse(over, &e), "case %zu accepted over the cap", i);
+		ck_assert_msg(strstr(e.msg, cases[i].msg), "case %zu: '%s' lacks '%s'", i, e.msg, cases[i].msg);
+		free(ok);
+		free(over);
+	}
+}
+END_TEST
+
+/* Every value at its cap and every count at its maximum, all of it in the
+ * character that escapes the longest: what vmmd writes back still fits
+ * DOMAIN_XML_MAX, so any definition it accepts can be saved and loaded. */
+START_TEST(the_largest_domain_fits_the_cap)
+{
+	size_t size = 1u << 20, used;
+	char *xml = malloc(size), *w = xml, *out, *out2;
+	struct domain_config *c, *c2;
+	struct verr e;
+
+#define PUT(...) (w += sprintf(w, __VA_ARGS__))
+#define FILL(ch, n) (memset(w, ch, n), w += (n))
+	ck_assert_ptr_nonnull(xml);
+	PUT("<domain type='kvm'><name>");
+	FILL('"', DOMAIN_NAME_MAX);
+	PUT("</name><title>");
+	FILL('"', DOMAIN_VALUE_MAX);
+	PUT("</title><description>");
+	FILL('"', DOMAIN_DESCRIPTION_MAX);
+	PUT("</description><memory>65536</memory><os><type>hvm</type><kernel>/");
+	FILL('"', DOMAIN_VALUE_MAX - 1);
+	PUT("</kernel><initrd>/");
+	FILL('"', DOMAIN_VALUE_MAX - 1);
+	PUT("</initrd><cmdline>");
+	FILL('"', DOMAIN_VALUE_MAX);
+	PUT("</cmdline></os><devices>");
+	for (int i = 0; i < DOMAIN_MAX_DISKS; i++) {
+		PUT("<disk type='file'><source file='/");
+		FILL('"', DOMAIN_VALUE_MAX - 2);
+		PUT("%c'/><target dev='vd%c'/></disk>", 'a' + i, 'a' + i);
+	}
+	PUT("<vsock><cid auto='yes'/></vsock></devices><metadata><vmm:vsock xmlns:vmm='" VMM_XML_NS "'>");
+	for (int i = 0; i < DOMAIN_MAX_PUBLISH; i++) {
+		PUT("<vmm:publish guest='80' unix='/");
+		FILL('"', 104);
+		PUT("%02d'/>", i);
+	}
+	PUT("</vmm:vsock><vmm:site xmlns:vmm='" VMM_XML_NS "'>");
+	for (int i = 0; i < SITE_MAX_HOSTS; i++) {
+		/* labels of 63, 63, 63 and 61 bytes: 253 */
+		PUT("<vmm:host name='%02d", i);
+		FILL('a', 61);
+		PUT(".");
+		FILL('a', 63);
+		PUT(".");
+		FILL('a', 63);
+		PUT(".");
+		FILL('a', 61);
+		PUT("'/>");
+	}
+	PUT("<vmm:tls cert='/");
+	for (int k = 0; k < 1023; k++)
+		PUT("&amp;");
+	PUT("' key='/");
+	for (int k = 0; k < 1023; k++)
+		PUT("&amp;");
+	PUT("'/></vmm:site></metadata></domain>");
+#undef PUT
+#undef FILL
+	used = (size_t)(w - xml);
+	ck_assert_uint_lt(used, size);
+	c = domain_xml_parse(xml, used, &e);
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	ck_assert_uint_eq(c->ndisks, DOMAIN_MAX_DISKS);
+	ck_assert_uint_eq(c->npublish, DOMAIN_MAX_PUBLISH);
+	ck_assert_uint_eq(c->site.nhosts, SITE_MAX_HOSTS);
+	out = domain_xml_format(c, 4);
+	ck_assert_msg(strlen(out) <= DOMAIN_XML_MAX, "formatted: %zu bytes", strlen(out));
+	ck_assert_uint_gt(strlen(out), 700000); /* it did grow: the escapes count */
+	c2 = parse(out, &e);
+	ck_assert_msg(c2 != NULL, "%s", e.msg);
+	out2 = domain_xml_format(c2, 4);
+	ck_assert_str_eq(out, out2);
+	free(out);
+	free(out2);
+	free(xml);
+	domain_config_free(c);
+	domain_config_free(c2);
+}
+END_TEST
+
 Suite *xml_suite(void)
 {
 	const TTest *const tests[] = {
 		minimal_gets_defaults, rejections_name_the_problem, tune_rejections_name_the_problem,
 		round_trip_and_schema, site_round_trip_and_defaults,
-		site_rejections_name_the_problem, NULL,
+		site_rejections_name_the_problem, doctype_refused_before_its_entities, no_dtd_no_entities,
+		every_value_is_capped, the_largest_domain_fits_the_cap, NULL,
 	};
 
 	return one_case_suite("domain-xml", "parse", 0, NULL, NULL, tests);

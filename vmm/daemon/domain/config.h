@@ -7,6 +7,18 @@
 #include <stdint.h>
 
 #define DOMAIN_NAME_MAX   64
+/* Caps on what one value of a domain's XML may hold, in bytes without the
+ * NUL, checked as the XML is read (before any other check of the value).
+ * Every attribute and element text: DOMAIN_VALUE_MAX, one below PATH_MAX so
+ * any path (kernel, initrd, disk) fits a system call; <cmdline> the same,
+ * the most vmm hands the guest (CMDLINE_MAX in abi/platform.h counts the
+ * NUL); <description> more, being free text. With these caps and the
+ * counts below (16 disks, 32 published ports, 16 host names) the XML vmmd
+ * writes back stays under DOMAIN_XML_MAX even when every byte needs
+ * escaping (6 bytes for '"'): about 750 KiB at worst, so a definition that
+ * was accepted can always be saved and loaded again. */
+#define DOMAIN_VALUE_MAX       4095u
+#define DOMAIN_DESCRIPTION_MAX 32768u
 #define DOMAIN_MAX_DISKS  16
 #define DOMAIN_MAX_PUBLISH 32
 #define DOMAIN_MAX_VCPUS  254

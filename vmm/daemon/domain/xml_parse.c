@@ -38,7 +38,7 @@ static int parse_memory(struct px *p, const xmlNode *n, uint64_t *kib)
 	uint64_t v, mul;
 	int rc = -1;
 
-	if (xr_only_attrs(p, n, "unit", NULL) < 0 || xr_text(p, n, &text) < 0)
+	if (xr_only_attrs(p, n, "unit", NULL) < 0 || xr_text(p, n, DOMAIN_VALUE_MAX, &text) < 0)
 		goto out;
 	unit = xr_attr(n, "unit");
 	mul = unit_scale(unit);
@@ -69,7 +69,7 @@ static int parse_action(struct px *p, const xmlNode *n, enum domain_action *a)
 	char *t = NULL;
 	int rc = -1;
 
-	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, &t) < 0)
+	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, DOMAIN_VALUE_MAX, &t) < 0)
 		return -1;
 	xr_trim(t);
 	if (strcmp(t, "destroy") == 0)
@@ -88,7 +88,7 @@ static int parse_vcpu(struct px *p, const xmlNode *n)
 	uint64_t v;
 	int rc = -1;
 
-	if (xr_only_attrs(p, n, "placement", NULL) < 0 || xr_text(p, n, &t) < 0)
+	if (xr_only_attrs(p, n, "placement", NULL) < 0 || xr_text(p, n, DOMAIN_VALUE_MAX, &t) < 0)
 		return -1;
 	pl = xr_attr(n, "placement");
 	xr_trim(t);
@@ -130,7 +130,7 @@ static int parse_tune_num(struct px *p, const xmlNode *n, int64_t min, int64_t m
 	uint64_t v;
 	int rc = -1;
 
-	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, &t) < 0)
+	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, DOMAIN_VALUE_MAX, &t) < 0)
 		return -1;
 	xr_trim(t);
 	if (minus_one && strcmp(t, "-1") == 0)
@@ -199,7 +199,7 @@ static int parse_os(struct px *p, const xmlNode *os)
 			char *arch, *t = NULL;
 			int bad;
 
-			if (xr_only_attrs(p, n, "arch", NULL) < 0 || xr_text(p, n, &t) < 0)
+			if (xr_only_attrs(p, n, "arch", NULL) < 0 || xr_text(p, n, DOMAIN_VALUE_MAX, &t) < 0)
 				return -1;
 			arch = xr_attr(n, "arch");
 			xr_trim(t);
@@ -221,7 +221,7 @@ static int parse_os(struct px *p, const xmlNode *os)
 			return xr_unsupported(p, n, "os");
 		if (*slot)
 			return verr_set(p->e, VERR_XML_ERROR, "duplicate <%s> in <os>", xr_name(n));
-		if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, slot) < 0)
+		if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, DOMAIN_VALUE_MAX, slot) < 0)
 			return -1;
 		if (slot != &p->c->cmdline)
 			xr_trim(*slot);
@@ -477,7 +477,7 @@ static int parse_name(struct px *p, const xmlNode *n)
 	char *t = NULL;
 	const char *why;
 
-	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, &t) < 0)
+	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, DOMAIN_VALUE_MAX, &t) < 0)
 		return -1;
 	why = domain_name_check(t);
 	if (!why)
@@ -493,7 +493,7 @@ static int parse_uuid(struct px *p, const xmlNode *n)
 	char *t = NULL;
 	int rc;
 
-	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, &t) < 0)
+	if (xr_only_attrs(p, n, NULL) < 0 || xr_text(p, n, DOMAIN_VALUE_MAX, &t) < 0)
 		return -1;
 	rc = uuid_parse(t, p->c->uuid);
 	if (rc < 0)
@@ -523,8 +523,9 @@ static int parse_child(struct px *p, const xmlNode *n, unsigned *seen)
 	switch (which) {
 	case SEEN_NAME: return parse_name(p, n);
 	case SEEN_UUID: return parse_uuid(p, n);
-	case SEEN_TITLE: return xr_only_attrs(p, n, NULL) < 0 ? -1 : xr_text(p, n, &p->c->title);
-	case SEEN_DESC: return xr_only_attrs(p, n, NULL) < 0 ? -1 : xr_text(p, n, &p->c->description);
+	case SEEN_TITLE: return xr_only_attrs(p, n, NULL) < 0 ? -1 : xr_text(p, n, DOMAIN_VALUE_MAX, &p->c->title);
+	case SEEN_DESC:
+		return xr_only_attrs(p, n, NULL) < 0 ? -1 : xr_text(p, n, DOMAIN_DESCRIPTION_MAX, &p->c->description);
 	case SEEN_MEM: return parse_memory(p, n, &p->c->mem_kib);
 	case SEEN_CURMEM: return parse_memory(p, n, &p->c->cur_mem_kib);
 	case SEEN_VCPU: return parse_vcpu(p, n);
@@ -585,9 +586,43 @@ static int parse_domain(struct px *p, const xmlNode *root)
 	return 0;
 }
 
+/* The parser calls this at a DOCTYPE, before reading its internal subset:
+ * the parse ends there. A domain needs no DTD, and a DTD's entities are how
+ * a small document grows without bound when its text is read (one 400 KB
+ * entity used 2,000 times was 800 MB), so none is read at all. */
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
+{
+	xmlParserCtxt *ctxt = ctx;
+
+	(void)name, (void)external_id, (void)system_id;
+	*(bool *)ctxt->_private = true;
+	xmlStopParser(ctxt);
+}
+
+/* libxml2's own error, as libvirt words it. */
+static void parse_error(xmlParserCtxt *ctxt, struct verr *e)
+{
+	const xmlError *x = xmlCtxtGetLastError(ctxt);
+
+	if (x && x->message) {
+		char msg[256];
+		size_t n;
+
+		snprintf(msg, sizeof msg, "%s", x->message);
+		n = strlen(msg);
+		while (n && msg[n - 1] == '\n')
+			msg[--n] = 0;
+		verr_set(e, VERR_XML_ERROR, "(domain_definition):%d: %s", x->line, msg);
+	} else {
+		verr_set(e, VERR_XML_ERROR, "cannot parse the domain XML");
+	}
+}
+
 struct domain_config *domain_xml_parse(const char *xml, size_t len, struct verr *e)
 {
 	struct px p = { .e = e };
+	xmlParserCtxt *ctxt;
+	bool doctype = false;
 	xmlDoc *doc;
 	int rc;
 
@@ -595,26 +630,29 @@ struct domain_config *domain_xml_parse(const char *xml, size_t len, struct verr 
 		verr_set(e, VERR_XML_ERROR, "document larger than %u bytes", DOMAIN_XML_MAX);
 		return NULL;
 	}
-	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-	if (!doc) {
-		const xmlError *x = xmlGetLastError();
-
-		if (x && x->message) {
-			char msg[256];
-			size_t n;
-
-			snprintf(msg, sizeof msg, "%s", x->message);
-			n = strlen(msg);
-			while (n && msg[n - 1] == '\n')
-				msg[--n] = 0;
-			verr_set(e, VERR_XML_ERROR, "(domain_definition):%d: %s", x->line, msg);
-		} else {
-			verr_set(e, VERR_XML_ERROR, "cannot parse the domain XML");
-		}
-		xmlResetLastError();
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
 		return NULL;
 	}
+	ctxt->sax->internalSubset = refuse_doctype;
+	ctxt->_private = &doctype;
+	/* No XML_PARSE_NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE:
+	 * nothing is fetched or substituted, and libxml2's own limits stay */
+	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	if (doctype || !doc) {
+		if (doctype)
+			verr_set(e, VERR_XML_ERROR,
+				 "(domain_definition): a DOCTYPE is not allowed in domain XML (no DTD, no entities)");
+		else
+			parse_error(ctxt, e);
+		xmlFreeDoc(doc);
+		xmlFreeParserCtxt(ctxt);
+		xmlResetLastError(); /* libxml2 keeps a copy of the error per thread */
+		return NULL;
+	}
+	xmlFreeParserCtxt(ctxt);
 	p.c = calloc(1, sizeof *p.c);
 	if (!p.c)
 		rc = verr_set(e, VERR_INTERNAL_ERROR, "out of memory");

@@ -23,13 +23,27 @@ int xr_unsupported(struct px *p, const xmlNode *n, const char *where)
 	return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "unsupported element <%s> in <%s>", xr_name(n), where);
 }
 
-/* Every attribute of n must be listed in the NULL-terminated varargs. */
+/* The length of an attribute's value, without copying it. */
+static size_t attr_len(const xmlAttr *a)
+{
+	size_t n = 0;
+
+	for (const xmlNode *k = a->children; k; k = k->next)
+		if (k->content)
+			n += strlen((const char *)k->content);
+	return n;
+}
+
+/* Every attribute of n must be listed in the NULL-terminated varargs. Every
+ * element the parsers accept passes here first, so this is also where each
+ * attribute's value is held to DOMAIN_VALUE_MAX. */
 int xr_only_attrs(struct px *p, const xmlNode *n, ...)
 {
 	for (const xmlAttr *a = n->properties; a; a = a->next) {
 		const char *allowed;
 		bool ok = false;
 		va_list ap;
+		size_t len;
 
 		va_start(ap, n);
 		while ((allowed = va_arg(ap, const char *)))
@@ -39,6 +53,11 @@ int xr_only_attrs(struct px *p, const xmlNode *n, ...)
 		if (!ok)
 			return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "unsupported attribute '%s' of <%s>",
 					(const char *)a->name, xr_name(n));
+		len = attr_len(a);
+		if (len > DOMAIN_VALUE_MAX)
+			return verr_set(p->e, VERR_CONFIG_UNSUPPORTED,
+					"attribute '%s' of <%s> is %zu bytes long (at most %u)", (const char *)a->name,
+					xr_name(n), len, DOMAIN_VALUE_MAX);
 	}
 	return 0;
 }
@@ -48,14 +67,24 @@ char *xr_attr(const xmlNode *n, const char *name)
 	return (char *)xmlGetNoNsProp(n, (const xmlChar *)name);
 }
 
-/* An element that only holds text (no child elements). */
-int xr_text(struct px *p, const xmlNode *n, char **out)
+/* An element that only holds text (no child elements), of at most max
+ * bytes: measured before it is copied. */
+int xr_text(struct px *p, const xmlNode *n, size_t max, char **out)
 {
+	size_t len = 0;
 	xmlChar *t;
 
-	for (const xmlNode *k = n->children; k; k = k->next)
+	for (const xmlNode *k = n->children; k; k = k->next) {
 		if (k->type == XML_ELEMENT_NODE)
 			return verr_set(p->e, VERR_XML_ERROR, "unexpected element <%s> inside <%s>", xr_name(k), xr_name(n));
+		/* text and CDATA; the parse admits no entities but the predefined
+		 * ones (no DOCTYPE), which are already replaced */
+		if ((k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) && k->content)
+			len += strlen((const char *)k->content);
+	}
+	if (len > max)
+		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<%s> is %zu bytes long (at most %zu)", xr_name(n), len,
+				max);
 	t = xmlNodeGetContent(n);
 	if (!t)
 		return verr_set(p->e, VERR_INTERNAL_ERROR, "out of memory");

@@ -27,8 +27,9 @@ int xr_unsupported(struct px *p, const xmlNode *n, const char *where);
 int xr_only_attrs(struct px *p, const xmlNode *n, ...);
 /* The attribute's value (xmlFree it), NULL if absent. */
 char *xr_attr(const xmlNode *n, const char *name);
-/* The text of an element that holds no elements; malloc'd into *out. */
-int xr_text(struct px *p, const xmlNode *n, char **out);
+/* The text of an element that holds no elements, at most max bytes
+ * (DOMAIN_VALUE_MAX unless the field allows more); malloc'd into *out. */
+int xr_text(struct px *p, const xmlNode *n, size_t max, char **out);
 /* An element without child elements. */
 int xr_empty(struct px *p, const xmlNode *n);
 void xr_trim(char *s);
