@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/domain/xml.h"
@@ -125,9 +127,11 @@ char *store_read_file(const char *path, size_t max, size_t *len)
 		ssize_t r;
 
 		if (n == cap) {
-			char *nb = cap >= max ? NULL : realloc(buf, cap * 2 + 1);
+			char *nb = cap > max ? NULL : realloc(buf, cap * 2 + 1);
 
 			if (!nb) {
+				if (cap > max)
+					break; /* n > max: EFBIG below */
 				free(buf);
 				buf = NULL;
 				break;
@@ -149,6 +153,8 @@ char *store_read_file(const char *path, size_t max, size_t *len)
 	}
 	close(fd);
 	if (!buf || n > max) {
+		if (buf)
+			errno = EFBIG;
 		free(buf);
 		return NULL;
 	}
@@ -158,20 +164,33 @@ char *store_read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
+/* Writes c's XML to path, unless it is larger than a load would take: a
+ * file that cannot be read back would lose the domain at the next start. */
+static int save_xml(const char *path, const struct domain_config *c, struct verr *e)
+{
+	char *xml = domain_xml_format(c, -1);
+	size_t len;
+	int rc;
+
+	if (!xml)
+		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+	len = strlen(xml);
+	if (len > DOMAIN_XML_MAX)
+		rc = verr_set(e, VERR_CONFIG_UNSUPPORTED, "domain '%s' would take %zu bytes of XML (at most %u)",
+			      c->name, len, DOMAIN_XML_MAX);
+	else
+		rc = store_write_atomic(path, xml, len, e);
+	free(xml);
+	return rc;
+}
+
 int store_save_def(const char *dir, const struct domain_config *c, struct verr *e)
 {
 	char path[STORE_PATH_MAX];
-	char *xml;
-	int rc;
 
 	if (store_path(path, sizeof path, dir, "domains", c->name, ".xml", e) < 0)
 		return -1;
-	xml = domain_xml_format(c, -1);
-	if (!xml)
-		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
-	rc = store_write_atomic(path, xml, strlen(xml), e);
-	free(xml);
-	return rc;
+	return save_xml(path, c, e);
 }
 
 int store_remove_def(const char *dir, const char *name, struct verr *e)
@@ -207,45 +226,112 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* A definition that cannot be loaded is renamed to FILE.bad-TIME beside
+ * itself (UTC, -N added if taken), out of the way of the next start and of
+ * a define of the same name, and kept for whoever wants to look; one line
+ * on stderr names it and why. Dropping it silently lost the domain while
+ * the file stayed. */
+static void set_aside(const char *path, const char *why)
+{
+	char bad[STORE_PATH_MAX + 64], stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int rc = -1;
+
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+	for (int i = 1; i <= 10 && rc < 0; i++) {
+		if (i == 1)
+			snprintf(bad, sizeof bad, "%s.bad-%s", path, stamp);
+		else
+			snprintf(bad, sizeof bad, "%s.bad-%s-%d", path, stamp, i);
+		rc = renameat2(AT_FDCWD, path, AT_FDCWD, bad, RENAME_NOREPLACE);
+		if (rc < 0 && errno != EEXIST)
+			break;
+	}
+	if (rc == 0) {
+		fsync_parent(path);
+		fprintf(stderr, "vmmd: cannot load %s: %s; moved to %s\n", path, why, bad);
+	} else {
+		fprintf(stderr, "vmmd: cannot load %s: %s; left in place (cannot rename it: %s)\n", path, why,
+			strerror(errno));
+	}
+}
+
 static int load_one_def(const char *dir, const char *file, struct domains *ds)
 {
-	char path[STORE_PATH_MAX], name[DOMAIN_NAME_MAX + 8];
+	char path[STORE_PATH_MAX], name[DOMAIN_NAME_MAX + 8], why[1100];
 	struct domain_config *c;
 	struct domain *d;
 	struct verr e;
 	size_t len;
 	char *xml;
 
-	if (strlen(file) >= sizeof name)
+	if (store_path(path, sizeof path, dir, "domains", file, NULL, &e) < 0) {
+		fprintf(stderr, "vmmd: cannot load %s/domains/%s: %s\n", dir, file, e.msg);
 		return -1;
+	}
+	if (strlen(file) >= sizeof name) {
+		set_aside(path, "the name is longer than a domain's name may be");
+		return -1;
+	}
 	strcpy(name, file);
 	name[strlen(name) - 4] = 0;
-	if (store_path(path, sizeof path, dir, "domains", file, NULL, &e) < 0)
-		return -1;
 	xml = store_read_file(path, DOMAIN_XML_MAX, &len);
 	if (!xml) {
-		fprintf(stderr, "vmmd: cannot read %s\n", path);
+		if (errno == EFBIG)
+			snprintf(why, sizeof why, "larger than %u bytes", DOMAIN_XML_MAX);
+		else
+			snprintf(why, sizeof why, "%s", strerror(errno));
+		set_aside(path, why);
 		return -1;
 	}
 	c = domain_xml_parse(xml, len, &e);
 	free(xml);
 	if (!c) {
-		fprintf(stderr, "vmmd: skipping %s: %s\n", path, e.msg);
+		set_aside(path, e.msg);
 		return -1;
 	}
-	if (strcmp(c->name, name) != 0 || domains_by_name(ds, c->name) || domains_by_uuid(ds, c->uuid)) {
-		fprintf(stderr, "vmmd: skipping %s: name or uuid clash\n", path);
+	if (strcmp(c->name, name) != 0)
+		snprintf(why, sizeof why, "it defines domain '%s', not '%s'", c->name, name);
+	else if ((d = domains_by_uuid(ds, c->uuid)))
+		snprintf(why, sizeof why, "its uuid belongs to domain '%s'", dom_name(d));
+	else
+		why[0] = 0;
+	if (why[0]) {
+		set_aside(path, why);
 		domain_config_free(c);
 		return -1;
 	}
 	d = domains_add(ds, c);
 	if (!d) {
+		fprintf(stderr, "vmmd: cannot load %s: out of memory\n", path);
 		domain_config_free(c);
 		return -1;
 	}
 	if (store_path(path, sizeof path, dir, "autostart", name, NULL, &e) == 0)
 		d->autostart = access(path, F_OK) == 0;
 	return 0;
+}
+
+/* FILE.xml.tmpPID: a write that its daemon did not finish (killed before
+ * the rename), so the definition beside it is the one in force. Removed
+ * when that process is gone; another daemon's write may be under way. */
+static void remove_unfinished(const char *dir, const char *file)
+{
+	const char *t = strstr(file, ".xml.tmp");
+	char path[STORE_PATH_MAX];
+	struct verr e;
+	char *end;
+	long pid;
+
+	if (!t || !t[8])
+		return;
+	errno = 0;
+	pid = strtol(t + 8, &end, 10);
+	if (*end || errno || pid < 1 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+		return;
+	if (store_path(path, sizeof path, dir, "domains", file, NULL, &e) == 0 && unlink(path) == 0)
+		fprintf(stderr, "vmmd: removed %s, a write that did not finish\n", path);
 }
 
 int store_load_defs(const char *dir, struct domains *ds, struct verr *e)
@@ -259,9 +345,14 @@ int store_load_defs(const char *dir, struct domains *ds, struct verr *e)
 	dh = opendir(path);
 	if (!dh)
 		return verr_set(e, VERR_SYSTEM_ERROR, "cannot open '%s': %s", path, strerror(errno));
-	while ((de = readdir(dh)))
-		if (de->d_name[0] != '.' && has_suffix(de->d_name, ".xml"))
+	while ((de = readdir(dh))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (has_suffix(de->d_name, ".xml"))
 			load_one_def(dir, de->d_name, ds);
+		else
+			remove_unfinished(dir, de->d_name);
+	}
 	closedir(dh);
 	return 0;
 }
@@ -269,17 +360,9 @@ int store_load_defs(const char *dir, struct domains *ds, struct verr *e)
 int store_save_run(const char *dir, const struct domain *d, struct verr *e)
 {
 	char path[STORE_PATH_MAX], state[256];
-	char *xml;
-	int rc;
 
-	if (store_path(path, sizeof path, dir, "run", dom_name(d), ".xml", e) < 0)
-		return -1;
-	xml = domain_xml_format(d->live, -1);
-	if (!xml)
-		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
-	rc = store_write_atomic(path, xml, strlen(xml), e);
-	free(xml);
-	if (rc < 0 || store_path(path, sizeof path, dir, "run", dom_name(d), ".state", e) < 0)
+	if (store_path(path, sizeof path, dir, "run", dom_name(d), ".xml", e) < 0 || save_xml(path, d->live, e) < 0 ||
+	    store_path(path, sizeof path, dir, "run", dom_name(d), ".state", e) < 0)
 		return -1;
 	snprintf(state, sizeof state, "id=%d\nmonitor=%ld %" PRIu64 "\nvmm=%ld %" PRIu64 "\n", d->id,
 		 (long)d->proc.monitor_pid, d->proc.monitor_start, (long)d->proc.vmm_pid, d->proc.vmm_start);
