@@ -103,7 +103,8 @@ static int run(const struct vmmd_options *o, struct vmmd *m)
 				    (unsigned)o->front_workers };
 	struct server srv;
 	char ro_path[PATH_MAX];
-	gid_t gid = (gid_t)-1;
+	gid_t gid = (gid_t)-1, ro_gid;
+	mode_t ro_mode;
 	struct verr e;
 	int rc = -1;
 
@@ -116,6 +117,19 @@ static int run(const struct vmmd_options *o, struct vmmd *m)
 		}
 		gid = g->gr_gid;
 	}
+	ro_gid = gid;
+	if (o->ro_group) {
+		struct group *g = getgrnam(o->ro_group);
+
+		if (!g) {
+			fprintf(stderr, "vmmd: no group '%s'\n", o->ro_group);
+			return -1;
+		}
+		ro_gid = g->gr_gid;
+	}
+	/* a group given means access is meant to be the group's: the read-only
+	 * socket too (world-readable only when asked, --ro-mode 0666) */
+	ro_mode = o->ro_mode >= 0 ? (mode_t)o->ro_mode : ro_gid != (gid_t)-1 ? 0660 : 0666;
 	snprintf(ro_path, sizeof ro_path, "%s-ro", o->socket);
 	if (images_setup(o, m) < 0)
 		return -1;
@@ -129,11 +143,18 @@ static int run(const struct vmmd_options *o, struct vmmd *m)
 	}
 	if (make_parent(o->socket) < 0)
 		return -1;
-	if (server_open(&srv, o->socket, o->group ? 0660 : 0600, o->ro_socket ? ro_path : NULL, 0666, gid, &e) < 0) {
+	if (server_open(&srv, o->socket, o->group ? 0660 : 0600, gid, o->ro_socket ? ro_path : NULL, ro_mode, ro_gid,
+			&e) < 0) {
 		fprintf(stderr, "vmmd: %s\n", e.msg);
 		server_close(&srv, m);
 		return -1;
 	}
+	srv.limits.max_conns = (unsigned)o->max_clients;
+	srv.limits.per_user = (unsigned)o->max_clients_per_user;
+	srv.limits.open_timeout_ms = (unsigned)o->open_timeout_s * 1000u;
+	srv.limits.ro_idle_ms = (unsigned)o->ro_idle_timeout_s * 1000u;
+	srv.limits.write_timeout_ms = (unsigned)o->write_timeout_s * 1000u;
+	srv.limits.memory = (size_t)o->client_memory;
 	if (!o->foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "vmmd: cannot go to the background: %s\n", strerror(errno));
 		server_close(&srv, m);

@@ -35,6 +35,17 @@ struct vmmd_options {
 	 * (checked to be sizes); NULL: vmm's defaults */
 	const char *console_log_max;
 	const char *console_rate;
+	/* the read-only socket: mode (-1: 0660 with --group/--ro-group, else
+	 * 0666) and group (NULL: --group's) */
+	int ro_mode;
+	const char *ro_group;
+	/* client limits (server_limits; vmm/daemon/README.md "Client limits") */
+	int max_clients;
+	int max_clients_per_user;
+	int open_timeout_s;
+	int ro_idle_timeout_s;     /* 0: never */
+	int write_timeout_s;
+	unsigned long long client_memory;
 };
 
 enum { OPTIONS_OK = 0, OPTIONS_EXIT_OK = 1, OPTIONS_ERROR = -1 };

@@ -92,3 +92,17 @@ void dispatch_message(struct vmmd *m, struct conn *c, const uint8_t *msg, size_t
 	}
 	call(m, c, &h, msg + RPC_MIN_LEN, len - RPC_MIN_LEN);
 }
+
+void dispatch_refuse(struct conn *c, const uint8_t *msg, size_t len, const struct verr *e)
+{
+	struct rpc_header h;
+
+	if (len < RPC_MIN_LEN || rpc_header_decode(msg + 4, RPC_MIN_LEN - 4, &h) < 0) {
+		c->dead = true;
+		return;
+	}
+	if (h.prog == RPC_PROG_KEEPALIVE)
+		keepalive(c, &h);
+	else if (h.type == RPC_CALL || h.type == RPC_CALL_WITH_FDS)
+		conn_send_error(c, &h, e);
+}

@@ -49,12 +49,13 @@ static int listen_on(const char *path, mode_t mode, gid_t gid, struct verr *e)
 	return fd;
 }
 
-int server_open(struct server *s, const char *path, mode_t mode, const char *ro_path, mode_t ro_mode, gid_t gid,
-		struct verr *e)
+int server_open(struct server *s, const char *path, mode_t mode, gid_t gid, const char *ro_path, mode_t ro_mode,
+		gid_t ro_gid, struct verr *e)
 {
 	sigset_t set;
 
 	memset(s, 0, sizeof *s);
+	s->limits = SERVER_LIMITS_DEFAULT;
 	s->listen_fd[0] = s->listen_fd[1] = s->signal_fd = -1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -70,7 +71,7 @@ int server_open(struct server *s, const char *path, mode_t mode, const char *ro_
 		return -1;
 	s->paths[0] = strdup(path);
 	if (ro_path) {
-		s->listen_fd[1] = listen_on(ro_path, ro_mode, gid, e);
+		s->listen_fd[1] = listen_on(ro_path, ro_mode, ro_gid, e);
 		if (s->listen_fd[1] < 0)
 			return -1;
 		s->paths[1] = strdup(ro_path);
@@ -78,24 +79,75 @@ int server_open(struct server *s, const char *path, mode_t mode, const char *ro_
 	return 0;
 }
 
-static void accept_one(struct server *s, int lfd, bool readonly)
+/* Why a new connection of uid on the socket (readonly or not) gets no
+ * slot, or NULL when it gets one. */
+static const char *no_slot(const struct server *s, uid_t uid, bool readonly)
 {
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct conn *c, **v;
+	const struct server_limits *l = &s->limits;
+	size_t mine = 0;
 
-	if (fd < 0)
+	if (s->nconns >= l->max_conns)
+		return "all connection slots taken";
+	if (uid != 0 && s->nconns + l->root_reserve >= l->max_conns)
+		return "the last slots are kept for root";
+	if (readonly && s->nconns + l->rw_reserve + l->root_reserve >= l->max_conns)
+		return "the read-only socket's slots are taken";
+	if (uid == 0)
+		return NULL;
+	for (size_t i = 0; i < s->nconns; i++)
+		mine += s->conns[i]->uid == uid;
+	return mine >= l->per_user ? "the per-user limit" : NULL;
+}
+
+/* Refusals are logged as a count at most every 10 s: a flood of them must
+ * not become a flood of log lines. */
+static void note_refused(struct server *s, uid_t uid, const char *why, int64_t now)
+{
+	s->refused++;
+	if (now - s->refused_logged_ms < 10000 && s->refused_logged_ms)
 		return;
-	if (s->nconns >= SERVER_MAX_CONNS || !(c = conn_new(fd, readonly))) {
-		close(fd);
-		return;
+	fprintf(stderr, "vmmd: refused %u client connection(s) (last: uid %u, %s)\n", s->refused, (unsigned)uid, why);
+	s->refused = 0;
+	s->refused_logged_ms = now;
+}
+
+static void accept_one(struct server *s, int lfd, bool readonly, int64_t now)
+{
+	/* a few per round: clients waiting in the backlog behind a flood
+	 * (root's among them) are reached soon */
+	for (int k = 0; k < 32; k++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		struct ucred cred = { .uid = (uid_t)-1 };
+		socklen_t clen = sizeof cred;
+		const char *why;
+		struct conn *c, **v;
+
+		if (fd < 0)
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
+			cred.uid = (uid_t)-1; /* counted as an unprivileged user of its own */
+		why = no_slot(s, cred.uid, readonly);
+		if (why) {
+			/* closed at once: the client sees the connection end, and the
+			 * backlog does not fill behind it */
+			close(fd);
+			note_refused(s, cred.uid, why, now);
+			continue;
+		}
+		if (!(c = conn_new(fd, readonly, &s->budget))) {
+			close(fd);
+			continue;
+		}
+		v = realloc(s->conns, (s->nconns + 1) * sizeof *v);
+		if (!v) {
+			conn_free(c);
+			continue;
+		}
+		c->uid = cred.uid;
+		c->t_accept = c->t_active = c->t_progress = now;
+		s->conns = v;
+		s->conns[s->nconns++] = c;
 	}
-	v = realloc(s->conns, (s->nconns + 1) * sizeof *v);
-	if (!v) {
-		conn_free(c);
-		return;
-	}
-	s->conns = v;
-	s->conns[s->nconns++] = c;
 }
 
 static void drop(struct server *s, struct vmmd *m, size_t i)
@@ -108,23 +160,115 @@ static void drop(struct server *s, struct vmmd *m, size_t i)
 	s->conns[i] = s->conns[--s->nconns];
 }
 
-static void serve_input(struct vmmd *m, struct conn *c)
+/* Serves the complete messages buffered, while the output queue is under
+ * CONN_OUT_PAUSE (the rest wait for the client to read). */
+static void serve_buffered(struct server *s, struct vmmd *m, struct conn *c, int64_t now)
 {
 	size_t len;
 	int r;
 
-	if (conn_fill(c) < 0) {
-		c->dead = true;
-		return;
-	}
-	while (!c->dead && !c->closing && (r = conn_next(c, &len)) != 0) {
-		if (r < 0) {
-			c->dead = true; /* bad length word: no way to resynchronise */
+	while (!c->dead && !c->closing && conn_pending(c) < CONN_OUT_PAUSE && (r = conn_next(c, &len)) != 0) {
+		struct verr e;
+
+		switch (r) {
+		case CONN_BAD:
+			c->dead = true;
 			return;
+		case CONN_TOO_BIG:
+			/* answered (when the header is here) and closed at once:
+			 * reading the rest would be holding it */
+			verr_set(&e, VERR_RPC, "message of %zu bytes is over the limit of %zu bytes for %s connection", len,
+				 conn_frame_max(c), c->opened ? "a read-only" : "an unopened");
+			dispatch_refuse(c, c->in, c->in_len, &e);
+			c->closing = true;
+			return;
+		case CONN_NO_ROOM:
+			if (c->in_len < RPC_MIN_LEN)
+				return; /* the header first, to answer it */
+			verr_set(&e, VERR_OPERATION_FAILED,
+				 "vmmd's client buffers are full (%zu of %zu MiB in use): message of %zu bytes refused, try again",
+				 s->budget.used >> 20, s->budget.max >> 20, len);
+			dispatch_refuse(c, c->in, c->in_len, &e);
+			conn_skip(c, len);
+			continue;
 		}
-		dispatch_message(m, c, c->in, len);
+		c->t_active = now;
+		if (s->budget.used > s->budget.max) {
+			/* refused before it runs: a call that changes state must not
+			 * happen and then lose its reply */
+			verr_set(&e, VERR_OPERATION_FAILED, "vmmd's client buffers are full (%zu of %zu MiB in use): try again",
+				 s->budget.used >> 20, s->budget.max >> 20);
+			dispatch_refuse(c, c->in, len, &e);
+		} else {
+			dispatch_message(m, c, c->in, len);
+		}
 		conn_consume(c, len);
 	}
+}
+
+/* Closes connections past their deadlines; returns the ms until the next
+ * one (-1: none). */
+static int reap(struct server *s, int64_t now)
+{
+	const struct server_limits *l = &s->limits;
+	int64_t next = -1;
+
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+		int64_t due[3] = { -1, -1, -1 };
+
+		if (!c->opened)
+			due[0] = c->t_accept + l->open_timeout_ms;
+		/* only read-only clients of other users: root's and the
+		 * read-write socket's working clients are never cut for silence
+		 * (a virsh that keeps its connection pings every 5 s anyway) */
+		else if (c->readonly && c->uid != 0 && l->ro_idle_ms)
+			due[1] = c->t_active + l->ro_idle_ms;
+		if (conn_pending(c))
+			due[2] = c->t_progress + l->write_timeout_ms;
+		for (int k = 0; k < 3; k++) {
+			if (due[k] < 0)
+				continue;
+			if (due[k] <= now)
+				c->dead = true;
+			else if (next < 0 || due[k] < next)
+				next = due[k];
+		}
+	}
+	return next < 0 ? -1 : (int)(next - now);
+}
+
+/* Serves what each connection has buffered, flushes what that and the last
+ * round produced, and drops finished connections. Returns 1 when a
+ * connection still has a complete call it may be served now (its output
+ * fell under the pause): the next poll must not wait. */
+static int sweep(struct server *s, struct vmmd *m, int64_t now)
+{
+	int ready = 0;
+
+	/* from the end: drop() moves the last connection into the hole */
+	for (size_t i = s->nconns; i-- > 0;) {
+		struct conn *c = s->conns[i];
+		size_t len;
+		int w;
+
+		if (!c->dead)
+			serve_buffered(s, m, c, now);
+		if (!c->dead) {
+			w = conn_flush(c);
+			if (w < 0)
+				c->dead = true;
+			else if (w > 0 || !conn_pending(c))
+				c->t_progress = now;
+		}
+		if (c->dead || (c->closing && !conn_pending(c))) {
+			drop(s, m, i);
+			continue;
+		}
+		if (!c->closing && conn_pending(c) < CONN_OUT_PAUSE && conn_next(c, &len) == 1)
+			ready = 1;
+	}
+	return ready;
 }
 
 enum slot_kind { SLOT_SIGNAL, SLOT_LISTEN, SLOT_DOMAIN, SLOT_SITE, SLOT_FRONT, SLOT_CONN, SLOT_CONSOLE };
@@ -140,12 +284,19 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 	struct slot *slots = NULL;
 	size_t cap = 0;
 
+	s->budget.max = s->limits.memory;
 	for (;;) {
+		int64_t now = now_ms();
+		int conn_timeout = reap(s, now), ready = sweep(s, m, now);
 		size_t n = 0, need = 6 + m->doms.n + 2 * s->nconns;
 		int timeout = lc_tick(m), front_timeout = front_tick(m);
 
 		if (front_timeout >= 0 && (timeout < 0 || front_timeout < timeout))
 			timeout = front_timeout;
+		if (conn_timeout >= 0 && (timeout < 0 || conn_timeout < timeout))
+			timeout = conn_timeout;
+		if (ready)
+			timeout = 0;
 
 		if (need > cap) {
 			struct pollfd *np = realloc(pfd, need * sizeof *np);
@@ -190,9 +341,10 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 		}
 		for (size_t i = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
-			short ev = c->closing ? 0 : POLLIN;
+			/* back-pressure: no new calls while its replies wait */
+			short ev = c->closing || conn_pending(c) >= CONN_OUT_PAUSE ? 0 : POLLIN;
 
-			if (c->out_len > c->out_off)
+			if (conn_pending(c))
 				ev |= POLLOUT;
 			pfd[n] = (struct pollfd){ .fd = c->fd, .events = ev };
 			slots[n++] = (struct slot){ SLOT_CONN, (int)i };
@@ -244,12 +396,13 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 				break;
 			}
 			case SLOT_LISTEN:
-				accept_one(s, s->listen_fd[slots[k].index], slots[k].index == 1);
+				accept_one(s, s->listen_fd[slots[k].index], slots[k].index == 1, now_ms());
 				break;
 			case SLOT_CONN:
 				c = s->conns[slots[k].index];
-				if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
-					serve_input(m, c);
+				/* served at the top of the next round (sweep) */
+				if ((pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) && conn_fill(c) < 0)
+					c->dead = true;
 				break;
 			case SLOT_CONSOLE:
 				c = s->conns[slots[k].index];
@@ -262,15 +415,6 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 			case SLOT_SITE:
 				break;
 			}
-		}
-		/* flush what the iteration produced, then drop finished connections */
-		for (size_t i = s->nconns; i-- > 0;) {
-			struct conn *c = s->conns[i];
-
-			if (!c->dead && conn_flush(c) < 0)
-				c->dead = true;
-			if (c->dead || (c->closing && c->out_len == c->out_off))
-				drop(s, m, i);
 		}
 	}
 }
