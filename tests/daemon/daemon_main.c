@@ -13,6 +13,7 @@ int main(void)
 	srunner_add_suite(sr, api_suite());
 	srunner_add_suite(sr, virsh_suite());
 	srunner_add_suite(sr, cgroup_suite());
+	srunner_add_suite(sr, limits_suite());
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, faults_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -8,6 +8,7 @@ Suite *api_suite(void);
 Suite *proto_suite(void);
 Suite *xml_suite(void);
 Suite *cgroup_suite(void);
+Suite *limits_suite(void);
 Suite *store_suite(void);
 Suite *faults_suite(void);
 

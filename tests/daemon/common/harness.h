@@ -15,7 +15,7 @@ struct vmmd_inst {
 	pid_t pid;
 };
 
-/* Starts vmmd-san with vmm (NULL: the fake vmm) and extra_arg (NULL, or vmmd
+/* Starts vmmd-san (or $VMMD_BIN) with vmm (NULL: the fake vmm) and extra_arg (NULL, or vmmd
  * options separated by spaces; they override the default --shutdown-timeout 2).
  * Its image directories (--images) are the test's directory and the build
  * directory (kernels, guests); domains name files below those.
