@@ -1,8 +1,10 @@
 /* The virsh commands against vmmd, with domains on the stand-in vmm. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_suite.h"
@@ -26,6 +28,47 @@ static void teardown(void)
 #define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", msg_tail(out))
 #define FAILS(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) != 0, "virsh succeeded: %s", msg_tail(out))
 #define HAS(s) ck_assert_msg(strstr(out, s) != NULL, "expected '%s' in: %s", s, msg_tail(out))
+
+/* Whether vmmd's log (its stderr) has s. */
+static bool log_has(const char *s)
+{
+	char path[400], *text;
+	size_t n;
+	FILE *f;
+	bool found;
+
+	snprintf(path, sizeof path, "%s/vmmd.log", v.dir);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	text = malloc(1 << 20);
+	n = text ? fread(text, 1, (1 << 20) - 1, f) : 0;
+	fclose(f);
+	if (!text)
+		return false;
+	text[n] = 0;
+	found = strstr(text, s) != NULL;
+	free(text);
+	return found;
+}
+
+#define LOGGED(s) ck_assert_msg(log_has(s), "vmmd's log lacks '%s'", s)
+
+/* virsh console on domain name, left open (stdin stays open for 5 s) until
+ * the guest ends it; returns virsh's exit status, output in out. */
+static int console_until_end(const char *name)
+{
+	char cmd[1024];
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof cmd, "sleep 5 | timeout 20 script -qefc \"virsh -c '%s' console %s\" /dev/null 2>&1", v.uri,
+		 name);
+	p = popen(cmd, "r");
+	out[fread(out, 1, sizeof out - 1, p)] = 0;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
 
 static void define(const char *name, const char *kernel)
 {
@@ -299,6 +342,61 @@ START_TEST(console_both_ways)
 }
 END_TEST
 
+/* A console ends with its VM: as an error when the VM crashed (virsh
+ * prints it and exits 1, so scripts can tell), cleanly when it powered off. */
+START_TEST(console_ends_with_the_vm)
+{
+	define("cc", image_file(&v, "latecrash.elf"));
+	OK("start cc");
+	ck_assert_int_eq(console_until_end("cc"), 1);
+	HAS("Connected to domain 'cc'");
+	HAS("fake console cc");
+	HAS("error: End of file while reading data: domain 'cc' crashed: the guest crashed (vmm exit status 125)");
+	define("pc", image_file(&v, "latepoweroff.elf"));
+	OK("start pc");
+	ck_assert_int_eq(console_until_end("pc"), 0);
+	HAS("fake console pc");
+	ck_assert_msg(!strstr(out, "error:"), "a clean end reported an error: %s", msg_tail(out));
+	/* a vmm killed by a signal, with on_crash restart: the console of the
+	 * crashed instance ends with the error, the domain runs again */
+	{
+		char xml[1024];
+
+		snprintf(xml, sizeof xml,
+			 "<domain type='kvm'><name>rc</name><memory>65536</memory><os><type>hvm</type><kernel>%s</kernel>"
+			 "</os><on_crash>restart</on_crash></domain>",
+			 image_file(&v, "latesegv.elf"));
+		OK("define %s", write_xml(&v, "rc.xml", xml));
+	}
+	OK("start rc");
+	ck_assert_int_eq(console_until_end("rc"), 1);
+	HAS("error: End of file while reading data: domain 'rc' crashed: vmm was killed by signal 11 (SIGSEGV)");
+	OK("domstate rc");
+	HAS("running");
+	OK("destroy rc");
+	LOGGED("vmmd: domain 'cc': started (vmm pid ");
+	LOGGED("vmmd: domain 'cc': crashed: the guest crashed (vmm exit status 125)");
+	LOGGED("vmmd: domain 'pc': stopped: the guest powered off");
+	LOGGED("vmmd: domain 'rc': restarted (on_crash restart after: vmm was killed by signal 11 (SIGSEGV); vmm pid ");
+	LOGGED("vmmd: domain 'rc': stopped: destroyed");
+}
+END_TEST
+
+/* Every life-cycle event is one line of vmmd's log: "vmmd: domain 'NAME': ...". */
+START_TEST(lifecycle_logged)
+{
+	define("lg", image_file(&v, "echo.elf"));
+	OK("start lg");
+	OK("shutdown lg");
+	ck_assert_int_eq(wait_state(&v, "lg", "shut off", 5000), 0);
+	LOGGED("vmmd: domain 'lg': started (vmm pid ");
+	LOGGED("vmmd: domain 'lg': stopped: shut down");
+	define("bad", image_file(&v, "fail.elf"));
+	FAILS("start bad");
+	LOGGED("vmmd: domain 'bad': failed to start: vmm exited with status 2: vmm: cannot boot: fake setup failure");
+}
+END_TEST
+
 START_TEST(persistence_and_adoption)
 {
 	define("keep", image_file(&v, "echo.elf"));
@@ -319,6 +417,9 @@ START_TEST(persistence_and_adoption)
 	HAS("2    trans   running");
 	HAS("3    auto    running"); /* autostarted with the daemon */
 	HAS("keep    shut off");
+	LOGGED("vmmd: domain 'run': adopted (vmm pid ");
+	LOGGED("vmmd: domain 'trans': adopted (vmm pid ");
+	LOGGED("vmmd: domain 'auto': autostarted (vmm pid ");
 	/* adopted VMs are still managed: a shutdown is noticed */
 	OK("shutdown trans");
 	ck_assert_int_eq(wait_state(&v, "run", "running", 100), 0);
@@ -400,7 +501,8 @@ Suite *virsh_suite(void)
 {
 	const TTest *const tests[] = {
 		host_commands, capabilities, full_lifecycle, transient_create, exit_actions, start_failure_reported,
-		errors_read_like_libvirt, read_only_socket, console_both_ways, persistence_and_adoption,
+		errors_read_like_libvirt, read_only_socket, console_both_ways, console_ends_with_the_vm,
+		lifecycle_logged, persistence_and_adoption,
 		image_directory_rule, NULL,
 	};
 

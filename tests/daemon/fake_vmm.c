@@ -6,6 +6,9 @@
  *   *fail*     setup error at once (exit 2)
  *   *poweroff* powers off by itself after 800 ms
  *   *crash*    crashes after 800 ms
+ *   *segv*     is killed by SIGSEGV after 800 ms (a vmm that crashed itself)
+ *   *late*     with poweroff, crash or segv: 3 s instead of 800 ms (time to
+ *              open the console first)
  *   *stubborn* ignores SIGPWR
  *   *slow*     takes 3 s to stop after SIGTERM (a slow destroy)
  * --kernel=fd:N names the file vmmd opened (read from /proc/self/fd/N).
@@ -67,8 +70,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmm: cannot boot: fake setup failure\n");
 		return 2;
 	}
-	if (strstr(kernel, "poweroff") || strstr(kernel, "crash"))
-		timeout = 800;
+	if (strstr(kernel, "poweroff") || strstr(kernel, "crash") || strstr(kernel, "segv"))
+		timeout = strstr(kernel, "late") ? 3000 : 800;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGPWR);
@@ -92,8 +95,13 @@ int main(int argc, char **argv)
 
 		if (r == 0 && terminating)
 			return 128 + SIGTERM;
-		if (r == 0)
+		if (r == 0) {
+			if (strstr(kernel, "segv")) {
+				signal(SIGSEGV, SIG_DFL);
+				raise(SIGSEGV);
+			}
 			return strstr(kernel, "crash") ? 125 : 0;
+		}
 		if (r < 0 && errno != EINTR)
 			return 1;
 		if (p[0].revents) {

@@ -18,6 +18,7 @@
 #include "daemon/core/store.h"
 #include "daemon/core/waits.h"
 #include "daemon/domain/xml.h"
+#include "daemon/rpc/stream.h"
 #include "host/vsock_cid.h"
 
 #define QUICK_RESTART_MS 2000
@@ -83,18 +84,41 @@ static void remove_cgroup(struct vmmd *m, const struct domain *d)
 		fprintf(stderr, "vmmd: domain '%s': %s\n", dom_name(d), e.msg);
 }
 
-/* The domain is inactive now: forget the instance; a transient domain goes. */
-static void finish(struct vmmd *m, struct domain *d, int state, int reason)
+/* The instance a console stream shows has ended, and so does the stream
+ * (rpc/stream.h): with an error when it crashed or failed (bad: which),
+ * so that virsh console says why and exits 1, else with an end of file. */
+static void end_console(struct domain *d, const char *bad, const char *why)
 {
-	/* a site that cannot run must not be started again by every client */
-	if (reason == SHUTOFF_FAILED || reason == SHUTOFF_CRASHED) {
-		char tail[300];
+	struct conn *c = d->console;
+	char msg[400];
 
+	if (!c)
+		return;
+	d->console = NULL; /* a restarted instance may get a console of its own */
+	snprintf(msg, sizeof msg, "End of file while reading data: domain '%s' %s: %s", dom_name(d), bad ? bad : "",
+		 why);
+	stream_end_set(c, bad ? msg : NULL);
+	stream_end_send(c);
+}
+
+/* The domain is inactive now: forget the instance; a transient domain goes.
+ * why: how it ended, for the log line every end gets. */
+static void finish(struct vmmd *m, struct domain *d, int state, int reason, const char *why)
+{
+	bool bad = reason == SHUTOFF_FAILED || reason == SHUTOFF_CRASHED;
+	const char *what = reason == SHUTOFF_FAILED ? "failed to start" : bad ? "crashed" : "stopped";
+	char tail[300] = "";
+
+	/* a site that cannot run must not be started again by every client */
+	if (bad) {
 		d->site_hold_ms = now_ms() + SITE_FAILED_HOLD_MS;
 		log_tail(m, dom_name(d), tail, sizeof tail);
-		fprintf(stderr, "vmmd: domain '%s' %s%s%s\n", dom_name(d),
-			reason == SHUTOFF_FAILED ? "failed to start" : "crashed", tail[0] ? ": " : "", tail);
+		if (strstr(why, tail))
+			tail[0] = 0; /* the reason quotes it already (a start's error) */
 	}
+	fprintf(stderr, "vmmd: domain '%s': %s: %s%s%s\n", dom_name(d), what, why, tail[0] ? "; its log ends: " : "",
+		tail);
+	end_console(d, bad ? what : NULL, why);
 	store_remove_run(m->state_dir, dom_name(d));
 	if (d->proc.pidfd >= 0)
 		vmproc_release(&d->proc);
@@ -284,11 +308,13 @@ static int check_started(struct vmmd *m, struct domain *d, struct verr *e)
 			 tail);
 	else
 		verr_set(e, VERR_INTERNAL_ERROR, "vmm ended at once%s%s", tail[0] ? ": " : "", tail);
-	finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED);
+	/* the log line says what failed without the client's error prefix */
+	finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED, e->msg + (strncmp(e->msg, "internal error: ", 16) ? 0 : 16));
 	return -1;
 }
 
-static int start(struct vmmd *m, struct domain *d, bool paused, bool wait, struct verr *e)
+/* how: "started", "autostarted", ... for the log line. */
+static int start(struct vmmd *m, struct domain *d, bool paused, bool wait, const char *how, struct verr *e)
 {
 	if (dom_active(d))
 		return verr_set(e, VERR_OPERATION_INVALID, "domain is already running");
@@ -300,6 +326,7 @@ static int start(struct vmmd *m, struct domain *d, bool paused, bool wait, struc
 	d->id = domains_new_id(&m->doms);
 	d->quick_restarts = 0;
 	if (spawn(m, d, paused, e) < 0) {
+		fprintf(stderr, "vmmd: domain '%s': failed to start: %s\n", dom_name(d), e->msg);
 		domain_config_free(d->live);
 		d->live = NULL;
 		d->id = -1;
@@ -307,19 +334,20 @@ static int start(struct vmmd *m, struct domain *d, bool paused, bool wait, struc
 		d->reason = SHUTOFF_FAILED;
 		return -1;
 	}
+	fprintf(stderr, "vmmd: domain '%s': %s (vmm pid %ld)\n", dom_name(d), how, (long)d->proc.vmm_pid);
 	return wait ? check_started(m, d, e) : 0;
 }
 
 int lc_start(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 {
-	return start(m, d, paused, true, e);
+	return start(m, d, paused, true, "started", e);
 }
 
 /* No wait for an early failure: the client is waiting, and the daemon
  * serves others meanwhile; a failure arrives as an exit like any other. */
 int lc_start_on_demand(struct vmmd *m, struct domain *d, struct verr *e)
 {
-	return start(m, d, false, false, e);
+	return start(m, d, false, false, "started on demand", e);
 }
 
 struct domain *lc_create(struct vmmd *m, struct domain_config *cfg, bool paused, struct verr *e)
@@ -334,10 +362,12 @@ struct domain *lc_create(struct vmmd *m, struct domain_config *cfg, bool paused,
 	d->live = cfg;
 	d->id = domains_new_id(&m->doms);
 	if (spawn(m, d, paused, e) < 0) {
+		fprintf(stderr, "vmmd: domain '%s': failed to start: %s\n", cfg->name, e->msg);
 		site_close(m, d);
 		domains_remove(&m->doms, d);
 		return NULL;
 	}
+	fprintf(stderr, "vmmd: domain '%s': started (vmm pid %ld)\n", dom_name(d), (long)d->proc.vmm_pid);
 	{
 		uint8_t uuid[16];
 		char name[DOMAIN_NAME_MAX + 1];
@@ -430,27 +460,59 @@ int lc_resume(struct vmmd *m, struct domain *d, struct verr *e)
 	return 0;
 }
 
-static void restart(struct vmmd *m, struct domain *d)
+/* action: the on_* action that restarts it; crash: how the instance
+ * crashed (on_crash), NULL when the guest rebooted or powered off. */
+static void restart(struct vmmd *m, struct domain *d, const char *action, const char *crash)
 {
+	char why[1200];
 	struct verr e;
 
 	if (now_ms() - d->started_ms < QUICK_RESTART_MS && ++d->quick_restarts > MAX_QUICK_RESTARTS) {
-		fprintf(stderr, "vmmd: domain '%s' keeps stopping at once; not restarting it\n", dom_name(d));
-		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED);
+		snprintf(why, sizeof why, "%s%sit keeps stopping at once; not restarting it (%s restart)",
+			 crash ? crash : "", crash ? "; " : "", action);
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED, why);
 		return;
 	}
+	end_console(d, crash ? "crashed" : NULL, crash ? crash : action);
 	store_remove_run(m->state_dir, dom_name(d));
 	remove_cgroup(m, d); /* a fresh one: its OOM count starts again */
 	d->rebooting = false;
 	d->shutdown_deadline_ms = 0;
 	if (spawn(m, d, false, &e) < 0) {
-		fprintf(stderr, "vmmd: cannot restart domain '%s': %s\n", dom_name(d), e.msg);
-		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED);
+		snprintf(why, sizeof why, "%s restart: %s", action, e.msg);
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED, why);
+		return;
 	}
+	fprintf(stderr, "vmmd: domain '%s': restarted (%s restart%s%s; vmm pid %ld)\n", dom_name(d), action,
+		crash ? " after: " : "", crash ? crash : "", (long)d->proc.vmm_pid);
+}
+
+/* How an instance ended, from the wait status its monitor recorded (-1:
+ * none), for the log and a console's last error. */
+static void describe_exit(struct vmmd *m, const struct domain *d, int status, char *out, size_t size)
+{
+	char why[160];
+
+	if (status < 0)
+		snprintf(out, size, "vmm ended and no exit status was recorded");
+	else if (death_reason(m, d, status, why, sizeof why))
+		snprintf(out, size, "vmm %s", why);
+	else if (WIFSIGNALED(status))
+		snprintf(out, size, "vmm was killed by signal %d (SIG%s)", WTERMSIG(status),
+			 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+	else if (WEXITSTATUS(status) == 125)
+		snprintf(out, size, "the guest crashed (vmm exit status 125)");
+	else if (WEXITSTATUS(status) == 2)
+		snprintf(out, size, "vmm could not set the VM up (exit status 2)");
+	else if (WEXITSTATUS(status) == 0)
+		snprintf(out, size, "the guest powered off");
+	else
+		snprintf(out, size, "vmm exited with status %d", WEXITSTATUS(status));
 }
 
 void lc_exited(struct vmmd *m, struct domain *d)
 {
+	char how[200];
 	int status = -1, code = -1;
 	bool shutdown = d->shutdown_deadline_ms != 0, had_monitor = d->proc.monitor_pid > 0;
 
@@ -476,23 +538,27 @@ void lc_exited(struct vmmd *m, struct domain *d)
 		if (death_reason(m, d, status, why, sizeof why))
 			fprintf(stderr, "vmmd: domain '%s': vmm %s\n", dom_name(d), why);
 	}
+	describe_exit(m, d, status, how, sizeof how);
 	if (d->destroying)
-		finish(m, d, DOM_SHUTOFF, SHUTOFF_DESTROYED);
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_DESTROYED, "destroyed");
 	else if (code == 126 || (d->rebooting && code == 128 + SIGUSR2))
-		d->live->on_reboot == ACTION_RESTART && !shutdown ? restart(m, d)
-								  : finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
+		d->live->on_reboot == ACTION_RESTART && !shutdown
+			? restart(m, d, "on_reboot", NULL)
+			: finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN, shutdown ? "shut down" : "rebooted (on_reboot destroy)");
 	else if (shutdown && (code == 128 + SIGPWR || (code >= 0 && code < 125)))
-		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN, "shut down");
 	else if (code == 2)
-		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED);
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED, how);
 	else if (code >= 0 && code < 125 && d->live->site.on_demand)
-		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN); /* idle: the next client starts it */
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN, "powered off (an idle site: its next client starts it)");
 	else if (code >= 0 && code < 125)
-		d->live->on_poweroff == ACTION_RESTART ? restart(m, d) : finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
+		d->live->on_poweroff == ACTION_RESTART ? restart(m, d, "on_poweroff", NULL)
+						       : finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN, how);
 	else if (code < 0 && shutdown)
-		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN);
+		finish(m, d, DOM_SHUTOFF, SHUTOFF_SHUTDOWN, "shut down");
 	else
-		d->live->on_crash == ACTION_RESTART ? restart(m, d) : finish(m, d, DOM_SHUTOFF, SHUTOFF_CRASHED);
+		d->live->on_crash == ACTION_RESTART ? restart(m, d, "on_crash", how)
+						    : finish(m, d, DOM_SHUTOFF, SHUTOFF_CRASHED, how);
 }
 
 int lc_tick(struct vmmd *m)
@@ -523,7 +589,7 @@ int lc_tick(struct vmmd *m)
 		if (!d->shutdown_deadline_ms || d->destroying)
 			continue;
 		if (d->shutdown_deadline_ms <= now) {
-			fprintf(stderr, "vmmd: domain '%s' did not shut down in time; destroying it\n", dom_name(d));
+			fprintf(stderr, "vmmd: domain '%s': did not shut down in time; destroying it\n", dom_name(d));
 			if (lc_destroy(m, d, &e) < 0)
 				fprintf(stderr, "vmmd: %s\n", e.msg);
 			return 0; /* the list may have changed: look again at once */
@@ -596,6 +662,8 @@ static void adopt_one(struct vmmd *m, const char *name)
 	vmproc_vmm_alive(&d->proc, &stopped);
 	d->state = stopped ? DOM_PAUSED : DOM_RUNNING;
 	d->reason = stopped ? PAUSED_USER : RUNNING_BOOTED;
+	fprintf(stderr, "vmmd: domain '%s': adopted (vmm pid %ld%s)\n", name, (long)d->proc.vmm_pid,
+		stopped ? ", paused" : "");
 	if (store_save_run(m->state_dir, d, &e) < 0) /* the pids a starting record lacked */
 		fprintf(stderr, "vmmd: domain '%s': %s\n", name, e.msg);
 }
@@ -626,7 +694,8 @@ void lc_autostart_all(struct vmmd *m)
 		struct domain *d = m->doms.v[i];
 		struct verr e;
 
-		if (d->def && d->autostart && !dom_active(d) && lc_start(m, d, false, &e) < 0)
-			fprintf(stderr, "vmmd: cannot autostart domain '%s': %s\n", dom_name(d), e.msg);
+		/* a failure is logged by start() */
+		if (d->def && d->autostart && !dom_active(d))
+			start(m, d, false, true, "autostarted", &e);
 	}
 }

@@ -11,6 +11,7 @@
 
 #include "daemon/core/store.h"
 #include "daemon/proc/proc.h"
+#include "daemon/rpc/stream.h"
 
 #define CONSOLE_FORCE 1u
 #define CONSOLE_SAFE 2u
@@ -50,13 +51,32 @@ void console_detach(struct vmmd *m, struct conn *c)
 	c->stream = false;
 }
 
-/* Ends the stream from our side with an EOF; the client then finishes it. */
+/* Ends the stream from our side with an EOF; the client then finishes it
+ * (another client took the console over). */
 static void send_eof(struct vmmd *m, struct conn *c)
 {
 	if (c->console_fd >= 0 || c->cin) {
 		close_console(m, c);
 		stream_send(c, RPC_CONTINUE, NULL, 0);
 	}
+}
+
+/* The console socket ended: vmm exited, or is exiting. Whether the stream
+ * ends cleanly or with an error depends on how the instance ended, which
+ * its exit status tells a moment later (lifecycle.c records it): until
+ * then the stream stays open with its socket closed. */
+static void socket_ended(struct vmmd *m, struct conn *c)
+{
+	struct domain *d = domains_by_uuid(&m->doms, c->stream_uuid);
+
+	if (c->stream_end == STREAM_END_NONE && d && d->console == c && dom_active(d)) {
+		close(c->console_fd);
+		c->console_fd = -1;
+		return;
+	}
+	stream_end_set(c, NULL); /* no instance left to wait for */
+	close_console(m, c);
+	stream_end_send(c);
 }
 
 static int connect_console(const char *path, struct verr *e)
@@ -114,6 +134,7 @@ int proc_open_console(struct call *c, const struct rpc_args *a, struct xdr_out *
 	if (fd < 0)
 		return -1;
 	c->conn->stream = true;
+	c->conn->stream_end = STREAM_END_NONE;
 	c->conn->stream_serial = c->h->serial;
 	memcpy(c->conn->stream_uuid, dom_uuid(d), 16);
 	c->conn->console_fd = fd;
@@ -163,7 +184,7 @@ void console_pump(struct vmmd *m, struct conn *c, bool readable, bool writable)
 	if (writable && c->cin_len) {
 		n = send(c->console_fd, c->cin, c->cin_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			send_eof(m, c);
+			socket_ended(m, c);
 			return;
 		}
 		if (n > 0) {
@@ -177,7 +198,7 @@ void console_pump(struct vmmd *m, struct conn *c, bool readable, bool writable)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		send_eof(m, c);
+		socket_ended(m, c);
 		return;
 	}
 	stream_send(c, RPC_CONTINUE, buf, (size_t)n); /* < RPC_STREAM_CHUNK */
