@@ -35,6 +35,10 @@ struct blk_slot {
 uint64_t blk_bytes;
 static struct blk_dev disks[2];
 static unsigned ndisks;
+/* What blk_site_disk() and blk_data_disk() hand out: a whole device, or a
+ * window of the first one (site.part=, part.c). */
+static struct blk_dev *site_dev, *data_dev;
+static struct blk_dev windows[2];
 
 struct blk_dev *blk_init(struct vdev *d)
 {
@@ -44,6 +48,8 @@ struct blk_dev *blk_init(struct vdev *d)
 	bool data = ndisks == 1;
 
 	b->vdev = d;
+	b->hw = b;
+	b->first = 0;
 	b->what = data ? "data disk" : "site disk";
 	d->name = data ? "virtio-blk (data disk)" : "virtio-blk (site disk)";
 	uint64_t f = vdev_begin(d, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_FLUSH);
@@ -59,20 +65,51 @@ struct blk_dev *blk_init(struct vdev *d)
 	b->slots = kalloc(sizeof(struct blk_slot) * NSLOTS);
 	memset(b->slots, 0, sizeof(struct blk_slot) * NSLOTS);
 	vdev_ready(d);
-	if (!data)
+	if (data) {
+		data_dev = b;
+	} else {
+		site_dev = b;
 		blk_bytes = sectors * BLK_SECTOR;
+	}
 	ndisks++;
 	return b;
 }
 
+struct blk_dev *blk_window(bool data, uint64_t first, uint64_t count)
+{
+	struct blk_dev *hw = &disks[0], *w = &windows[data];
+
+	if (!ndisks)
+		panic(EXIT_NO_DISK, "site.part= names a window of the first disk, and there is none");
+	if (count == 0 || first > hw->sectors || count > hw->sectors - first)
+		panic(EXIT_PARTITION, "site.part=%s:%lu:%lu lies outside the first disk (%lu sectors)",
+		      data ? "data" : "content", first, count, hw->sectors);
+	*w = *hw;
+	w->hw = hw;
+	w->first = first;
+	w->sectors = count;
+	w->what = data ? "data partition" : "content partition";
+	/* The same rule as for a data disk: writes that cannot be flushed
+	 * would be lost on a crash without anyone knowing. */
+	if (data && !w->readonly && !w->can_flush)
+		panic(EXIT_DEVICE, "the disk with the data partition is writable but offers no VIRTIO_BLK_F_FLUSH: its writes could not be made durable");
+	if (data) {
+		data_dev = w;
+	} else {
+		site_dev = w;
+		blk_bytes = count * BLK_SECTOR;
+	}
+	return w;
+}
+
 struct blk_dev *blk_site_disk(void)
 {
-	return ndisks > 0 ? &disks[0] : NULL;
+	return site_dev;
 }
 
 struct blk_dev *blk_data_disk(void)
 {
-	return ndisks > 1 ? &disks[1] : NULL;
+	return data_dev;
 }
 
 const char *blk_strerror(int err)
@@ -216,6 +253,9 @@ static int sync_io(struct blk_dev *b, uint32_t type, uint64_t sector, const uint
 
 	if (type != T_FLUSH && (n == 0 || sector > b->sectors || n > b->sectors - sector))
 		return BLK_ERANGE;
+	/* A window's requests go to its device's queue, shifted to its start. */
+	sector += b->first;
+	b = b->hw;
 	while (!err && (type == T_FLUSH ? !flush_sent : n > 0)) {
 		unsigned k = 0;
 		while (k < NSYNC && (type == T_FLUSH ? !flush_sent : n > 0)) {
@@ -266,14 +306,14 @@ int blk_flush_sync(struct blk_dev *b)
 		return BLK_OK; /* nothing can have been written */
 	if (!b->can_flush)
 		return BLK_EUNSUPP;
-	return sync_io(b, T_FLUSH, 0, NULL, 0);
+	return sync_io(b, T_FLUSH, 0, NULL, 0); /* flushes the whole device a window lies on */
 }
 
 bool blk_read_async(uint64_t off, void *buf, uint32_t len, blk_done_fn done, void *ctx)
 {
 	if ((off | len) & (BLK_SECTOR - 1) || len == 0 || len > BLK_MAX_REQ || off > blk_bytes || len > blk_bytes - off)
 		panic(EXIT_DISK_IO, "bad disk read %lx+%x (disk is %lu bytes)", off, len, blk_bytes);
-	return post(&disks[0], T_IN, off / BLK_SECTOR, buf, len, done, ctx, NULL);
+	return post(&disks[0], T_IN, site_dev->first + off / BLK_SECTOR, buf, len, done, ctx, NULL);
 }
 
 void blk_kick(void)

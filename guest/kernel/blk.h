@@ -26,8 +26,10 @@ struct blk_slot;
 struct blk_dev {
 	/* read-only for users */
 	struct vdev *vdev;
-	const char *what;    /* "site disk", "data disk" */
-	uint64_t sectors;    /* capacity, 512-byte sectors */
+	const char *what;    /* "site disk", "data disk", "content partition", "data partition" */
+	uint64_t sectors;    /* capacity, 512-byte sectors (a window's: its own) */
+	uint64_t first;      /* a window's first sector on hw; 0 for a whole disk */
+	struct blk_dev *hw;  /* the device whose queue carries the requests: itself, or the first disk for a window */
 	bool readonly;       /* VIRTIO_BLK_F_RO: writes are refused */
 	bool can_flush;      /* VIRTIO_BLK_F_FLUSH negotiated */
 	/* the driver's */
@@ -41,6 +43,13 @@ struct blk_dev {
  * that does not offer VIRTIO_BLK_F_FLUSH is refused: panic(EXIT_DEVICE),
  * since nothing written to it could be made durable. */
 struct blk_dev *blk_init(struct vdev *d);
+/* Makes [first, first + count) of the first disk the site disk (data false)
+ * or the data disk (data true), for a single-file image whose firmware says
+ * where its partitions lie (site.part=, part.c); a second disk is then no
+ * longer the data disk. A window outside the disk: panic(EXIT_PARTITION). */
+struct blk_dev *blk_window(bool data, uint64_t first, uint64_t count);
+/* Applies the command line's site.part= entries (part.c). */
+void blk_partitions(void);
 struct blk_dev *blk_site_disk(void); /* NULL before blk_init */
 struct blk_dev *blk_data_disk(void);
 /* Its capacity in 512-byte sectors (for code that cannot see the struct). */

@@ -28,6 +28,7 @@ enum {
 	EXIT_CMDLINE = 18,       /* malformed kernel command line option */
 	EXIT_SELFTEST = 19,      /* SSE, x87 or the FS base failed the boot self-test */
 	EXIT_DATA_DISK = 20,     /* the data disk is foreign, corrupt or too small (the database) */
+	EXIT_PARTITION = 21,     /* a site.part= window lies outside the first disk, or windows overlap */
 };
 
 /* ---- CPU and I/O (guest/lib/cpu.h; legal at ring 3: the TSS I/O bitmap,

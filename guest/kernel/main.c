@@ -55,6 +55,7 @@ void kmain(const struct hvm_start_info *si)
 		kprintf("site: data disk: %lu sectors (%lu KiB), %s\n", d->sectors, d->sectors / 2,
 			d->readonly ? "read-only" : "read-write");
 	}
+	blk_partitions(); /* a single-file image: windows of the first disk instead */
 	site_load();
 	if (flag("site.blktest"))
 		blk_selftest();
