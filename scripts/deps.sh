@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config linux-libc-dev check clang libclang-rt-14-dev \
 libvirt-dev libvirt-clients libvirt0 libxml2-dev curl libcurl4-openssl-dev valgrind lz4 bsdutils procps \
 nginx libnginx-mod-http-modsecurity modsecurity-crs openssl lua-dkjson \
-musl-dev tcl dpkg-dev"
+musl-dev tcl dpkg-dev gdisk fdisk"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/image_cmd.h"
 #include "cli/run_cmd.h"
 
 static void usage(FILE *out)
@@ -12,6 +13,7 @@ static void usage(FILE *out)
 		"\n"
 		"Commands:\n"
 		"  run        boot a guest kernel (see 'vmm run --help')\n"
+		"  image      create or inspect a single-file site image (see 'vmm image --help')\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     show this help\n"
@@ -34,6 +36,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return run_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "image") == 0)
+		return image_cmd(argc - 1, argv + 1);
 	fprintf(stderr, "vmm: unknown command '%s' (see 'vmm --help')\n", argv[1]);
 	return 2;
 }
