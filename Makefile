@@ -34,6 +34,7 @@ deps:
 	@scripts/deps.sh
 
 include vmm/vmm.mk
+include firmware/firmware.mk
 include tests/guests/guests.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk

@@ -45,7 +45,12 @@ static int find_pvh_note(const uint8_t *p, uint64_t size, uint64_t *entry)
 	return 0;
 }
 
-int pvh_check(const uint8_t *elf, size_t len, const struct guest_mem *m, struct pvh_image *out, struct err *e)
+/* Boot firmware (firmware/) lives below 1 MiB, between vmm's command line
+ * and the EBDA, where no kernel it loads may go. */
+#define FIRMWARE_LOW_MIN (GPA_CMDLINE + CMDLINE_MAX)
+
+static int check(const uint8_t *elf, size_t len, const struct guest_mem *m, int firmware, struct pvh_image *out,
+		 struct err *e)
 {
 	Elf64_Ehdr eh;
 	uint64_t entry = 0, lowest = UINT64_MAX, highest = 0;
@@ -93,7 +98,8 @@ int pvh_check(const uint8_t *elf, size_t len, const struct guest_mem *m, struct 
 			return err_set(e, "ELF segment %u lies past the end of the file (truncated?)", i);
 		if (ph.p_paddr + ph.p_memsz < ph.p_paddr)
 			return err_set(e, "ELF segment %u wraps around the address space", i);
-		if (ph.p_paddr < GPA_KERNEL_MIN)
+		if (ph.p_paddr < GPA_KERNEL_MIN &&
+		    !(firmware && ph.p_paddr >= FIRMWARE_LOW_MIN && ph.p_paddr + ph.p_memsz <= GPA_EBDA))
 			return err_set(e, "ELF segment %u at 0x%llx overlaps the boot area below 1 MiB", i,
 				       (unsigned long long)ph.p_paddr);
 		if (ph.p_paddr < MMIO_HOLE_END && ph.p_paddr + ph.p_memsz > MMIO_HOLE_START)
@@ -136,11 +142,17 @@ int pvh_check(const uint8_t *elf, size_t len, const struct guest_mem *m, struct 
 	return 0;
 }
 
-int pvh_load(const uint8_t *elf, size_t len, struct guest_mem *m, struct pvh_image *out, struct err *e)
+int pvh_check(const uint8_t *elf, size_t len, const struct guest_mem *m, struct pvh_image *out, struct err *e)
+{
+	return check(elf, len, m, 0, out, e);
+}
+
+static int load(const uint8_t *elf, size_t len, struct guest_mem *m, int firmware, struct pvh_image *out,
+		struct err *e)
 {
 	Elf64_Ehdr eh;
 
-	if (pvh_check(elf, len, m, out, e) < 0)
+	if (check(elf, len, m, firmware, out, e) < 0)
 		return -1;
 	memcpy(&eh, elf, sizeof eh);
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
@@ -151,4 +163,14 @@ int pvh_load(const uint8_t *elf, size_t len, struct guest_mem *m, struct pvh_ima
 			memcpy(guest_mem_ptr(m, ph.p_paddr, ph.p_memsz), elf + ph.p_offset, ph.p_filesz);
 	}
 	return 0;
+}
+
+int pvh_load(const uint8_t *elf, size_t len, struct guest_mem *m, struct pvh_image *out, struct err *e)
+{
+	return load(elf, len, m, 0, out, e);
+}
+
+int pvh_load_firmware(const uint8_t *elf, size_t len, struct guest_mem *m, struct pvh_image *out, struct err *e)
+{
+	return load(elf, len, m, 1, out, e);
 }

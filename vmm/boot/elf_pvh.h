@@ -19,6 +19,10 @@ struct pvh_image {
  * Guest RAM must be fresh (zero), so bss needs no clearing. */
 int pvh_load(const uint8_t *elf, size_t len, struct guest_mem *m, struct pvh_image *out, struct err *e);
 
+/* pvh_load for boot firmware (firmware/): its segments may also lie in low
+ * RAM between vmm's command line and the EBDA, below every kernel. */
+int pvh_load_firmware(const uint8_t *elf, size_t len, struct guest_mem *m, struct pvh_image *out, struct err *e);
+
 /* Validation only: finds the entry and the loaded range without copying. */
 int pvh_check(const uint8_t *elf, size_t len, const struct guest_mem *m, struct pvh_image *out, struct err *e);
 

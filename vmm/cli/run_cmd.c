@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "abi/site_image.h"
 #include "cli/run_jail.h"
 #include "cli/run_options.h"
 #include "kvm/kvm.h"
@@ -36,10 +37,30 @@ static int make_signal_fd(sigset_t *old)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* The firmware's reasons for powering off (abi/site_image.h). */
+static const char *firmware_exit_reason(int code)
+{
+	switch (code) {
+	case SITE_FW_EXIT_NO_DISK: return "no virtio-blk disk";
+	case SITE_FW_EXIT_DISK_ERROR: return "the disk failed a read";
+	case SITE_FW_EXIT_NO_GPT: return "the disk has no GPT";
+	case SITE_FW_EXIT_BAD_CRC: return "a GPT or boot header CRC is wrong";
+	case SITE_FW_EXIT_BAD_GPT: return "the GPT is out of bounds";
+	case SITE_FW_EXIT_NO_BOOT: return "no boot partition (or two)";
+	case SITE_FW_EXIT_BAD_BOOT: return "the boot header is out of bounds";
+	case SITE_FW_EXIT_BAD_KERNEL: return "the image's kernel is malformed";
+	case SITE_FW_EXIT_NO_MEMORY: return "the image's kernel does not fit the guest's RAM";
+	}
+	return NULL;
+}
+
 static int report(const struct vm_config *cfg, const struct machine_result *r)
 {
 	switch (r->outcome) {
 	case OUTCOME_POWEROFF:
+		if (cfg->boot_firmware && firmware_exit_reason(r->code))
+			fprintf(stderr, "vmm: %s: the firmware could not boot the disk image: %s (exit %d)\n", cfg->name,
+				firmware_exit_reason(r->code), r->code);
 		return r->code;
 	case OUTCOME_RESET:
 		fprintf(stderr, "vmm: %s: guest reset\n", cfg->name);

@@ -10,7 +10,7 @@ enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
 	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET,
 	OPT_HALT_POLL, OPT_EXIT_STATS, OPT_IDLE_STOP, OPT_CONSOLE_LOG, OPT_CONSOLE_LOG_MAX, OPT_CONSOLE_RATE,
-	OPT_CONSOLE_BURST, OPT_NO_JAIL, OPT_UID, OPT_GID,
+	OPT_CONSOLE_BURST, OPT_NO_JAIL, OPT_UID, OPT_GID, OPT_FIRMWARE,
 	OPT_DEVICE = 1024, /* + type * DEVICE_OPTS_MAX + option: the device types' own */
 };
 #define DEVICE_OPTS_MAX 16
@@ -20,6 +20,7 @@ enum {
 static const struct option common_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
@@ -45,9 +46,13 @@ void run_options_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: vmm run --kernel FILE [OPTIONS]\n"
+		"       vmm run --disk IMAGE [OPTIONS]\n"
 		"Boot a guest kernel under KVM with its serial console on this terminal.\n"
 		"\n"
-		"  -k, --kernel FILE      ELF64 kernel with a PVH entry note (required)\n"
+		"  -k, --kernel FILE      ELF64 kernel with a PVH entry note; without it, vmm boots\n"
+		"                         the built-in firmware, which boots the site image on the\n"
+		"                         first --disk (see 'vmm image'; exit codes 40-48: a bad image)\n"
+		"      --firmware FILE    boot this PVH firmware instead of the built-in one\n"
 		"  -i, --initrd FILE      initial ramdisk, passed as a PVH module\n"
 		"                         (FILE, here and for --disk, may be fd:N: a file the parent\n"
 		"                         opened and passed as descriptor N >= 3; vmm opens every file\n"
@@ -193,6 +198,7 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 		switch (c) {
 		case OPT_KERNEL: cfg->kernel = optarg; break;
 		case OPT_INITRD: cfg->initrd = optarg; break;
+		case OPT_FIRMWARE: cfg->firmware = optarg; break;
 		case OPT_CMDLINE: cfg->cmdline = optarg; break;
 		case OPT_NAME:
 			if (!*optarg || strlen(optarg) > 64 || strchr(optarg, '/'))
@@ -285,8 +291,20 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 	}
 	if (optind < argc)
 		return err_set(e, "unexpected argument '%s' (see 'vmm run --help')", argv[optind]);
-	if (!cfg->kernel)
-		return err_set(e, "no kernel given: use --kernel FILE (see 'vmm run --help')");
+	if (cfg->kernel && cfg->firmware)
+		return err_set(e, "--kernel and --firmware: give one (a kernel boots directly, firmware boots a disk image)");
+	if (!cfg->kernel) {
+		/* No kernel: firmware boots the image on the first disk. */
+		bool disk = false;
+
+		for (unsigned t = 0; device_types[t]; t++)
+			disk |= cfg->dev_config[t] && !strcmp(device_types[t]->name, "virtio-blk");
+		if (!disk && !cfg->firmware)
+			return err_set(e, "no kernel given: use --kernel FILE, or --disk IMAGE to boot a site image (see 'vmm run --help')");
+		if (cfg->initrd)
+			return err_set(e, "--initrd needs --kernel: firmware boots the kernel of the disk image");
+		cfg->boot_firmware = true;
+	}
 	if (cfg->idle_stop_s && !vm_config_has_idle_source(cfg))
 		return err_set(e, "--idle-stop needs a vsock device (--publish or --cid)");
 	if (!cfg->uid != !cfg->gid)
@@ -297,6 +315,6 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 	if (cfg->console_log && cfg->console == CONSOLE_NONE)
 		return err_set(e, "--console-log with --console=none: there is no output to log");
 	if (!cfg->name)
-		cfg->name = basename_of(cfg->kernel);
+		cfg->name = basename_of(cfg->kernel ? cfg->kernel : cfg->firmware ? cfg->firmware : "firmware");
 	return PARSE_OK;
 }

@@ -1,6 +1,7 @@
 #include "machine/boot_image.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,18 @@ fail:
 int boot_files_open(struct boot_files *f, const struct vm_config *cfg, struct err *e)
 {
 	f->kernel_fd = f->initrd_fd = -1;
-	f->kernel_fd = open_input("kernel", cfg->kernel, f->kernel, e);
+	f->kernel_mem = NULL;
+	f->kernel_mem_size = 0;
+	f->firmware = cfg->boot_firmware;
+	if (cfg->boot_firmware && !cfg->firmware) {
+		/* In vmm's own image: a reboot reads it again, nothing is opened. */
+		f->kernel_mem = vmm_firmware_elf;
+		f->kernel_mem_size = (size_t)(vmm_firmware_elf_end - vmm_firmware_elf);
+		snprintf(f->kernel, sizeof f->kernel, "(built-in firmware)");
+		return 0;
+	}
+	f->kernel_fd = open_input(cfg->boot_firmware ? "firmware" : "kernel", cfg->boot_firmware ? cfg->firmware : cfg->kernel,
+				  f->kernel, e);
 	if (f->kernel_fd < 0)
 		return -1;
 	if (cfg->initrd && (f->initrd_fd = open_input("initrd", cfg->initrd, f->initrd, e)) < 0) {
@@ -113,6 +125,15 @@ static int load_kernel(const struct boot_files *f, struct guest_mem *m, struct p
 	void *buf;
 	int rc;
 
+	if (f->kernel_mem) {
+		rc = pvh_load_firmware(f->kernel_mem, f->kernel_mem_size, m, img, e);
+		if (rc < 0) {
+			char inner[sizeof e->msg];
+			memcpy(inner, e->msg, sizeof inner);
+			err_set(e, "built-in firmware: %s", inner);
+		}
+		return rc;
+	}
 	if (input_size(f->kernel_fd, "kernel", f->kernel, KERNEL_FILE_MAX, &size, e) < 0)
 		return -1;
 	buf = malloc(size);
@@ -120,7 +141,7 @@ static int load_kernel(const struct boot_files *f, struct guest_mem *m, struct p
 		return err_set(e, "out of memory for kernel %s", f->kernel);
 	rc = read_all(f->kernel_fd, buf, size, "kernel", f->kernel, e);
 	if (rc == 0) {
-		rc = pvh_load(buf, size, m, img, e);
+		rc = f->firmware ? pvh_load_firmware(buf, size, m, img, e) : pvh_load(buf, size, m, img, e);
 		if (rc < 0) {
 			char inner[sizeof e->msg];
 			memcpy(inner, e->msg, sizeof inner);

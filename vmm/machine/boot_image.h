@@ -3,6 +3,8 @@
 #ifndef VMM_MACHINE_BOOT_IMAGE_H
 #define VMM_MACHINE_BOOT_IMAGE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "machine/config.h"
@@ -19,10 +21,16 @@ struct boot_entry {
  * every boot, a reboot included, reads them from these descriptors and opens
  * no path. */
 struct boot_files {
-	int kernel_fd;
+	int kernel_fd;      /* -1 with kernel_mem: the built-in firmware */
+	const uint8_t *kernel_mem;
+	size_t kernel_mem_size;
+	bool firmware;      /* the "kernel" is boot firmware (firmware/), loaded below 1 MiB */
 	int initrd_fd; /* -1: none */
 	char kernel[FILE_ARG_LABEL], initrd[FILE_ARG_LABEL]; /* how messages name them */
 };
+
+/* The firmware ELF built from firmware/, linked into vmm as data (firmware/blob.S). */
+extern const uint8_t vmm_firmware_elf[], vmm_firmware_elf_end[];
 
 /* Opens cfg's kernel and initrd and checks they are regular, non-empty files. */
 int boot_files_open(struct boot_files *f, const struct vm_config *cfg, struct err *e);

@@ -21,6 +21,8 @@ struct vm_config {
 	const char *name;
 	const char *kernel; /* a path or fd:N (util/file_arg.h) */
 	const char *initrd;
+	const char *firmware; /* --firmware: boot firmware instead of the built-in one */
+	bool boot_firmware;   /* no kernel: firmware (cfg->firmware or built in) boots the first disk */
 	/* kernel and initrd, opened once for the whole run before the first
 	 * boot (machine/boot_image.h: boot_files_open); boots read them here */
 	const struct boot_files *files;
