@@ -40,3 +40,7 @@ FUZZ_SRCS_vsock := vmm/virtio/vsock.c vmm/virtio/vsock_conn.c vmm/virtio/virtq.c
 
 FUZZERS += kvm_stats
 FUZZ_SRCS_kvm_stats := vmm/kvm/kvm_stats.c vmm/util/err.c
+
+FUZZERS += image_inspect
+FUZZ_SRCS_image_inspect := vmm/image/inspect.c vmm/image/gpt.c vmm/image/crc32.c vmm/image/boot_part.c \
+	vmm/boot/elf_pvh.c vmm/mem/guest_mem.c vmm/util/err.c
