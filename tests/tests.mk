@@ -61,6 +61,12 @@ $(BUILD)/tests/jail: tests/integration/check_jail.c $(PROC_SRCS) tests/integrati
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
 
+# Site images through vmm's built-in firmware (firmware/): boot, serve, reset, bad images.
+$(BUILD)/tests/image: tests/integration/check_image.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
+KVM_CHECK_PROGRAMS += $(BUILD)/tests/image
+
 # The include layering ARCHITECTURE.md states (a script: nothing to build).
 CHECK_PROGRAMS     += tests/layering.sh
 CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli
