@@ -44,3 +44,8 @@ FUZZ_SRCS_kvm_stats := vmm/kvm/kvm_stats.c vmm/util/err.c
 FUZZERS += image_inspect
 FUZZ_SRCS_image_inspect := vmm/image/inspect.c vmm/image/gpt.c vmm/image/crc32.c vmm/image/boot_part.c \
 	vmm/boot/elf_pvh.c vmm/mem/guest_mem.c vmm/util/err.c
+
+# The firmware's GPT, boot header and kernel ELF reading (firmware/), built for the host.
+FUZZERS += firmware_image
+FUZZ_SRCS_firmware_image := firmware/gpt.c firmware/elf_load.c
+$(BUILD)/fuzz/firmware_image: firmware/fw_image.h
