@@ -299,6 +299,112 @@ START_TEST(slow_destroy_serves_others)
 }
 END_TEST
 
+
+/* A start waits --start-wait (3 s here) for a vmm that fails at once: as an
+ * event of the loop, so another client's list is served meanwhile. */
+START_TEST(slow_start_serves_others)
+{
+	virConnectPtr c;
+	int64_t t0;
+	int api[5], cli[5], st;
+	pid_t child;
+
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	ck_assert_int_eq(vmmd_restart(&v, "--start-wait=3000"), 0);
+	define("sw", image_file(&v, "echo.elf"));
+	define("other", image_file(&v, "echo.elf"));
+	OK("start other");
+	c = virConnectOpen(v.uri);
+	ck_assert(c != NULL);
+	t0 = now_ms();
+	child = fork();
+	if (child == 0) {
+		char o[4096];
+
+		_exit(virsh(&v, o, sizeof o, "start sw") == 0 ? 0 : 1);
+	}
+	sleep_ms(300); /* the start is in its --start-wait now */
+	for (int i = 0; i < 5; i++) {
+		virDomainPtr *all = NULL;
+		int64_t s = now_ms();
+		int n = virConnectListAllDomains(c, &all, 0);
+
+		api[i] = (int)(now_ms() - s);
+		ck_assert_int_eq(n, 2);
+		for (int k = 0; k < n; k++)
+			virDomainFree(all[k]);
+		free(all);
+		s = now_ms();
+		OK("list");
+		cli[i] = (int)(now_ms() - s);
+		HAS("other");
+	}
+	OK("domstate sw");
+	HAS("running");
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "start failed");
+	fprintf(stderr, "faults: during a %d ms start: virConnectListAllDomains median %d ms, virsh list median %d ms\n",
+		(int)(now_ms() - t0), median(api, 5), median(cli, 5));
+	ck_assert_msg(now_ms() - t0 >= 2500, "the start did not wait --start-wait");
+	ck_assert_msg(median(cli, 5) < 100, "virsh list took %d ms while a start waited", median(cli, 5));
+	ck_assert_msg(median(api, 5) < 100, "listing took %d ms while a start waited", median(api, 5));
+	/* a vmm that fails within the wait still fails the start, with its error */
+	define("sf", image_file(&v, "fail.elf"));
+	ck_assert(virsh(&v, out, sizeof out, "start sf") != 0);
+	HAS("fake setup failure");
+	virConnectClose(c);
+}
+END_TEST
+
+/* virsh console right after a start, before the vmm made its socket: the
+ * open waits for it as an event of the loop, so others are served. */
+START_TEST(console_wait_serves_others)
+{
+	int cli[5], st;
+	int64_t t0;
+	pid_t child;
+
+	define("cw", image_file(&v, "sockwait.elf"));
+	OK("start cw");
+	t0 = now_ms();
+	child = fork();
+	if (child == 0) {
+		virConnectPtr c = virConnectOpen(v.uri);
+		virDomainPtr d = c ? virDomainLookupByName(c, "cw") : NULL;
+		virStreamPtr s = c ? virStreamNew(c, 0) : NULL;
+		char buf[256] = "";
+		int n = 0;
+
+		if (!d || !s || virDomainOpenConsole(d, NULL, s, 0) < 0)
+			_exit(1);
+		/* the vmm greets whoever connects: proof the stream is its */
+		while (n < (int)sizeof buf - 1 && !strstr(buf, "\r\n")) {
+			int r = virStreamRecv(s, buf + n, sizeof buf - 1 - (size_t)n);
+
+			if (r <= 0)
+				_exit(2);
+			n += r;
+			buf[n] = 0;
+		}
+		_exit(strstr(buf, "fake console cw") ? 0 : 3);
+	}
+	sleep_ms(200); /* the open is waiting for the socket now */
+	for (int i = 0; i < 5; i++) {
+		int64_t s = now_ms();
+
+		OK("list");
+		cli[i] = (int)(now_ms() - s);
+		HAS("cw");
+	}
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "console open failed (%d)", st);
+	ck_assert_msg(now_ms() - t0 >= 800, "the console open did not wait for the socket");
+	fprintf(stderr, "faults: during a %d ms console open: virsh list median %d ms\n", (int)(now_ms() - t0),
+		median(cli, 5));
+	ck_assert_msg(median(cli, 5) < 100, "virsh list took %d ms while a console open waited", median(cli, 5));
+}
+END_TEST
+
 Suite *faults_suite(void)
 {
 	Suite *s = suite_create("faults");
@@ -309,6 +415,8 @@ Suite *faults_suite(void)
 	tcase_add_test(tc, monitor_killed);
 	tcase_add_test(tc, daemon_killed_after_start);
 	tcase_add_test(tc, slow_destroy_serves_others);
+	tcase_add_test(tc, slow_start_serves_others);
+	tcase_add_test(tc, console_wait_serves_others);
 	suite_add_tcase(s, tc);
 	return s;
 }

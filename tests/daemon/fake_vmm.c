@@ -11,6 +11,8 @@
  *              open the console first)
  *   *stubborn* ignores SIGPWR
  *   *slow*     takes 3 s to stop after SIGTERM (a slow destroy)
+ *   *sockwait* makes its console socket only after 1.5 s (a console open
+ *              that has to wait for it)
  * --kernel=fd:N names the file vmmd opened (read from /proc/self/fd/N).
  * It prints its arguments first, so tests can read them in the log. */
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *opt(int argc, char **argv, const char *name)
@@ -78,6 +81,11 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, 0);
+	if (sock_path && strstr(kernel, "sockwait")) {
+		struct timespec ts = { 1, 500 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
 	if (sock_path) {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 

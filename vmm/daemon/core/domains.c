@@ -70,6 +70,7 @@ struct domain *domains_add(struct domains *ds, struct domain_config *def)
 	d->reason = REASON_UNKNOWN;
 	d->proc.pidfd = -1;
 	d->site_fd = -1;
+	d->start_fd = -1;
 	ds->v[ds->n++] = d;
 	return d;
 }
@@ -85,6 +86,8 @@ void domains_remove(struct domains *ds, struct domain *d)
 	}
 	if (d->proc.pidfd >= 0)
 		close(d->proc.pidfd);
+	if (d->start_fd >= 0)
+		close(d->start_fd);
 	if (d->site_fd >= 0)
 		close(d->site_fd);
 	domain_config_free(d->def);

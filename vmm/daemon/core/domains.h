@@ -25,6 +25,7 @@ enum {
 	RUNNING_BOOTED = 1,
 	RUNNING_UNPAUSED = 5,
 	PAUSED_USER = 1,
+	PAUSED_STARTING_UP = 11, /* libvirt's: until the monitor reports the vmm */
 	SHUTDOWN_USER = 1,
 	SHUTOFF_SHUTDOWN = 1,
 	SHUTOFF_DESTROYED = 2,
@@ -63,6 +64,16 @@ struct domain {
 	int site_fd;                /* <vmm:site>: its listening unix socket, -1 none */
 	bool site_polled;           /* site_fd is in the daemon's epoll set */
 	int64_t site_hold_ms;       /* after a failed on-demand start: no retry before */
+	/* a start in progress, as events of the daemon's loop (lifecycle.c):
+	 * START_REPORT until the monitor reports the vmm's pid on start_fd,
+	 * START_SETTLE while --start-wait watches for a vmm that fails at
+	 * once; each phase ends by start_deadline_ms at the latest */
+	enum { START_NONE, START_REPORT, START_SETTLE } start_phase;
+	int start_fd;
+	int64_t start_deadline_ms;
+	bool start_paused, start_check;
+	bool start_restart;          /* an on_* restart: start_how is why */
+	char start_how[1100];        /* for the log line once vmm runs */
 };
 
 struct domains {

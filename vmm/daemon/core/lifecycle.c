@@ -24,6 +24,7 @@
 #define QUICK_RESTART_MS 2000
 #define MAX_QUICK_RESTARTS 3
 #define DESTROY_WAIT_MS 5000
+#define REPORT_WAIT_MS 5000 /* for the monitor to report the vmm's pid */
 #define CID_AUTO_SPAN (1u << 24) /* auto CIDs: 3 .. 3 + 2^24 - 1 */
 
 int64_t now_ms(void)
@@ -125,7 +126,7 @@ static void finish(struct vmmd *m, struct domain *d, int state, int reason, cons
 	remove_cgroup(m, d);
 	cleanup_cid_lock(d->cid); /* vmm's lock went with it; the file need not stay */
 	/* a destroy waiting for this answers now, whatever ended the VM */
-	waits_done(m, d, NULL);
+	waits_done(m, dom_uuid(d), WAIT_DESTROY, NULL);
 	domain_config_free(d->live);
 	d->live = NULL;
 	d->id = -1;
@@ -136,6 +137,7 @@ static void finish(struct vmmd *m, struct domain *d, int state, int reason, cons
 	d->destroying = d->rebooting = false;
 	d->destroy_deadline_ms = 0;
 	d->destroy_killed = false;
+	d->start_phase = START_NONE;
 	if (!d->def) {
 		if (d->site_fd >= 0)
 			front_changed(m);
@@ -209,13 +211,18 @@ static unsigned pick_cid(struct vmmd *m, const struct domain *self, struct verr 
 	return cid;
 }
 
-/* Runs d->live (set by the caller) as a new instance. */
-static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
+/* Runs d->live (set by the caller) as a new instance: up to the monitor's
+ * start. The rest follows as events of the loop (lc_event, lc_tick): the
+ * monitor's report (spawn_reported), then --start-wait when check (the
+ * START_SETTLE phase). how: the log line's verb ("started", ...) or, for
+ * a restart, its reason. */
+static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool restart, const char *how,
+		 struct verr *e)
 {
 	struct cgroup_join cg;
 	struct vm_files files;
 	unsigned cid = 0;
-	int rc;
+	int rc, report_fd = -1;
 
 	if (d->live->has_vsock && !(cid = pick_cid(m, d, e)))
 		return -1;
@@ -241,7 +248,7 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 		return -1;
 	}
 	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path, m->console_log_max, m->console_rate },
-			  &m->feat, m->state_dir, d->live, cid, d->site_fd, &cg, &files, &d->proc, e);
+			  &m->feat, m->state_dir, d->live, cid, d->site_fd, &cg, &files, &d->proc, &report_fd, e);
 	cgroup_join_close(&cg);
 	vm_files_close(&files);
 	if (rc < 0) {
@@ -249,17 +256,38 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 		remove_cgroup(m, d);
 		return -1;
 	}
+	/* libvirt's state while a start is under way */
+	d->state = DOM_PAUSED;
+	d->reason = PAUSED_STARTING_UP;
+	d->start_phase = START_REPORT;
+	d->start_fd = report_fd;
+	d->start_deadline_ms = now_ms() + REPORT_WAIT_MS;
+	d->start_paused = paused;
+	d->start_check = check;
+	d->start_restart = restart;
+	snprintf(d->start_how, sizeof d->start_how, "%s", how);
+	return 0;
+}
+
+/* The monitor reported (or did not in time): the instance runs, or
+ * (-1, e) what is left of it is gone, the domain still to be finished. */
+static int spawn_reported(struct vmmd *m, struct domain *d, bool timed_out, struct verr *e)
+{
+	int fd = d->start_fd;
+
+	d->start_fd = -1;
+	d->start_phase = START_NONE;
+	if (vmproc_spawn_report(&d->proc, fd, timed_out, e) < 0)
+		return -1;
 	d->started_ms = now_ms();
-	d->state = paused ? DOM_PAUSED : DOM_RUNNING;
-	d->reason = paused ? PAUSED_USER : RUNNING_BOOTED;
-	if (paused)
+	d->state = d->start_paused ? DOM_PAUSED : DOM_RUNNING;
+	d->reason = d->start_paused ? PAUSED_USER : RUNNING_BOOTED;
+	if (d->start_paused)
 		vmproc_signal(&d->proc, SIGSTOP);
 	if (store_save_run(m->state_dir, d, e) < 0) {
 		vmproc_signal(&d->proc, SIGKILL);
-		vmproc_wait(&d->proc, DESTROY_WAIT_MS);
+		vmproc_wait(&d->proc, DESTROY_WAIT_MS); /* SIGKILL: not long */
 		vmproc_release(&d->proc);
-		store_remove_run(m->state_dir, dom_name(d));
-		remove_cgroup(m, d);
 		return -1;
 	}
 	return 0;
@@ -286,31 +314,97 @@ static bool death_reason(struct vmmd *m, const struct domain *d, int status, cha
 	return false;
 }
 
-static int check_started(struct vmmd *m, struct domain *d, struct verr *e)
+/* The vmm ended within --start-wait: the start fails, unless the guest
+ * powered off (or crashed) by itself, whose action then applies. */
+static void settle_exited(struct vmmd *m, struct domain *d)
 {
 	char tail[400], why[160];
+	uint8_t uuid[16];
 	int status = -1;
+	struct verr e;
+	struct domain *now;
 
-	if (m->start_wait_ms <= 0 || !vmproc_wait(&d->proc, m->start_wait_ms))
-		return 0;
-	if (store_read_status(m->state_dir, dom_name(d), &status) == 0 && WIFEXITED(status) &&
-	    WEXITSTATUS(status) != 2) {
-		lc_exited(m, d); /* a guest that powered off (or crashed) at once: its action applies */
-		return 0;
+	d->start_phase = START_NONE;
+	memcpy(uuid, dom_uuid(d), 16);
+	if (d->destroying || (store_read_status(m->state_dir, dom_name(d), &status) == 0 && WIFEXITED(status) &&
+			      WEXITSTATUS(status) != 2)) {
+		bool transient = !d->def;
+
+		lc_exited(m, d); /* may free d */
+		now = domains_by_uuid(&m->doms, uuid);
+		if (transient && !(now && dom_active(now))) {
+			verr_set(&e, VERR_OPERATION_FAILED, "domain stopped right after it started");
+			waits_done(m, uuid, WAIT_START, &e);
+		} else {
+			waits_done(m, uuid, WAIT_START, NULL);
+		}
+		return;
 	}
 	vmproc_release(&d->proc);
 	log_tail(m, dom_name(d), tail, sizeof tail);
 	if (status >= 0 && death_reason(m, d, status, why, sizeof why)) {
 		fprintf(stderr, "vmmd: domain '%s': vmm %s\n", dom_name(d), why);
-		verr_set(e, VERR_INTERNAL_ERROR, "vmm %s%s%s", why, tail[0] ? ": " : "", tail);
+		verr_set(&e, VERR_INTERNAL_ERROR, "vmm %s%s%s", why, tail[0] ? ": " : "", tail);
 	} else if (status >= 0 && WIFEXITED(status))
-		verr_set(e, VERR_INTERNAL_ERROR, "vmm exited with status %d%s%s", WEXITSTATUS(status), tail[0] ? ": " : "",
-			 tail);
+		verr_set(&e, VERR_INTERNAL_ERROR, "vmm exited with status %d%s%s", WEXITSTATUS(status),
+			 tail[0] ? ": " : "", tail);
 	else
-		verr_set(e, VERR_INTERNAL_ERROR, "vmm ended at once%s%s", tail[0] ? ": " : "", tail);
+		verr_set(&e, VERR_INTERNAL_ERROR, "vmm ended at once%s%s", tail[0] ? ": " : "", tail);
+	waits_done(m, uuid, WAIT_START, &e);
 	/* the log line says what failed without the client's error prefix */
-	finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED, e->msg + (strncmp(e->msg, "internal error: ", 16) ? 0 : 16));
-	return -1;
+	finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED, e.msg + (strncmp(e.msg, "internal error: ", 16) ? 0 : 16));
+}
+
+/* The monitor's report is in (or overdue): the start goes on to
+ * --start-wait, or is answered. */
+static void report_arrived(struct vmmd *m, struct domain *d, bool timed_out)
+{
+	uint8_t uuid[16];
+	struct verr e;
+
+	memcpy(uuid, dom_uuid(d), 16);
+	if (spawn_reported(m, d, timed_out, &e) < 0) {
+		char why[sizeof d->start_how + sizeof e.msg + 2];
+
+		if (d->destroying)
+			verr_set(&e, VERR_OPERATION_FAILED, "domain '%s' was destroyed while it started", dom_name(d));
+		waits_done(m, uuid, WAIT_START, &e);
+		if (d->destroying)
+			snprintf(why, sizeof why, "destroyed");
+		else if (d->start_restart)
+			snprintf(why, sizeof why, "%s: %s", d->start_how, e.msg);
+		else
+			snprintf(why, sizeof why, "%s", e.msg);
+		finish(m, d, DOM_SHUTOFF, d->destroying ? SHUTOFF_DESTROYED : SHUTOFF_FAILED, why);
+		return;
+	}
+	if (d->start_restart)
+		fprintf(stderr, "vmmd: domain '%s': restarted (%s; vmm pid %ld)\n", dom_name(d), d->start_how,
+			(long)d->proc.vmm_pid);
+	else
+		fprintf(stderr, "vmmd: domain '%s': %s (vmm pid %ld)\n", dom_name(d), d->start_how,
+			(long)d->proc.vmm_pid);
+	if (d->start_check && m->start_wait_ms > 0) {
+		d->start_phase = START_SETTLE;
+		d->start_deadline_ms = now_ms() + m->start_wait_ms;
+		return;
+	}
+	waits_done(m, uuid, WAIT_START, NULL);
+}
+
+void lc_event(struct vmmd *m, struct domain *d, int fd)
+{
+	if (d->start_phase == START_REPORT && fd == d->start_fd)
+		report_arrived(m, d, false);
+	else if (d->start_phase == START_SETTLE && fd == d->proc.pidfd)
+		settle_exited(m, d);
+	else if (fd == d->proc.pidfd)
+		lc_exited(m, d);
+}
+
+int lc_poll_fd(const struct domain *d)
+{
+	return d->start_phase == START_REPORT ? d->start_fd : d->proc.pidfd;
 }
 
 /* how: "started", "autostarted", ... for the log line. */
@@ -325,7 +419,7 @@ static int start(struct vmmd *m, struct domain *d, bool paused, bool wait, const
 		return verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
 	d->id = domains_new_id(&m->doms);
 	d->quick_restarts = 0;
-	if (spawn(m, d, paused, e) < 0) {
+	if (spawn(m, d, paused, wait, false, how, e) < 0) {
 		fprintf(stderr, "vmmd: domain '%s': failed to start: %s\n", dom_name(d), e->msg);
 		domain_config_free(d->live);
 		d->live = NULL;
@@ -334,8 +428,7 @@ static int start(struct vmmd *m, struct domain *d, bool paused, bool wait, const
 		d->reason = SHUTOFF_FAILED;
 		return -1;
 	}
-	fprintf(stderr, "vmmd: domain '%s': %s (vmm pid %ld)\n", dom_name(d), how, (long)d->proc.vmm_pid);
-	return wait ? check_started(m, d, e) : 0;
+	return 0;
 }
 
 int lc_start(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
@@ -343,8 +436,8 @@ int lc_start(struct vmmd *m, struct domain *d, bool paused, struct verr *e)
 	return start(m, d, paused, true, "started", e);
 }
 
-/* No wait for an early failure: the client is waiting, and the daemon
- * serves others meanwhile; a failure arrives as an exit like any other. */
+/* No --start-wait: nobody waits for the start's answer (the site's client
+ * waits for the site); a failure arrives as an exit like any other. */
 int lc_start_on_demand(struct vmmd *m, struct domain *d, struct verr *e)
 {
 	return start(m, d, false, false, "started on demand", e);
@@ -361,32 +454,22 @@ struct domain *lc_create(struct vmmd *m, struct domain_config *cfg, bool paused,
 	}
 	d->live = cfg;
 	d->id = domains_new_id(&m->doms);
-	if (spawn(m, d, paused, e) < 0) {
+	if (spawn(m, d, paused, true, false, "started", e) < 0) {
 		fprintf(stderr, "vmmd: domain '%s': failed to start: %s\n", cfg->name, e->msg);
 		site_close(m, d);
 		domains_remove(&m->doms, d);
 		return NULL;
 	}
-	fprintf(stderr, "vmmd: domain '%s': started (vmm pid %ld)\n", dom_name(d), (long)d->proc.vmm_pid);
-	{
-		uint8_t uuid[16];
-		char name[DOMAIN_NAME_MAX + 1];
-
-		memcpy(uuid, cfg->uuid, 16);
-		strcpy(name, cfg->name);
-		if (check_started(m, d, e) < 0)
-			return NULL;
-		d = domains_by_uuid(&m->doms, uuid); /* it may have stopped already */
-		if (!d)
-			verr_set(e, VERR_OPERATION_FAILED, "domain '%s' stopped right after it started", name);
-		return d;
-	}
+	return d;
 }
 
 static int need_active(const struct domain *d, struct verr *e)
 {
 	if (!dom_active(d))
 		return verr_set(e, VERR_OPERATION_INVALID, "domain is not running");
+	/* no vmm to signal yet (at most REPORT_WAIT_MS; destroy is served) */
+	if (d->start_phase == START_REPORT)
+		return verr_set(e, VERR_OPERATION_INVALID, "domain '%s' is still starting: try again", dom_name(d));
 	return 0;
 }
 
@@ -419,6 +502,14 @@ int lc_reboot(struct vmmd *m, struct domain *d, struct verr *e)
 int lc_destroy(struct vmmd *m, struct domain *d, struct verr *e)
 {
 	(void)m;
+	if (dom_active(d) && d->start_phase == START_REPORT) {
+		/* the monitor's group (and a vmm it may have started) goes; the
+		 * report pipe's end is the event that finishes the domain */
+		d->destroying = true;
+		if (d->proc.monitor_pid > 0)
+			kill(-d->proc.monitor_pid, SIGKILL);
+		return 0;
+	}
 	if (need_active(d, e) < 0)
 		return -1;
 	d->destroying = true;
@@ -478,13 +569,11 @@ static void restart(struct vmmd *m, struct domain *d, const char *action, const 
 	remove_cgroup(m, d); /* a fresh one: its OOM count starts again */
 	d->rebooting = false;
 	d->shutdown_deadline_ms = 0;
-	if (spawn(m, d, false, &e) < 0) {
+	snprintf(why, sizeof why, "%s restart%s%s", action, crash ? " after: " : "", crash ? crash : "");
+	if (spawn(m, d, false, false, true, why, &e) < 0) {
 		snprintf(why, sizeof why, "%s restart: %s", action, e.msg);
 		finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED, why);
-		return;
 	}
-	fprintf(stderr, "vmmd: domain '%s': restarted (%s restart%s%s; vmm pid %ld)\n", dom_name(d), action,
-		crash ? " after: " : "", crash ? crash : "", (long)d->proc.vmm_pid);
 }
 
 /* How an instance ended, from the wait status its monitor recorded (-1:
@@ -569,6 +658,16 @@ int lc_tick(struct vmmd *m)
 		struct domain *d = m->doms.v[i];
 		struct verr e;
 
+		if (d->start_phase != START_NONE && d->start_deadline_ms <= now) {
+			if (d->start_phase == START_REPORT) {
+				report_arrived(m, d, true);
+				return 0; /* the list may have changed: look again at once */
+			}
+			d->start_phase = START_NONE; /* it survived --start-wait */
+			waits_done(m, dom_uuid(d), WAIT_START, NULL);
+		} else if (d->start_phase != START_NONE && (next < 0 || d->start_deadline_ms - now < next)) {
+			next = d->start_deadline_ms - now;
+		}
 		if (d->destroy_deadline_ms) {
 			if (d->destroy_deadline_ms <= now && !d->destroy_killed) {
 				d->destroy_killed = true;
@@ -578,7 +677,7 @@ int lc_tick(struct vmmd *m)
 				verr_set(&e, VERR_OPERATION_FAILED, "failed to terminate the vmm process of domain '%s'",
 					 dom_name(d));
 				fprintf(stderr, "vmmd: %s\n", e.msg);
-				waits_done(m, d, &e);
+				waits_done(m, dom_uuid(d), WAIT_DESTROY, &e);
 				d->destroy_deadline_ms = 0; /* a later destroy tries SIGKILL again */
 				continue;
 			}

@@ -22,9 +22,17 @@ int lc_destroy(struct vmmd *m, struct domain *d, struct verr *e);
 int lc_suspend(struct vmmd *m, struct domain *d, struct verr *e);
 int lc_resume(struct vmmd *m, struct domain *d, struct verr *e);
 
+/* Starts (lc_start, lc_create, autostarts, on_* restarts) go on in the
+ * daemon's loop: a start's reply waits (core/waits.h, WAIT_START) until
+ * the monitor reported the vmm and --start-wait saw it survive. */
+/* The descriptor the loop watches for d (-1: none): the monitor's report
+ * pipe while a start waits for it, else the watched process's pidfd. */
+int lc_poll_fd(const struct domain *d);
+/* lc_poll_fd(d) was fd and is readable. */
+void lc_event(struct vmmd *m, struct domain *d, int fd);
 /* The watched process of d ended. */
 void lc_exited(struct vmmd *m, struct domain *d);
-/* Handles due shutdown timeouts; returns ms until the next one, or -1. */
+/* Handles due shutdown, destroy and start deadlines; returns ms until the next one, or -1. */
 int lc_tick(struct vmmd *m);
 /* At daemon start: adopt the VMs left running, then start autostart ones. */
 void lc_adopt_all(struct vmmd *m);

@@ -262,15 +262,14 @@ static pid_t __attribute__((noinline)) start_monitor(char *const argv[], int rep
 
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
 		 const struct domain_config *c, unsigned cid, int site_fd, const struct cgroup_join *cg,
-		 const struct vm_files *vf, struct vm_proc *p, struct verr *e)
+		 const struct vm_files *vf, struct vm_proc *p, int *report_fd, struct verr *e)
 {
 	int files[MAX_FILES];
 	unsigned nfiles = 0;
 	char sock[STORE_PATH_MAX], log[STORE_PATH_MAX], status_path[STORE_PATH_MAX];
 	struct argv_buf a = { .n = 0 };
-	pid_t mon, vmm = -1;
+	pid_t mon;
 	int pipefd[2], rc = -1;
-	struct pollfd pfd;
 
 	memset(p, 0, sizeof *p);
 	p->pidfd = -1;
@@ -319,34 +318,44 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 	p->is_child = true;
 	p->monitor_start = proc_starttime(mon);
 	p->pidfd = pidfd_open_(mon);
-	pfd = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
-	if (poll(&pfd, 1, 5000) == 1 && read(pipefd[0], &vmm, sizeof vmm) == sizeof vmm && vmm > 0) {
-		p->vmm_pid = vmm;
-		p->vmm_start = proc_starttime(vmm);
-		rc = 0;
-	} else {
-		verr_set(e, VERR_INTERNAL_ERROR, "cannot start the vmm process");
-	}
-	close(pipefd[0]);
 	if (p->pidfd < 0) {
 		verr_set(e, VERR_SYSTEM_ERROR, "pidfd_open: %s", strerror(errno));
-		rc = -1;
+		vmproc_spawn_report(p, pipefd[0], true, &(struct verr){ 0 });
+		goto out;
 	}
-	if (rc < 0) {
-		int st = 0;
-
-		if (vmm > 0)
-			kill(vmm, SIGKILL);
-		if (waitpid(mon, &st, 0) == mon && WIFEXITED(st) && WEXITSTATUS(st) == EXIT_CGROUP)
-			verr_set(e, VERR_SYSTEM_ERROR, "cannot move the VM's processes into its cgroup");
-		if (p->pidfd >= 0)
-			close(p->pidfd);
-		p->pidfd = -1;
-	}
+	*report_fd = pipefd[0];
+	rc = 0;
 out:
 	for (int i = 0; i < a.n; i++)
 		free(a.v[i]);
 	return rc;
+}
+
+int vmproc_spawn_report(struct vm_proc *p, int report_fd, bool timed_out, struct verr *e)
+{
+	pid_t vmm = -1, mon = p->monitor_pid;
+	int st = 0;
+
+	if (!timed_out && read(report_fd, &vmm, sizeof vmm) == sizeof vmm && vmm > 0) {
+		close(report_fd);
+		p->vmm_pid = vmm;
+		p->vmm_start = proc_starttime(vmm);
+		return 0;
+	}
+	close(report_fd);
+	verr_set(e, VERR_INTERNAL_ERROR, "cannot start the vmm process");
+	/* a monitor that has not reported in time may hang: its group (it
+	 * leads one, and any vmm it started is in it) goes, so the reaping
+	 * below is quick; one that closed the pipe is exiting anyway */
+	if (timed_out && mon > 0)
+		kill(-mon, SIGKILL);
+	if (mon > 0 && waitpid(mon, &st, 0) == mon && WIFEXITED(st) && WEXITSTATUS(st) == EXIT_CGROUP)
+		verr_set(e, VERR_SYSTEM_ERROR, "cannot move the VM's processes into its cgroup");
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	p->is_child = false;
+	return -1;
 }
 
 int vmproc_adopt(struct vm_proc *p)

@@ -36,14 +36,21 @@ struct vmm_paths {
 	const char *console_rate;    /* vmmd --console-rate; NULL: vmm's default */
 };
 
-/* Starts `vmm run` for config c; fills p. cid is the vsock CID (0: none);
+/* Starts `vmm run` for config c: fills p with its monitor and
+ * *report_fd with the pipe the monitor writes the vmm's pid to (non-
+ * blocking for the daemon: see vmproc_spawn_report). cid is the vsock CID (0: none);
  * site_fd, for a site, the listening socket vmm inherits as its fd 3; cg
  * (NULL: none) the cgroups the monitor joins before it starts vmm; files
  * c's kernel, initrd and disks, which vmm inherits (from fd 4 on) and names
  * as fd:N. */
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
 		 const struct domain_config *c, unsigned cid, int site_fd, const struct cgroup_join *cg,
-		 const struct vm_files *files, struct vm_proc *p, struct verr *e);
+		 const struct vm_files *files, struct vm_proc *p, int *report_fd, struct verr *e);
+/* The second half of a start, once *report_fd (from vmproc_spawn) is
+ * readable or the wait for it timed out (timed_out): takes the vmm's pid
+ * into p, or on failure (-1, e) ends what is left of the monitor. Closes
+ * the report pipe either way. The daemon's loop waits for it, not this. */
+int vmproc_spawn_report(struct vm_proc *p, int report_fd, bool timed_out, struct verr *e);
 
 /* The /proc start time of pid, 0 if it does not exist. */
 uint64_t proc_starttime(pid_t pid);

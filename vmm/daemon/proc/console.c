@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "daemon/core/store.h"
@@ -15,7 +14,10 @@
 
 #define CONSOLE_FORCE 1u
 #define CONSOLE_SAFE 2u
-#define CONNECT_TRIES 40 /* 50 ms apart: the vmm may still be creating its socket */
+/* A vmm just started may not have made its socket yet: the open's reply
+ * waits (the loop retries, serving others) this long, trying this often. */
+#define CONNECT_WAIT_MS 2000
+#define CONNECT_RETRY_MS 50
 
 static void stream_send(struct conn *c, int status, const void *data, size_t len)
 {
@@ -79,31 +81,65 @@ static void socket_ended(struct vmmd *m, struct conn *c)
 	stream_end_send(c);
 }
 
-static int connect_console(const char *path, struct verr *e)
+/* One non-blocking try: the socket, or -1 with the connect's errno in
+ * *err (0: none, the try cannot be repeated). */
+static int try_connect(const char *path, int *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, err = 0;
+	int fd;
 
+	*err = 0;
 	if (strlen(path) >= sizeof sa.sun_path)
-		return verr_set(e, VERR_INTERNAL_ERROR, "console socket path too long");
+		return -1;
 	strcpy(sa.sun_path, path);
-	for (int i = 0; i < CONNECT_TRIES; i++) {
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+		return fd;
+	*err = errno;
+	close(fd);
+	return -1;
+}
 
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return verr_set(e, VERR_SYSTEM_ERROR, "socket: %s", strerror(errno));
-		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-			return fd;
-		}
-		err = errno;
-		close(fd);
-		if (err != ENOENT && err != ECONNREFUSED && err != EAGAIN)
-			break;
-		nanosleep(&ts, NULL);
-	}
+/* Whether a connect that failed with err may work a moment later: the
+ * socket is not there yet, or not listening yet, or its backlog is full. */
+static bool retryable(int err)
+{
+	return err == ENOENT || err == ECONNREFUSED || err == EAGAIN;
+}
+
+static int connect_failed(int err, struct verr *e)
+{
+	if (!err)
+		return verr_set(e, VERR_INTERNAL_ERROR, "cannot connect to the console of the domain: %s",
+				errno ? strerror(errno) : "console socket path too long");
 	return verr_set(e, VERR_OPERATION_FAILED, "cannot connect to the console of the domain: %s", strerror(err));
+}
+
+/* The console of d is connected (fd): c's stream is on, replacing the
+ * session of another client when force (else that session is an error). */
+static int attach(struct vmmd *m, struct conn *c, struct domain *d, uint32_t serial, bool force, int fd,
+		  struct verr *e)
+{
+	if (d->console && d->console != c && !force) {
+		close(fd);
+		return verr_set(e, VERR_OPERATION_INVALID, "Active console session exists for this domain");
+	}
+	if (d->console && d->console != c)
+		send_eof(m, d->console);
+	c->stream = true;
+	c->stream_end = STREAM_END_NONE;
+	c->stream_serial = serial;
+	memcpy(c->stream_uuid, dom_uuid(d), 16);
+	c->console_fd = fd;
+	d->console = c;
+	return 0;
+}
+
+static bool console_pending(const struct conn *c)
+{
+	return c->console_give_up_ms != 0;
 }
 
 int proc_open_console(struct call *c, const struct rpc_args *a, struct xdr_out *out, struct verr *e)
@@ -111,7 +147,7 @@ int proc_open_console(struct call *c, const struct rpc_args *a, struct xdr_out *
 	struct domain *d = find_dom(c->m, &a->dom, e);
 	const char *dev = a->str[0];
 	char path[STORE_PATH_MAX];
-	int fd;
+	int fd, err;
 
 	(void)out;
 	if (!d || check_flags(a->num[0], CONSOLE_FORCE | CONSOLE_SAFE, "virDomainOpenConsole", e) < 0)
@@ -122,24 +158,57 @@ int proc_open_console(struct call *c, const struct rpc_args *a, struct xdr_out *
 		return verr_set(e, VERR_INTERNAL_ERROR, "cannot find character device %.100s", dev);
 	if (!c->m->feat.console_socket)
 		return verr_set(e, VERR_OPERATION_UNSUPPORTED, "this vmm has no console socket (--console-socket)");
-	if (c->conn->stream)
+	if (c->conn->stream || console_pending(c->conn))
 		return verr_set(e, VERR_OPERATION_INVALID, "a console stream is already open on this connection");
 	if (d->console && !(a->num[0] & CONSOLE_FORCE))
 		return verr_set(e, VERR_OPERATION_INVALID, "Active console session exists for this domain");
-	if (d->console)
-		send_eof(c->m, d->console);
 	if (store_path(path, sizeof path, c->m->state_dir, "run", dom_name(d), ".sock", e) < 0)
 		return -1;
-	fd = connect_console(path, e);
-	if (fd < 0)
-		return -1;
-	c->conn->stream = true;
-	c->conn->stream_end = STREAM_END_NONE;
+	fd = try_connect(path, &err);
+	if (fd >= 0)
+		return attach(c->m, c->conn, d, c->h->serial, a->num[0] & CONSOLE_FORCE, fd, e);
+	if (!retryable(err))
+		return connect_failed(err, e);
+	/* a vmm still starting: the reply waits for console_tick */
 	c->conn->stream_serial = c->h->serial;
 	memcpy(c->conn->stream_uuid, dom_uuid(d), 16);
-	c->conn->console_fd = fd;
-	d->console = c->conn;
-	return 0;
+	c->conn->console_force = a->num[0] & CONSOLE_FORCE;
+	c->conn->console_retry_ms = now_ms() + CONNECT_RETRY_MS;
+	c->conn->console_give_up_ms = now_ms() + CONNECT_WAIT_MS;
+	return PROC_DEFERRED;
+}
+
+int console_tick(struct vmmd *m, struct conn *c, int64_t now)
+{
+	struct rpc_header h = { RPC_PROG_REMOTE, RPC_VERS, PROC_DOMAIN_OPEN_CONSOLE, RPC_REPLY, c->stream_serial,
+				RPC_OK };
+	struct domain *d;
+	char path[STORE_PATH_MAX];
+	struct verr e;
+	int fd = -1, err = 0;
+
+	if (!console_pending(c))
+		return -1;
+	if (now < c->console_retry_ms)
+		return (int)(c->console_retry_ms - now);
+	d = domains_by_uuid(&m->doms, c->stream_uuid);
+	if (!d || !dom_active(d)) {
+		verr_set(&e, VERR_OPERATION_INVALID, "domain is not running");
+	} else if (store_path(path, sizeof path, m->state_dir, "run", dom_name(d), ".sock", &e) == 0) {
+		fd = try_connect(path, &err);
+		if (fd < 0 && retryable(err) && now < c->console_give_up_ms) {
+			c->console_retry_ms = now + CONNECT_RETRY_MS;
+			return CONNECT_RETRY_MS;
+		}
+		if (fd < 0)
+			connect_failed(err, &e);
+	}
+	c->console_retry_ms = c->console_give_up_ms = 0;
+	if (fd >= 0 && attach(m, c, d, c->stream_serial, c->console_force, fd, &e) == 0)
+		conn_send(c, &h, NULL);
+	else
+		conn_send_error(c, &h, &e);
+	return -1;
 }
 
 void console_client_packet(struct vmmd *m, struct conn *c, const struct rpc_header *h, const uint8_t *data,

@@ -91,6 +91,16 @@ int proc_define_flags(struct call *c, const struct rpc_args *a, struct xdr_out *
 	return define(c, a->str[0], out, e);
 }
 
+/* A start's reply (body: out) goes once the loop saw the vmm run through
+ * --start-wait, or fail (core/lifecycle.h): other clients are served
+ * meanwhile. */
+static int deferred_start(struct call *c, const struct domain *d, const struct xdr_out *out, struct verr *e)
+{
+	if (waits_add(c->m, c->conn, c->h, d, WAIT_START, out, e) < 0)
+		return -1;
+	return PROC_DEFERRED;
+}
+
 int proc_create_xml(struct call *c, const struct rpc_args *a, struct xdr_out *out, struct verr *e)
 {
 	struct domain_config *cfg;
@@ -122,15 +132,16 @@ int proc_create_xml(struct call *c, const struct rpc_args *a, struct xdr_out *ou
 	if (!d)
 		return -1;
 	put_dom(out, d);
-	return 0;
+	return deferred_start(c, d, out, e);
 }
 
 int proc_create(struct call *c, const struct rpc_args *a, struct xdr_out *out, struct verr *e)
 {
 	struct domain *d = find_dom(c->m, &a->dom, e);
 
-	(void)out;
-	return d ? lc_start(c->m, d, false, e) : -1;
+	if (!d || lc_start(c->m, d, false, e) < 0)
+		return -1;
+	return deferred_start(c, d, out, e);
 }
 
 int proc_create_with_flags(struct call *c, const struct rpc_args *a, struct xdr_out *out, struct verr *e)
@@ -142,7 +153,7 @@ int proc_create_with_flags(struct call *c, const struct rpc_args *a, struct xdr_
 	if (lc_start(c->m, d, a->num[0] & CREATE_PAUSED, e) < 0)
 		return -1;
 	put_dom(out, d);
-	return 0;
+	return deferred_start(c, d, out, e);
 }
 
 static int undefine(struct call *c, const struct rpc_dom *dom, struct verr *e)
@@ -213,7 +224,7 @@ int proc_destroy(struct call *c, const struct rpc_args *a, struct xdr_out *out, 
 	struct domain *d = find_dom(c->m, &a->dom, e);
 
 	(void)out;
-	if (!d || lc_destroy(c->m, d, e) < 0 || waits_add(c->m, c->conn, c->h, d, e) < 0)
+	if (!d || lc_destroy(c->m, d, e) < 0 || waits_add(c->m, c->conn, c->h, d, WAIT_DESTROY, NULL, e) < 0)
 		return -1;
 	return PROC_DEFERRED;
 }

@@ -96,5 +96,8 @@ void console_client_packet(struct vmmd *m, struct conn *c, const struct rpc_head
 void console_pump(struct vmmd *m, struct conn *c, bool readable, bool writable);
 /* Ends c's console session without telling the client (connection going). */
 void console_detach(struct vmmd *m, struct conn *c);
+/* Retries c's console connect if due (now: the loop's ms clock); returns
+ * the ms until its next try, -1 if none is pending. */
+int console_tick(struct vmmd *m, struct conn *c, int64_t now);
 
 #endif

@@ -58,6 +58,11 @@ struct conn {
 	uint32_t stream_serial;
 	uint8_t stream_uuid[16];
 	int console_fd;           /* -1 after EOF */
+	/* a DOMAIN_OPEN_CONSOLE (serial stream_serial, domain stream_uuid)
+	 * whose vmm has not made its socket yet: retried from the daemon's
+	 * loop at console_retry_ms until console_give_up_ms (0: none) */
+	int64_t console_retry_ms, console_give_up_ms;
+	bool console_force;
 	uint8_t *cin;             /* client keystrokes not yet written */
 	size_t cin_len;
 	/* how the stream ends once the console socket is drained: recorded

@@ -238,6 +238,22 @@ static int reap(struct server *s, int64_t now)
 	return next < 0 ? -1 : (int)(next - now);
 }
 
+/* Console opens waiting for a vmm's socket (proc/console.c): retried when
+ * due, before the sweep flushes their replies. Returns the ms until the
+ * next try (-1: none). */
+static int consoles(struct server *s, struct vmmd *m, int64_t now)
+{
+	int next = -1;
+
+	for (size_t i = 0; i < s->nconns; i++) {
+		int t = s->conns[i]->dead ? -1 : console_tick(m, s->conns[i], now);
+
+		if (t >= 0 && (next < 0 || t < next))
+			next = t;
+	}
+	return next;
+}
+
 /* Serves what each connection has buffered, flushes what that and the last
  * round produced, and drops finished connections. Returns 1 when a
  * connection still has a complete call it may be served now (its output
@@ -287,7 +303,7 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 	s->budget.max = s->limits.memory;
 	for (;;) {
 		int64_t now = now_ms();
-		int conn_timeout = reap(s, now), ready = sweep(s, m, now);
+		int conn_timeout = reap(s, now), console_timeout = consoles(s, m, now), ready = sweep(s, m, now);
 		size_t n = 0, need = 6 + m->doms.n + 2 * s->nconns;
 		int timeout = lc_tick(m), front_timeout = front_tick(m);
 
@@ -295,6 +311,8 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 			timeout = front_timeout;
 		if (conn_timeout >= 0 && (timeout < 0 || conn_timeout < timeout))
 			timeout = conn_timeout;
+		if (console_timeout >= 0 && (timeout < 0 || console_timeout < timeout))
+			timeout = console_timeout;
 		if (ready)
 			timeout = 0;
 
@@ -321,9 +339,11 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 			slots[n++] = (struct slot){ SLOT_LISTEN, i };
 		}
 		for (size_t i = 0; i < m->doms.n; i++) {
-			if (m->doms.v[i]->proc.pidfd < 0)
+			int fd = lc_poll_fd(m->doms.v[i]);
+
+			if (fd < 0)
 				continue;
-			pfd[n] = (struct pollfd){ .fd = m->doms.v[i]->proc.pidfd, .events = POLLIN };
+			pfd[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
 			slots[n++] = (struct slot){ SLOT_DOMAIN, (int)i };
 		}
 		{
@@ -368,8 +388,8 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 			if (slots[k].kind != SLOT_DOMAIN || !pfd[k].revents)
 				continue;
 			for (size_t i = 0; i < m->doms.n; i++)
-				if (m->doms.v[i]->proc.pidfd == pfd[k].fd) {
-					lc_exited(m, m->doms.v[i]);
+				if (lc_poll_fd(m->doms.v[i]) == pfd[k].fd) {
+					lc_event(m, m->doms.v[i], pfd[k].fd);
 					break;
 				}
 		}
