@@ -185,6 +185,12 @@ int fw_kernel_load(const struct fw_disk *d, struct fw_scratch *s, int check_crc,
 		if (h->offset % SITE_IMAGE_SECTOR == 0) {
 			uint64_t whole = h->filesz / SITE_IMAGE_SECTOR * SITE_IMAGE_SECTOR;
 
+			/* A partial last sector whose spill stays inside the
+			 * segment's memory (its bss) is read whole too, and the
+			 * spill cleared after: one request less per segment. */
+			if (whole < h->filesz && h->memsz - whole >= SITE_IMAGE_SECTOR)
+				whole += SITE_IMAGE_SECTOR;
+
 			while (done < whole) {
 				uint64_t n = whole - done < FW_DMA_MAX ? whole - done : FW_DMA_MAX;
 
@@ -192,6 +198,10 @@ int fw_kernel_load(const struct fw_disk *d, struct fw_scratch *s, int check_crc,
 					    (uint32_t)(n / SITE_IMAGE_SECTOR), m->ptr(m->ctx, h->paddr + done, n)))
 					return fail(err, SITE_FW_EXIT_DISK_ERROR, "reading the kernel failed");
 				done += n;
+			}
+			if (done > h->filesz) {
+				__builtin_memset(m->ptr(m->ctx, h->paddr + h->filesz, done - h->filesz), 0, done - h->filesz);
+				done = h->filesz;
 			}
 		}
 		while (done < h->filesz) {

@@ -7,6 +7,8 @@
 #define GPT_HDR_MIN    92u
 #define GPT_ENTRY_MIN  128u
 #define GPT_ENTRIES_LBA_MIN 2u
+#define BOOT_FIRST_READ 9u /* sectors: the boot header and a 4095-byte command line at +512 */
+#define GPT_FIRST_READ 34u /* sectors: MBR, header, 16 KiB of entries */
 
 static int fail(struct fw_error *err, int code, const char *msg)
 {
@@ -68,6 +70,7 @@ int fw_gpt_find(const struct fw_disk *d, struct fw_scratch *s, int check_crc, st
 	uint8_t *h = s->sector;
 	uint32_t hsize, hcrc, nent, esize, ecrc, bytes;
 	uint64_t first_usable, last_usable, ents_lba, nboot = 0, ncontent = 0, ndata = 0;
+	uint32_t first_read;
 	int mbr_ok = 0;
 
 	__builtin_memset(p, 0, sizeof *p);
@@ -75,15 +78,19 @@ int fw_gpt_find(const struct fw_disk *d, struct fw_scratch *s, int check_crc, st
 		return fail(err, SITE_FW_EXIT_BAD_GPT, "the disk is larger than 8 EiB");
 	if (d->sectors < 3)
 		return fail(err, SITE_FW_EXIT_NO_GPT, "the disk is too small to hold a GPT");
+	/* One request for the MBR, the header and (where it usually lies, at
+	 * LBA 2-33) the entry array: each request is a round trip to vmm's I/O
+	 * thread. */
+	first_read = d->sectors < GPT_FIRST_READ ? (uint32_t)d->sectors : GPT_FIRST_READ;
+	if (d->read(d->ctx, 0, first_read, s->entries))
+		return fail(err, SITE_FW_EXIT_DISK_ERROR, "reading the GPT failed");
+	__builtin_memcpy(h, s->entries, SITE_IMAGE_SECTOR);
 	/* Protective MBR: 0x55aa and a partition of type 0xee. */
-	if (d->read(d->ctx, 0, 1, h))
-		return fail(err, SITE_FW_EXIT_DISK_ERROR, "reading the MBR failed");
 	for (int i = 0; i < 4; i++)
 		mbr_ok |= h[446 + 16 * i + 4] == 0xee;
 	if (h[510] != 0x55 || h[511] != 0xaa || !mbr_ok)
 		return fail(err, SITE_FW_EXIT_NO_GPT, "no protective MBR in sector 0");
-	if (d->read(d->ctx, 1, 1, h))
-		return fail(err, SITE_FW_EXIT_DISK_ERROR, "reading the GPT header failed");
+	__builtin_memcpy(h, s->entries + SITE_IMAGE_SECTOR, SITE_IMAGE_SECTOR);
 	if (__builtin_memcmp(h, GPT_SIG, 8))
 		return fail(err, SITE_FW_EXIT_NO_GPT, "no GPT signature in sector 1");
 	hsize = le32(h + 12);
@@ -110,7 +117,9 @@ int fw_gpt_find(const struct fw_disk *d, struct fw_scratch *s, int check_crc, st
 		return fail(err, SITE_FW_EXIT_BAD_GPT, "GPT entry array outside the disk");
 	if (first_usable > last_usable || last_usable >= d->sectors || first_usable < 2)
 		return fail(err, SITE_FW_EXIT_BAD_GPT, "GPT usable LBAs outside the disk");
-	if (d->read(d->ctx, ents_lba, (bytes + SITE_IMAGE_SECTOR - 1) / SITE_IMAGE_SECTOR, s->entries))
+	if (ents_lba == 2 && 2 + (bytes + SITE_IMAGE_SECTOR - 1) / SITE_IMAGE_SECTOR <= first_read)
+		__builtin_memmove(s->entries, s->entries + 2 * SITE_IMAGE_SECTOR, bytes);
+	else if (d->read(d->ctx, ents_lba, (bytes + SITE_IMAGE_SECTOR - 1) / SITE_IMAGE_SECTOR, s->entries))
 		return fail(err, SITE_FW_EXIT_DISK_ERROR, "reading the GPT entry array failed");
 	if (check_crc && fw_crc32(0, s->entries, bytes) != ecrc)
 		return fail(err, SITE_FW_EXIT_BAD_CRC, "GPT entry array CRC mismatch");
@@ -151,11 +160,17 @@ int fw_boot_read(const struct fw_disk *d, struct fw_scratch *s, int check_crc, c
 {
 	struct site_boot_header *h = &b->h;
 	uint64_t part_bytes = p->boot.count * SITE_IMAGE_SECTOR; /* count < disk sectors < 2^55: no overflow */
-	uint32_t crc;
+	uint32_t crc, head;
 
-	if (d->read(d->ctx, p->boot.first, 1, s->sector))
+	/* The header and the command line after it in one request, into the
+	 * bounce buffer (at least BOOT_FIRST_READ sectors: fw_kernel_load
+	 * needs more). */
+	if (s->bounce_size < BOOT_FIRST_READ * SITE_IMAGE_SECTOR)
+		return fail(err, SITE_FW_EXIT_BAD_BOOT, "bounce buffer too small");
+	head = p->boot.count < BOOT_FIRST_READ ? (uint32_t)p->boot.count : BOOT_FIRST_READ;
+	if (d->read(d->ctx, p->boot.first, head, s->bounce))
 		return fail(err, SITE_FW_EXIT_DISK_ERROR, "reading the boot header failed");
-	__builtin_memcpy(h, s->sector, sizeof *h);
+	__builtin_memcpy(h, s->bounce, sizeof *h);
 	if (__builtin_memcmp(h->magic, SITE_BOOT_MAGIC, 8))
 		return fail(err, SITE_FW_EXIT_BAD_BOOT, "no boot header magic in the boot partition");
 	if (h->version != SITE_BOOT_VERSION)
@@ -173,7 +188,9 @@ int fw_boot_read(const struct fw_disk *d, struct fw_scratch *s, int check_crc, c
 		return fail(err, SITE_FW_EXIT_BAD_BOOT, "kernel outside the boot partition");
 	b->kernel_lba = p->boot.first + h->kernel_offset / SITE_IMAGE_SECTOR;
 	b->cmdline[0] = 0;
-	if (h->cmdline_len) {
+	if (h->cmdline_len && h->cmdline_offset + h->cmdline_len <= (uint64_t)head * SITE_IMAGE_SECTOR) {
+		__builtin_memcpy(b->cmdline, s->bounce + h->cmdline_offset, h->cmdline_len);
+	} else if (h->cmdline_len) {
 		/* Up to 4095 bytes at any byte offset: read the sectors that hold
 		 * them, one at a time through the sector buffer. */
 		uint64_t off = h->cmdline_offset;
@@ -190,6 +207,8 @@ int fw_boot_read(const struct fw_disk *d, struct fw_scratch *s, int check_crc, c
 			done += n;
 			off += n;
 		}
+	}
+	if (h->cmdline_len) {
 		for (uint32_t i = 0; i < h->cmdline_len; i++)
 			if ((uint8_t)b->cmdline[i] < 0x20 || (uint8_t)b->cmdline[i] > 0x7e)
 				return fail(err, SITE_FW_EXIT_BAD_BOOT, "boot command line has a control or non-ASCII byte");
