@@ -68,9 +68,9 @@ daemon-check: $(BUILD)/tests/daemon
 
 # Fuzzers: the RPC message decoder and the domain XML parser.
 FUZZERS += rpc_msg domain_xml
-FUZZ_SRCS_rpc_msg := vmm/daemon/rpc/xdr.c vmm/daemon/rpc/msg.c vmm/daemon/rpc/procs.c vmm/daemon/rpc/verr.c
+FUZZ_SRCS_rpc_msg := vmm/daemon/rpc/xdr.c vmm/daemon/rpc/msg.c vmm/daemon/rpc/procs.c vmm/daemon/rpc/verr.c vmm/daemon/rpc/proc_names.c
 FUZZ_SRCS_domain_xml := vmm/daemon/domain/xml_parse.c vmm/daemon/domain/xml_format.c vmm/daemon/domain/xml_read.c vmm/daemon/domain/xml_site.c \
-	vmm/daemon/domain/config.c vmm/daemon/rpc/verr.c vmm/daemon/rpc/xdr.c
+	vmm/daemon/domain/config.c vmm/daemon/rpc/verr.c vmm/daemon/rpc/proc_names.c vmm/daemon/rpc/xdr.c
 $(BUILD)/fuzz/rpc_msg: $(FUZZ_SRCS_rpc_msg) $(wildcard vmm/daemon/rpc/*.h)
 $(BUILD)/fuzz/domain_xml: $(FUZZ_SRCS_domain_xml) $(wildcard vmm/daemon/domain/*.h)
 $(BUILD)/fuzz/domain_xml: FUZZ_CFLAGS += $(XML_CFLAGS)
