@@ -91,7 +91,8 @@ START_TEST(rejections_name_the_problem)
 		{ "<domain type='kvm'><name>.a</name><memory>65536</memory>" OS "</domain>", "start with '.'" },
 		{ "<domain type='kvm'><name>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</name>"
 		  "<memory>65536</memory>" OS "</domain>", "longer than 64" },
-		{ "<domain type='kvm'><name>a</name><memory>65536</memory>" OS "<clock/></domain>", "<clock>" },
+		{ "<domain type='kvm'><name>a</name><memory>65536</memory>" OS "<clock offset='localtime'/></domain>",
+		  "clock offset 'localtime' is not supported" },
 		{ "<domain type='kvm'><name>a</name><memory>65536</memory>" OS
 		  "<devices><interface type='network'/></devices></domain>", "<interface>" },
 		{ "<domain type='kvm'><name>a</name><memory unit='parsec'>1</memory>" OS "</domain>", "parsec" },
@@ -456,13 +457,84 @@ START_TEST(the_largest_domain_fits_the_cap)
 }
 END_TEST
 
+/* virt-install's <clock>: accepted, given back as written, valid for
+ * libvirt's schema; what vmm's machine cannot be is refused by name */
+START_TEST(clock_of_virt_install)
+{
+	static const char xml[] =
+		"<domain type='kvm'><name>c</name><memory>65536</memory>" OS
+		"<clock offset='utc'><timer name='rtc' tickpolicy='catchup'/><timer name='pit' tickpolicy='delay'/>"
+		"<timer name='hpet' present='no'/></clock></domain>";
+	static const struct {
+		const char *clock, *msg;
+	} bad[] = {
+		{ "<clock offset='localtime'/>", "clock offset 'localtime' is not supported: vmm's guests keep UTC" },
+		{ "<clock offset='variable' basis='utc'/>", "'basis'" },
+		{ "<clock offset='timezone' timezone='Europe/Paris'/>", "'timezone'" },
+		{ "<clock offset='moon'/>", "Invalid value for attribute 'offset' in element 'clock': 'moon'" },
+		{ "<clock offset='utc' adjustment='3600'/>", "clock adjustment '3600' is not supported" },
+		{ "<clock offset='utc'><timer name='tsc' frequency='1000'/></clock>", "'frequency'" },
+		{ "<clock offset='utc'><timer name='tsc'/></clock>", "timer 'tsc' is not supported by vmm" },
+		{ "<clock offset='utc'><timer name='sundial'/></clock>", "unknown timer name 'sundial'" },
+		{ "<clock offset='utc'><timer name='rtc' tickpolicy='later'/></clock>", "unknown timer tickpolicy 'later'" },
+		{ "<clock offset='utc'><timer name='pit' track='wall'/></clock>", "track is only valid with timer 'rtc'" },
+		{ "<clock offset='utc'><timer name='pit' present='no'/></clock>", "always has the timer 'pit'" },
+		{ "<clock offset='utc'><timer name='hpet' present='yes'/></clock>", "has no HPET" },
+		{ "<clock offset='utc'><timer name='rtc' present='maybe'/></clock>", "'present'" },
+		{ "<clock offset='utc'><timer name='rtc'/><timer name='rtc'/></clock>", "duplicate timer 'rtc'" },
+		{ "<clock offset='utc'><timer name='rtc'><catchup threshold='1'/></timer></clock>", "<catchup>" },
+		{ "<clock offset='utc'><tick/></clock>", "unsupported element <tick> in <clock>" },
+	};
+	struct verr e;
+	struct domain_config *c = parse(xml, &e), *c2;
+	char *out, *out2, cmd[256];
+	FILE *f;
+
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	out = domain_xml_format(c, -1);
+	ck_assert_ptr_nonnull(strstr(out, "  <clock offset='utc'>\n    <timer name='rtc' tickpolicy='catchup'/>\n"
+					  "    <timer name='pit' tickpolicy='delay'/>\n    <timer name='hpet' present='no'/>\n"
+					  "  </clock>\n  <on_poweroff>"));
+	c2 = parse(out, &e);
+	ck_assert_msg(c2 != NULL, "%s", e.msg);
+	out2 = domain_xml_format(c2, -1);
+	ck_assert_str_eq(out, out2);
+	f = fopen("/tmp/vmmd-clock-check.xml", "w");
+	fputs(out, f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "virt-xml-validate /tmp/vmmd-clock-check.xml domain >/dev/null 2>&1");
+	ck_assert_int_eq(system(cmd), 0);
+	unlink("/tmp/vmmd-clock-check.xml");
+	free(out);
+	free(out2);
+	domain_config_free(c);
+	domain_config_free(c2);
+	/* no offset is libvirt's default, UTC; written back with it */
+	c = parse("<domain type='kvm'><name>c</name><memory>65536</memory>" OS "<clock/></domain>", &e);
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	out = domain_xml_format(c, -1);
+	ck_assert_ptr_nonnull(strstr(out, "  <clock offset='utc'/>\n"));
+	free(out);
+	domain_config_free(c);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char doc[1024];
+
+		snprintf(doc, sizeof doc, "<domain type='kvm'><name>c</name><memory>65536</memory>" OS "%s</domain>",
+			 bad[i].clock);
+		c = parse(doc, &e);
+		ck_assert_msg(!c, "case %zu accepted", i);
+		ck_assert_msg(strstr(e.msg, bad[i].msg), "case %zu: '%s' lacks '%s'", i, e.msg, bad[i].msg);
+	}
+}
+END_TEST
+
 Suite *xml_suite(void)
 {
 	const TTest *const tests[] = {
 		minimal_gets_defaults, rejections_name_the_problem, tune_rejections_name_the_problem,
 		round_trip_and_schema, site_round_trip_and_defaults,
 		site_rejections_name_the_problem, doctype_refused_before_its_entities, no_dtd_no_entities,
-		every_value_is_capped, the_largest_domain_fits_the_cap, NULL,
+		every_value_is_capped, the_largest_domain_fits_the_cap, clock_of_virt_install, NULL,
 	};
 
 	return one_case_suite("domain-xml", "parse", 0, NULL, NULL, tests);

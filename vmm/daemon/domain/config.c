@@ -7,6 +7,10 @@
 #include <strings.h>
 #include <sys/random.h>
 
+const char *const domain_timer_names[DOMAIN_TIMER_NAMES] = { "rtc", "pit", "hpet", "kvmclock" };
+const char *const domain_timer_tickpolicies[5] = { "", "delay", "catchup", "merge", "discard" };
+const char *const domain_timer_tracks[5] = { "", "boot", "guest", "wall", "realtime" };
+
 void domain_config_free(struct domain_config *c)
 {
 	if (!c)

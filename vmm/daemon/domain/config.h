@@ -95,6 +95,28 @@ struct domain_tune {
  * room for helpers (a sanitizer's leak checker clones a tracer). */
 #define DOMAIN_PIDS_EXTRA 8u
 
+/* <clock offset='utc'> and its <timer> children, as virt-install writes
+ * them (rtc catchup, pit delay, hpet present='no'): vmm's guests keep UTC,
+ * and what a timer asks that vmm cannot do is refused when parsed; the rest
+ * (a tick policy: a hint libvirt takes too) is kept for dumpxml. */
+enum domain_timer_name { TIMER_RTC, TIMER_PIT, TIMER_HPET, TIMER_KVMCLOCK, DOMAIN_TIMER_NAMES };
+extern const char *const domain_timer_names[DOMAIN_TIMER_NAMES];
+extern const char *const domain_timer_tickpolicies[5]; /* [0] "": none */
+extern const char *const domain_timer_tracks[5];       /* [0] "": none */
+
+struct domain_timer {
+	enum domain_timer_name name;
+	int present;          /* -1 not said, 0 no, 1 yes */
+	unsigned tickpolicy;  /* index in domain_timer_tickpolicies */
+	unsigned track;       /* index in domain_timer_tracks (rtc only) */
+};
+
+struct domain_clock {
+	bool present;         /* <clock offset='utc'> given */
+	struct domain_timer timers[DOMAIN_TIMER_NAMES];
+	unsigned ntimers;
+};
+
 struct domain_config {
 	char name[DOMAIN_NAME_MAX + 1];
 	uint8_t uuid[16];
@@ -117,6 +139,7 @@ struct domain_config {
 	unsigned npublish;
 	struct domain_site site;
 	struct domain_tune tune;
+	struct domain_clock clock;
 };
 
 /* The limits in force for c: what its XML set, else the defaults. */

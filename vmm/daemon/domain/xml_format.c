@@ -36,6 +36,31 @@ static const char *action(enum domain_action a)
 	return a == ACTION_RESTART ? "restart" : "destroy";
 }
 
+/* libvirt's form: offset always, a timer's attributes only when given */
+static void format_clock(FILE *f, const struct domain_clock *k)
+{
+	if (!k->present)
+		return;
+	if (!k->ntimers) {
+		fputs("  <clock offset='utc'/>\n", f);
+		return;
+	}
+	fputs("  <clock offset='utc'>\n", f);
+	for (unsigned i = 0; i < k->ntimers; i++) {
+		const struct domain_timer *t = &k->timers[i];
+
+		fprintf(f, "    <timer name='%s'", domain_timer_names[t->name]);
+		if (t->present >= 0)
+			fprintf(f, " present='%s'", t->present ? "yes" : "no");
+		if (t->tickpolicy)
+			fprintf(f, " tickpolicy='%s'", domain_timer_tickpolicies[t->tickpolicy]);
+		if (t->track)
+			fprintf(f, " track='%s'", domain_timer_tracks[t->track]);
+		fputs("/>\n", f);
+	}
+	fputs("  </clock>\n", f);
+}
+
 static void format_devices(FILE *f, const struct domain_config *c)
 {
 	fputs("  <devices>\n", f);
@@ -120,6 +145,7 @@ char *domain_xml_format(const struct domain_config *c, int id)
 	if (c->acpi || c->apic)
 		fprintf(f, "  <features>\n%s%s  </features>\n", c->acpi ? "    <acpi/>\n" : "",
 			c->apic ? "    <apic/>\n" : "");
+	format_clock(f, &c->clock);
 	fprintf(f, "  <on_poweroff>%s</on_poweroff>\n", action(c->on_poweroff));
 	fprintf(f, "  <on_reboot>%s</on_reboot>\n", action(c->on_reboot));
 	fprintf(f, "  <on_crash>%s</on_crash>\n", action(c->on_crash));

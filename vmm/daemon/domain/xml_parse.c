@@ -254,6 +254,132 @@ static int parse_features(struct px *p, const xmlNode *f)
 	return 0;
 }
 
+/* index of v in the n strings of table (from 1: [0] is "none"), -1 if not there */
+static int lookup(const char *const *table, int n, const char *v)
+{
+	for (int i = 1; i < n; i++)
+		if (strcmp(table[i], v) == 0)
+			return i;
+	return -1;
+}
+
+static int parse_timer(struct px *p, const xmlNode *n)
+{
+	static const char *const others[] = { "platform", "tsc", "hypervclock", "armvtimer" };
+	struct domain_clock *k = &p->c->clock;
+	struct domain_timer t = { .present = -1 };
+	char *name, *present, *tick, *track;
+	int rc = -1, i;
+
+	if (xr_only_attrs(p, n, "name", "present", "tickpolicy", "track", NULL) < 0 || xr_empty(p, n) < 0)
+		return -1;
+	name = xr_attr(n, "name");
+	present = xr_attr(n, "present");
+	tick = xr_attr(n, "tickpolicy");
+	track = xr_attr(n, "track");
+	if (!name) {
+		verr_set(p->e, VERR_XML_ERROR, "missing timer name");
+		goto out;
+	}
+	for (i = 0; i < DOMAIN_TIMER_NAMES && strcmp(domain_timer_names[i], name) != 0; i++)
+		;
+	if (i == DOMAIN_TIMER_NAMES) {
+		for (unsigned j = 0; j < sizeof others / sizeof others[0]; j++)
+			if (strcmp(others[j], name) == 0) {
+				verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "timer '%s' is not supported by vmm", name);
+				goto out;
+			}
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "unknown timer name '%s'", name);
+		goto out;
+	}
+	t.name = (enum domain_timer_name)i;
+	for (unsigned j = 0; j < k->ntimers; j++)
+		if (k->timers[j].name == t.name) {
+			verr_set(p->e, VERR_XML_ERROR, "duplicate timer '%s'", name);
+			goto out;
+		}
+	if (present && strcmp(present, "yes") != 0 && strcmp(present, "no") != 0) {
+		verr_set(p->e, VERR_XML_ERROR, "Invalid value for attribute 'present' in element 'timer': '%s'.", present);
+		goto out;
+	}
+	if (present)
+		t.present = strcmp(present, "yes") == 0;
+	if (tick && (i = lookup(domain_timer_tickpolicies, 5, tick)) < 0) {
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "unknown timer tickpolicy '%s'", tick);
+		goto out;
+	}
+	t.tickpolicy = tick ? (unsigned)i : 0;
+	if (track && t.name != TIMER_RTC) {
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "timer '%s': track is only valid with timer 'rtc'", name);
+		goto out;
+	}
+	if (track && (i = lookup(domain_timer_tracks, 5, track)) < 0) {
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "unknown timer track '%s'", track);
+		goto out;
+	}
+	t.track = track ? (unsigned)i : 0;
+	/* what vmm's machine has: an in-kernel PIT and kvmclock, neither an
+	 * HPET nor an RTC; a tick policy is a hint for missed ticks, kept */
+	if ((t.name == TIMER_PIT || t.name == TIMER_KVMCLOCK) && t.present == 0)
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "vmm's machine always has the timer '%s' (present='no')",
+			 domain_timer_names[t.name]);
+	else if ((t.name == TIMER_HPET || t.name == TIMER_RTC) && t.present == 1)
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "vmm's machine has no %s (timer '%s' present='yes')",
+			 t.name == TIMER_HPET ? "HPET" : "RTC", domain_timer_names[t.name]);
+	else {
+		k->timers[k->ntimers++] = t;
+		rc = 0;
+	}
+out:
+	xmlFree(name);
+	xmlFree(present);
+	xmlFree(tick);
+	xmlFree(track);
+	return rc;
+}
+
+/* <clock>: UTC is what a vmm guest sees (libvirt's default offset too);
+ * another offset would need an RTC vmm does not have. */
+static int parse_clock(struct px *p, const xmlNode *c)
+{
+	char *offset, *adj;
+	int bad = 0;
+
+	if (xr_only_attrs(p, c, "offset", "adjustment", NULL) < 0)
+		return -1;
+	offset = xr_attr(c, "offset");
+	adj = xr_attr(c, "adjustment");
+	if (offset && strcmp(offset, "utc") != 0) {
+		bad = -1;
+		if (!strcmp(offset, "localtime") || !strcmp(offset, "timezone") || !strcmp(offset, "variable") ||
+		    !strcmp(offset, "absolute"))
+			verr_set(p->e, VERR_CONFIG_UNSUPPORTED,
+				 "clock offset '%s' is not supported: vmm's guests keep UTC (<clock offset='utc'/>)",
+				 offset);
+		else
+			verr_set(p->e, VERR_XML_ERROR, "Invalid value for attribute 'offset' in element 'clock': '%s'.",
+				 offset);
+	} else if (adj && strcmp(adj, "reset") != 0 && strcmp(adj, "0") != 0) {
+		bad = -1;
+		verr_set(p->e, VERR_CONFIG_UNSUPPORTED,
+			 "clock adjustment '%s' is not supported: vmm's guests keep UTC as the host has it", adj);
+	}
+	xmlFree(offset);
+	xmlFree(adj);
+	if (bad)
+		return -1;
+	p->c->clock.present = true;
+	for (const xmlNode *n = c->children; n; n = n->next) {
+		if (n->type == XML_TEXT_NODE || n->type == XML_COMMENT_NODE)
+			continue;
+		if (n->type != XML_ELEMENT_NODE || !xr_is(n, "timer") || n->ns)
+			return xr_unsupported(p, n, "clock");
+		if (parse_timer(p, n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int parse_disk(struct px *p, const xmlNode *d)
 {
 	struct domain_disk *disk;
@@ -503,13 +629,14 @@ static int parse_uuid(struct px *p, const xmlNode *n)
 }
 
 enum { SEEN_NAME, SEEN_UUID, SEEN_TITLE, SEEN_DESC, SEEN_MEM, SEEN_CURMEM, SEEN_VCPU, SEEN_OS, SEEN_FEAT,
-       SEEN_ONPOWEROFF, SEEN_ONREBOOT, SEEN_ONCRASH, SEEN_DEVICES, SEEN_METADATA, SEEN_MEMTUNE, SEEN_CPUTUNE };
+       SEEN_ONPOWEROFF, SEEN_ONREBOOT, SEEN_ONCRASH, SEEN_DEVICES, SEEN_METADATA, SEEN_MEMTUNE, SEEN_CPUTUNE,
+       SEEN_CLOCK };
 
 static int parse_child(struct px *p, const xmlNode *n, unsigned *seen)
 {
 	static const char *const names[] = { "name", "uuid", "title", "description", "memory", "currentMemory",
 					     "vcpu", "os", "features", "on_poweroff", "on_reboot", "on_crash",
-					     "devices", "metadata", "memtune", "cputune" };
+					     "devices", "metadata", "memtune", "cputune", "clock" };
 	int which = -1;
 
 	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -537,6 +664,7 @@ static int parse_child(struct px *p, const xmlNode *n, unsigned *seen)
 	case SEEN_DEVICES: return parse_devices(p, n);
 	case SEEN_MEMTUNE: return parse_memtune(p, n);
 	case SEEN_CPUTUNE: return parse_cputune(p, n);
+	case SEEN_CLOCK: return parse_clock(p, n);
 	default: return parse_metadata(p, n);
 	}
 }
