@@ -30,3 +30,7 @@ $(BUILD)/vmm: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libvmm.a
 # The same VMM under AddressSanitizer/UBSan/LeakSanitizer, for the tests.
 $(BUILD)/vmm-san: $(BUILD)/obj-san/vmm/cli/main.o $(BUILD)/libvmm-san.a
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+# vmm image create/inspect with Debian's sgdisk and fdisk, and the site
+# kernel on the image's partitions (site.part=): a script, nothing to build.
+KVM_CHECK_PROGRAMS += tests/integration/check_image_create.sh
