@@ -3,6 +3,8 @@
  * nested emulation a boot takes seconds. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <limits.h>
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -505,11 +509,165 @@ START_TEST(memory_hog_stays_within_its_limit)
 }
 END_TEST
 
+/* The pids in run/NAME.state. */
+static void run_pids(const char *name, pid_t *monitor, pid_t *vmm)
+{
+	char path[512];
+	long mp = 0, vp = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "no %s", path);
+	ck_assert_int_eq(fscanf(f, "id=%*d monitor=%ld %*u vmm=%ld", &mp, &vp), 2);
+	fclose(f);
+	*monitor = (pid_t)mp;
+	*vmm = (pid_t)vp;
+}
+
+/* The --cid=N a running vmm was given; 0 if none. */
+static unsigned vmm_cid(pid_t vmm)
+{
+	char path[64], cmd[8192];
+	unsigned cid = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)vmm);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(cmd, 1, sizeof cmd - 1, f);
+	fclose(f);
+	cmd[n] = 0;
+	for (size_t i = 0; i < n; i += strlen(cmd + i) + 1)
+		if (sscanf(cmd + i, "--cid=%u", &cid) == 1)
+			break;
+	return cid;
+}
+
+/* Whether some process holds the lock of CID cid (a running vmm does). */
+static bool cid_held(unsigned cid)
+{
+	char path[64];
+	bool held = false;
+	int fd;
+
+	snprintf(path, sizeof path, "/run/vmm/cid-%u.lock", cid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+static bool wait_log_line(const char *what, int ms)
+{
+	for (int64_t t0 = now_ms(); now_ms() - t0 <= ms; usleep(25000))
+		if (log_has(what))
+			return true;
+	return false;
+}
+
+/* kill -9 of one VM's vmm while a client keeps hitting another: the other
+ * answers every request, the killed one ends as crashed with vmmd's line. */
+START_TEST(vm_killed_under_load)
+{
+	char xml[4096], body[8192];
+	struct load l = { .port = free_port() };
+	int port_a = free_port();
+	pid_t mon, vmm;
+	pthread_t th;
+
+	ck_assert_int_gt(l.port, 0);
+	ck_assert_int_gt(port_a, 0);
+	ck_assert_int_ne(port_a, l.port);
+	site_xml(xml, sizeof xml, "ka", port_a);
+	OK("define %s", write_xml(&v, "ka.xml", xml));
+	site_xml(xml, sizeof xml, "kb", l.port);
+	OK("define %s", write_xml(&v, "kb.xml", xml));
+	OK("start ka");
+	OK("start kb");
+	ck_assert_msg(wait_http_200(port_a, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from ka: %s", msg_tail(body));
+	ck_assert_msg(wait_http_200(l.port, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from kb: %s", msg_tail(body));
+	run_pids("ka", &mon, &vmm);
+	ck_assert_int_gt(vmm, 1);
+
+	ck_assert_int_eq(pthread_create(&th, NULL, load_run, &l), 0);
+	usleep(500000);
+	ck_assert_int_eq(kill(vmm, SIGKILL), 0);
+	ck_assert_int_eq(wait_state(&v, "ka", "shut off", 30000), 0);
+	usleep(1000000); /* and on a while after */
+	atomic_store(&l.stop, true);
+	pthread_join(th, NULL);
+	fprintf(stderr, "kill -9 under load: kb answered %ld requests 200, %ld errors (last %d)\n",
+		(long)atomic_load(&l.ok), (long)atomic_load(&l.errors), atomic_load(&l.last_error));
+	OK("domstate --reason ka");
+	HAS("shut off (crashed)");
+	ck_assert_msg(log_has("vmmd: domain 'ka': crashed: vmm was killed by signal 9 (SIGKILL)"),
+		      "no crash line in vmmd's log");
+	ck_assert_int_eq(atomic_load(&l.errors), 0);
+	ck_assert_int_gt(atomic_load(&l.ok), 0);
+	ck_assert_int_eq(http_get(port_a, body, sizeof body, 5000), -1); /* its port went with it */
+	ck_assert_int_eq(http_get(l.port, body, sizeof body, 10000), 200);
+	OK("domstate kb");
+	HAS("running");
+	OK("destroy kb");
+	OK("undefine ka");
+	OK("undefine kb");
+}
+END_TEST
+
+/* kill -9 of the monitor of a real VM: vmmd watches the vmm itself, the
+ * domain stays running and serving, destroy works, its CID is free after
+ * and the domain starts again. */
+START_TEST(monitor_killed_real_vm)
+{
+	char xml[4096], body[8192];
+	int port = free_port();
+	unsigned cid;
+	pid_t mon, vmm;
+
+	ck_assert_int_gt(port, 0);
+	site_xml(xml, sizeof xml, "km", port);
+	OK("define %s", write_xml(&v, "km.xml", xml));
+	OK("start km");
+	ck_assert_msg(wait_http_200(port, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from km: %s", msg_tail(body));
+	run_pids("km", &mon, &vmm);
+	cid = vmm_cid(vmm);
+	ck_assert_uint_ge(cid, 3);
+	ck_assert(cid_held(cid));
+
+	ck_assert_int_eq(kill(mon, SIGKILL), 0);
+	ck_assert_msg(wait_log_line("domain 'km': its monitor ended; watching vmm", 10000), "no line of the monitor's end");
+	OK("domstate km");
+	HAS("running");
+	ck_assert_int_eq(http_get(port, body, sizeof body, 10000), 200);
+	ck_assert_int_eq(kill(vmm, 0), 0);
+
+	OK("destroy km");
+	OK("domstate --reason km");
+	HAS("shut off (destroyed)");
+	ck_assert_msg(!cid_held(cid), "CID %u still held after the destroy", cid);
+	ck_assert_int_eq(http_get(port, body, sizeof body, 5000), -1);
+
+	OK("start km");
+	ck_assert_msg(wait_http_200(port, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 after the restart: %s",
+		      msg_tail(body));
+	OK("domstate km");
+	HAS("running");
+	OK("destroy km");
+	OK("undefine km");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
 		lifecycle_with_real_guests, site_lifecycle, site_adopted_after_daemon_restart,
-		flooding_domain_log_stays_under_the_cap, memory_hog_stays_within_its_limit, NULL,
+		flooding_domain_log_stays_under_the_cap, memory_hog_stays_within_its_limit, vm_killed_under_load,
+		monitor_killed_real_vm, NULL,
 	};
 
 	return suite_run(one_case_suite("vmmd-kvm", "kvm", 600, setup, teardown, tests)) ? EXIT_FAILURE : EXIT_SUCCESS;
