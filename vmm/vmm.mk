@@ -34,3 +34,10 @@ $(BUILD)/vmm-san: $(BUILD)/obj-san/vmm/cli/main.o $(BUILD)/libvmm-san.a
 # vmm image create/inspect with Debian's sgdisk and fdisk, and the site
 # kernel on the image's partitions (site.part=): a script, nothing to build.
 KVM_CHECK_PROGRAMS += tests/integration/check_image_create.sh
+
+# `make image`: the example site as one file, booted by `vmm run --disk
+# build/site.img` (vmm's firmware). Rebuilt when vmm, the kernel or the site changes.
+.PHONY: image
+image: $(BUILD)/site.img
+$(BUILD)/site.img: $(BUILD)/vmm $(BUILD)/guest/site.elf $(shell find examples/site 2>/dev/null)
+	$(BUILD)/vmm image create examples/site -o $@ --force
