@@ -15,5 +15,6 @@ Suite *virtio_devices_suite(void);
 Suite *publish_suite(void);
 Suite *console_log_suite(void);
 Suite *seccomp_suite(void);
+Suite *image_suite(void);
 
 #endif

@@ -165,7 +165,8 @@ static int pack(struct ustar *t, int dfd, const char *top, const char *rel, uint
 		rc = err_errno(e, "reading the directory %s/%s", top, rel);
 		goto out;
 	}
-	qsort(names, n, sizeof *names, by_name);
+	if (n) /* qsort's array may not be NULL, even empty */
+		qsort(names, n, sizeof *names, by_name);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char path[PATH_MAX_USTAR + 2], shown[4096 + 64];
 		struct stat sb;
