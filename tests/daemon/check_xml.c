@@ -528,13 +528,53 @@ START_TEST(clock_of_virt_install)
 }
 END_TEST
 
+/* A domain without <kernel> boots the site image on its first disk
+ * through vmm's firmware (firmware/): accepted with a disk, round-trips
+ * without a <kernel>; refused without a disk, or with an <initrd>. */
+START_TEST(image_domain_without_kernel)
+{
+	static const char img[] = "<domain type='kvm'><name>a</name><memory>65536</memory><os><type>hvm</type></os>"
+				  "<devices><disk type='file' device='disk'><source file='/site.img'/>"
+				  "<target dev='vda' bus='virtio'/><readonly/></disk></devices></domain>";
+	struct verr e;
+	struct domain_config *c = parse(img, &e), *bad;
+	char *xml;
+
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	ck_assert_ptr_null(c->kernel);
+	xml = domain_xml_format(c, -1);
+	ck_assert_ptr_null(strstr(xml, "<kernel>"));
+	domain_config_free(c);
+	c = parse(xml, &e);
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	ck_assert_ptr_null(c->kernel);
+	domain_config_free(c);
+	free(xml);
+	bad = parse("<domain type='kvm'><name>a</name><memory>65536</memory><os><type>hvm</type></os></domain>", &e);
+	ck_assert_ptr_null(bad);
+	ck_assert_msg(strstr(e.msg, "needs a <kernel>") && strstr(e.msg, "<disk>"), "%s", e.msg);
+	bad = parse("<domain type='kvm'><name>a</name><memory>65536</memory><os><type>hvm</type><initrd>/i</initrd></os>"
+		    "<devices><disk type='file' device='disk'><source file='/site.img'/><target dev='vda'/></disk>"
+		    "</devices></domain>",
+		    &e);
+	ck_assert_ptr_null(bad);
+	ck_assert_msg(strstr(e.msg, "<initrd> needs a <kernel>"), "%s", e.msg);
+	bad = parse("<domain type='kvm'><name>a</name><memory>65536</memory><os><type>hvm</type><kernel>k</kernel></os>"
+		    "</domain>",
+		    &e);
+	ck_assert_ptr_null(bad);
+	ck_assert_msg(strstr(e.msg, "absolute path"), "%s", e.msg);
+}
+END_TEST
+
 Suite *xml_suite(void)
 {
 	const TTest *const tests[] = {
 		minimal_gets_defaults, rejections_name_the_problem, tune_rejections_name_the_problem,
 		round_trip_and_schema, site_round_trip_and_defaults,
 		site_rejections_name_the_problem, doctype_refused_before_its_entities, no_dtd_no_entities,
-		every_value_is_capped, the_largest_domain_fits_the_cap, clock_of_virt_install, NULL,
+		every_value_is_capped, the_largest_domain_fits_the_cap, clock_of_virt_install, image_domain_without_kernel,
+		NULL,
 	};
 
 	return one_case_suite("domain-xml", "parse", 0, NULL, NULL, tests);

@@ -172,7 +172,8 @@ static int check_path(const struct images *im, const char *what, const char *pat
 
 int images_check(const struct images *im, const struct domain_config *c, struct verr *e)
 {
-	if (check_path(im, "kernel", c->kernel, e) < 0 || (c->initrd && check_path(im, "initrd", c->initrd, e) < 0))
+	if ((c->kernel && check_path(im, "kernel", c->kernel, e) < 0) ||
+	    (c->initrd && check_path(im, "initrd", c->initrd, e) < 0))
 		return -1;
 	for (unsigned i = 0; i < c->ndisks; i++)
 		if (check_path(im, "disk", c->disks[i].file, e) < 0)
@@ -187,7 +188,8 @@ int images_open(const struct images *im, const struct domain_config *c, struct v
 {
 	f->kernel = f->initrd = -1;
 	f->ndisks = 0;
-	if ((f->kernel = images_open_file(im, "kernel", c->kernel, O_RDONLY, e)) < 0)
+	/* No kernel: vmm boots the image on the first disk with its firmware. */
+	if (c->kernel && (f->kernel = images_open_file(im, "kernel", c->kernel, O_RDONLY, e)) < 0)
 		goto fail;
 	if (c->initrd && (f->initrd = images_open_file(im, "initrd", c->initrd, O_RDONLY, e)) < 0)
 		goto fail;

@@ -154,7 +154,8 @@ static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const s
 				"this vmm cannot take its files as descriptors (no fd:N in 'vmm run --help')");
 	add(a, "%s", paths->vmm);
 	add(a, "run");
-	add(a, "--kernel=fd:%d", fd++);
+	if (c->kernel) /* else vmm's firmware boots the site image on the first disk */
+		add(a, "--kernel=fd:%d", fd++);
 	if (c->initrd)
 		add(a, "--initrd=fd:%d", fd++);
 	if (c->cmdline)
@@ -291,7 +292,8 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		int site = c->site.present ? site_fd : -1, report_at, n = 0;
 		char *argv[MAX_ARGS + 4], fdtext[16];
 
-		files[nfiles++] = vf->kernel;
+		if (vf->kernel >= 0)
+			files[nfiles++] = vf->kernel;
 		if (vf->initrd >= 0)
 			files[nfiles++] = vf->initrd;
 		for (unsigned i = 0; i < vf->ndisks; i++)

@@ -228,8 +228,10 @@ static int parse_os(struct px *p, const xmlNode *os)
 	}
 	if (!have_type)
 		return verr_set(p->e, VERR_XML_ERROR, "missing <type> in <os>");
-	if (!p->c->kernel || p->c->kernel[0] != '/')
-		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<os> needs a <kernel> with an absolute path (direct boot)");
+	/* No <kernel>: vmm's firmware boots the site image on the first disk
+	 * (checked in parse_domain, once the disks are read). */
+	if (p->c->kernel && p->c->kernel[0] != '/')
+		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<kernel> needs an absolute path");
 	if (p->c->initrd && p->c->initrd[0] != '/')
 		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<initrd> needs an absolute path");
 	return 0;
@@ -700,6 +702,11 @@ static int parse_domain(struct px *p, const xmlNode *root)
 		return verr_set(p->e, VERR_XML_ERROR, "missing <memory> in <domain>");
 	if (!(seen & (1u << SEEN_OS)))
 		return verr_set(p->e, VERR_XML_ERROR, "missing <os> in <domain>");
+	if (!p->c->kernel && !p->c->ndisks)
+		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED,
+				"<os> needs a <kernel> with an absolute path (direct boot), or the domain a <disk> with a site image");
+	if (!p->c->kernel && p->c->initrd)
+		return verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<initrd> needs a <kernel>: a site image carries its kernel");
 	if (!(seen & (1u << SEEN_CURMEM)) || p->c->cur_mem_kib > p->c->mem_kib)
 		p->c->cur_mem_kib = p->c->mem_kib;
 	if (!p->c->vcpus)
