@@ -230,12 +230,40 @@ START_TEST(rejects_file_size_over_memory_size)
 }
 END_TEST
 
+/* Boot firmware (firmware/) may load between vmm's command line and the
+ * EBDA; kernels may not, and firmware may not reach the boot tables. */
+START_TEST(firmware_loads_low)
+{
+	struct spec s = good();
+	struct pvh_image img;
+	struct err e = { "" };
+	size_t n;
+
+	s.seg[0] = (struct seg){ 0x30000, 0x800, 0x40000 };
+	s.entry = 0x30010;
+	n = build(&s);
+	ck_assert_int_lt(pvh_load(image, n, &mem, &img, &e), 0);
+	ck_assert_int_eq(pvh_load_firmware(image, n, &mem, &img, &e), 0);
+	ck_assert_uint_eq(img.entry, 0x30010);
+	s.seg[0] = (struct seg){ 0x90000, 0x800, 0x10000 }; /* over the EBDA */
+	s.entry = 0x90010;
+	n = build(&s);
+	ck_assert_int_lt(pvh_load_firmware(image, n, &mem, &img, &e), 0);
+	s.seg[0] = (struct seg){ 0x20000, 0x800, 0x800 }; /* over vmm's command line */
+	s.entry = 0x20010;
+	n = build(&s);
+	ck_assert_int_lt(pvh_load_firmware(image, n, &mem, &img, &e), 0);
+	ck_assert_msg(strstr(e.msg, "boot area"), "%s", e.msg);
+}
+END_TEST
+
 Suite *elf_pvh_suite(void)
 {
 	const TTest *const tests[] = {
 		loads_good_image, loads_eight_byte_note_and_two_segments, rejects_truncated_files,
 		rejects_wrong_class_and_machine, rejects_segments_outside_ram, rejects_segments_in_mmio_hole,
-		rejects_entry_outside_segments, rejects_missing_note, rejects_file_size_over_memory_size, NULL,
+		rejects_entry_outside_segments, rejects_missing_note, rejects_file_size_over_memory_size,
+		firmware_loads_low, NULL,
 	};
 
 	return one_case_suite("elf_pvh", "load", 0, setup, teardown, tests);

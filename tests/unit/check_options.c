@@ -114,10 +114,37 @@ START_TEST(errors_name_the_problem)
 }
 END_TEST
 
+/* No --kernel: the first --disk is a site image the firmware boots (the
+ * built-in one, or --firmware FILE). */
+START_TEST(firmware_boot)
+{
+	struct vm_config c;
+	struct err e;
+
+	ck_assert_int_eq(PARSE(&c, &e, "--disk", "/i/site.img,ro"), PARSE_OK);
+	ck_assert(c.boot_firmware);
+	ck_assert_ptr_null(c.kernel);
+	ck_assert_ptr_null(c.firmware);
+	ck_assert_str_eq(c.name, "firmware");
+	vm_config_free(&c);
+	ck_assert_int_eq(PARSE(&c, &e, "--firmware", "/f/fw.elf", "--disk", "d"), PARSE_OK);
+	ck_assert(c.boot_firmware);
+	ck_assert_str_eq(c.firmware, "/f/fw.elf");
+	ck_assert_str_eq(c.name, "fw.elf");
+	vm_config_free(&c);
+	ck_assert_int_eq(PARSE(&c, &e, "--kernel", "k", "--disk", "d"), PARSE_OK);
+	ck_assert(!c.boot_firmware);
+	vm_config_free(&c);
+	EXPECT("--kernel and --firmware", "-k", "k", "--firmware", "f");
+	EXPECT("--initrd needs --kernel", "--disk", "d", "--initrd", "i");
+	EXPECT("or --disk IMAGE", "--cid", "7");
+}
+END_TEST
+
 Suite *options_suite(void)
 {
 	const TTest *const tests[] = {
-		defaults, every_option, idle_stop_with_a_vsock_device, errors_name_the_problem, NULL,
+		defaults, every_option, idle_stop_with_a_vsock_device, errors_name_the_problem, firmware_boot, NULL,
 	};
 
 	return one_case_suite("options", "run", 0, NULL, NULL, tests);
