@@ -27,7 +27,11 @@ struct.pack_into("<I", hdr, 12, zlib.crc32(bytes(hdr)))
 boot = bytearray(kernel_off + len(elf))
 boot[0:64] = hdr; boot[512:512 + len(cmd)] = cmd; boot[kernel_off:] = elf
 boot += bytes(-len(boot) % S)
-parts = [(BOOT, "boot", bytes(boot)), (CONTENT, "content", bytes(2 * S)), (DATA, "data", bytes(S))]
+# content: a one-file ustar archive, as vmm image create packs it
+import tarfile
+ti = tarfile.TarInfo("index.html"); ti.size = 3; ti.mtime = 0; ti.mode = 0o644
+content = ti.tobuf(format=tarfile.USTAR_FORMAT) + b"hi\n".ljust(S, b"\0") + bytes(2 * S)
+parts = [(BOOT, "boot", bytes(boot)), (CONTENT, "content", content), (DATA, "data", bytes(S))]
 lba, ents, body = 34, b"", b""
 for i, (t, name, data) in enumerate(parts):
     n = len(data) // S

@@ -218,13 +218,34 @@ static void check_boot(struct ctx *c, const struct gpt_entry *part)
 	free(kernel);
 }
 
+/* The content partition must start with a ustar header (magic and
+ * checksum), as the site kernel expects; the archive's entries are the
+ * kernel's to judge (guest/http/site_tar.c). */
+static void check_content(struct ctx *c, const struct gpt_entry *part)
+{
+	uint8_t h[512];
+	unsigned sum = 0;
+	char field[9];
+
+	if (rd(c, part->first_lba * GPT_SECTOR, h, sizeof h) < 0) {
+		check(c, 0, "content: cannot read LBA %llu", (unsigned long long)part->first_lba);
+		return;
+	}
+	for (unsigned i = 0; i < sizeof h; i++)
+		sum += i >= 148 && i < 156 ? ' ' : h[i];
+	memcpy(field, h + 148, 8);
+	field[8] = 0;
+	check(c, memcmp(h + 257, "ustar", 5) == 0 && strtoul(field, NULL, 8) == sum,
+	      "content: the partition does not start with a ustar header (magic, checksum)");
+}
+
 /* Lists and checks the partitions of one good copy of the GPT. */
 static void check_partitions(struct ctx *c, const struct gpt_copy *g)
 {
 	const struct gpt_header *h = &g->h;
 	struct span *spans = calloc(h->num_entries, sizeof *spans);
 	unsigned n = 0, count[4] = { 0, 0, 0, 0 };
-	struct gpt_entry boot = { 0 };
+	struct gpt_entry boot = { 0 }, content = { 0 };
 
 	if (!spans) {
 		check(c, 0, "partitions: out of memory");
@@ -258,6 +279,8 @@ static void check_partitions(struct ctx *c, const struct gpt_copy *g)
 		unsigned k = !strcmp(t, "boot") ? 0 : !strcmp(t, "content") ? 1 : !strcmp(t, "data") ? 2 : 3;
 		if (k == 0 && !count[0])
 			boot = p;
+		if (k == 1 && !count[1])
+			content = p;
 		count[k]++;
 	}
 	qsort(spans, n, sizeof *spans, by_first);
@@ -272,6 +295,8 @@ static void check_partitions(struct ctx *c, const struct gpt_copy *g)
 	check(c, count[2] <= 1, "partitions: %u data partitions, at most 1", count[2]);
 	if (count[0] == 1)
 		check_boot(c, &boot);
+	if (count[1] == 1)
+		check_content(c, &content);
 }
 
 unsigned image_inspect(const struct image_reader *r, FILE *out)
