@@ -166,7 +166,8 @@ int fw_kernel_load(const struct fw_disk *d, struct fw_scratch *s, int check_crc,
 		return fail(err, SITE_FW_EXIT_BAD_KERNEL, "the kernel has no PVH entry note");
 	have_entry = 0;
 	for (unsigned i = 0; i < phnum; i++)
-		if (ph[i].type == PT_LOAD && k->entry >= ph[i].paddr && k->entry - ph[i].paddr < ph[i].filesz)
+		if (ph[i].type == PT_LOAD && ph[i].memsz && k->entry >= ph[i].paddr &&
+		    k->entry - ph[i].paddr < ph[i].filesz)
 			have_entry = 1;
 	if (!have_entry)
 		return fail(err, SITE_FW_EXIT_BAD_KERNEL, "the kernel's PVH entry lies outside its loaded code");
