@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -405,6 +406,129 @@ START_TEST(console_wait_serves_others)
 }
 END_TEST
 
+/* vmmd running from a directory of its own, beside a vmmd-monitor that
+ * sleeps as long as the file monitor-delay says before it execs the real
+ * one: a monitor slow to report the vmm. */
+static void slow_monitor_daemon(void)
+{
+	char dir[600], cmd[2400], real[PATH_MAX];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/vmmd-monitor", real));
+	snprintf(dir, sizeof dir, "%s/bin", v.dir);
+	snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s/vmmd-san %s/vmmd-san", dir, BUILD_DIR, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s/vmmd-monitor", dir);
+	f = fopen(cmd, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\nsleep \"$(cat %s/monitor-delay 2>/dev/null || echo 0)\"\nexec %s \"$@\"\n", v.dir, real);
+	fclose(f);
+	ck_assert_int_eq(chmod(cmd, 0755), 0);
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	snprintf(cmd, sizeof cmd, "%s/vmmd-san", dir);
+	setenv("VMMD_BIN", cmd, 1);
+	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
+	unsetenv("VMMD_BIN");
+}
+
+static void monitor_delay(const char *seconds)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/monitor-delay", v.dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(seconds, f);
+	fclose(f);
+}
+
+/* virsh start in a child; its exit status (0 ok) once reaped, its output in o. */
+static pid_t start_in_child(const char *name, const char *o_path)
+{
+	pid_t child = fork();
+
+	if (child == 0) {
+		char o[4096];
+		int rc = virsh(&v, o, sizeof o, "start %s", name);
+		FILE *f = fopen(o_path, "w");
+
+		if (f) {
+			fputs(o, f);
+			fclose(f);
+		}
+		_exit(rc == 0 ? 0 : 1);
+	}
+	return child;
+}
+
+/* A monitor slow to report: the start waits as an event of the loop (the
+ * domain paused, starting up, meanwhile), a destroy then ends it at once,
+ * and one that never reports in 5 s fails the start with its group killed. */
+START_TEST(slow_report_serves_others)
+{
+	char o_path[600], o[4096] = "";
+	int cli[5], st;
+	int64_t t0;
+	pid_t child;
+	FILE *f;
+
+	slow_monitor_daemon();
+	snprintf(o_path, sizeof o_path, "%s/start.out", v.dir);
+	define("sr", image_file(&v, "echo.elf"));
+	monitor_delay("1.5");
+	t0 = now_ms();
+	child = start_in_child("sr", o_path);
+	sleep_ms(300);
+	for (int i = 0; i < 5; i++) {
+		int64_t s = now_ms();
+
+		OK("list --all");
+		cli[i] = (int)(now_ms() - s);
+		HAS("sr");
+	}
+	OK("domstate --reason sr");
+	HAS("paused (starting up)");
+	ck_assert(virsh(&v, out, sizeof out, "suspend sr") != 0);
+	HAS("still starting");
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "start failed");
+	fprintf(stderr, "faults: during a %d ms report: virsh list median %d ms\n", (int)(now_ms() - t0),
+		median(cli, 5));
+	ck_assert_msg(now_ms() - t0 >= 1300, "the start did not wait for the monitor");
+	ck_assert_msg(median(cli, 5) < 100, "virsh list took %d ms while a start waited", median(cli, 5));
+	OK("domstate sr");
+	HAS("running");
+	OK("destroy sr");
+
+	/* destroyed while the monitor has not reported */
+	monitor_delay("3");
+	child = start_in_child("sr", o_path);
+	sleep_ms(300);
+	t0 = now_ms();
+	OK("destroy sr");
+	ck_assert_msg(now_ms() - t0 < 1000, "the destroy waited %d ms", (int)(now_ms() - t0));
+	OK("domstate --reason sr");
+	HAS("shut off (destroyed)");
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	f = fopen(o_path, "r");
+	ck_assert_ptr_nonnull(f);
+	o[fread(o, 1, sizeof o - 1, f)] = 0;
+	fclose(f);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1 && strstr(o, "was destroyed while it started"), "%s", o);
+
+	/* never reports: the start fails after 5 s */
+	monitor_delay("8");
+	t0 = now_ms();
+	ck_assert(virsh(&v, out, sizeof out, "start sr") != 0);
+	HAS("cannot start the vmm process");
+	ck_assert_msg(now_ms() - t0 >= 4500 && now_ms() - t0 < 7000, "failed after %d ms", (int)(now_ms() - t0));
+	OK("domstate --reason sr");
+	HAS("shut off (failed)");
+	ck_assert(wait_log("domain 'sr': failed to start: cannot start the vmm process", 1000));
+}
+END_TEST
+
 Suite *faults_suite(void)
 {
 	Suite *s = suite_create("faults");
@@ -417,6 +541,7 @@ Suite *faults_suite(void)
 	tcase_add_test(tc, slow_destroy_serves_others);
 	tcase_add_test(tc, slow_start_serves_others);
 	tcase_add_test(tc, console_wait_serves_others);
+	tcase_add_test(tc, slow_report_serves_others);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -256,9 +256,10 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
 		remove_cgroup(m, d);
 		return -1;
 	}
-	/* libvirt's state while a start is under way */
-	d->state = DOM_PAUSED;
-	d->reason = PAUSED_STARTING_UP;
+	/* libvirt's state while a start is under way; a domain restarting
+	 * (on_reboot, on_crash) stays running, as a reset does in libvirt */
+	d->state = restart ? DOM_RUNNING : DOM_PAUSED;
+	d->reason = restart ? RUNNING_BOOTED : PAUSED_STARTING_UP;
 	d->start_phase = START_REPORT;
 	d->start_fd = report_fd;
 	d->start_deadline_ms = now_ms() + REPORT_WAIT_MS;
@@ -365,6 +366,8 @@ static void report_arrived(struct vmmd *m, struct domain *d, bool timed_out)
 	memcpy(uuid, dom_uuid(d), 16);
 	if (spawn_reported(m, d, timed_out, &e) < 0) {
 		char why[sizeof d->start_how + sizeof e.msg + 2];
+		/* the log line says what failed without the client's error prefix */
+		const char *msg = e.msg + (strncmp(e.msg, "internal error: ", 16) ? 0 : 16);
 
 		if (d->destroying)
 			verr_set(&e, VERR_OPERATION_FAILED, "domain '%s' was destroyed while it started", dom_name(d));
@@ -372,9 +375,9 @@ static void report_arrived(struct vmmd *m, struct domain *d, bool timed_out)
 		if (d->destroying)
 			snprintf(why, sizeof why, "destroyed");
 		else if (d->start_restart)
-			snprintf(why, sizeof why, "%s: %s", d->start_how, e.msg);
+			snprintf(why, sizeof why, "%s: %s", d->start_how, msg);
 		else
-			snprintf(why, sizeof why, "%s", e.msg);
+			snprintf(why, sizeof why, "%s", msg);
 		finish(m, d, DOM_SHUTOFF, d->destroying ? SHUTOFF_DESTROYED : SHUTOFF_FAILED, why);
 		return;
 	}
