@@ -49,6 +49,10 @@ static const char *hello(void)
 START_TEST(missing_kernel_file)
 {
 	EXPECT("cannot open kernel '/nonexistent/kernel': No such file", "run", "--kernel", "/nonexistent/kernel");
+	/* --firmware FILE: messages name it as firmware */
+	EXPECT("cannot open firmware '/nonexistent/fw': No such file", "run", "--firmware", "/nonexistent/fw");
+	EXPECT("firmware 'tests/README.md': not an ELF file", "run", "--firmware", "tests/README.md");
+	EXPECT("--kernel and --firmware", "run", "--kernel", hello(), "--firmware", hello());
 }
 END_TEST
 

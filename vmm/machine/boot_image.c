@@ -121,6 +121,7 @@ static int read_all(int fd, void *dst, uint64_t size, const char *what, const ch
  * would kill vmm with SIGBUS. */
 static int load_kernel(const struct boot_files *f, struct guest_mem *m, struct pvh_image *img, struct err *e)
 {
+	const char *what = f->firmware ? "firmware" : "kernel";
 	uint64_t size;
 	void *buf;
 	int rc;
@@ -134,18 +135,18 @@ static int load_kernel(const struct boot_files *f, struct guest_mem *m, struct p
 		}
 		return rc;
 	}
-	if (input_size(f->kernel_fd, "kernel", f->kernel, KERNEL_FILE_MAX, &size, e) < 0)
+	if (input_size(f->kernel_fd, what, f->kernel, KERNEL_FILE_MAX, &size, e) < 0)
 		return -1;
 	buf = malloc(size);
 	if (!buf)
 		return err_set(e, "out of memory for kernel %s", f->kernel);
-	rc = read_all(f->kernel_fd, buf, size, "kernel", f->kernel, e);
+	rc = read_all(f->kernel_fd, buf, size, what, f->kernel, e);
 	if (rc == 0) {
 		rc = f->firmware ? pvh_load_firmware(buf, size, m, img, e) : pvh_load(buf, size, m, img, e);
 		if (rc < 0) {
 			char inner[sizeof e->msg];
 			memcpy(inner, e->msg, sizeof inner);
-			err_set(e, "kernel %s: %s", f->kernel, inner);
+			err_set(e, "%s %s: %s", what, f->kernel, inner);
 		}
 	}
 	free(buf);
