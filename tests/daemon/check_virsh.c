@@ -500,13 +500,46 @@ START_TEST(image_directory_rule)
 }
 END_TEST
 
+/* What virt-install writes (--print-xml, no OS detection) defines, <clock>
+ * and <emulator> included, and starts; an <emulator> that is not vmmd's
+ * vmm is refused. */
+START_TEST(virt_install_xml_defines)
+{
+	char cmd[3000], xml[1024];
+
+	snprintf(xml, sizeof xml,
+		 "<domain type='kvm'><name>emu</name><memory>65536</memory><os><type>hvm</type><kernel>%s</kernel>"
+		 "</os><devices><emulator>/bin/true</emulator></devices></domain>",
+		 image_file(&v, "echo.elf"));
+	FAILS("define %s", write_xml(&v, "emu.xml", xml));
+	HAS("emulator '/bin/true' is not this daemon's vmm");
+	if (system("command -v virt-install >/dev/null") != 0)
+		return;
+	snprintf(cmd, sizeof cmd,
+		 "virt-install --connect '%s' --name vi --memory 64 --vcpus 1 --boot kernel=%s,cmdline=console=ttyS0 "
+		 "--disk none --network none --graphics none --osinfo detect=off,require=off --print-xml > %s/vi.xml",
+		 v.uri, image_file(&v, "echo.elf"), v.dir);
+	ck_assert_msg(system(cmd) == 0, "virt-install failed: %s", cmd);
+	snprintf(cmd, sizeof cmd, "%s/vi.xml", v.dir);
+	OK("define %s", cmd);
+	OK("dumpxml vi");
+	HAS("<clock offset='utc'/>");
+	HAS("<emulator>");
+	OK("start vi");
+	OK("domstate vi");
+	HAS("running");
+	OK("destroy vi");
+	OK("undefine vi");
+}
+END_TEST
+
 Suite *virsh_suite(void)
 {
 	const TTest *const tests[] = {
 		host_commands, capabilities, full_lifecycle, transient_create, exit_actions, start_failure_reported,
 		errors_read_like_libvirt, read_only_socket, console_both_ways, console_ends_with_the_vm,
 		lifecycle_logged, persistence_and_adoption,
-		image_directory_rule, NULL,
+		image_directory_rule, virt_install_xml_defines, NULL,
 	};
 
 	return one_case_suite("virsh", "commands", 120, setup, teardown, tests);

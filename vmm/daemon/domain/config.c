@@ -20,6 +20,7 @@ void domain_config_free(struct domain_config *c)
 	free(c->kernel);
 	free(c->initrd);
 	free(c->cmdline);
+	free(c->emulator);
 	for (unsigned i = 0; i < c->ndisks; i++)
 		free(c->disks[i].file);
 	for (unsigned i = 0; i < c->npublish; i++) {

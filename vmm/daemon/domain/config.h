@@ -128,6 +128,7 @@ struct domain_config {
 	char *kernel;
 	char *initrd;
 	char *cmdline;
+	char *emulator; /* <devices><emulator>: must be vmmd's vmm (checked at define) */
 	bool acpi;
 	bool apic;
 	enum domain_action on_poweroff, on_reboot, on_crash;

@@ -64,6 +64,7 @@ static void format_clock(FILE *f, const struct domain_clock *k)
 static void format_devices(FILE *f, const struct domain_config *c)
 {
 	fputs("  <devices>\n", f);
+	text_elem(f, "    ", "emulator", c->emulator);
 	for (unsigned i = 0; i < c->ndisks; i++) {
 		const struct domain_disk *d = &c->disks[i];
 

@@ -513,6 +513,14 @@ static int parse_devices(struct px *p, const xmlNode *devs)
 			rc = parse_chardev(p, n);
 		} else if (xr_is(n, "vsock")) {
 			rc = parse_vsock(p, n);
+		} else if (xr_is(n, "emulator")) {
+			/* virt-install copies it from the capabilities; the daemon
+			 * checks it names its vmm */
+			if (p->c->emulator)
+				return verr_set(p->e, VERR_XML_ERROR, "duplicate element <emulator>");
+			rc = xr_only_attrs(p, n, NULL) < 0 ? -1 : xr_text(p, n, DOMAIN_VALUE_MAX, &p->c->emulator);
+			if (rc == 0 && p->c->emulator[0] != '/')
+				rc = verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<emulator> needs an absolute path");
 		} else {
 			return xr_unsupported(p, n, "devices");
 		}

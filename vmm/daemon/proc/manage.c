@@ -1,4 +1,5 @@
 /* Procedures that change domains: define, create, start, stop, undefine. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,28 @@ static struct domain *match(struct vmmd *m, const struct domain_config *cfg, boo
 	return by_uuid;
 }
 
+/* An <emulator> (virt-install writes the capabilities' one) must be the
+ * vmm this daemon runs: another binary would be ignored otherwise. */
+static int emulator_check(const struct vmmd *m, const struct domain_config *cfg, struct verr *e)
+{
+	char *want, *got;
+	int rc = 0;
+
+	if (!cfg->emulator)
+		return 0;
+	got = realpath(cfg->emulator, NULL);
+	if (!got)
+		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "cannot use emulator '%s': %s", cfg->emulator,
+				strerror(errno));
+	want = realpath(m->vmm_path, NULL);
+	if (!want || strcmp(want, got) != 0)
+		rc = verr_set(e, VERR_CONFIG_UNSUPPORTED, "emulator '%s' is not this daemon's vmm (%s)", cfg->emulator,
+			      m->vmm_path);
+	free(want);
+	free(got);
+	return rc;
+}
+
 static int define(struct call *c, const char *xml, struct xdr_out *out, struct verr *e)
 {
 	struct domain_config *cfg = domain_xml_parse(xml, strlen(xml), e);
@@ -55,7 +78,8 @@ static int define(struct call *c, const char *xml, struct xdr_out *out, struct v
 	if (!cfg)
 		return -1;
 	d = match(c->m, cfg, &clash, e);
-	if (clash || images_check(&c->m->images, cfg, e) < 0 || sites_check(c->m, cfg, e) < 0 ||
+	if (clash || emulator_check(c->m, cfg, e) < 0 || images_check(&c->m->images, cfg, e) < 0 ||
+	    sites_check(c->m, cfg, e) < 0 ||
 	    front_check_site(c->m, cfg, e) < 0 || store_save_def(c->m->state_dir, cfg, e) < 0) {
 		domain_config_free(cfg);
 		return -1;
@@ -114,7 +138,8 @@ int proc_create_xml(struct call *c, const struct rpc_args *a, struct xdr_out *ou
 		return -1;
 	d = match(c->m, cfg, &clash, e);
 	if (!clash && !d &&
-	    (images_check(&c->m->images, cfg, e) < 0 || sites_check(c->m, cfg, e) < 0 || front_check_site(c->m, cfg, e) < 0)) {
+	    (emulator_check(c->m, cfg, e) < 0 || images_check(&c->m->images, cfg, e) < 0 ||
+	     sites_check(c->m, cfg, e) < 0 || front_check_site(c->m, cfg, e) < 0)) {
 		domain_config_free(cfg);
 		return -1;
 	}
