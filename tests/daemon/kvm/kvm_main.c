@@ -263,6 +263,60 @@ START_TEST(site_lifecycle)
 }
 END_TEST
 
+/* A domain with no <kernel>: its disk is examples/site's single-file image
+ * (vmm image create), which vmm boots through its firmware (firmware/);
+ * vmmd passes vmm no --kernel, the image is fd 4. */
+START_TEST(site_image_domain_boots_through_firmware)
+{
+	char xml[4096], body[8192], img[600], cmd[1024], path[700], cmdline[4096];
+	int port = free_port(), ms;
+	long pid = 0;
+	ssize_t n;
+	FILE *f;
+
+	ck_assert_int_gt(port, 0);
+	snprintf(img, sizeof img, "%s/site.img", v.dir);
+	snprintf(cmd, sizeof cmd, BUILD_DIR "/vmm image create examples/site -o '%s' -f >/dev/null", img);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(xml, sizeof xml,
+		 "<domain type='kvm'>\n  <name>img</name>\n  <memory unit='MiB'>64</memory>\n"
+		 "  <os>\n    <type>hvm</type>\n  </os>\n"
+		 "  <devices>\n"
+		 "    <disk type='file' device='disk'>\n      <source file='%s'/>\n"
+		 "      <target dev='vda' bus='virtio'/>\n      <readonly/>\n    </disk>\n"
+		 "    <vsock model='virtio'>\n      <cid auto='yes'/>\n    </vsock>\n"
+		 "  </devices>\n"
+		 "  <metadata>\n    <vmm:vsock xmlns:vmm='urn:x-vmm:domain:1'>\n"
+		 "      <vmm:publish host='127.0.0.1:%d' guest='80'/>\n    </vmm:vsock>\n  </metadata>\n"
+		 "</domain>\n",
+		 img, port);
+	OK("define %s", write_xml(&v, "img.xml", xml));
+	OK("dumpxml img");
+	ck_assert_msg(!strstr(out, "<kernel>"), "%s", msg_tail(out));
+	OK("start img");
+	ms = wait_http_200(port, body, sizeof body, BOOT_MS);
+	ck_assert_msg(ms >= 0, "no HTTP 200 from the image on port %d: %s", port, msg_tail(body));
+	snprintf(path, sizeof path, "%s/run/img.state", v.state);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(cmdline, sizeof cmdline, f))
+		sscanf(cmdline, "vmm=%ld", &pid);
+	fclose(f);
+	ck_assert_int_gt(pid, 1);
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = (ssize_t)fread(cmdline, 1, sizeof cmdline - 1, f);
+	fclose(f);
+	for (ssize_t i = 0; i < n; i++)
+		cmdline[i] = cmdline[i] ? cmdline[i] : ' ';
+	cmdline[n > 0 ? n : 0] = 0;
+	ck_assert_msg(!strstr(cmdline, "--kernel") && strstr(cmdline, "--disk=fd:4,ro"), "%s", cmdline);
+	OK("destroy img");
+	OK("undefine img");
+}
+END_TEST
+
 /* A daemon restart adopts the running site VM (libvirt's C API this time):
  * it keeps answering, and the new daemon can destroy it. */
 START_TEST(site_adopted_after_daemon_restart)
@@ -667,7 +721,7 @@ int main(void)
 	const TTest *const tests[] = {
 		lifecycle_with_real_guests, site_lifecycle, site_adopted_after_daemon_restart,
 		flooding_domain_log_stays_under_the_cap, memory_hog_stays_within_its_limit, vm_killed_under_load,
-		monitor_killed_real_vm, NULL,
+		monitor_killed_real_vm, site_image_domain_boots_through_firmware, NULL,
 	};
 
 	return suite_run(one_case_suite("vmmd-kvm", "kvm", 600, setup, teardown, tests)) ? EXIT_FAILURE : EXIT_SUCCESS;
