@@ -500,8 +500,8 @@ START_TEST(image_directory_rule)
 }
 END_TEST
 
-/* What virt-install writes (--print-xml, no OS detection) defines, <clock>
- * and <emulator> included, and starts; an <emulator> that is not vmmd's
+/* What virt-install writes (--print-xml) defines, <clock>, <emulator> and
+ * its <metadata> included, and starts; an <emulator> that is not vmmd's
  * vmm is refused. */
 START_TEST(virt_install_xml_defines)
 {
@@ -530,6 +530,19 @@ START_TEST(virt_install_xml_defines)
 	HAS("running");
 	OK("destroy vi");
 	OK("undefine vi");
+	/* with an OS named, virt-install adds its <libosinfo:libosinfo> to
+	 * <metadata>: kept (only where this osinfo-db knows linux2022) */
+	snprintf(cmd, sizeof cmd,
+		 "virt-install --connect '%s' --name vo --memory 64 --vcpus 1 --boot kernel=%s --disk none "
+		 "--network none --graphics none --osinfo linux2022 --print-xml > %s/vo.xml 2>/dev/null",
+		 v.uri, image_file(&v, "echo.elf"), v.dir);
+	if (system(cmd) != 0)
+		return;
+	snprintf(cmd, sizeof cmd, "%s/vo.xml", v.dir);
+	OK("define %s", cmd);
+	OK("dumpxml vo");
+	HAS("<libosinfo:os id=\"http://libosinfo.org/linux/2022\"/>");
+	OK("undefine vo");
 }
 END_TEST
 

@@ -567,6 +567,71 @@ START_TEST(image_domain_without_kernel)
 }
 END_TEST
 
+/* <metadata> of other applications (virt-install's libosinfo) is kept as
+ * libvirt keeps it: given back as written, beside ours, its namespace
+ * declared on it even when the document declared it further up */
+START_TEST(other_metadata_kept)
+{
+	static const char osinfo[] =
+		"<libosinfo:libosinfo xmlns:libosinfo=\"http://libosinfo.org/xmlns/libvirt/domain/1.0\">\n"
+		"      <libosinfo:os id=\"http://libosinfo.org/linux/2022\"/>\n    </libosinfo:libosinfo>";
+	char xml[2048], big[40000];
+	struct verr e;
+	struct domain_config *c, *c2;
+	char *out, *out2, cmd[256];
+	FILE *f;
+
+	snprintf(xml, sizeof xml,
+		 "<domain type='kvm' xmlns:app='urn:example:app'><name>m</name><memory>65536</memory>" OS
+		 "<devices><vsock model='virtio'><cid auto='yes'/></vsock></devices><metadata>\n    %s"
+		 "<vmm:vsock xmlns:vmm='" VMM_XML_NS "'><vmm:publish host='8080' guest='80'/></vmm:vsock>"
+		 "<app:note a='1 &amp; 2'>x &lt; y</app:note></metadata></domain>",
+		 osinfo);
+	c = parse(xml, &e);
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	ck_assert_uint_eq(c->npublish, 1);
+	out = domain_xml_format(c, -1);
+	ck_assert_msg(strstr(out, osinfo), "%s", out);
+	ck_assert_msg(strstr(out, "<app:note xmlns:app=\"urn:example:app\" a=\"1 &amp; 2\">x &lt; y</app:note>"), "%s",
+		      out);
+	c2 = parse(out, &e);
+	ck_assert_msg(c2 != NULL, "%s", e.msg);
+	out2 = domain_xml_format(c2, -1);
+	ck_assert_str_eq(out, out2);
+	f = fopen("/tmp/vmmd-meta-check.xml", "w");
+	fputs(out, f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "virt-xml-validate /tmp/vmmd-meta-check.xml domain >/dev/null 2>&1");
+	ck_assert_int_eq(system(cmd), 0);
+	unlink("/tmp/vmmd-meta-check.xml");
+	free(out);
+	free(out2);
+	domain_config_free(c);
+	domain_config_free(c2);
+
+	c = parse("<domain type='kvm'><name>m</name><memory>65536</memory>" OS "<metadata><note/></metadata></domain>", &e);
+	ck_assert(!c);
+	ck_assert_msg(strstr(e.msg, "element <note> in <metadata> needs a namespace of its own"), "%s", e.msg);
+	c = parse("<domain type='kvm'><name>m</name><memory>65536</memory>" OS "<metadata><a:x xmlns:a='urn:a'/>"
+		  "<b:y xmlns:b='urn:a'/></metadata></domain>", &e);
+	ck_assert(!c);
+	ck_assert_msg(strstr(e.msg, "a second element of namespace 'urn:a'"), "%s", e.msg);
+	memset(big, 'z', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	{
+		size_t n = strlen(big) + 512;
+		char *doc = malloc(n);
+
+		snprintf(doc, n, "<domain type='kvm'><name>m</name><memory>65536</memory>" OS
+			 "<metadata><a:x xmlns:a='urn:a'>%s</a:x></metadata></domain>", big);
+		c = parse(doc, &e);
+		free(doc);
+	}
+	ck_assert(!c);
+	ck_assert_msg(strstr(e.msg, "<metadata> of other namespaces over 32768 bytes"), "%s", e.msg);
+}
+END_TEST
+
 Suite *xml_suite(void)
 {
 	const TTest *const tests[] = {
@@ -574,6 +639,7 @@ Suite *xml_suite(void)
 		round_trip_and_schema, site_round_trip_and_defaults,
 		site_rejections_name_the_problem, doctype_refused_before_its_entities, no_dtd_no_entities,
 		every_value_is_capped, the_largest_domain_fits_the_cap, clock_of_virt_install, image_domain_without_kernel,
+		other_metadata_kept,
 		NULL,
 	};
 

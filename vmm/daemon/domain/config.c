@@ -17,6 +17,7 @@ void domain_config_free(struct domain_config *c)
 		return;
 	free(c->title);
 	free(c->description);
+	free(c->metadata_other);
 	free(c->kernel);
 	free(c->initrd);
 	free(c->cmdline);

@@ -19,6 +19,7 @@
  * was accepted can always be saved and loaded again. */
 #define DOMAIN_VALUE_MAX       4095u
 #define DOMAIN_DESCRIPTION_MAX 32768u
+#define DOMAIN_METADATA_SEP '\x01'
 #define DOMAIN_MAX_DISKS  16
 #define DOMAIN_MAX_PUBLISH 32
 #define DOMAIN_MAX_VCPUS  254
@@ -122,6 +123,11 @@ struct domain_config {
 	uint8_t uuid[16];
 	char *title;
 	char *description;
+	/* <metadata> elements of other applications' namespaces (virt-install's
+	 * <libosinfo:libosinfo>), kept as libvirt keeps them: serialized, each
+	 * ended by DOMAIN_METADATA_SEP (a byte XML text cannot hold), at most
+	 * DOMAIN_DESCRIPTION_MAX bytes in all */
+	char *metadata_other;
 	uint64_t mem_kib;
 	uint64_t cur_mem_kib;
 	unsigned vcpus;

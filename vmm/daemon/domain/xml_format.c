@@ -106,7 +106,7 @@ char *domain_xml_format(const struct domain_config *c, int id)
 	fprintf(f, "  <uuid>%s</uuid>\n", uuid);
 	text_elem(f, "  ", "title", c->title);
 	text_elem(f, "  ", "description", c->description);
-	if (c->npublish || c->site.present)
+	if (c->npublish || c->site.present || c->metadata_other)
 		fputs("  <metadata>\n", f);
 	if (c->npublish) {
 		fputs("    <vmm:vsock xmlns:vmm='" VMM_XML_NS "'>\n", f);
@@ -120,7 +120,12 @@ char *domain_xml_format(const struct domain_config *c, int id)
 		fputs("    </vmm:vsock>\n", f);
 	}
 	site_format(f, &c->site);
-	if (c->npublish || c->site.present)
+	/* as they came: their own text and spacing kept */
+	for (const char *s = c->metadata_other, *end; s && *s; s = end + 1) {
+		end = strchr(s, DOMAIN_METADATA_SEP);
+		fprintf(f, "    %.*s\n", (int)(end - s), s);
+	}
+	if (c->npublish || c->site.present || c->metadata_other)
 		fputs("  </metadata>\n", f);
 	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", c->mem_kib);
 	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", c->cur_mem_kib);

@@ -578,6 +578,59 @@ static int parse_publish(struct px *p, const xmlNode *n)
 	return 0;
 }
 
+/* An element of another application in <metadata>: kept verbatim (with its
+ * namespace declared on it, wherever the document declared it), as libvirt
+ * keeps it. One element per namespace, as libvirt has it. */
+static int keep_other_metadata(struct px *p, const xmlNode *n)
+{
+	char **all = &p->c->metadata_other;
+	xmlDoc *doc;
+	xmlNode *copy;
+	xmlBuffer *buf;
+	size_t have = *all ? strlen(*all) : 0, len;
+	int rc = -1;
+
+	if (!n->ns || !n->ns->href)
+		return verr_set(p->e, VERR_XML_ERROR, "element <%s> in <metadata> needs a namespace of its own",
+				xr_name(n));
+	for (const xmlNode *k = n->parent->children; k != n; k = k->next)
+		if (k->type == XML_ELEMENT_NODE && k->ns && k->ns->href && xmlStrEqual(k->ns->href, n->ns->href))
+			return verr_set(p->e, VERR_XML_ERROR, "a second element of namespace '%s' in <metadata>",
+					(const char *)n->ns->href);
+	doc = xmlNewDoc(BAD_CAST "1.0");
+	copy = doc ? xmlDocCopyNode((xmlNode *)n, doc, 1) : NULL;
+	buf = copy ? xmlBufferCreate() : NULL;
+	if (buf) {
+		xmlDocSetRootElement(doc, copy);
+		xmlReconciliateNs(doc, copy);
+		if (xmlNodeDump(buf, doc, copy, 0, 0) < 0) {
+			verr_set(p->e, VERR_INTERNAL_ERROR, "out of memory");
+		} else if ((len = (size_t)xmlBufferLength(buf)) > DOMAIN_DESCRIPTION_MAX - have) {
+			verr_set(p->e, VERR_CONFIG_UNSUPPORTED, "<metadata> of other namespaces over %u bytes",
+				 DOMAIN_DESCRIPTION_MAX);
+		} else {
+			char *grown = realloc(*all, have + len + 2);
+
+			if (grown) {
+				memcpy(grown + have, xmlBufferContent(buf), len);
+				grown[have + len] = DOMAIN_METADATA_SEP;
+				grown[have + len + 1] = 0;
+				*all = grown;
+				rc = 0;
+			} else {
+				verr_set(p->e, VERR_INTERNAL_ERROR, "out of memory");
+			}
+		}
+	} else {
+		verr_set(p->e, VERR_INTERNAL_ERROR, "out of memory");
+	}
+	if (buf)
+		xmlBufferFree(buf);
+	if (doc)
+		xmlFreeDoc(doc);
+	return rc;
+}
+
 static int parse_metadata(struct px *p, const xmlNode *m)
 {
 	if (xr_only_attrs(p, m, NULL) < 0)
@@ -587,6 +640,11 @@ static int parse_metadata(struct px *p, const xmlNode *m)
 			continue;
 		if (xr_is_ours(n, "site")) {
 			if (site_parse(p, n) < 0)
+				return -1;
+			continue;
+		}
+		if (!n->ns || !n->ns->href || !xmlStrEqual(n->ns->href, BAD_CAST VMM_XML_NS)) {
+			if (keep_other_metadata(p, n) < 0)
 				return -1;
 			continue;
 		}
