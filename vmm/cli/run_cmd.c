@@ -119,13 +119,19 @@ int run_cmd(int argc, char **argv)
 		break;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	run_jail_init(&jail, &cfg);
+	if (run_jail_init(&jail, &cfg, &e) < 0) {
+		fprintf(stderr, "vmm: %s\n", e.msg);
+		run_jail_free(&jail);
+		vm_config_free(&cfg);
+		return EXIT_SETUP;
+	}
 	host.ctx = &jail;
 	/* held for the whole run: a reset's next VM comes from it (jailed, vmm
 	 * can open nothing) */
 	host.kvm_fd = kvm_open(&e);
 	if (host.kvm_fd < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
+		run_jail_free(&jail);
 		vm_config_free(&cfg);
 		return EXIT_SETUP;
 	}
@@ -134,6 +140,7 @@ int run_cmd(int argc, char **argv)
 	if (sig_fd < 0) {
 		perror("vmm: signalfd");
 		close(host.kvm_fd);
+		run_jail_free(&jail);
 		vm_config_free(&cfg);
 		return EXIT_SETUP;
 	}

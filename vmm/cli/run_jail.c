@@ -13,13 +13,21 @@
 #define FILE_MAX_FLOOR (256ull << 20)
 #define NOFILE_MIN     4096u
 
-void run_jail_init(struct run_jail *j, const struct vm_config *vm)
+int run_jail_init(struct run_jail *j, const struct vm_config *vm, struct err *e)
 {
 	memset(j, 0, sizeof *j);
 	j->vm = vm;
-	if (vm->no_jail)
+	for (unsigned i = 0; i < JAIL_NNS; i++)
+		j->st.nsfd[i] = -1;
+	if (vm->no_jail) {
 		fprintf(stderr, "vmm: %s: --no-jail: the VM runs unconfined (no namespaces, ids, limits or seccomp)\n",
 			vm->name);
+		return 0;
+	}
+	j->cfg.nkeep = vm_config_run_paths(vm, j->cfg.keep, JAIL_MAX_KEEP);
+	if (j->cfg.nkeep > JAIL_MAX_KEEP)
+		return err_set(e, "jail: at most %u --vsock-connect sockets", JAIL_MAX_KEEP);
+	return jail_prepare(&j->cfg, &j->st, e);
 }
 
 /* The largest file open for writing (read-write disks, the console log)
@@ -65,9 +73,6 @@ int run_jail_before_start(void *ctx, struct err *e)
 	j->cfg.threads = j->vm->cpus + 2;
 	j->cfg.file_max = largest > FILE_MAX_FLOOR ? largest : FILE_MAX_FLOOR;
 	j->cfg.nofile = (unsigned)highest + 1 > NOFILE_MIN ? (unsigned)highest + 64 : NOFILE_MIN;
-	j->cfg.nkeep = vm_config_run_paths(j->vm, j->cfg.keep, JAIL_MAX_KEEP);
-	if (j->cfg.nkeep > JAIL_MAX_KEEP)
-		return err_set(e, "jail: at most %u --vsock-connect sockets", JAIL_MAX_KEEP);
 	if (jail_enter(&j->cfg, &j->st, e) < 0)
 		return -1;
 	j->entered = true;

@@ -16,8 +16,9 @@ struct run_jail {
 	bool entered;
 };
 
-/* With --no-jail: says so on stderr and the hooks do nothing. */
-void run_jail_init(struct run_jail *j, const struct vm_config *vm);
+/* Starts building the jail's namespaces (jail_prepare) to overlap the
+ * VM's set-up. With --no-jail: says so on stderr and the hooks do nothing. */
+int run_jail_init(struct run_jail *j, const struct vm_config *vm, struct err *e);
 /* machine_host.before_start: enters the jail at the first boot (all of
  * set-up is done by then), nothing at later ones. */
 int run_jail_before_start(void *ctx, struct err *e);

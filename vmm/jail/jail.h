@@ -8,6 +8,7 @@
 #ifndef VMM_JAIL_JAIL_H
 #define VMM_JAIL_JAIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,15 +34,30 @@ struct jail_config {
 	unsigned nkeep;
 };
 
-/* What jail_enter did, for the log line and the tests. */
+#define JAIL_NNS 4 /* net, ipc, uts, mnt */
+
+/* What jail_prepare started and jail_enter did. */
 struct jail_state {
 	bool privileged;        /* namespaces, root and ids were applied */
 	uid_t uid;
 	gid_t gid;
 	struct seccomp_prog *vcpu_prog; /* compiled once, installed by each vCPU thread */
+	/* the namespace builder (root only) */
+	const struct jail_config *cfg;
+	pthread_t builder;
+	bool building;
+	int prep_rc;
+	struct err prep_err;
+	int nsfd[JAIL_NNS];
 };
 
-/* Confines the calling process. Call with no other thread running. */
+/* Starts building the jail's namespaces and empty root in a thread of
+ * their own (root only; nothing otherwise), to overlap the VM's set-up.
+ * c must stay valid until jail_enter or jail_state_free. */
+int jail_prepare(const struct jail_config *c, struct jail_state *s, struct err *e);
+/* Confines the calling process: joins what jail_prepare built, then ids,
+ * capabilities, limits, no_new_privs and the main thread's filter. Call
+ * with no other thread of its own running. */
 int jail_enter(const struct jail_config *c, struct jail_state *s, struct err *e);
 /* The calling vCPU thread's filter (after jail_enter). */
 int jail_vcpu_thread(const struct jail_state *s, struct err *e);
