@@ -353,6 +353,33 @@ START_TEST(slow_start_serves_others)
 	define("sf", image_file(&v, "fail.elf"));
 	ck_assert(virsh(&v, out, sizeof out, "start sf") != 0);
 	HAS("fake setup failure");
+	/* its monitor killed within the wait: the vmm runs on, watched, and
+	 * the start succeeds */
+	define("sm", image_file(&v, "echo.elf"));
+	child = fork();
+	if (child == 0) {
+		char o[4096];
+
+		_exit(virsh(&v, o, sizeof o, "start sm") == 0 ? 0 : 1);
+	}
+	{
+		pid_t mon = 0, vmm = 0;
+		char path[512];
+
+		snprintf(path, sizeof path, "%s/run/sm.state", v.state);
+		for (int i = 0; i < 100 && !vmm; i++, sleep_ms(20))
+			if (access(path, F_OK) == 0)
+				run_pids("sm", &mon, &vmm);
+		ck_assert_int_gt(vmm, 0);
+		ck_assert_int_eq(kill(mon, SIGKILL), 0);
+		ck_assert_int_eq(waitpid(child, &st, 0), child);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "start failed");
+		ck_assert(wait_log("domain 'sm': its monitor ended; watching vmm", 1000));
+		OK("domstate sm");
+		HAS("running");
+		ck_assert(running(vmm));
+		OK("destroy sm");
+	}
 	virConnectClose(c);
 }
 END_TEST

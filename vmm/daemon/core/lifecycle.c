@@ -327,8 +327,12 @@ static void settle_exited(struct vmmd *m, struct domain *d)
 
 	d->start_phase = START_NONE;
 	memcpy(uuid, dom_uuid(d), 16);
-	if (d->destroying || (store_read_status(m->state_dir, dom_name(d), &status) == 0 && WIFEXITED(status) &&
-			      WEXITSTATUS(status) != 2)) {
+	if (store_read_status(m->state_dir, dom_name(d), &status) < 0)
+		status = -1;
+	/* destroyed, powered off by itself, or only its monitor killed (the
+	 * vmm runs on: lc_exited watches it) */
+	if (d->destroying || (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) != 2) ||
+	    (status < 0 && vmproc_vmm_alive(&d->proc, NULL))) {
 		bool transient = !d->def;
 
 		lc_exited(m, d); /* may free d */
@@ -380,6 +384,14 @@ static void report_arrived(struct vmmd *m, struct domain *d, bool timed_out)
 			snprintf(why, sizeof why, "%s", msg);
 		finish(m, d, DOM_SHUTOFF, d->destroying ? SHUTOFF_DESTROYED : SHUTOFF_FAILED, why);
 		return;
+	}
+	if (d->destroying) {
+		/* destroyed while the monitor was reporting: its group's SIGKILL
+		 * took the vmm too; this one makes sure, the deadline answers if
+		 * not (lc_tick) */
+		vmproc_signal(&d->proc, SIGKILL);
+		d->destroy_killed = true;
+		d->destroy_deadline_ms = now_ms() + DESTROY_WAIT_MS;
 	}
 	if (d->start_restart)
 		fprintf(stderr, "vmmd: domain '%s': restarted (%s; vmm pid %ld)\n", dom_name(d), d->start_how,
