@@ -243,6 +243,30 @@ START_TEST(daemon_killed_after_start)
 }
 END_TEST
 
+/* An autostart mark is named after its domain: one whose name looks like
+ * a temporary file of a dead writer ("web.tmpPID") keeps it. */
+START_TEST(autostart_mark_that_looks_temporary_stays)
+{
+	char name[64], path[512];
+	pid_t dead = fork();
+
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	snprintf(name, sizeof name, "web.tmp%ld", (long)dead);
+	define(name, image_file(&v, "echo.elf"));
+	OK("autostart %s", name);
+	snprintf(path, sizeof path, "%s/autostart/%s", v.state, name);
+	ck_assert(access(path, F_OK) == 0);
+	kill_daemon();
+	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
+	ck_assert_msg(access(path, F_OK) == 0, "%s was taken for a temporary file", path);
+	OK("dominfo %s", name);
+	HAS("enable");
+	OK("destroy %s", name);
+}
+END_TEST
+
 static int median(int *t, int n)
 {
 	for (int i = 1; i < n; i++)
@@ -565,6 +589,7 @@ Suite *faults_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, monitor_killed);
 	tcase_add_test(tc, daemon_killed_after_start);
+	tcase_add_test(tc, autostart_mark_that_looks_temporary_stays);
 	tcase_add_test(tc, slow_destroy_serves_others);
 	tcase_add_test(tc, slow_start_serves_others);
 	tcase_add_test(tc, console_wait_serves_others);

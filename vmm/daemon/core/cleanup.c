@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/core/domains.h"
 #include "daemon/core/store.h"
 #include "host/vsock_cid.h"
 
@@ -85,7 +86,10 @@ static pid_t tmp_writer(const char *name)
 	return pid > 0 && pid < (1L << 22) ? (pid_t)pid : 0;
 }
 
-static unsigned cleanup_tmp(const char *state_dir, const char *sub)
+/* keep: names that are not temporary files whatever they look like (an
+ * autostart mark is named after its domain, and "web.tmp5" is a valid
+ * domain name); NULL: none. */
+static unsigned cleanup_tmp(const char *state_dir, const char *sub, struct domains *keep)
 {
 	char path[STORE_PATH_MAX];
 	unsigned n = 0;
@@ -98,6 +102,8 @@ static unsigned cleanup_tmp(const char *state_dir, const char *sub)
 	while ((de = readdir(dh))) {
 		pid_t pid = tmp_writer(de->d_name);
 
+		if (keep && domains_by_name(keep, de->d_name))
+			continue;
 		/* a live pid may be another program by now: its file stays */
 		if (pid && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH &&
 		    unlinkat(dirfd(dh), de->d_name, 0) == 0)
@@ -107,14 +113,14 @@ static unsigned cleanup_tmp(const char *state_dir, const char *sub)
 	return n;
 }
 
-void cleanup_stale(const char *state_dir)
+void cleanup_stale(const char *state_dir, struct domains *doms)
 {
 	/* domains/: store_load_defs removes its unfinished writes itself */
 	static const char *const subs[] = { "autostart", "run", "front", "sites" };
 	unsigned locks = cleanup_cid_dir(), tmps = 0;
 
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-		tmps += cleanup_tmp(state_dir, subs[i]);
+		tmps += cleanup_tmp(state_dir, subs[i], strcmp(subs[i], "autostart") == 0 ? doms : NULL);
 	if (locks || tmps)
 		fprintf(stderr, "vmmd: removed %u unused CID lock file(s) from %s and %u temporary file(s) of dead writers\n",
 			locks, VSOCK_CID_DIR, tmps);

@@ -9,6 +9,9 @@
 void cleanup_cid_lock(unsigned cid);
 /* At start-up: every free CID lock file, and the temporary files of dead
  * writers in the state directory. Logs one line when it removed any. */
-void cleanup_stale(const char *state_dir);
+struct domains;
+/* doms: the defined domains (their autostart marks are never taken for
+ * temporary files). */
+void cleanup_stale(const char *state_dir, struct domains *doms);
 
 #endif

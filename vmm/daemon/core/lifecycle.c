@@ -799,7 +799,7 @@ void lc_adopt_all(struct vmmd *m)
 	for (size_t i = 0; i < m->doms.n; i++)
 		if (!dom_active(m->doms.v[i]))
 			remove_cgroup(m, m->doms.v[i]);
-	cleanup_stale(m->state_dir);
+	cleanup_stale(m->state_dir, &m->doms);
 }
 
 void lc_autostart_all(struct vmmd *m)
