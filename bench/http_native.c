@@ -139,7 +139,10 @@ int main(int argc, char **argv)
 		perror(argv[3]);
 		return 2;
 	}
-	srv = (struct http_server){ &site, &conf, "vmm-site", log_line, log };
+	/* the static server: the optional (app) fields stay zero */
+	srv = (struct http_server){
+		.site = &site, .conf = &conf, .server_name = "vmm-site", .log = log_line, .log_ctx = log,
+	};
 	a.sin_port = htons((uint16_t)atoi(argv[2]));
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

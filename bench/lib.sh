@@ -48,7 +48,7 @@ need_pkg() {
 
 # Runs this script again inside a KVM-capable environment when this host has
 # none, with the benchmark knobs (BENCH_KNOBS: names of variables) that are set.
-BENCH_KNOBS="N MB READS REQS RR SIZE_MB WRK SITE_CLIENT_DEBUG ROUNDS ENTER STRACE_N"
+BENCH_KNOBS="N MB READS REQS RR SIZE_MB WRK SITE_CLIENT_DEBUG ROUNDS ENTER STRACE_N BEFORE"
 need_kvm() {
 	if ! "$(dirname "$0")/../tests/kvm/have-kvm" 2>/dev/null; then
 		local knobs=() v

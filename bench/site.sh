@@ -58,6 +58,35 @@ printf "  cold start (exec to first 200, median of %d): %8.2f ms (min %.2f, max 
 [ "$fails" = 0 ] || echo "  ($fails of $N starts gave no 200 within 60 s)"
 printf "    of which exec to the VMM listening on the port: %.2f ms (median); the rest is VM set-up, guest boot, first request\n" \
 	"$(echo "$conn / 1000" | bc -l)"
+# BEFORE=path of another vmm binary (an older build): its cold start and
+# ours again, in alternating batches of 5 (which goes first alternates too),
+# so that a shared host's drift falls on both; median of N each.
+if [ -n "${BEFORE:-}" ]; then
+	cp "$BEFORE" "$T/vmm.before"
+	: >"$T/cold.ours"
+	: >"$T/cold.before"
+	for r in $(seq $(((N + 4) / 5))); do
+		order="ours before"
+		[ $((r % 2)) = 0 ] && order="before ours"
+		for v in $order; do
+			bin=$VMM
+			[ "$v" = before ] && bin=$T/vmm.before
+			out=$(SITE_CLIENT_DEBUG=1 "$T/site_client" cold 5 "$PORT" "$bin" run --kernel "$KERNEL" --mem ${MEM_MB}M \
+				--disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none 2>"$T/cold.err") || true
+			read -r _ _ _ bfails _ <<<"$out"
+			if [ "${bfails:-1}" != 0 ]; then
+				echo "site bench: a cold start of $bin FAILED:" >&2
+				tail -5 "$T/cold.err" >&2
+				exit 1
+			fi
+			sed -n 's/^cold [0-9]*: \([0-9]*\) us.*/\1/p' "$T/cold.err" >>"$T/cold.$v"
+		done
+	done
+	med() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	printf "  cold start interleaved with BEFORE (%s), median of %d each: %.2f ms, before %.2f ms\n" "$BEFORE" \
+		"$(wc -l <"$T/cold.ours")" "$(echo "$(med "$T/cold.ours") / 1000" | bc -l)" \
+		"$(echo "$(med "$T/cold.before") / 1000" | bc -l)"
+fi
 
 # Starts the guest on $PORT (counters on $PORT+1); waits until it listens.
 boot() {

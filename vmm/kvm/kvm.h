@@ -20,11 +20,10 @@ struct kvm_vm {
  * descriptor, after the jail has taken the file system away. */
 int kvm_open(struct err *e);
 /* Checks kvm_fd's API and the capabilities we rely on, creates the VM with
- * its in-kernel irqchip and PIT. kvm_fd stays the caller's. */
-int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, struct err *e);
+ * guest RAM m registered (below the hole at 0, the rest at 4 GiB), its
+ * in-kernel irqchip and PIT. kvm_fd stays the caller's. */
+int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, struct err *e);
 void kvm_vm_destroy(struct kvm_vm *vm);
-/* Registers guest RAM: below the hole at 0, the rest at 4 GiB. */
-int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *m, struct err *e);
 /* Drives an interrupt line (GSI) to level. */
 int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);
 /* Binds eventfd fd to guest writes of value to the 4-byte MMIO register at

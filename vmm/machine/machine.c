@@ -369,13 +369,11 @@ static int setup(struct machine *m, struct err *e)
 		return -1;
 	if (boot_image_load(&m->boot_cfg, &m->mem, &boot, e) < 0)
 		return -1;
-	if (kvm_vm_create(&m->kvm, m->host->kvm_fd, e) < 0)
+	if (kvm_vm_create(&m->kvm, m->host->kvm_fd, &m->mem, e) < 0)
 		return -1;
 	if ((int)m->cfg->cpus > m->kvm.max_vcpus)
 		return err_set(e, "--cpus %u: this host's KVM allows at most %d vCPUs", m->cfg->cpus, m->kvm.max_vcpus);
 	if (m->cfg->halt_poll_ns >= 0 && kvm_vm_set_halt_poll(&m->kvm, (uint64_t)m->cfg->halt_poll_ns, e) < 0)
-		return -1;
-	if (kvm_vm_set_memory(&m->kvm, &m->mem, e) < 0)
 		return -1;
 	if (add_devices(m, e) < 0)
 		return -1;
