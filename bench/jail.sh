@@ -52,11 +52,7 @@ PORT=$((30000 + $$ % 20000))
 cp build/vmm build/guest/site.elf build/bench/site_client build/bench/jail_probe "$T/"
 VMM=$T/vmm
 KERNEL=$T/site.elf
-mkdir -p "$T/www"
-cp -r examples/site/. "$T/www/"
-head -c 1024 /dev/zero | tr '\0' 'x' >"$T/www/1k.html"
-chmod -R a+rX "$T/www"
-tar --format=ustar -C "$T/www" -cf "$T/site.tar" .
+bench_site_tar "$T"
 ARGS=(--kernel "$KERNEL" --mem ${MEM_MB}M --disk "$T/site.tar,ro")
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

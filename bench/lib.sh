@@ -92,3 +92,13 @@ $*
 }
 EOF
 }
+
+# The example site plus a 1 KiB file (1k.html) under $1/www, packed as the
+# site image's archive $1/site.tar.
+bench_site_tar() {
+	mkdir -p "$1/www"
+	cp -r examples/site/. "$1/www/"
+	head -c 1024 /dev/zero | tr '\0' 'x' >"$1/www/1k.html"
+	chmod -R a+rX "$1/www"
+	tar --format=ustar -C "$1/www" -cf "$1/site.tar" .
+}

@@ -41,11 +41,7 @@ VMM=$T/vmm
 KERNEL=$T/site.elf
 
 # The example site, plus a 1 KiB file for (c).
-mkdir -p "$T/www"
-cp -r examples/site/. "$T/www/"
-head -c 1024 /dev/zero | tr '\0' 'x' >"$T/www/1k.html"
-chmod -R a+rX "$T/www"
-tar --format=ustar -C "$T/www" -cf "$T/site.tar" .
+bench_site_tar "$T"
 
 echo "site image (build/guest/site.elf, examples/site + 1k.html, ${MEM_MB} MiB guest; host: $(host_kind)):"
 

@@ -139,17 +139,25 @@ static char *finish_doc(FILE *f, char **buf, struct verr *e)
 
 /* vmm places no guest on a NUMA node, so the host is one cell holding all
  * memory and CPUs. */
+/* A document written into memory; finish_doc hands it over. */
+static FILE *open_doc(char **buf, size_t *len, struct verr *e)
+{
+	FILE *f = open_memstream(buf, len);
+
+	if (!f)
+		verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+	return f;
+}
+
 static char *capabilities_xml(const char *vmm_path, struct verr *e)
 {
 	struct host_cpu h;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = open_doc(&buf, &len, e);
 
-	if (!f) {
-		verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+	if (!f)
 		return NULL;
-	}
 	read_host_cpu(&h);
 	fputs("<capabilities>\n  <host>\n    <cpu>\n      <arch>" HOST_ARCH "</arch>\n", f);
 	if (h.model[0]) {
@@ -193,12 +201,10 @@ static char *domain_capabilities_xml(const char *vmm_path, struct verr *e)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = open_doc(&buf, &len, e);
 
-	if (!f) {
-		verr_set(e, VERR_INTERNAL_ERROR, "out of memory");
+	if (!f)
 		return NULL;
-	}
 	fputs("<domainCapabilities>\n  <path>", f);
 	xml_escape(f, vmm_path);
 	/* no <machine>: vmm has one machine, and the domain XML takes no
