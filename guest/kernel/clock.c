@@ -134,10 +134,13 @@ static uint64_t rtc_unix_s(void)
 #define LAPIC_TICR  (GPA_LAPIC + 0x380)
 #define LAPIC_TCCR  (GPA_LAPIC + 0x390)
 
+static void lapic_calibrate_finish(void);
+
 void lapic_timer_arm_ns(uint64_t ns)
 {
 	uint64_t ticks = 0;
 
+	lapic_calibrate_finish();
 	if (ns) {
 		ticks = ns * (lapic_hz / 1000) / 1000000 + 1;
 		if (ticks > 0xffffffffu)
@@ -148,28 +151,55 @@ void lapic_timer_arm_ns(uint64_t ns)
 }
 
 /* Measures the LAPIC timer against the clock: two reads of the current
- * count ~us apart, each timed by the middle of its exit. */
-static uint64_t lapic_calibrate(uint64_t us)
+ * count at least cal_us apart, each timed by the middle of its exit. The
+ * first read is taken in clock_init and the second only when the timer is
+ * first armed (after listening): the boot's own work is the wait, where a
+ * spin here cost 0.5 ms of every cold start. Nothing arms the timer before
+ * (its LVT entry stays masked until then). A count that ran out (a site
+ * idle for a minute before its first timer) measures nothing: then it is
+ * measured again, with the spin. */
+static uint64_t cal_us, cal_a;
+static uint32_t cal_c0;
+static bool cal_pending, cal_retried;
+
+static void lapic_calibrate_start(uint64_t us)
 {
 	mmio_w32(LAPIC_LVT_T, VEC_TIMER | 0x10000); /* masked while measuring */
 	mmio_w32(LAPIC_TICR, 0xffffffffu);
 	uint64_t a0 = now_ns();
-	uint32_t c0 = mmio_r32(LAPIC_TCCR);
+	cal_c0 = mmio_r32(LAPIC_TCCR);
 	uint64_t a1 = now_ns();
-	while (now_ns() - a1 < us * 1000)
+	cal_a = (a0 + a1) / 2;
+	cal_us = us;
+	cal_pending = true;
+}
+
+static void lapic_calibrate_finish(void)
+{
+	if (!cal_pending)
+		return;
+	cal_pending = false;
+	while (now_ns() - cal_a < cal_us * 1000) /* a boot faster than cal_us */
 		cpu_relax();
 	uint64_t b0 = now_ns();
 	uint32_t c1 = mmio_r32(LAPIC_TCCR);
 	uint64_t b1 = now_ns();
+	if (c1 == 0 && !cal_retried) { /* the one-shot count stopped at 0: start over, once */
+		cal_retried = true;
+		lapic_calibrate_start(cal_us);
+		lapic_calibrate_finish();
+		return;
+	}
 	mmio_w32(LAPIC_TICR, 0);
 	mmio_w32(LAPIC_LVT_T, VEC_TIMER);
-	uint64_t dt = (b0 + b1) / 2 - (a0 + a1) / 2;
-	uint64_t hz = c0 > c1 && dt ? (uint64_t)(c0 - c1) * 1000000000ull / dt : 0;
+	uint64_t dt = (b0 + b1) / 2 - cal_a;
+	uint64_t hz = cal_c0 > c1 && dt ? (uint64_t)(cal_c0 - c1) * 1000000000ull / dt : 0;
 	if (hz < 1000000 || hz > 10000000000ull) {
 		kprintf("site: LAPIC timer calibration gave %lu Hz: assuming 62.5 MHz\n", hz);
 		hz = 62500000;
 	}
-	return hz;
+	lapic_hz = hz;
+	kprintf("site: LAPIC timer %lu kHz\n", lapic_hz / 1000);
 }
 
 void clock_init(void)
@@ -193,8 +223,7 @@ void clock_init(void)
 		wall0_ns = s * 1000000000ull;
 	}
 	clock_ready = true;
-	lapic_hz = lapic_calibrate(use_kvmclock ? 500 : 2000);
-	kprintf("site: clock: %s, TSC %lu kHz, LAPIC timer %lu kHz, wall clock %lu\n",
-		use_kvmclock ? "kvmclock" : "PIT-calibrated TSC", tsc_hz / 1000, lapic_hz / 1000,
-		(uint64_t)(unix_ms() / 1000));
+	lapic_calibrate_start(use_kvmclock ? 500 : 2000);
+	kprintf("site: clock: %s, TSC %lu kHz, wall clock %lu\n", use_kvmclock ? "kvmclock" : "PIT-calibrated TSC",
+		tsc_hz / 1000, (uint64_t)(unix_ms() / 1000));
 }

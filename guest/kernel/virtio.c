@@ -85,7 +85,7 @@ unsigned virtio_find(struct vdev *out, unsigned max)
 	}
 	if (n == 0 && !cmdline_get("virtio_mmio.device", 0, &len)) {
 		for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS && n < max; i++) {
-			struct vdev d = { GPA_VIRTIO_MMIO + i * VIRTIO_MMIO_SLOT_SIZE, gsis[i], 0, NULL, false };
+			struct vdev d = { .base = GPA_VIRTIO_MMIO + i * VIRTIO_MMIO_SLOT_SIZE, .gsi = gsis[i] };
 			if (rd(&d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC || rd(&d, VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_VERSION_2 || !(d.id = rd(&d, VIRTIO_MMIO_DEVICE_ID)))
 				continue;
 			out[n++] = d;
@@ -99,19 +99,27 @@ uint64_t vdev_begin(struct vdev *d, uint64_t want)
 	uint64_t have;
 
 	wr(d, VIRTIO_MMIO_STATUS, 0);
+	/* Every register access here is an exit (16-34 us from ring 3 on a PVM
+	 * host). vmm's devices zero the queue registers and both feature
+	 * selectors on reset (vmm/virtio/mmio.c, reset()), so for them the
+	 * writes of zeros are left out: a selector is used at 0 first, and a
+	 * queue address's high half (RAM is below 4 GiB) is not written. */
+	d->zero_reset = rd(d, VIRTIO_MMIO_VENDOR_ID) == VIRTIO_VENDOR_VMM;
 	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
 	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	if (!d->zero_reset)
+		wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	have = rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
 	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	have = (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
-	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	have |= rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
+	have |= (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
 	if (!(have & VIRTIO_F_VERSION_1))
 		panic(EXIT_DEVICE, "%s at %lx does not offer VIRTIO_F_VERSION_1", d->name, (uint64_t)d->base);
 	want = (want & have) | VIRTIO_F_VERSION_1;
+	if (!d->zero_reset)
+		wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)want);
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(want >> 32));
-	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)want);
 	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	if (!(rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
 		panic(EXIT_DEVICE, "%s refused features %lx", d->name, want);
@@ -119,7 +127,7 @@ uint64_t vdev_begin(struct vdev *d, uint64_t want)
 	 * whatever InterruptStatus holds), so its devices need no InterruptACK:
 	 * one exit less per wake-up. Elsewhere (QEMU's microvm: level-triggered
 	 * lines) the line stays up until acknowledged, so we acknowledge. */
-	d->edge_irq = rd(d, VIRTIO_MMIO_VENDOR_ID) == VIRTIO_VENDOR_VMM && !cmdline_get("site.irq_ack", 0, &(size_t){ 0 });
+	d->edge_irq = d->zero_reset && !cmdline_get("site.irq_ack", 0, &(size_t){ 0 });
 	return want;
 }
 
@@ -155,11 +163,14 @@ void vq_init(struct vq *q, struct vdev *d, unsigned index, unsigned max_num)
 	wr(d, VIRTIO_MMIO_QUEUE_NUM, num);
 	uint64_t a = (uint64_t)q->desc, b = (uint64_t)q->avail, c = (uint64_t)q->used;
 	wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)a);
-	wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(a >> 32));
+	if (a >> 32 || !d->zero_reset) /* see vdev_begin */
+		wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(a >> 32));
 	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)b);
-	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(b >> 32));
+	if (b >> 32 || !d->zero_reset)
+		wr(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(b >> 32));
 	wr(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)c);
-	wr(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(c >> 32));
+	if (c >> 32 || !d->zero_reset)
+		wr(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(c >> 32));
 	wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 

@@ -18,6 +18,7 @@ struct vdev {
 	uint32_t id;
 	const char *name;
 	bool edge_irq; /* vmm's device: every interrupt is an edge, no InterruptACK needed */
+	bool zero_reset; /* vmm's device: a reset zeroes the queue registers and selectors */
 };
 
 struct vq {
