@@ -61,8 +61,13 @@ static void vm_start(struct vm *v, const char *tag, const char *const *extra)
 	const char *argv[24];
 	char pub[48], disk[160];
 	int argc = 0;
+	static int attempt;
 
-	v->port = 20000 + (int)(getpid() % 20000);
+	/* a port of the ephemeral range may be some client's at the moment:
+	 * a start refused with EADDRINUSE tries the next candidate */
+again:
+	argc = 0;
+	v->port = 20000 + (int)((getpid() + 7919 * attempt) % 20000);
 	snprintf(v->out, sizeof v->out, "%s/%s.out", tmp, tag);
 	snprintf(v->err, sizeof v->err, "%s/%s.err", tmp, tag);
 	snprintf(pub, sizeof pub, "127.0.0.1:%d:80", v->port);
@@ -90,6 +95,11 @@ static void vm_start(struct vm *v, const char *tag, const char *const *extra)
 			break;
 		if (waitpid(v->pid, NULL, WNOHANG) == v->pid) {
 			char *e = slurp(v->err);
+
+			if (strstr(e, "Address already in use") && attempt++ < 5) {
+				free(e);
+				goto again;
+			}
 			ck_abort_msg("vmm ended before serving: %s", msg_tail(e));
 		}
 	}
