@@ -11,6 +11,7 @@
 
 #include "sqlite3.h"
 #include "blkvfs.h"
+#include "le_bytes.h"
 
 #define SEC BLKVFS_SECTOR
 
@@ -51,28 +52,6 @@ static struct {
 static uint8_t scratch[8 * SEC];
 
 /* ---- little helpers ---- */
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 uint32_t blkvfs_crc32(const void *buf, size_t n)
 {
@@ -174,20 +153,20 @@ static void hdr_encode(uint8_t *b, const struct blkvfs_info *in)
 {
 	memset(b, 0, SEC);
 	memcpy(b + BLKVFS_OFF_MAGIC, BLKVFS_MAGIC, 8);
-	put32(b + BLKVFS_OFF_VERSION, in->version);
-	put32(b + BLKVFS_OFF_FLAGS, 0);
+	le_put32(b + BLKVFS_OFF_VERSION, in->version);
+	le_put32(b + BLKVFS_OFF_FLAGS, 0);
 	memcpy(b + BLKVFS_OFF_ID, in->id, 16);
-	put64(b + BLKVFS_OFF_SEQ, in->seq);
-	put64(b + BLKVFS_OFF_DISK, in->disk_sectors);
-	put32(b + BLKVFS_OFF_NREGIONS, BLKVFS_NREGIONS);
-	put32(b + BLKVFS_OFF_SECSIZE, SEC);
+	le_put64(b + BLKVFS_OFF_SEQ, in->seq);
+	le_put64(b + BLKVFS_OFF_DISK, in->disk_sectors);
+	le_put32(b + BLKVFS_OFF_NREGIONS, BLKVFS_NREGIONS);
+	le_put32(b + BLKVFS_OFF_SECSIZE, SEC);
 	for (int i = 0; i < BLKVFS_NREGIONS; i++) {
 		uint8_t *r = b + BLKVFS_OFF_REGIONS + i * BLKVFS_REGION_SIZE;
-		put64(r, in->region[i].start);
-		put64(r + 8, in->region[i].nsectors);
-		put64(r + 16, in->region[i].length);
+		le_put64(r, in->region[i].start);
+		le_put64(r + 8, in->region[i].nsectors);
+		le_put64(r + 16, in->region[i].length);
 	}
-	put32(b + BLKVFS_OFF_CRC, blkvfs_crc32(b, BLKVFS_OFF_CRC));
+	le_put32(b + BLKVFS_OFF_CRC, blkvfs_crc32(b, BLKVFS_OFF_CRC));
 }
 
 static int slot_magic(const uint8_t *b)
@@ -197,7 +176,7 @@ static int slot_magic(const uint8_t *b)
 
 static int slot_valid(const uint8_t *b)
 {
-	return slot_magic(b) && blkvfs_crc32(b, BLKVFS_OFF_CRC) == get32(b + BLKVFS_OFF_CRC);
+	return slot_magic(b) && blkvfs_crc32(b, BLKVFS_OFF_CRC) == le_get32(b + BLKVFS_OFF_CRC);
 }
 
 int blkvfs_parse_header(const uint8_t *hdr, uint64_t capacity, struct blkvfs_info *info)
@@ -210,18 +189,18 @@ int blkvfs_parse_header(const uint8_t *hdr, uint64_t capacity, struct blkvfs_inf
 		return slot_magic(b0) || slot_magic(b1) ? BLKVFS_E_CRC : BLKVFS_E_FOREIGN;
 	if (v0 && v1 && memcmp(b0 + BLKVFS_OFF_ID, b1 + BLKVFS_OFF_ID, 16) != 0)
 		return BLKVFS_E_LAYOUT; /* the slots of two different disks */
-	slot = v0 && v1 ? (get64(b1 + BLKVFS_OFF_SEQ) > get64(b0 + BLKVFS_OFF_SEQ)) : v1;
+	slot = v0 && v1 ? (le_get64(b1 + BLKVFS_OFF_SEQ) > le_get64(b0 + BLKVFS_OFF_SEQ)) : v1;
 	b = slot ? b1 : b0;
 
 	memset(&in, 0, sizeof in);
-	in.version = get32(b + BLKVFS_OFF_VERSION);
+	in.version = le_get32(b + BLKVFS_OFF_VERSION);
 	memcpy(in.id, b + BLKVFS_OFF_ID, 16);
-	in.seq = get64(b + BLKVFS_OFF_SEQ);
+	in.seq = le_get64(b + BLKVFS_OFF_SEQ);
 	in.slot = slot;
-	in.disk_sectors = get64(b + BLKVFS_OFF_DISK);
-	if (in.version != BLKVFS_VERSION || get32(b + BLKVFS_OFF_FLAGS) != 0)
+	in.disk_sectors = le_get64(b + BLKVFS_OFF_DISK);
+	if (in.version != BLKVFS_VERSION || le_get32(b + BLKVFS_OFF_FLAGS) != 0)
 		return BLKVFS_E_VERSION;
-	if (get32(b + BLKVFS_OFF_NREGIONS) != BLKVFS_NREGIONS || get32(b + BLKVFS_OFF_SECSIZE) != SEC ||
+	if (le_get32(b + BLKVFS_OFF_NREGIONS) != BLKVFS_NREGIONS || le_get32(b + BLKVFS_OFF_SECSIZE) != SEC ||
 	    in.disk_sectors < BLKVFS_MIN_SECTORS || in.disk_sectors > BLKVFS_MAX_SECTORS)
 		return BLKVFS_E_LAYOUT;
 	if (in.disk_sectors > capacity)
@@ -229,9 +208,9 @@ int blkvfs_parse_header(const uint8_t *hdr, uint64_t capacity, struct blkvfs_inf
 	for (int i = 0; i < BLKVFS_NREGIONS; i++) {
 		const uint8_t *r = b + BLKVFS_OFF_REGIONS + i * BLKVFS_REGION_SIZE;
 		struct blkvfs_region_info *ri = &in.region[i];
-		ri->start = get64(r);
-		ri->nsectors = get64(r + 8);
-		ri->length = get64(r + 16);
+		ri->start = le_get64(r);
+		ri->nsectors = le_get64(r + 8);
+		ri->length = le_get64(r + 16);
 		if (ri->nsectors == 0 || ri->start < BLKVFS_HDR_SECTORS || ri->start > in.disk_sectors ||
 		    ri->nsectors > in.disk_sectors - ri->start)
 			return BLKVFS_E_LAYOUT;
@@ -833,7 +812,7 @@ int blkvfs_register(const struct blkdev_ops *dev, const struct blkvfs_hooks *hoo
 	/* The fallback generator differs from boot to boot once anything was
 	 * ever written (the sequence number grows). */
 	for (int i = 0; i < 16; i += 8)
-		rng_mix(get64(in.id + i));
+		rng_mix(le_get64(in.id + i));
 	rng_mix(in.seq);
 	rng_mix((uint64_t)now_ms(&S.hooks));
 	S.attached = 1;

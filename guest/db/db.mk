@@ -9,7 +9,7 @@
 #     with the amalgamation compiled for the host with the guest's options;
 #   - the fuzzer fuzz_blkvfs (libFuzzer), likewise.
 DB_SRCS := guest/db/blkvfs.c guest/db/blkvfs_os.c
-DB_HDRS := guest/db/blkvfs.h
+DB_HDRS := guest/db/blkvfs.h guest/db/le_bytes.h
 DB_OUT  := $(BUILD)/guest/db
 
 # --- guest objects ---

@@ -6,27 +6,17 @@
 #include <string.h>
 
 #include "check_suite.h"
+#include "db/le_bytes.h"
 #include "suites.h"
 #include "testdev.h"
 
 #define SEC   BLKVFS_SECTOR
 #define NSECT 4096u
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 static void fix_crc(uint8_t *slot)
 {
-	put32(slot + BLKVFS_OFF_CRC, blkvfs_crc32(slot, BLKVFS_OFF_CRC));
+	le_put32(slot + BLKVFS_OFF_CRC, blkvfs_crc32(slot, BLKVFS_OFF_CRC));
 }
 
 static uint8_t *region_field(uint8_t *slot, int region, int field)
@@ -71,23 +61,23 @@ static void both(struct memdev *m, edit_fn edit, int crc)
 
 static void e_magic(uint8_t *b) { b[3] = 'X'; }
 static void e_byte(uint8_t *b) { b[0x40] ^= 0x80; }
-static void e_version(uint8_t *b) { put32(b + BLKVFS_OFF_VERSION, 2); }
-static void e_flags(uint8_t *b) { put32(b + BLKVFS_OFF_FLAGS, 1); }
-static void e_nregions(uint8_t *b) { put32(b + BLKVFS_OFF_NREGIONS, 3); }
-static void e_secsize(uint8_t *b) { put32(b + BLKVFS_OFF_SECSIZE, 4096); }
-static void e_start_in_header(uint8_t *b) { put64(region_field(b, BLKVFS_REGION_JOURNAL, 0), 1); }
-static void e_past_end(uint8_t *b) { put64(region_field(b, BLKVFS_REGION_DB, 1), NSECT); }
+static void e_version(uint8_t *b) { le_put32(b + BLKVFS_OFF_VERSION, 2); }
+static void e_flags(uint8_t *b) { le_put32(b + BLKVFS_OFF_FLAGS, 1); }
+static void e_nregions(uint8_t *b) { le_put32(b + BLKVFS_OFF_NREGIONS, 3); }
+static void e_secsize(uint8_t *b) { le_put32(b + BLKVFS_OFF_SECSIZE, 4096); }
+static void e_start_in_header(uint8_t *b) { le_put64(region_field(b, BLKVFS_REGION_JOURNAL, 0), 1); }
+static void e_past_end(uint8_t *b) { le_put64(region_field(b, BLKVFS_REGION_DB, 1), NSECT); }
 static void e_wrap(uint8_t *b)
 {
-	put64(region_field(b, BLKVFS_REGION_DB, 0), ~0ull - 1);
-	put64(region_field(b, BLKVFS_REGION_DB, 1), 4);
+	le_put64(region_field(b, BLKVFS_REGION_DB, 0), ~0ull - 1);
+	le_put64(region_field(b, BLKVFS_REGION_DB, 1), 4);
 }
-static void e_empty_region(uint8_t *b) { put64(region_field(b, BLKVFS_REGION_JOURNAL, 1), 0); }
+static void e_empty_region(uint8_t *b) { le_put64(region_field(b, BLKVFS_REGION_JOURNAL, 1), 0); }
 static void e_overlap(uint8_t *b)
 {
 	/* journal 8..1031 grown by one sector into the database's first */
 	uint8_t *n = region_field(b, BLKVFS_REGION_JOURNAL, 1);
-	put64(n, 1025);
+	le_put64(n, 1025);
 }
 static void e_same_region(uint8_t *b)
 {
@@ -98,12 +88,12 @@ static void e_db_length(uint8_t *b)
 	uint64_t n = 0;
 	for (int i = 0; i < 8; i++)
 		n |= (uint64_t)region_field(b, BLKVFS_REGION_DB, 1)[i] << (8 * i);
-	put64(region_field(b, BLKVFS_REGION_DB, 2), n * SEC + 1);
+	le_put64(region_field(b, BLKVFS_REGION_DB, 2), n * SEC + 1);
 }
-static void e_journal_huge(uint8_t *b) { put64(region_field(b, BLKVFS_REGION_JOURNAL, 2), 1ull << 63); }
-static void e_disk_bigger(uint8_t *b) { put64(b + BLKVFS_OFF_DISK, NSECT + 1); }
-static void e_disk_absurd(uint8_t *b) { put64(b + BLKVFS_OFF_DISK, ~0ull); }
-static void e_disk_tiny(uint8_t *b) { put64(b + BLKVFS_OFF_DISK, BLKVFS_MIN_SECTORS - 1); }
+static void e_journal_huge(uint8_t *b) { le_put64(region_field(b, BLKVFS_REGION_JOURNAL, 2), 1ull << 63); }
+static void e_disk_bigger(uint8_t *b) { le_put64(b + BLKVFS_OFF_DISK, NSECT + 1); }
+static void e_disk_absurd(uint8_t *b) { le_put64(b + BLKVFS_OFF_DISK, ~0ull); }
+static void e_disk_tiny(uint8_t *b) { le_put64(b + BLKVFS_OFF_DISK, BLKVFS_MIN_SECTORS - 1); }
 
 static const struct {
 	const char *what;
@@ -306,9 +296,9 @@ START_TEST(garbage_database)
 		ck_assert_int_eq(blkvfs_check(&m.ops, &info), BLKVFS_OK);
 		for (int s = 0; s < 2; s++) {
 			uint8_t *b = m.img + s * SEC;
-			put64(region_field(b, BLKVFS_REGION_DB, 2), info.region[BLKVFS_REGION_DB].nsectors * SEC - variant);
+			le_put64(region_field(b, BLKVFS_REGION_DB, 2), info.region[BLKVFS_REGION_DB].nsectors * SEC - variant);
 			if (variant == 2)
-				put64(region_field(b, BLKVFS_REGION_JOURNAL, 2), 4096);
+				le_put64(region_field(b, BLKVFS_REGION_JOURNAL, 2), 4096);
 			fix_crc(b);
 		}
 		uint64_t rng = (uint64_t)variant + 5;

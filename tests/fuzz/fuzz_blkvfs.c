@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "db/blkvfs.h"
+#include "db/le_bytes.h"
 #include "sqlite3.h"
 
 #define SEC      BLKVFS_SECTOR
@@ -97,21 +98,9 @@ static int progress(void *ctx)
 	return ++*(long *)ctx > 2000; /* x 1000 VM instructions */
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 static void fix_crc(uint8_t *slot)
 {
-	put32(slot + BLKVFS_OFF_CRC, blkvfs_crc32(slot, BLKVFS_OFF_CRC));
+	le_put32(slot + BLKVFS_OFF_CRC, blkvfs_crc32(slot, BLKVFS_OFF_CRC));
 }
 
 static void init(void)
@@ -274,8 +263,8 @@ static void write_seeds(const char *dir)
 		uint8_t *b = disk + s * SEC;
 		uint8_t *j = b + BLKVFS_OFF_REGIONS + BLKVFS_REGION_JOURNAL * BLKVFS_REGION_SIZE;
 		uint8_t *d = b + BLKVFS_OFF_REGIONS + BLKVFS_REGION_DB * BLKVFS_REGION_SIZE;
-		put64(j, 8), put64(j + 8, 32);
-		put64(d, 40), put64(d + 8, BLKVFS_MIN_SECTORS - 40);
+		le_put64(j, 8), le_put64(j + 8, 32);
+		le_put64(d, 40), le_put64(d + 8, BLKVFS_MIN_SECTORS - 40);
 		fix_crc(b);
 	}
 	if (blkvfs_register(&ops, &hooks) != BLKVFS_OK ||
