@@ -102,3 +102,9 @@ bench_site_tar() {
 	chmod -R a+rX "$1/www"
 	tar --format=ustar -C "$1/www" -cf "$1/site.tar" .
 }
+
+# wrk_requests: the requests the last wrk_rate run completed (wrk's "N
+# requests in Ts" line in $T/wrk); 0 if it printed none.
+wrk_requests() { awk '$2 == "requests" && $3 == "in" { n = $1 } END { print n + 0 }' "$T/wrk"; }
+# The latency knobs of site.sh, forwarded into a rerun under emulation too.
+BENCH_KNOBS="$BENCH_KNOBS LAT_N LAT_WARM"

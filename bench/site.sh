@@ -7,11 +7,17 @@
 #  (c) requests/s for a 1 KiB file with keep-alive, wrk against our guest and
 #      against nginx on the host serving the same file, same client settings;
 #      and against the guest's web stack run as a host process
-#      (bench/http_native.c), which separates its cost from the VM's.
+#      (bench/http_native.c), which separates its cost from the VM's; the
+#      server's CPU time per request over each wrk run (vmm process, nginx's
+#      worker, the native process; wrk's own CPU in none of them);
+#  (d) latency: p50, p99 and mean of LAT_N (20,000) GETs of the 1 KiB file
+#      after LAT_WARM (1,000), one at a time on one keep-alive connection
+#      (site_client latency), against the guest, nginx and the native stack.
 # Exits are counted twice: by the guest (its own MMIO/port accesses) and by
 # KVM (`vmm run --exit-stats`: every exit, also the interrupt, halt and
 # interrupt-window exits the kernel handles without vmm).
-# N=cold starts, REQS=requests before the memory figure, WRK="wrk options".
+# N=cold starts, REQS=requests before the memory figure, WRK="wrk options",
+# LAT_N/LAT_WARM=timed/warm-up requests of the latency figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -29,6 +35,8 @@ N=${N:-20}
 REQS=${REQS:-10000}
 MEM_MB=64
 WRK=${WRK:--t1 -c8 -d10s}
+LAT_N=${LAT_N:-20000}
+LAT_WARM=${LAT_WARM:-1000}
 T=$(mktemp -d /tmp/vmm-site-bench.XXXXXX)
 chmod 755 "$T"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
@@ -180,6 +188,11 @@ guest_rate() {
 	t1=$(date +%s%N)
 	cpu1=$(cpu_ticks "$vm")
 	vcpu1=$(vcpu_ticks "$vm")
+	# for the CPU per request: the vmm process's and its vCPU thread's
+	# ticks over the wrk run, and the requests wrk completed in it
+	cpu_out=$((cpu1 - cpu0))
+	vcpu_out=$((vcpu1 - vcpu0))
+	reqs_out=$(wrk_requests)
 	stats=$(curl -s "http://127.0.0.1:$((PORT + 1))/")
 	tb=$(date +%s%N)
 	idle1=$(echo "$stats" | counter idle_us)
@@ -203,16 +216,24 @@ guest_rate() {
 echo "  requests/s, 1 KiB file, keep-alive (wrk $WRK; $(nproc) CPUs here):"
 guest_rate "vmm site guest" || exit 1
 ours=$rate_out
+read -r ours_cpu ours_vcpu ours_reqs <<<"$cpu_out $vcpu_out $reqs_out"
 # KVM's halt polling keeps an idle vCPU's thread spinning for a while after
 # each hlt; the site guest idles between requests, so compare without it.
 ours_nopoll=
-if guest_rate "  --halt-poll-ns 0" --halt-poll-ns 0 2>"$T/nopoll.err"; then ours_nopoll=$rate_out; else
+if guest_rate "  --halt-poll-ns 0" --halt-poll-ns 0 2>"$T/nopoll.err"; then ours_nopoll=$rate_out
+	read -r nopoll_cpu nopoll_vcpu nopoll_reqs <<<"$cpu_out $vcpu_out $reqs_out"; else
 	echo "    (--halt-poll-ns 0 not measured: $(grep -m1 vmm: "$T/nopoll.err"))"; fi
 ref_nginx_conf "	server { listen 127.0.0.1:$((PORT + 2)); root $T/www; }"
 nginx -e "$T/nginx.err" -p "$T" -c "$T/nginx.conf" &
 ng=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 2))/1k.html" && break; sleep 0.1; done
+# nginx's CPU is its one worker's (the master forks it and then only waits)
+ngw=$(pgrep -P "$ng" | head -1) || true
+[ -n "$ngw" ] || { echo "site bench: nginx's worker process not found (children of $ng)" >&2; exit 1; }
+ngw0=$(cpu_ticks "$ngw")
 read -r theirs theirs_bad <<<"$(wrk_rate "http://127.0.0.1:$((PORT + 2))/1k.html")"
+theirs_cpu=$(($(cpu_ticks "$ngw") - ngw0))
+theirs_reqs=$(wrk_requests)
 print_rate "nginx on the host" "$theirs" "$theirs_bad"
 kill -QUIT "$ng"
 wait "$ng" || true
@@ -221,7 +242,10 @@ wait "$ng" || true
 "$T/http_native" "$T/site.tar" $((PORT + 3)) "$T/native.log" &
 hn=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 3))/1k.html" && break; sleep 0.1; done
+hn0=$(cpu_ticks "$hn")
 read -r native native_bad <<<"$(wrk_rate "http://127.0.0.1:$((PORT + 3))/1k.html")"
+native_cpu=$(($(cpu_ticks "$hn") - hn0))
+native_reqs=$(wrk_requests)
 print_rate "guest/http natively" "$native" "$native_bad" "the web stack as a host process, no VM"
 kill "$hn"
 wait "$hn" || true
@@ -230,3 +254,59 @@ printf "    ratio vmm/nginx      %10.2f  (target at least 0.5)\n" "$(echo "$ours
 [ -z "$ours_nopoll" ] || printf "    ratio vmm/nginx      %10.2f  with --halt-poll-ns 0\n" "$(echo "$ours_nopoll / $theirs" | bc -l)"
 rate_ok "$native" "$native_bad" || exit 1
 printf "    ratio native/nginx   %10.2f\n" "$(echo "$native / $theirs" | bc -l)"
+# CPU time per request: a server process's utime+stime over its wrk run
+# (/proc/PID/stat, clock ticks of 1/CLK_TCK s) over the requests wrk completed.
+us_per_req() { echo "$1 * 1000000 / $(getconf CLK_TCK) / $2" | bc -l; }
+for v in "$ours_reqs" "$theirs_reqs" "$native_reqs"; do
+	[ "$v" -gt 0 ] || { echo "site bench: no request count in a wrk output: no CPU per request" >&2; exit 1; }
+done
+printf "    CPU per request: vmm %.1f us (vCPU thread %.1f us, rest %.1f us), nginx %.1f us; ratio vmm/nginx %.2f\n" \
+	"$(us_per_req "$ours_cpu" "$ours_reqs")" "$(us_per_req "$ours_vcpu" "$ours_reqs")" \
+	"$(us_per_req $((ours_cpu - ours_vcpu)) "$ours_reqs")" "$(us_per_req "$theirs_cpu" "$theirs_reqs")" \
+	"$(echo "($ours_cpu / $ours_reqs) / ($theirs_cpu / $theirs_reqs)" | bc -l)"
+[ -z "$ours_nopoll" ] || [ "${nopoll_reqs:-0}" -le 0 ] ||
+	printf "      with --halt-poll-ns 0: vmm %.1f us (vCPU thread %.1f us, rest %.1f us); ratio vmm/nginx %.2f\n" \
+		"$(us_per_req "$nopoll_cpu" "$nopoll_reqs")" "$(us_per_req "$nopoll_vcpu" "$nopoll_reqs")" \
+		"$(us_per_req $((nopoll_cpu - nopoll_vcpu)) "$nopoll_reqs")" \
+		"$(echo "($nopoll_cpu / $nopoll_reqs) / ($theirs_cpu / $theirs_reqs)" | bc -l)"
+printf "      guest/http natively: %.1f us\n" "$(us_per_req "$native_cpu" "$native_reqs")"
+printf "      (each server's process CPU, utime+stime over its wrk run / requests wrk completed; the vCPU thread's\n"
+printf "      includes the guest's time and KVM's halt polling; wrk's own CPU is excluded from all of them)\n"
+
+# (d) Latency: one request at a time on one keep-alive connection, each timed
+# by the client from its write to the last byte of the body; every response
+# must be a complete 200, else the server FAILED and no figure is printed.
+# lat_line LABEL PORT: measures and prints one row; fails on a failed request.
+lat_line() {
+	local out p50 p99 mean cnt
+	if ! out=$("$T/site_client" latency "$2" "$LAT_N" /1k.html "$LAT_WARM" 2>"$T/lat.err"); then
+		printf "    %-20s  FAILED  (site_client latency:)\n" "$1"
+		sed 's/^/      | /' "$T/lat.err"
+		return 1
+	fi
+	read -r p50 p99 mean cnt <<<"$out"
+	printf "    %-20s %9.1f %9.1f %9.1f  (%d requests)\n" "$1" "$p50" "$p99" "$mean" "$cnt"
+	lat_out="$p50 $p99 $mean"
+}
+echo "  latency, 1 KiB file, one keep-alive connection, one request at a time ($LAT_N after $LAT_WARM warm-up):"
+printf "    %-20s %9s %9s %9s\n" "" "p50 us" "p99 us" "mean us"
+boot || exit 1
+curl -sf -o /dev/null "http://127.0.0.1:$PORT/1k.html" || { echo "site bench: 1k.html not served" >&2; exit 1; }
+lat_line "vmm site guest" "$PORT" || exit 1
+read -r ours_p50 ours_p99 ours_mean <<<"$lat_out"
+stop
+nginx -e "$T/nginx.err" -p "$T" -c "$T/nginx.conf" &
+ng=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 2))/1k.html" && break; sleep 0.1; done
+lat_line "nginx on the host" $((PORT + 2)) || exit 1
+read -r theirs_p50 theirs_p99 theirs_mean <<<"$lat_out"
+kill -QUIT "$ng"
+wait "$ng" || true
+"$T/http_native" "$T/site.tar" $((PORT + 3)) "$T/native.log" &
+hn=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 3))/1k.html" && break; sleep 0.1; done
+lat_line "guest/http natively" $((PORT + 3)) || exit 1
+kill "$hn"
+wait "$hn" || true
+printf "    ratio vmm/nginx      %9.2f %9.2f %9.2f\n" "$(echo "$ours_p50 / $theirs_p50" | bc -l)" \
+	"$(echo "$ours_p99 / $theirs_p99" | bc -l)" "$(echo "$ours_mean / $theirs_mean" | bc -l)"

@@ -11,6 +11,16 @@
  *   site_client load PORT N               N keep-alive GETs over the example
  *                                         site's pages on one connection;
  *                                         prints requests/s
+ *   site_client latency PORT N PATH [W]   W (1000) then N keep-alive GETs of
+ *                                         PATH, one at a time on one
+ *                                         connection, each timed from its
+ *                                         write to the last byte of its body
+ *                                         (CLOCK_MONOTONIC); every response
+ *                                         must be a complete 200 with a
+ *                                         Content-Length, else it says why on
+ *                                         stderr, prints nothing and fails;
+ *                                         prints "p50_us p99_us mean_us count"
+ *                                         over the N (W are a warm-up)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -196,6 +206,75 @@ static int load(int port, int n)
 	return 0;
 }
 
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* The nearest-rank percentile P of the n sorted values v. */
+static long long percentile(const long long *v, int n, int p)
+{
+	long long k = ((long long)n * p + 99) / 100;
+
+	return v[k > 0 ? k - 1 : 0];
+}
+
+static int latency(int port, int n, const char *path, int warm)
+{
+	static char buf[1 << 20];
+	char req[512];
+	int len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", path);
+	long long *t = calloc((size_t)n, sizeof *t), sum = 0;
+	int fd = tcp_connect(port);
+
+	if (n <= 0 || warm < 0 || !t || len <= 0 || len >= (int)sizeof req) {
+		fprintf(stderr, "latency: bad arguments\n");
+		return 1;
+	}
+	if (fd < 0) {
+		perror("latency: connect");
+		return 1;
+	}
+	for (int i = 0; i < warm + n; i++) {
+		long long t0 = now_ns(), t1;
+		int st = 0;
+		char *end, *cl;
+
+		if (write(fd, req, (size_t)len) != len) {
+			fprintf(stderr, "latency: request %d: write failed: %s\n", i, strerror(errno));
+			return 1;
+		}
+		st = read_response(fd, buf, sizeof buf, 30000);
+		t1 = now_ns();
+		/* read_response stops at Content-Length: without one the length
+		 * of the body is unknown, so the response could be short. */
+		end = st > 0 ? strstr(buf, "\r\n\r\n") : NULL;
+		cl = end ? strcasestr(buf, "\r\nContent-Length:") : NULL;
+		if (st != 200 || !cl || cl >= end) {
+			fprintf(stderr, "latency: request %d of %d (GET %s): %s\n", i, warm + n, path,
+				st == 200 ? "200 without a Content-Length"
+				: st > 0  ? "status is not 200"
+				: st < 0  ? "more bytes than the response's length"
+					  : "short or no response (EOF, reset, not HTTP/1.1, over 1 MiB or none in 30 s)");
+			if (st > 0)
+				fprintf(stderr, "latency: its status line: %.*s\n", (int)strcspn(buf, "\r\n"), buf);
+			return 1;
+		}
+		if (i >= warm) {
+			t[i - warm] = t1 - t0;
+			sum += t1 - t0;
+		}
+	}
+	close(fd);
+	qsort(t, (size_t)n, sizeof *t, cmp_ll);
+	printf("%.1f %.1f %.1f %d\n", percentile(t, n, 50) / 1e3, percentile(t, n, 99) / 1e3, (double)sum / n / 1e3, n);
+	free(t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -203,6 +282,8 @@ int main(int argc, char **argv)
 		return cold(atoi(argv[2]), atoi(argv[3]), argv + 4);
 	if (argc == 4 && strcmp(argv[1], "load") == 0)
 		return load(atoi(argv[2]), atoi(argv[3]));
-	fprintf(stderr, "usage: site_client cold N PORT VMM ARGS... | load PORT N\n");
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "latency") == 0)
+		return latency(atoi(argv[2]), atoi(argv[3]), argv[4], argc == 6 ? atoi(argv[5]) : 1000);
+	fprintf(stderr, "usage: site_client cold N PORT VMM ARGS... | load PORT N | latency PORT N PATH [WARMUP]\n");
 	return 2;
 }
