@@ -67,6 +67,12 @@ $(BUILD)/tests/image: tests/integration/check_image.c $(PROC_SRCS) tests/integra
 	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
 KVM_CHECK_PROGRAMS += $(BUILD)/tests/image
 
+# A kernel given as a sealed memfd is mapped into guest RAM, others are read.
+$(BUILD)/tests/kernel_share: tests/integration/check_kernel_share.c $(PROC_SRCS) tests/integration/proc.h tests/integration/loopback.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $(filter %.c,$^) $(CHECK_LIBS) $(LDLIBS)
+KVM_CHECK_PROGRAMS += $(BUILD)/tests/kernel_share
+
 # The include layering ARCHITECTURE.md states (a script: nothing to build).
 CHECK_PROGRAMS     += tests/layering.sh
 CHECK_PROGRAMS     += $(BUILD)/tests/unit $(BUILD)/tests/cli

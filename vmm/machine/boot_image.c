@@ -48,12 +48,25 @@ fail:
 	return -1;
 }
 
+/* Whether fd is a memfd sealed so that its bytes can never change nor its
+ * end move below a mapping (F_SEAL_SHRINK | F_SEAL_WRITE). Seals are never
+ * lifted, so the answer at open holds for the whole run, and a reboot under
+ * the jail's filter needs no fcntl. Anything else (a regular file, an
+ * unsealed memfd) says no. */
+static bool kernel_fd_sealed(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	return seals >= 0 && (seals & (F_SEAL_SHRINK | F_SEAL_WRITE)) == (F_SEAL_SHRINK | F_SEAL_WRITE);
+}
+
 int boot_files_open(struct boot_files *f, const struct vm_config *cfg, struct err *e)
 {
 	f->kernel_fd = f->initrd_fd = -1;
 	f->kernel_mem = NULL;
 	f->kernel_mem_size = 0;
 	f->firmware = cfg->boot_firmware;
+	f->kernel_sealed = false;
 	if (cfg->boot_firmware && !cfg->firmware) {
 		/* In vmm's own image: a reboot reads it again, nothing is opened. */
 		f->kernel_mem = vmm_firmware_elf;
@@ -65,6 +78,7 @@ int boot_files_open(struct boot_files *f, const struct vm_config *cfg, struct er
 				  f->kernel, e);
 	if (f->kernel_fd < 0)
 		return -1;
+	f->kernel_sealed = !f->firmware && kernel_fd_sealed(f->kernel_fd);
 	if (cfg->initrd && (f->initrd_fd = open_input("initrd", cfg->initrd, f->initrd, e)) < 0) {
 		boot_files_close(f);
 		return -1;
@@ -135,6 +149,32 @@ static int read_within(int fd, uint8_t *buf, uint64_t size, uint64_t off, uint64
 	return read_at(fd, buf + off, off, len < size - off ? len : size - off, "kernel", label, e);
 }
 
+/* One PT_LOAD segment's file bytes to their place in RAM (the rest of its
+ * memory is fresh RAM, zero). From a sealed kernel, the whole pages inside
+ * its file range are mapped from the file, copy-on-write, where the file
+ * offset and the address agree within a page: every VM booted from the same
+ * memfd then shares the pages its guest only reads (the site kernel's
+ * code and read-only data: ~1 MiB of 1.25 MiB it touches). The partial
+ * pages at either end are read, so that the bytes around the segment (the
+ * bss, gaps, a neighbour's) stay what they would be. */
+static int load_segment(const struct boot_files *f, struct guest_mem *m, const Elf64_Phdr *ph, struct err *e)
+{
+	uint64_t first = (ph->p_offset + 0xfff) & ~0xfffull, end = (ph->p_offset + ph->p_filesz) & ~0xfffull;
+	uint8_t *dst = guest_mem_ptr(m, ph->p_paddr, ph->p_memsz);
+
+	if (!f->kernel_sealed || ((ph->p_offset ^ ph->p_paddr) & 0xfff) || end <= first)
+		return read_at(f->kernel_fd, dst, ph->p_offset, ph->p_filesz, "kernel", f->kernel, e);
+	if (read_at(f->kernel_fd, dst, ph->p_offset, first - ph->p_offset, "kernel", f->kernel, e) < 0)
+		return -1;
+	if (guest_mem_map_file(m, ph->p_paddr + (first - ph->p_offset), f->kernel_fd, first, end - first, e) < 0) {
+		char inner[sizeof e->msg];
+		memcpy(inner, e->msg, sizeof inner);
+		return err_set(e, "kernel %s: %s", f->kernel, inner);
+	}
+	return read_at(f->kernel_fd, dst + (end - ph->p_offset), end, ph->p_offset + ph->p_filesz - end, "kernel",
+		       f->kernel, e);
+}
+
 /* A kernel file whose segments are read straight into guest RAM: into a
  * file-sized zero mapping only what pvh_check reads (the ELF header, the
  * program headers, the notes), the rest left untouched so it costs no page;
@@ -176,9 +216,7 @@ static int load_kernel_file(const struct boot_files *f, uint64_t size, struct gu
 	memcpy(&eh, buf, sizeof eh);
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		memcpy(&ph, buf + eh.e_phoff + i * sizeof ph, sizeof ph);
-		if (ph.p_type == PT_LOAD && ph.p_memsz > 0 && ph.p_filesz > 0 &&
-		    read_at(f->kernel_fd, guest_mem_ptr(m, ph.p_paddr, ph.p_memsz), ph.p_offset, ph.p_filesz, "kernel",
-			    f->kernel, e) < 0)
+		if (ph.p_type == PT_LOAD && ph.p_memsz > 0 && ph.p_filesz > 0 && load_segment(f, m, &ph, e) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -188,7 +226,9 @@ out:
 }
 
 /* Read into memory rather than mapped: a file truncated under a mapping
- * would kill vmm with SIGBUS. */
+ * would kill vmm with SIGBUS. The one exception is a memfd sealed against
+ * shrinking and writing (vmmd passes one per kernel file, shared by its
+ * VMs): nothing can truncate it, so load_segment maps its whole pages. */
 static int load_kernel(const struct boot_files *f, struct guest_mem *m, struct pvh_image *img, struct err *e)
 {
 	const char *what = f->firmware ? "firmware" : "kernel";

@@ -25,6 +25,8 @@ struct boot_files {
 	const uint8_t *kernel_mem;
 	size_t kernel_mem_size;
 	bool firmware;      /* the "kernel" is boot firmware (firmware/), loaded below 1 MiB */
+	bool kernel_sealed; /* kernel_fd is a memfd sealed against shrinking and writing: its
+			     * segments' whole pages are mapped into RAM, not read (boot_image.c) */
 	int initrd_fd; /* -1: none */
 	char kernel[FILE_ARG_LABEL], initrd[FILE_ARG_LABEL]; /* how messages name them */
 };

@@ -37,6 +37,23 @@ int guest_mem_alloc(struct guest_mem *m, uint64_t size, struct err *e)
 	return 0;
 }
 
+int guest_mem_map_file(struct guest_mem *m, uint64_t gpa, int fd, uint64_t off, uint64_t len, struct err *e)
+{
+	uint8_t *p = guest_mem_ptr(m, gpa, len);
+
+	if (!p || !len || ((gpa | off | len) & 0xfff))
+		return err_set(e, "cannot map %llu bytes at guest address 0x%llx: not whole pages of RAM",
+			       (unsigned long long)len, (unsigned long long)gpa);
+	if (mmap(p, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, (off_t)off) == MAP_FAILED)
+		return err_errno(e, "cannot map %llu KiB of a file at guest address 0x%llx",
+				 (unsigned long long)(len >> 10), (unsigned long long)gpa);
+	/* The new mapping does not inherit the advice of the one it replaced:
+	 * the pages the guest writes are anonymous copies, 4 KiB each as
+	 * elsewhere in RAM. */
+	(void)madvise(p, len, MADV_NOHUGEPAGE);
+	return 0;
+}
+
 void guest_mem_free(struct guest_mem *m)
 {
 	if (m->host)
