@@ -23,6 +23,7 @@ void event_loop_close(struct event_loop *l)
 	free(l->src);
 	l->src = NULL;
 	l->nsrc = 0;
+	l->ndeferred = 0;
 }
 
 static uint64_t tag(int fd, uint32_t gen)
@@ -81,6 +82,7 @@ int event_loop_run_once(struct event_loop *l, int timeout_ms, struct err *e)
 
 	if (n < 0)
 		return errno == EINTR ? 0 : err_errno(e, "epoll_wait");
+	l->in_batch = 1;
 	for (int i = 0; i < n && !l->quit; i++) {
 		int fd = (int)(uint32_t)evs[i].data.u64;
 		uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
@@ -89,7 +91,34 @@ int event_loop_run_once(struct event_loop *l, int timeout_ms, struct err *e)
 		if (fd < l->nsrc && l->src[fd].fn && l->src[fd].gen == gen)
 			l->src[fd].fn(l->src[fd].opaque, evs[i].events);
 	}
+	l->in_batch = 0;
+	/* A deferred callback may defer again: it then runs at once. */
+	while (l->ndeferred) {
+		struct event_deferred d = l->deferred[--l->ndeferred];
+		d.fn(d.opaque, 0);
+	}
 	return n;
+}
+
+void event_loop_defer(struct event_loop *l, event_fn fn, void *opaque)
+{
+	if (!l->in_batch || l->ndeferred == EVENT_LOOP_DEFER_MAX) {
+		fn(opaque, 0);
+		return;
+	}
+	for (unsigned i = 0; i < l->ndeferred; i++)
+		if (l->deferred[i].fn == fn && l->deferred[i].opaque == opaque)
+			return;
+	l->deferred[l->ndeferred++] = (struct event_deferred){ fn, opaque };
+}
+
+void event_loop_cancel_deferred(struct event_loop *l, void *opaque)
+{
+	for (unsigned i = 0; i < l->ndeferred;)
+		if (l->deferred[i].opaque == opaque)
+			l->deferred[i] = l->deferred[--l->ndeferred];
+		else
+			i++;
 }
 
 int event_loop_run(struct event_loop *l, struct err *e)

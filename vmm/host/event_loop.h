@@ -17,12 +17,24 @@ struct event_source {
 	uint32_t gen;     /* tells a stale event (fd closed and reused in one batch) from a live one */
 };
 
+/* Work a callback asks to run once after the rest of its batch of events:
+ * what many events in one batch would each do (a device's interrupt) is
+ * done once for all of them. */
+struct event_deferred {
+	event_fn fn;
+	void *opaque;
+};
+#define EVENT_LOOP_DEFER_MAX 8
+
 struct event_loop {
 	int epfd;
 	int quit;
 	struct event_source *src; /* indexed by fd */
 	int nsrc;
 	uint32_t gen;
+	int in_batch;
+	struct event_deferred deferred[EVENT_LOOP_DEFER_MAX];
+	unsigned ndeferred;
 };
 
 int event_loop_init(struct event_loop *l, struct err *e);
@@ -36,5 +48,11 @@ int event_loop_run(struct event_loop *l, struct err *e);
  * returns how many there were (0: none in time, or a signal came). */
 int event_loop_run_once(struct event_loop *l, int timeout_ms, struct err *e);
 void event_loop_quit(struct event_loop *l);
+/* Runs fn(opaque, 0) once after the current batch's callbacks (once however
+ * often it is asked for in the batch); at once when called outside a batch
+ * or when too much is deferred already. */
+void event_loop_defer(struct event_loop *l, event_fn fn, void *opaque);
+/* Forgets what was deferred for opaque (it is being freed). */
+void event_loop_cancel_deferred(struct event_loop *l, void *opaque);
 
 #endif

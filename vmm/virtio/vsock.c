@@ -170,6 +170,30 @@ static void sync_reset(struct vsock_dev *vs)
 
 /* ---- host socket side ------------------------------------------------- */
 
+/* The guest's rx buffers filled for everything this batch of host events
+ * made ready, and one interrupt for all of it: an epoll batch with events
+ * of several connections used to cost an interrupt (an irqfd write) each. */
+static void flush(void *opaque, uint32_t events)
+{
+	struct vsock_dev *vs = opaque;
+
+	(void)events;
+	pthread_mutex_lock(&vs->dev.lock);
+	sync_reset(vs);
+	rx_fill(vs);
+	interrupt(vs);
+	timer_update(vs);
+	pthread_mutex_unlock(&vs->dev.lock);
+}
+
+static void flush_later(struct vsock_dev *vs)
+{
+	if (vs->loop)
+		event_loop_defer(vs->loop, flush, vs);
+	else
+		flush(vs, 0);
+}
+
 void vsock_conn_event(void *opaque, uint32_t events)
 {
 	struct vsock_conn *c = opaque;
@@ -183,10 +207,8 @@ void vsock_conn_event(void *opaque, uint32_t events)
 	}
 	vsock_conn_host_event(c, events);
 out:
-	rx_fill(vs);
-	interrupt(vs);
-	timer_update(vs);
 	pthread_mutex_unlock(&vs->dev.lock);
+	flush_later(vs);
 }
 
 /* ---- packets from the guest (tx queue) -------------------------------- */
@@ -387,6 +409,8 @@ int vsock_dev_attach(struct vsock_dev *vs, struct guest_mem *mem, struct kvm_vm 
 void vsock_dev_destroy(struct vsock_dev *vs)
 {
 	/* The event loop is gone by now: close sockets without touching it. */
+	if (vs->loop)
+		event_loop_cancel_deferred(vs->loop, vs);
 	vs->loop = NULL;
 	for (unsigned b = 0; b < VSOCK_HASH; b++)
 		while (vs->hash[b])
@@ -424,11 +448,10 @@ void vsock_dev_host_connect(struct vsock_dev *vs, int fd, bool is_tcp, uint32_t 
 		c->want = W_REQUEST;
 		vsock_conn_update_events(c); /* a hang-up while it waits is seen */
 		vsock_conn_update_work(c);
-		rx_fill(vs);
-		interrupt(vs);
-		timer_update(vs);
 	}
 	pthread_mutex_unlock(&vs->dev.lock);
+	if (c)
+		flush_later(vs);
 }
 
 unsigned vsock_dev_open_conns(struct vsock_dev *vs)

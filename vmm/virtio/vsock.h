@@ -73,6 +73,7 @@ struct vsock_conn {
 	uint32_t events;         /* epoll events watched now; 0 with watched false */
 	bool watched;
 	bool readable;           /* the host socket may have data for the guest */
+	bool peer_hup;           /* epoll saw the client shut down: read on to the end */
 	bool host_eof;           /* host will send no more (read 0) */
 	bool eof_told;           /* SHUTDOWN(SEND) sent to the guest */
 	bool guest_shut_send;    /* guest will send no more */

@@ -201,9 +201,12 @@ void vsock_conn_update_events(struct vsock_conn *c)
 
 	if (c->fd < 0 || !c->vs->loop)
 		return;
-	/* Read only when we are not already holding a readable socket back. */
-	if (c->state == VCONN_ESTABLISHED && !c->readable && !c->host_eof && !c->guest_shut_rcv)
-		ev |= EPOLLIN;
+	/* Edge-triggered, so that the interest stays as it is while the
+	 * socket goes readable and drained once per request: c->readable
+	 * remembers an edge until a read finds the socket empty (level-triggered
+	 * interest switched off and on cost two epoll_ctl calls per request). */
+	if (c->state == VCONN_ESTABLISHED && !c->host_eof && !c->guest_shut_rcv)
+		ev |= EPOLLIN | EPOLLRDHUP;
 	/* Waiting for the guest: not reading yet (its data would wake us over
 	 * and over), only watching for the client hanging up, so that it is
 	 * reaped at once rather than left in CLOSE-WAIT holding a slot. */
@@ -211,6 +214,8 @@ void vsock_conn_update_events(struct vsock_conn *c)
 		ev |= EPOLLRDHUP;
 	if (c->len)
 		ev |= EPOLLOUT;
+	if (ev)
+		ev |= EPOLLET;
 	if (!c->watched) {
 		/* Unwatched until there is interest: a hung-up socket would otherwise
 		 * report EPOLLHUP over and over while we cannot act on it. */
@@ -355,7 +360,6 @@ static enum vsock_emit send_data(struct vsock_conn *c, struct vq_chain *rx, stru
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		c->readable = false;
-		vsock_conn_update_events(c);
 		return VSOCK_EMIT_NONE;
 	}
 	if (n < 0) {
@@ -367,6 +371,12 @@ static enum vsock_emit send_data(struct vsock_conn *c, struct vq_chain *rx, stru
 		c->want |= W_SHUTDOWN;
 		return VSOCK_EMIT_NONE;
 	}
+	/* A stream socket's read stops short only when it has nothing more
+	 * queued: no second read just to see EAGAIN (data arriving after this
+	 * is a new edge). Not so for an end of stream that came with the same
+	 * edge as the data: after a hang-up, reads go on until they see it. */
+	if ((uint32_t)n < want && !c->peer_hup)
+		c->readable = false;
 	hdr_for(c, VSOCK_OP_RW, h);
 	h->len = (uint32_t)n;
 	c->sent_cnt += (uint32_t)n;
@@ -566,7 +576,9 @@ void vsock_conn_host_event(struct vsock_conn *c, uint32_t events)
 	}
 	if ((events & EPOLLOUT) && !flush_to_host(c))
 		return;
-	if (events & (EPOLLIN | EPOLLHUP))
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		c->peer_hup = true;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
 		c->readable = true;
 	vsock_conn_update_events(c);
 	vsock_conn_update_work(c);
