@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "check_suite.h"
+#include "host/event_loop.h"
 #include "host/vsock_publish.h"
 #include "unit/suites.h"
 
@@ -235,13 +237,88 @@ START_TEST(pending_clients_and_detach)
 }
 END_TEST
 
+/* The loop the listeners run on: work deferred by callbacks of one batch
+ * runs once, after all of them; a cancelled one never runs. */
+struct defer_probe {
+	struct event_loop *l;
+	int fd;
+	unsigned events, flushes, flushes_seen_by_event;
+};
+
+static void probe_flush(void *opaque, uint32_t events)
+{
+	struct defer_probe *p = opaque;
+
+	ck_assert_uint_eq(events, 0);
+	p->flushes++;
+}
+
+static void probe_event(void *opaque, uint32_t events)
+{
+	struct defer_probe *p = opaque;
+	char b[8];
+
+	(void)events;
+	ck_assert_int_gt(read(p->fd, b, sizeof b), 0);
+	p->events++;
+	p->flushes_seen_by_event += p->flushes;
+	event_loop_defer(p->l, probe_flush, p);
+}
+
+START_TEST(deferred_work_runs_once_after_its_batch)
+{
+	struct event_loop l;
+	struct err e;
+	int a[2], b[2];
+	struct defer_probe p = { &l, -1, 0, 0, 0 }, q = { &l, -1, 0, 0, 0 }, other = { &l, -1, 0, 0, 0 };
+
+	ck_assert_int_eq(event_loop_init(&l, &e), 0);
+	ck_assert_int_eq(pipe(a), 0);
+	ck_assert_int_eq(pipe(b), 0);
+	p.fd = a[0];
+	q.fd = b[0];
+	/* Both callbacks defer to one probe: p's flush, once. */
+	q.l = &l;
+	ck_assert_int_eq(event_loop_add(&l, a[0], EPOLLIN, probe_event, &p, &e), 0);
+	ck_assert_int_eq(event_loop_add(&l, b[0], EPOLLIN, probe_event, &q, &e), 0);
+	ck_assert_int_eq(write(a[1], "x", 1), 1);
+	ck_assert_int_eq(write(b[1], "y", 1), 1);
+	ck_assert_int_eq(event_loop_run_once(&l, 1000, &e), 2);
+	ck_assert_uint_eq(p.events + q.events, 2);
+	ck_assert_uint_eq(p.flushes_seen_by_event + q.flushes_seen_by_event, 0);
+	ck_assert_uint_eq(p.flushes, 1);
+	ck_assert_uint_eq(q.flushes, 1);
+	/* Outside a batch: at once. */
+	event_loop_defer(&l, probe_flush, &other);
+	ck_assert_uint_eq(other.flushes, 1);
+	/* Asked for twice in one batch: once; cancelled: never. */
+	ck_assert_int_eq(write(a[1], "x", 1), 1);
+	ck_assert_int_eq(event_loop_run_once(&l, 1000, &e), 1);
+	ck_assert_uint_eq(p.flushes, 2);
+	l.in_batch = 1;
+	event_loop_defer(&l, probe_flush, &other);
+	event_loop_defer(&l, probe_flush, &other);
+	event_loop_defer(&l, probe_flush, &q);
+	event_loop_cancel_deferred(&l, &other);
+	l.in_batch = 0;
+	ck_assert_int_eq(event_loop_run_once(&l, 0, &e), 0);
+	ck_assert_uint_eq(other.flushes, 1);
+	ck_assert_uint_eq(q.flushes, 2);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	event_loop_close(&l);
+}
+END_TEST
+
 Suite *publish_suite(void)
 {
 	const TTest *const tests[] = {
 		parses_tcp_unix_and_fd, bad_fd_forms_are_refused, unix_mode_and_group,
 		inherited_listener_is_adopted_and_never_unlinked,
 		fds_that_are_not_listening_stream_sockets_are_refused, one_fd_published_twice_is_refused,
-		pending_clients_and_detach, NULL,
+		pending_clients_and_detach, deferred_work_runs_once_after_its_batch, NULL,
 	};
 
 	return one_case_suite("publish", "parse and listeners", 0, NULL, NULL, tests);
