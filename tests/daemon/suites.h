@@ -11,5 +11,6 @@ Suite *cgroup_suite(void);
 Suite *limits_suite(void);
 Suite *store_suite(void);
 Suite *faults_suite(void);
+Suite *kernel_share_suite(void);
 
 #endif

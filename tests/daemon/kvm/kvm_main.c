@@ -163,10 +163,11 @@ static void define(const char *name, const char *guest)
 }
 
 /* vmmd opened the files below the image directories and vmm got them as
- * descriptors: its command line names no path, its fd 4 is the kernel. */
+ * descriptors: its command line names no path, its fd 4 is the kernel's
+ * sealed copy (core/kernel_share.c), a memfd named after it. */
 static void vmm_reads_descriptors(const char *name)
 {
-	char path[700], cmdline[4096], link[PATH_MAX], kernel[PATH_MAX];
+	char path[700], cmdline[4096], link[PATH_MAX], kernel[PATH_MAX], want[PATH_MAX + 64];
 	long pid = 0;
 	ssize_t n;
 	FILE *f;
@@ -192,7 +193,33 @@ static void vmm_reads_descriptors(const char *name)
 	ck_assert_int_gt(n, 0);
 	link[n] = 0;
 	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/guest/site.elf", kernel));
-	ck_assert_str_eq(link, kernel);
+	snprintf(want, sizeof want, "/memfd:vmm-kernel:%s (deleted)", kernel);
+	ck_assert_str_eq(link, want);
+}
+
+/* The inode of the kernel memfd mapped into a vmm's guest RAM (its
+ * /proc/PID/maps), and how many of its mappings name it; 0 if none. */
+static unsigned long kernel_map_inode(long pid, unsigned *mappings)
+{
+	char path[64], line[1024];
+	unsigned long ino = 0;
+	FILE *f;
+
+	*mappings = 0;
+	snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f)) {
+		unsigned long i;
+
+		if (!strstr(line, "/memfd:vmm-kernel:") || sscanf(line, "%*s %*s %*s %*s %lu", &i) != 1)
+			continue;
+		ck_assert_msg(ino == 0 || ino == i, "two kernel memfds in one vmm: %lu, %lu", ino, i);
+		ino = i;
+		(*mappings)++;
+	}
+	fclose(f);
+	return ino;
 }
 
 START_TEST(lifecycle_with_real_guests)
@@ -624,6 +651,45 @@ static bool wait_log_line(const char *what, int ms)
 	return false;
 }
 
+/* Two domains booted from the same kernel file share its pages: both
+ * vmm map one memfd (the same inode) into guest RAM, copy-on-write. */
+START_TEST(domains_share_the_kernel_pages)
+{
+	char xml[4096], body[8192];
+	int port_a = free_port(), port_b;
+	unsigned long ino_a, ino_b;
+	unsigned maps_a, maps_b;
+	pid_t mon, vmm_a, vmm_b;
+
+	ck_assert_int_gt(port_a, 0);
+	site_xml(xml, sizeof xml, "sa", port_a);
+	OK("define %s", write_xml(&v, "sa.xml", xml));
+	OK("start sa");
+	ck_assert_msg(wait_http_200(port_a, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from sa: %s", msg_tail(body));
+	port_b = free_port(); /* sa's port is taken now: another one */
+	ck_assert_int_gt(port_b, 0);
+	ck_assert_int_ne(port_a, port_b);
+	site_xml(xml, sizeof xml, "sb", port_b);
+	OK("define %s", write_xml(&v, "sb.xml", xml));
+	OK("start sb");
+	ck_assert_msg(wait_http_200(port_b, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from sb: %s", msg_tail(body));
+	run_pids("sa", &mon, &vmm_a);
+	run_pids("sb", &mon, &vmm_b);
+	ck_assert_int_gt(vmm_a, 1);
+	ck_assert_int_gt(vmm_b, 1);
+	ino_a = kernel_map_inode(vmm_a, &maps_a);
+	ino_b = kernel_map_inode(vmm_b, &maps_b);
+	ck_assert_msg(ino_a != 0 && maps_a > 0, "sa's vmm maps no kernel memfd");
+	ck_assert_msg(ino_b != 0 && maps_b > 0, "sb's vmm maps no kernel memfd");
+	ck_assert_msg(ino_a == ino_b, "sa maps memfd inode %lu, sb inode %lu: not shared", ino_a, ino_b);
+	ck_assert_uint_eq(maps_a, maps_b);
+	OK("destroy sa");
+	OK("destroy sb");
+	OK("undefine sa");
+	OK("undefine sb");
+}
+END_TEST
+
 /* kill -9 of one VM's vmm while a client keeps hitting another: the other
  * answers every request, the killed one ends as crashed with vmmd's line. */
 START_TEST(vm_killed_under_load)
@@ -721,7 +787,7 @@ int main(void)
 	const TTest *const tests[] = {
 		lifecycle_with_real_guests, site_lifecycle, site_adopted_after_daemon_restart,
 		flooding_domain_log_stays_under_the_cap, memory_hog_stays_within_its_limit, vm_killed_under_load,
-		monitor_killed_real_vm, site_image_domain_boots_through_firmware, NULL,
+		monitor_killed_real_vm, site_image_domain_boots_through_firmware, domains_share_the_kernel_pages, NULL,
 	};
 
 	return suite_run(one_case_suite("vmmd-kvm", "kvm", 600, setup, teardown, tests)) ? EXIT_FAILURE : EXIT_SUCCESS;

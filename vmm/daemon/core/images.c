@@ -23,6 +23,7 @@ static bool has_dotdot(const char *path)
 int images_init(struct images *im, const char *const *dirs, unsigned n, bool must_exist, struct verr *e)
 {
 	memset(im, 0, sizeof *im);
+	kernel_share_init(&im->kernels);
 	for (unsigned i = 0; i < n && i < IMAGES_MAX; i++) {
 		struct stat st;
 		size_t len = strlen(dirs[i]);
@@ -50,6 +51,7 @@ void images_free(struct images *im)
 	for (unsigned i = 0; i < im->n; i++)
 		free(im->dir[i]);
 	im->n = 0;
+	kernel_share_free(&im->kernels);
 }
 
 const char *images_list(const struct images *im, char *buf, unsigned size)
@@ -184,13 +186,21 @@ int images_check(const struct images *im, const struct domain_config *c, struct 
 	return 0;
 }
 
-int images_open(const struct images *im, const struct domain_config *c, struct vm_files *f, struct verr *e)
+int images_open(struct images *im, const struct domain_config *c, struct vm_files *f, struct verr *e)
 {
 	f->kernel = f->initrd = -1;
 	f->ndisks = 0;
 	/* No kernel: vmm boots the image on the first disk with its firmware. */
 	if (c->kernel && (f->kernel = images_open_file(im, "kernel", c->kernel, O_RDONLY, e)) < 0)
 		goto fail;
+	if (f->kernel >= 0) {
+		int shared = kernel_share_get(&im->kernels, f->kernel, c->kernel);
+
+		if (shared >= 0) {
+			close(f->kernel);
+			f->kernel = shared;
+		}
+	}
 	if (c->initrd && (f->initrd = images_open_file(im, "initrd", c->initrd, O_RDONLY, e)) < 0)
 		goto fail;
 	for (; f->ndisks < c->ndisks; f->ndisks++) {

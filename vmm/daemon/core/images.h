@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "daemon/core/kernel_share.h"
 #include "daemon/domain/config.h"
 #include "daemon/rpc/verr.h"
 
@@ -20,6 +21,7 @@
 struct images {
 	char *dir[IMAGES_MAX]; /* absolute, without a trailing '/' (except "/" itself) */
 	unsigned n;
+	struct kernel_share kernels; /* the kernels' sealed copies that vmm gets (core/kernel_share.h) */
 };
 
 /* Takes the --images directories: absolute, without '..', and when
@@ -42,8 +44,10 @@ struct vm_files {
 int images_check(const struct images *im, const struct domain_config *c, struct verr *e);
 /* At start: opens c's kernel, initrd (read-only) and disks (read-only, or
  * read-write and locked exclusively, so a disk another VM holds is reported
- * by name here), and checks the site's certificate and key again. */
-int images_open(const struct images *im, const struct domain_config *c, struct vm_files *f, struct verr *e);
+ * by name here), and checks the site's certificate and key again. The
+ * kernel is handed over as its sealed memfd from im->kernels, shared with
+ * every VM booted from the same file (the file itself where that fails). */
+int images_open(struct images *im, const struct domain_config *c, struct vm_files *f, struct verr *e);
 void vm_files_close(struct vm_files *f);
 
 /* One file under the rule, opened with flags (O_RDONLY or O_RDWR): a

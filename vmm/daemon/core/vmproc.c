@@ -19,7 +19,9 @@
 
 #define MAX_ARGS (26 + 2 * DOMAIN_MAX_DISKS + 2 * DOMAIN_MAX_PUBLISH)
 #define SITE_FD 3 /* where vmm finds a site's listening socket */
-#define FILE_FD 4 /* where vmm finds its files: kernel, initrd, disks in that order */
+/* where vmm finds its files: the kernel (its shared sealed memfd,
+ * core/kernel_share.h), initrd, disks in that order */
+#define FILE_FD 4
 #define MAX_FILES (2 + DOMAIN_MAX_DISKS)
 #define EXIT_CGROUP 3 /* the monitor's child could not join the VM's cgroups */
 
