@@ -38,6 +38,10 @@ FUZZERS += vsock
 FUZZ_SRCS_vsock := vmm/virtio/vsock.c vmm/virtio/vsock_conn.c vmm/virtio/virtq.c vmm/virtio/mmio.c vmm/kvm/kvm.c \
 	vmm/mem/guest_mem.c vmm/host/event_loop.c vmm/host/vsock_connect.c vmm/util/size.c vmm/util/err.c
 
+# vmm's batched register interface, against the same accesses one by one.
+FUZZERS += mmio_batch
+FUZZ_SRCS_mmio_batch := vmm/virtio/mmio.c vmm/virtio/virtq.c vmm/kvm/kvm.c vmm/mem/guest_mem.c vmm/util/err.c
+
 FUZZERS += kvm_stats
 FUZZ_SRCS_kvm_stats := vmm/kvm/kvm_stats.c vmm/util/err.c
 

@@ -16,5 +16,6 @@ Suite *publish_suite(void);
 Suite *console_log_suite(void);
 Suite *seccomp_suite(void);
 Suite *image_suite(void);
+Suite *mmio_batch_suite(void);
 
 #endif

@@ -1,5 +1,6 @@
 #include "virtio/mmio.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -221,12 +222,12 @@ static void write_reg(struct virtio_dev *d, uint64_t off, uint32_t v)
 	}
 }
 
-void virtio_mmio_io(void *opaque, uint64_t off, uint8_t *data, uint32_t size, bool is_write)
+/* One access to the register window, d->lock held: what a trapped access
+ * does, and each op of a batch. */
+static void reg_access(struct virtio_dev *d, uint64_t off, uint8_t *data, uint32_t size, bool is_write)
 {
-	struct virtio_dev *d = opaque;
 	uint32_t v = 0;
 
-	pthread_mutex_lock(&d->lock);
 	if (off >= VIRTIO_MMIO_CONFIG) {
 		if (!is_write && d->ops->config_read)
 			d->ops->config_read(d, (uint32_t)(off - VIRTIO_MMIO_CONFIG), data, size);
@@ -242,6 +243,75 @@ void virtio_mmio_io(void *opaque, uint64_t off, uint8_t *data, uint32_t size, bo
 	} else {
 		v = read_reg(d, off);
 		memcpy(data, &v, 4);
+	}
+}
+
+/* A write of a record's address to VIRTIO_MMIO_VMM_BATCH (abi/virtio_mmio.h),
+ * d->lock held. The record is copied before use (the guest may change it
+ * meanwhile) and every op goes through reg_access, so a batch can do
+ * nothing that the same accesses one by one could not. */
+static void run_batch(struct virtio_dev *d, uint32_t gpa)
+{
+	struct virtio_mmio_batch_op op[VIRTIO_MMIO_BATCH_MAX];
+	struct virtio_mmio_batch hdr;
+	uint8_t *rec, *ops;
+	uint32_t done = 0;
+	char why[160];
+
+	d->batches++;
+	if ((gpa & 7) || !(rec = guest_mem_ptr(d->mem, gpa, sizeof hdr))) {
+		snprintf(why, sizeof why, "register batch at %#x: not an aligned record in RAM", gpa);
+		virtio_fail(d, why);
+		return;
+	}
+	memcpy(&hdr, rec, sizeof hdr);
+	if (hdr.count > VIRTIO_MMIO_BATCH_MAX) {
+		snprintf(why, sizeof why, "register batch at %#x: %u ops, more than %u", gpa, hdr.count,
+			 VIRTIO_MMIO_BATCH_MAX);
+		goto fail;
+	}
+	ops = guest_mem_ptr(d->mem, (uint64_t)gpa + sizeof hdr, (uint64_t)hdr.count * sizeof op[0]);
+	if (!ops) {
+		if (hdr.count) {
+			snprintf(why, sizeof why, "register batch at %#x: its %u ops are not all in RAM", gpa, hdr.count);
+			goto fail;
+		}
+	} else {
+		memcpy(op, ops, hdr.count * sizeof op[0]);
+	}
+	for (; done < hdr.count; done++) {
+		uint32_t reg = op[done].reg & ~VIRTIO_MMIO_BATCH_READ;
+		bool rd = op[done].reg & VIRTIO_MMIO_BATCH_READ;
+
+		if ((reg & 3) || reg >= VIRTIO_MMIO_SIZE || reg == VIRTIO_MMIO_VMM_BATCH) {
+			snprintf(why, sizeof why, "register batch at %#x: op %u: %s of %#x is not allowed in a batch", gpa,
+				 done, rd ? "a read" : "a write", reg);
+			goto fail;
+		}
+		reg_access(d, reg, (uint8_t *)&op[done].value, 4, !rd);
+		if (rd) /* only the value: the guest's other bytes are left alone */
+			memcpy(ops + done * sizeof op[0] + offsetof(struct virtio_mmio_batch_op, value), &op[done].value,
+			       sizeof op[0].value);
+	}
+	memcpy(rec + offsetof(struct virtio_mmio_batch, done), &done, sizeof done);
+	return;
+fail:
+	memcpy(rec + offsetof(struct virtio_mmio_batch, done), &done, sizeof done);
+	virtio_fail(d, why);
+}
+
+void virtio_mmio_io(void *opaque, uint64_t off, uint8_t *data, uint32_t size, bool is_write)
+{
+	struct virtio_dev *d = opaque;
+
+	pthread_mutex_lock(&d->lock);
+	if (is_write && off == VIRTIO_MMIO_VMM_BATCH && size == 4) {
+		uint32_t gpa;
+
+		memcpy(&gpa, data, 4);
+		run_batch(d, gpa);
+	} else {
+		reg_access(d, off, data, size, is_write);
 	}
 	pthread_mutex_unlock(&d->lock);
 }

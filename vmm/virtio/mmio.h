@@ -54,6 +54,7 @@ struct virtio_dev {
 	int irq_fd;
 	uint64_t interrupts;      /* counters, for benchmarks */
 	uint64_t notifies;
+	uint64_t batches;         /* writes to VIRTIO_MMIO_VMM_BATCH */
 };
 
 /* Prepares the device and binds its eventfds to KVM. With kvm NULL (unit
@@ -63,7 +64,9 @@ int virtio_dev_init(struct virtio_dev *d, const struct virtio_ops *ops, void *pr
 		    uint64_t features, struct guest_mem *mem, struct kvm_vm *kvm, uint64_t base, unsigned gsi,
 		    struct err *e);
 void virtio_dev_destroy(struct virtio_dev *d);
-/* io_bus handler for the register window. */
+/* io_bus handler for the register window. A write to VIRTIO_MMIO_VMM_BATCH
+ * performs a record of register accesses from guest memory, each through the
+ * same handler as a trapped one (abi/virtio_mmio.h). */
 void virtio_mmio_io(void *dev, uint64_t offset, uint8_t *data, uint32_t size, bool is_write);
 /* I/O thread: queue q's eventfd fired. */
 void virtio_dev_kick(struct virtio_dev *d, unsigned q);
