@@ -58,13 +58,14 @@ struct blk_dev *blk_init(struct vdev *d)
 	if (data && !b->readonly && !b->can_flush)
 		panic(EXIT_DEVICE, "the data disk is writable but offers no VIRTIO_BLK_F_FLUSH: its writes could not be made durable");
 	vq_init(&b->q, d, 0, 256);
+	b->slots = kalloc(sizeof(struct blk_slot) * NSLOTS);
+	memset(b->slots, 0, sizeof(struct blk_slot) * NSLOTS);
+	vdev_ready(d);
+	/* After vdev_ready: on vmm its set-up batch has read the capacity. */
 	uint64_t sectors = vdev_config32(d, 0) | (uint64_t)vdev_config32(d, 4) << 32;
 	if (sectors > (1ull << 40))
 		panic(EXIT_DEVICE, "%s reports an impossible capacity (%lu sectors)", d->name, sectors);
 	b->sectors = sectors;
-	b->slots = kalloc(sizeof(struct blk_slot) * NSLOTS);
-	memset(b->slots, 0, sizeof(struct blk_slot) * NSLOTS);
-	vdev_ready(d);
 	if (data) {
 		data_dev = b;
 	} else {

@@ -3,6 +3,7 @@
 #include "kernel.h"
 
 #include "http/http_buf.h"
+#include "virtio.h"
 
 struct stats st;
 
@@ -31,6 +32,8 @@ size_t format_stats(char *buf, size_t cap, unsigned open_conns)
 		{ "exits_timer_arm", st.timer_arms },
 		{ "exits_console", st.console_exits },
 		{ "exits_port_read", st.port_reads },
+		{ "virtio_setup_exits", vdev_setup_exits },
+		{ "virtio_setup_batched", vdev_setup_batched },
 		{ "vsock_rx_packets", st.rx_pkts },
 		{ "vsock_tx_packets", st.tx_pkts },
 		{ "vsock_rx_bytes", st.rx_bytes },

@@ -1,7 +1,70 @@
 #include "virtio.h"
 
-static uint32_t rd(struct vdev *d, unsigned r) { return mmio_r32(d->base + r); }
-static void wr(struct vdev *d, unsigned r, uint32_t v) { mmio_w32(d->base + r, v); }
+uint64_t vdev_setup_exits, vdev_setup_batched;
+
+/* Set-up register accesses, one exit each (counted). */
+static uint32_t rd(struct vdev *d, unsigned r)
+{
+	vdev_setup_exits++;
+	return mmio_r32(d->base + r);
+}
+
+static void wr(struct vdev *d, unsigned r, uint32_t v)
+{
+	vdev_setup_exits++;
+	mmio_w32(d->base + r, v);
+}
+
+static const char *dev_name(const struct vdev *d)
+{
+	return d->name ? d->name : "virtio device";
+}
+
+/* ---- vmm's batch register (abi/virtio_mmio.h): a record of accesses per exit ---- */
+
+/* Performs the pending ops in one exit; their read values stay in op[]. */
+static void batch_send(struct vdev *d)
+{
+	struct vdev_batch *b = &d->pend;
+	uintptr_t gpa = (uintptr_t)b; /* RAM is identity-mapped */
+
+	if (gpa >> 32)
+		panic(EXIT_DEVICE, "%s: batch record at %lx is above 4 GiB", dev_name(d), (uint64_t)gpa);
+	b->done = 0;
+	barrier(); /* the record is complete before the write that hands it over */
+	mmio_w32(d->base + VIRTIO_MMIO_VMM_BATCH, (uint32_t)gpa);
+	barrier(); /* and read back only after it */
+	vdev_setup_exits++;
+	vdev_setup_batched += b->count;
+	if (b->done != b->count)
+		panic(EXIT_DEVICE, "%s at %lx performed %u of %u batched register accesses", dev_name(d),
+		      (uint64_t)d->base, b->done, b->count);
+	b->count = 0;
+}
+
+static void batch_op(struct vdev *d, uint32_t reg, uint32_t v)
+{
+	if (d->pend.count == VIRTIO_MMIO_BATCH_MAX)
+		batch_send(d); /* only writes are queued past a read's index (see batch_read) */
+	d->pend.op[d->pend.count++] = (struct virtio_mmio_batch_op){ reg, v };
+}
+
+/* Queues a read; its value is d->pend.op[the index returned].value after
+ * batch_send. The caller makes room first, so no flush moves the index. */
+static unsigned batch_read(struct vdev *d, uint32_t reg)
+{
+	batch_op(d, reg | VIRTIO_MMIO_BATCH_READ, 0);
+	return d->pend.count - 1;
+}
+
+/* A set-up register write: queued on vmm's batched devices, else an exit. */
+static void set(struct vdev *d, unsigned r, uint32_t v)
+{
+	if (d->batch)
+		batch_op(d, r, v);
+	else
+		wr(d, r, v);
+}
 
 static bool parse_hex(const char *p, size_t n, uint64_t *v)
 {
@@ -66,12 +129,71 @@ static bool parse_device(const char *p, size_t n, uint64_t *addr, unsigned *irq)
 	return *addr >= MMIO_HOLE_START && *addr + VIRTIO_MMIO_SLOT_SIZE <= GPA_IOAPIC && !(*addr & 0xff);
 }
 
+_Static_assert(9 + 2 * VDEV_MAX_QUEUES <= VIRTIO_MMIO_BATCH_MAX, "virtio_find's batch fits one record");
+_Static_assert(offsetof(struct vdev_batch, op) == offsetof(struct virtio_mmio_batch, op) &&
+		       offsetof(struct vdev_batch, done) == offsetof(struct virtio_mmio_batch, done),
+	       "struct vdev_batch is a virtio_mmio_batch record");
+
+/* vmm's device in one exit (the VendorID read before it is the other): its
+ * identity, reset, ACKNOWLEDGE, DRIVER, features and queue sizes. */
+static bool probe_batch(struct vdev *d)
+{
+	struct vdev_batch *b = &d->pend;
+	unsigned qmax[VDEV_MAX_QUEUES];
+
+	b->count = 0;
+	unsigned magic = batch_read(d, VIRTIO_MMIO_MAGIC_VALUE);
+	unsigned version = batch_read(d, VIRTIO_MMIO_VERSION);
+	unsigned id = batch_read(d, VIRTIO_MMIO_DEVICE_ID);
+	batch_op(d, VIRTIO_MMIO_STATUS, 0);
+	batch_op(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	batch_op(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	unsigned f0 = batch_read(d, VIRTIO_MMIO_DEVICE_FEATURES); /* the reset zeroed the selector */
+	batch_op(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	unsigned f1 = batch_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
+	for (unsigned q = 0; q < VDEV_MAX_QUEUES; q++) {
+		batch_op(d, VIRTIO_MMIO_QUEUE_SEL, q);
+		qmax[q] = batch_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	}
+	batch_send(d);
+	if (b->op[magic].value != VIRTIO_MMIO_MAGIC || b->op[version].value != VIRTIO_MMIO_VERSION_2 ||
+	    !(d->id = b->op[id].value))
+		return false;
+	d->dev_features = b->op[f0].value | (uint64_t)b->op[f1].value << 32;
+	for (unsigned q = 0; q < VDEV_MAX_QUEUES; q++)
+		d->qmax[q] = b->op[qmax[q]].value;
+	return true;
+}
+
+/* Identifies the device at d->base: false for an empty slot or a legacy
+ * (version 1) device. VendorID first: vmm's devices are set up in batches. */
+static bool probe(struct vdev *d, bool batch)
+{
+	d->vendor = rd(d, VIRTIO_MMIO_VENDOR_ID);
+	/* vmm's devices zero the queue registers and both feature selectors on
+	 * reset (vmm/virtio/mmio.c, reset()), so writes of those zeros are
+	 * left out for them (see vdev_begin). */
+	d->zero_reset = d->vendor == VIRTIO_VENDOR_VMM;
+	d->batch = d->zero_reset && batch;
+	if (d->batch)
+		return probe_batch(d);
+	return rd(d, VIRTIO_MMIO_MAGIC_VALUE) == VIRTIO_MMIO_MAGIC && rd(d, VIRTIO_MMIO_VERSION) == VIRTIO_MMIO_VERSION_2 &&
+	       (d->id = rd(d, VIRTIO_MMIO_DEVICE_ID));
+}
+
 unsigned virtio_find(struct vdev *out, unsigned max)
 {
 	static const unsigned gsis[VIRTIO_MMIO_SLOTS] = VIRTIO_SLOT_GSIS;
 	unsigned n = 0;
 	const char *v;
 	size_t len;
+	bool batch = true;
+
+	if ((v = cmdline_get("site.mmio_batch", 0, &len))) {
+		if (len != 1 || (v[0] != '0' && v[0] != '1'))
+			panic(EXIT_CMDLINE, "site.mmio_batch=%.*s: expected 0 or 1", (int)len, v);
+		batch = v[0] == '1';
+	}
 
 	for (unsigned i = 0; n < max && (v = cmdline_get("virtio_mmio.device", i, &len)); i++) {
 		struct vdev d = { 0 };
@@ -79,14 +201,14 @@ unsigned virtio_find(struct vdev *out, unsigned max)
 		if (!parse_device(v, len, &addr, &d.gsi))
 			panic(EXIT_CMDLINE, "cannot use virtio_mmio.device=%.*s", (int)len, v);
 		d.base = (uintptr_t)addr;
-		if (rd(&d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC || rd(&d, VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_VERSION_2 || !(d.id = rd(&d, VIRTIO_MMIO_DEVICE_ID)))
+		if (!probe(&d, batch))
 			continue; /* legacy (version 1) or empty slot */
 		out[n++] = d;
 	}
 	if (n == 0 && !cmdline_get("virtio_mmio.device", 0, &len)) {
 		for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS && n < max; i++) {
 			struct vdev d = { .base = GPA_VIRTIO_MMIO + i * VIRTIO_MMIO_SLOT_SIZE, .gsi = gsis[i] };
-			if (rd(&d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC || rd(&d, VIRTIO_MMIO_VERSION) != VIRTIO_MMIO_VERSION_2 || !(d.id = rd(&d, VIRTIO_MMIO_DEVICE_ID)))
+			if (!probe(&d, batch))
 				continue;
 			out[n++] = d;
 		}
@@ -98,13 +220,26 @@ uint64_t vdev_begin(struct vdev *d, uint64_t want)
 {
 	uint64_t have;
 
+	/* vmm's irq promise: see the end. */
+	d->edge_irq = d->zero_reset && !cmdline_get("site.irq_ack", 0, &(size_t){ 0 });
+	if (d->batch) {
+		/* Reset, ACKNOWLEDGE, DRIVER and the features were virtio_find's
+		 * batch; the rest goes with vdev_ready's. */
+		have = d->dev_features;
+		if (!(have & VIRTIO_F_VERSION_1))
+			panic(EXIT_DEVICE, "%s at %lx does not offer VIRTIO_F_VERSION_1", d->name, (uint64_t)d->base);
+		want = (want & have) | VIRTIO_F_VERSION_1;
+		batch_op(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)want); /* selector 0 since the reset */
+		batch_op(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+		batch_op(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(want >> 32));
+		batch_op(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+		return want;
+	}
 	wr(d, VIRTIO_MMIO_STATUS, 0);
 	/* Every register access here is an exit (16-34 us from ring 3 on a PVM
-	 * host). vmm's devices zero the queue registers and both feature
-	 * selectors on reset (vmm/virtio/mmio.c, reset()), so for them the
+	 * host). For vmm's devices (zero_reset, found by virtio_find) the
 	 * writes of zeros are left out: a selector is used at 0 first, and a
 	 * queue address's high half (RAM is below 4 GiB) is not written. */
-	d->zero_reset = rd(d, VIRTIO_MMIO_VENDOR_ID) == VIRTIO_VENDOR_VMM;
 	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
 	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	if (!d->zero_reset)
@@ -125,16 +260,26 @@ uint64_t vdev_begin(struct vdev *d, uint64_t want)
 		panic(EXIT_DEVICE, "%s refused features %lx", d->name, want);
 	/* vmm signals every interrupt as an edge (an irqfd write per event,
 	 * whatever InterruptStatus holds), so its devices need no InterruptACK:
-	 * one exit less per wake-up. Elsewhere (QEMU's microvm: level-triggered
-	 * lines) the line stays up until acknowledged, so we acknowledge. */
-	d->edge_irq = d->zero_reset && !cmdline_get("site.irq_ack", 0, &(size_t){ 0 });
+	 * one exit less per wake-up (edge_irq, set above). Elsewhere (QEMU's
+	 * microvm: level-triggered lines) the line stays up until acknowledged,
+	 * so we acknowledge. */
 	return want;
 }
 
 void vq_init(struct vq *q, struct vdev *d, unsigned index, unsigned max_num)
 {
-	wr(d, VIRTIO_MMIO_QUEUE_SEL, index);
-	unsigned num = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	unsigned num;
+
+	if (d->batch) {
+		if (index >= VDEV_MAX_QUEUES)
+			panic(EXIT_DEVICE, "%s: queue %u: only queues below %u are set up in batches", d->name, index,
+			      VDEV_MAX_QUEUES);
+		num = d->qmax[index]; /* read by virtio_find's batch */
+		batch_op(d, VIRTIO_MMIO_QUEUE_SEL, index);
+	} else {
+		wr(d, VIRTIO_MMIO_QUEUE_SEL, index);
+		num = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	}
 	if (num == 0)
 		panic(EXIT_DEVICE, "%s has no queue %u", d->name, index);
 	if (num > max_num)
@@ -160,28 +305,62 @@ void vq_init(struct vq *q, struct vdev *d, unsigned index, unsigned max_num)
 	q->free_head = 0;
 	q->avail->flags = VRING_AVAIL_F_NO_INTERRUPT; /* we poll while busy */
 
-	wr(d, VIRTIO_MMIO_QUEUE_NUM, num);
+	set(d, VIRTIO_MMIO_QUEUE_NUM, num);
 	uint64_t a = (uint64_t)q->desc, b = (uint64_t)q->avail, c = (uint64_t)q->used;
-	wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)a);
+	set(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)a);
 	if (a >> 32 || !d->zero_reset) /* see vdev_begin */
-		wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(a >> 32));
-	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)b);
+		set(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(a >> 32));
+	set(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)b);
 	if (b >> 32 || !d->zero_reset)
-		wr(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(b >> 32));
-	wr(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)c);
+		set(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(b >> 32));
+	set(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)c);
 	if (c >> 32 || !d->zero_reset)
-		wr(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(c >> 32));
-	wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+		set(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(c >> 32));
+	set(d, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 void vdev_ready(struct vdev *d)
 {
-	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	const uint32_t ok = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
+
+	if (d->batch) {
+		unsigned cfg[VDEV_CONFIG_WORDS];
+
+		if (d->pend.count + 2 + VDEV_CONFIG_WORDS > VIRTIO_MMIO_BATCH_MAX)
+			batch_send(d); /* the writes so far; the reads below then keep their indices */
+		batch_op(d, VIRTIO_MMIO_STATUS, ok);
+		/* One status read covers the FEATURES_OK check (vmm clears the bit
+		 * again on DRIVER_OK's write if it refused) and the queues (a queue
+		 * it could not use sets DEVICE_NEEDS_RESET). */
+		unsigned status = batch_read(d, VIRTIO_MMIO_STATUS);
+		for (unsigned i = 0; i < VDEV_CONFIG_WORDS; i++)
+			cfg[i] = batch_read(d, VIRTIO_MMIO_CONFIG + 4 * i);
+		batch_send(d);
+		uint32_t st_now = d->pend.op[status].value;
+		if (!(st_now & VIRTIO_STATUS_FEATURES_OK))
+			panic(EXIT_DEVICE, "%s refused features (status %x)", d->name, st_now);
+		if (st_now != ok)
+			panic(EXIT_DEVICE, "%s refused its set-up (status %x)", d->name, st_now);
+		for (unsigned i = 0; i < VDEV_CONFIG_WORDS; i++)
+			d->config[i] = d->pend.op[cfg[i]].value;
+		d->config_fresh = (1u << VDEV_CONFIG_WORDS) - 1;
+	} else {
+		wr(d, VIRTIO_MMIO_STATUS, ok);
+	}
 	ioapic_route(d->gsi, VEC_IRQ_BASE + d->gsi);
 }
 
 uint32_t vdev_config32(struct vdev *d, unsigned off)
 {
+	unsigned w = off / 4;
+
+	/* The first read of a word vdev_ready's batch fetched costs no exit;
+	 * later ones (a changed configuration: vsock's CID after a transport
+	 * reset) read the register. */
+	if (!(off & 3) && w < VDEV_CONFIG_WORDS && (d->config_fresh & 1u << w)) {
+		d->config_fresh &= ~(1u << w);
+		return d->config[w];
+	}
 	return rd(d, VIRTIO_MMIO_CONFIG + off);
 }
 
@@ -195,7 +374,7 @@ void vdev_ack(struct vdev *d)
 		st.acks_skipped++;
 		return;
 	}
-	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, 3);
+	mmio_w32(d->base + VIRTIO_MMIO_INTERRUPT_ACK, 3);
 	st.mmio_acks++;
 }
 
@@ -236,7 +415,7 @@ void vq_kick(struct vq *q)
 		st.notify_skipped++;
 		return;
 	}
-	wr(q->dev, VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
+	mmio_w32(q->dev->base + VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
 	st.notifies++;
 }
 

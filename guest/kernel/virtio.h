@@ -12,13 +12,37 @@
 #include "abi/virtio_mmio.h"
 #include "abi/virtio_ring.h"
 
+/* Queues and configuration words vmm's devices are set up for in batches. */
+#define VDEV_MAX_QUEUES  4
+#define VDEV_CONFIG_WORDS 2 /* the first 8 bytes: blk's capacity, vsock's CID */
+
+/* A register batch record (abi/virtio_mmio.h) with room for the most ops. */
+struct vdev_batch {
+	uint32_t count, done;
+	struct virtio_mmio_batch_op op[VIRTIO_MMIO_BATCH_MAX];
+} __attribute__((aligned(8)));
+
 struct vdev {
 	uintptr_t base;
 	unsigned gsi;
 	uint32_t id;
+	uint32_t vendor;
 	const char *name;
 	bool edge_irq; /* vmm's device: every interrupt is an edge, no InterruptACK needed */
 	bool zero_reset; /* vmm's device: a reset zeroes the queue registers and selectors */
+	/* vmm's device (unless site.mmio_batch=0): set up through its batch
+	 * register, three exits in all. virtio_find's batch identifies it,
+	 * resets it, sets ACKNOWLEDGE and DRIVER and reads its features and
+	 * QueueNumMax of queues 0 to VDEV_MAX_QUEUES-1; vdev_begin and vq_init
+	 * only add ops to `pend`; vdev_ready sends them with DRIVER_OK, the
+	 * status and the first VDEV_CONFIG_WORDS configuration words, which the
+	 * first vdev_config32 of each word then returns without an exit. */
+	bool batch;
+	uint64_t dev_features;
+	uint16_t qmax[VDEV_MAX_QUEUES];
+	uint32_t config[VDEV_CONFIG_WORDS];
+	unsigned config_fresh; /* bit i: config[i] not yet handed out */
+	struct vdev_batch pend;
 };
 
 struct vq {
@@ -40,14 +64,20 @@ struct vbuf {
 };
 
 /* Finds the devices: virtio_mmio.device=SIZE@ADDR:IRQ on the command line,
- * else the eight vmm slots probed. Returns how many were found (at most max). */
+ * else the eight vmm slots probed. Returns how many were found (at most max).
+ * Set-up of one device: vdev_begin, vq_init for each queue, vdev_ready; read
+ * configuration (vdev_config32) after vdev_ready, where vmm's batch has it. */
 unsigned virtio_find(struct vdev *out, unsigned max);
 /* Resets and negotiates VERSION_1 (plus any of want the device offers);
  * returns the accepted feature bits, or panics. */
 uint64_t vdev_begin(struct vdev *d, uint64_t want);
 void vq_init(struct vq *q, struct vdev *d, unsigned index, unsigned max_num);
+/* DRIVER_OK; panics if the device did not accept the set-up. */
 void vdev_ready(struct vdev *d);
 uint32_t vdev_config32(struct vdev *d, unsigned off);
+/* Register accesses of device set-up (find, begin, queues, ready, config)
+ * that exited to the VMM (a batch is one), and those done inside batches. */
+extern uint64_t vdev_setup_exits, vdev_setup_batched;
 /* After a wake-up by this device's interrupt. */
 void vdev_ack(struct vdev *d);
 

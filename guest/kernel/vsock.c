@@ -166,7 +166,6 @@ void vsock_init(struct vdev *d)
 	body_cache_init(wake_body_waiters);
 	d->name = "virtio-vsock";
 	vdev_begin(d, 0);
-	read_cid();
 	vq_init(&rxq, d, 0, NRX);
 	vq_init(&txq, d, 1, TXQ);
 	vq_init(&evq, d, 2, 4);
@@ -182,6 +181,7 @@ void vsock_init(struct vdev *d)
 		free_slots = &slots[i];
 	}
 	vdev_ready(d);
+	read_cid(); /* after vdev_ready: on vmm its set-up batch has read it */
 	vq_kick(&rxq);
 	vq_kick(&evq);
 }
