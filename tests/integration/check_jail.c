@@ -4,8 +4,11 @@
  * jailed too, which proves the allowlists complete) serving examples/site.
  * /proc/PID shows the uid/gid it took, no capabilities, no_new_privs and a
  * seccomp filter on every thread, namespaces of its own, an empty root and
- * its limits; --uid/--gid are taken; --no-jail says so and confines
- * nothing. Needs root (the jail's privileged part) and KVM. */
+ * its limits; --uid/--gid are taken; two VMs share one network namespace
+ * (pinned at /run/vmm/net in the host's mount namespace), not the host's,
+ * where Landlock's scoping exists, and have one each where it does not;
+ * --no-jail says so and confines nothing. Needs root (the jail's
+ * privileged part) and KVM. */
 #include <check.h>
 #include <dirent.h>
 #include <signal.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,13 +65,13 @@ static void vm_start(struct vm *v, const char *tag, const char *const *extra)
 	const char *argv[24];
 	char pub[48], disk[160];
 	int argc = 0;
-	static int attempt;
+	static int attempt, started;
 
 	/* a port of the ephemeral range may be some client's at the moment:
 	 * a start refused with EADDRINUSE tries the next candidate */
 again:
 	argc = 0;
-	v->port = 20000 + (int)((getpid() + 7919 * attempt) % 20000);
+	v->port = 20000 + (int)((getpid() + 7919 * attempt + 101 * started++) % 20000);
 	snprintf(v->out, sizeof v->out, "%s/%s.out", tmp, tag);
 	snprintf(v->err, sizeof v->err, "%s/%s.err", tmp, tag);
 	snprintf(pub, sizeof pub, "127.0.0.1:%d:80", v->port);
@@ -150,19 +154,27 @@ static void status_field(const char *dir, const char *key, char *out, size_t cap
 	free(text);
 }
 
-static void assert_ns_own(pid_t pid, const char *ns)
+/* "net:[INODE]" of process pid (0: this one). */
+static void ns_of(pid_t pid, const char *ns, char *out, size_t cap)
 {
-	char a[64], b[64], mine[64], theirs[64];
+	char path[64];
 	ssize_t n;
 
-	snprintf(a, sizeof a, "/proc/self/ns/%s", ns);
-	snprintf(b, sizeof b, "/proc/%d/ns/%s", (int)pid, ns);
-	n = readlink(a, mine, sizeof mine - 1);
+	if (pid)
+		snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
+	else
+		snprintf(path, sizeof path, "/proc/self/ns/%s", ns);
+	n = readlink(path, out, cap - 1);
 	ck_assert_int_gt(n, 0);
-	mine[n] = 0;
-	n = readlink(b, theirs, sizeof theirs - 1);
-	ck_assert_int_gt(n, 0);
-	theirs[n] = 0;
+	out[n] = 0;
+}
+
+static void assert_ns_own(pid_t pid, const char *ns)
+{
+	char mine[64], theirs[64];
+
+	ns_of(0, ns, mine, sizeof mine);
+	ns_of(pid, ns, theirs, sizeof theirs);
 	ck_assert_msg(strcmp(mine, theirs) != 0, "%s namespace shared with the host: %s", ns, mine);
 }
 
@@ -249,6 +261,43 @@ START_TEST(ids_from_options)
 }
 END_TEST
 
+/* Landlock's scoping (ABI 6): what vmm shares the namespace under. */
+static int landlock_abi(void)
+{
+	return (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1u /* LANDLOCK_CREATE_RULESET_VERSION */);
+}
+
+START_TEST(vms_share_one_network_namespace)
+{
+	struct vm a, b;
+	char host[64], na[64], nb[64], want[96], *mounts, *e;
+	int abi = landlock_abi();
+
+	vm_start(&a, "share-a", NULL);
+	vm_start(&b, "share-b", NULL);
+	ns_of(0, "net", host, sizeof host);
+	ns_of(a.pid, "net", na, sizeof na);
+	ns_of(b.pid, "net", nb, sizeof nb);
+	ck_assert_msg(strcmp(na, host) != 0 && strcmp(nb, host) != 0, "the host's network namespace: %s", host);
+	if (abi < 6) {
+		printf("jail: Landlock ABI %d has no scoping: each VM keeps a network namespace of its own\n", abi);
+		ck_assert_msg(strcmp(na, nb) != 0, "shared without Landlock's scoping: %s", na);
+	} else {
+		ck_assert_msg(strcmp(na, nb) == 0, "two jailed VMs: %s and %s", na, nb);
+		/* pinned in the host's mount namespace: "... 0:N net:[I] /run/vmm/net ... - nsfs" */
+		mounts = slurp("/proc/self/mountinfo");
+		snprintf(want, sizeof want, " %s /run/vmm/net ", na);
+		ck_assert_msg(strstr(mounts, want), "no %s in the host's mounts", want);
+		free(mounts);
+		e = slurp(a.err);
+		ck_assert_msg(!strstr(e, "network namespace of its own"), "stderr: %s", msg_tail(e));
+		free(e);
+	}
+	vm_stop(&a);
+	vm_stop(&b);
+}
+END_TEST
+
 START_TEST(no_jail_says_so)
 {
 	struct vm v;
@@ -299,6 +348,7 @@ int main(void)
 	tcase_set_timeout(t, 300);
 	tcase_add_test(t, jailed_by_default);
 	tcase_add_test(t, ids_from_options);
+	tcase_add_test(t, vms_share_one_network_namespace);
 	tcase_add_test(t, no_jail_says_so);
 	suite_add_tcase(s, t);
 	return run_suite(s);

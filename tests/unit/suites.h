@@ -17,5 +17,6 @@ Suite *console_log_suite(void);
 Suite *seccomp_suite(void);
 Suite *image_suite(void);
 Suite *mmio_batch_suite(void);
+Suite *jail_netns_suite(void);
 
 #endif

@@ -17,8 +17,7 @@ int run_jail_init(struct run_jail *j, const struct vm_config *vm, struct err *e)
 {
 	memset(j, 0, sizeof *j);
 	j->vm = vm;
-	for (unsigned i = 0; i < JAIL_NNS; i++)
-		j->st.nsfd[i] = -1;
+	jail_state_init(&j->st);
 	if (vm->no_jail) {
 		fprintf(stderr, "vmm: %s: --no-jail: the VM runs unconfined (no namespaces, ids, limits or seccomp)\n",
 			vm->name);
@@ -75,6 +74,10 @@ int run_jail_before_start(void *ctx, struct err *e)
 	j->cfg.nofile = (unsigned)highest + 1 > NOFILE_MIN ? (unsigned)highest + 64 : NOFILE_MIN;
 	if (jail_enter(&j->cfg, &j->st, e) < 0)
 		return -1;
+	/* the shared network namespace could not be used: said once */
+	if (j->st.noted)
+		fprintf(stderr, "vmm: %s: %s; it has a network namespace of its own instead\n", j->vm->name,
+			j->st.note.msg);
 	j->entered = true;
 	return 0;
 }

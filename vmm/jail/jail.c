@@ -17,7 +17,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "jail/landlock_scope.h"
 #include "jail/seccomp_policy.h"
+#include "jail/shared_netns.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
@@ -83,13 +85,35 @@ static int bind_kept(const int *fds, const struct jail_config *c, struct err *e)
  * (join_namespaces). */
 static const char *const ns_names[JAIL_NNS] = { "net", "ipc", "uts", "mnt" };
 
-static int empty_root(const struct jail_config *c, int nsfd[JAIL_NNS], struct err *e)
+/* The network namespace first, while the thread is still in the host's
+ * mount namespace (where the shared one is pinned): the shared one where
+ * Landlock's scoping will hold (jail_enter applies it), else a new one. */
+static int network_namespace(struct jail_state *s, int *flags)
 {
-	int fds[JAIL_MAX_KEEP], rc = -1;
+	int rc;
+
+	if (s->scope_fd < 0)
+		return 0; /* no scoping, no sharing: unshared with the others */
+	rc = shared_netns_join(JAIL_SHARED_NET_PATH, &s->note);
+	if (rc < 0 || rc == 1)
+		s->noted = true;
+	if (rc == 0)
+		s->net_shared = true;
+	if (rc >= 0)
+		*flags &= ~CLONE_NEWNET; /* in the shared one, or in its own already */
+	return 0;
+}
+
+static int empty_root(struct jail_state *s, struct err *e)
+{
+	const struct jail_config *c = s->cfg;
+	int *nsfd = s->nsfd;
+	int fds[JAIL_MAX_KEEP], rc = -1, flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET;
 	unsigned opened = 0;
 
-	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0) {
-		err_errno(e, "jail: unshare (mount, IPC, UTS, network namespaces)");
+	network_namespace(s, &flags);
+	if (unshare(flags) < 0) {
+		err_errno(e, "jail: unshare (mount, IPC, UTS%s namespaces)", flags & CLONE_NEWNET ? ", network" : "");
 		goto out;
 	}
 	/* the main thread joins them later (setns): held open from here, while
@@ -155,20 +179,30 @@ static void *build_namespaces(void *arg)
 {
 	struct jail_state *s = arg;
 
-	s->prep_rc = empty_root(s->cfg, s->nsfd, &s->prep_err);
+	s->prep_rc = empty_root(s, &s->prep_err);
 	return NULL;
+}
+
+void jail_state_init(struct jail_state *s)
+{
+	memset(s, 0, sizeof *s);
+	for (unsigned i = 0; i < JAIL_NNS; i++)
+		s->nsfd[i] = -1;
+	s->scope_fd = -1;
 }
 
 int jail_prepare(const struct jail_config *c, struct jail_state *s, struct err *e)
 {
+	struct err unavailable;
 	int rc;
 
-	memset(s, 0, sizeof *s);
-	for (unsigned i = 0; i < JAIL_NNS; i++)
-		s->nsfd[i] = -1;
+	jail_state_init(s);
 	if (geteuid() != 0)
-		return 0; /* no namespaces to build: no_new_privs, limits and filters only */
+		return 0; /* no namespaces to build: no_new_privs, limits, scoping and filters only */
 	s->cfg = c;
+	/* made now, so the builder shares the network namespace only where
+	 * the scoping exists (ABI 6); without it, silently one of its own */
+	s->scope_fd = landlock_scope_ruleset(&unavailable);
 	/* signals are the main thread's: the builder takes none of them */
 	sigset_t all, old;
 
@@ -214,11 +248,18 @@ static void close_ns(struct jail_state *s)
  * host's mounts, left below in this private namespace, are out of reach
  * for a process with no directory descriptor outside, no capabilities,
  * and a filter without open, chroot or mount. */
-static int join_namespaces(struct jail_state *s, struct err *e)
+static int join_namespaces(struct jail_state *s, bool own_net, struct err *e)
 {
-	for (unsigned i = 0; i < JAIL_NNS; i++)
+	for (unsigned i = 0; i < JAIL_NNS; i++) {
+		if (i == 0 && own_net) {
+			/* the shared one without the scoping: a new one instead */
+			if (unshare(CLONE_NEWNET) < 0)
+				return err_errno(e, "jail: unshare (network namespace)");
+			continue;
+		}
 		if (setns(s->nsfd[i], 0) < 0)
 			return err_errno(e, "jail: setns (%s namespace)", ns_names[i]);
+	}
 	close_ns(s);
 	if (chroot(ROOT_MOUNT) < 0 || chdir("/") < 0)
 		return err_errno(e, "jail: chroot into the empty root");
@@ -266,6 +307,39 @@ static int limits(const struct jail_config *c, bool own_id, struct err *e)
 	return 0;
 }
 
+/* Landlock's scoping on the calling thread, the only one (the builder has
+ * ended, the vCPU threads start later and inherit it): needed before the
+ * shared network namespace is joined. Where it fails anyway, the main
+ * thread takes a new network namespace instead (returns true). */
+static bool scope(struct jail_state *s)
+{
+	int fd = s->scope_fd;
+	bool own_net = false;
+
+	if (fd < 0)
+		return false;
+	s->scope_fd = -1;
+	if (landlock_scope_restrict(fd, &s->note) < 0) {
+		s->noted = true;
+		own_net = s->net_shared;
+		s->net_shared = false;
+	}
+	return own_net;
+}
+
+/* Without root (the host's network namespace, no namespaces of its own):
+ * the scoping still keeps it from other processes' abstract sockets and
+ * from signalling them, where the kernel has it. After no_new_privs,
+ * which it needs without CAP_SYS_ADMIN. */
+static void scope_unprivileged(void)
+{
+	struct err ignored;
+	int fd = landlock_scope_ruleset(&ignored);
+
+	if (fd >= 0)
+		landlock_scope_restrict(fd, &ignored);
+}
+
 int jail_enter(const struct jail_config *c, struct jail_state *s, struct err *e)
 {
 	struct seccomp_prog *main_prog = malloc(sizeof *main_prog);
@@ -288,7 +362,9 @@ int jail_enter(const struct jail_config *c, struct jail_state *s, struct err *e)
 			err_set(e, "jail: uid and gid must not be 0 (--uid, --gid)");
 			goto out;
 		}
-		if (wait_builder(s, e) < 0 || join_namespaces(s, e) < 0 || drop_ids(s->uid, s->gid, e) < 0)
+		if (wait_builder(s, e) < 0)
+			goto out;
+		if (join_namespaces(s, scope(s), e) < 0 || drop_ids(s->uid, s->gid, e) < 0)
 			goto out;
 		s->privileged = true;
 	}
@@ -298,6 +374,8 @@ int jail_enter(const struct jail_config *c, struct jail_state *s, struct err *e)
 		err_errno(e, "jail: no_new_privs");
 		goto out;
 	}
+	if (!s->privileged)
+		scope_unprivileged();
 	if (seccomp_report_install(e) < 0 || seccomp_install(main_prog, "main", e) < 0)
 		goto out;
 	rc = 0;
@@ -317,6 +395,9 @@ void jail_state_free(struct jail_state *s)
 
 	wait_builder(s, &ignored); /* set-up failed before the jail: its namespaces go unused */
 	close_ns(s);
+	if (s->scope_fd >= 0)
+		close(s->scope_fd);
+	s->scope_fd = -1;
 	free(s->vcpu_prog);
 	s->vcpu_prog = NULL;
 }

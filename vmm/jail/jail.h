@@ -1,10 +1,13 @@
 /* The jail `vmm run` enters after set-up and before the guest's first
  * instruction: a mount namespace whose root is an empty read-only tmpfs
- * (plus the directories of --vsock-connect sockets), its own IPC, UTS and
- * network namespaces, an unprivileged uid/gid with no capabilities,
+ * (plus the directories of --vsock-connect sockets), its own IPC and UTS
+ * namespaces, the network namespace all jailed vmms share
+ * (shared_netns.h) under Landlock's scoping of abstract unix sockets and
+ * signals (landlock_scope.h; where the kernel lacks it, a network
+ * namespace of its own), an unprivileged uid/gid with no capabilities,
  * no_new_privs, resource limits and a seccomp filter per thread kind
  * (seccomp_policy.c). Started without root it can only apply no_new_privs,
- * the limits and the filters, and does. */
+ * the limits, the Landlock scoping and the filters, and does. */
 #ifndef VMM_JAIL_JAIL_H
 #define VMM_JAIL_JAIL_H
 
@@ -49,7 +52,14 @@ struct jail_state {
 	int prep_rc;
 	struct err prep_err;
 	int nsfd[JAIL_NNS];
+	int scope_fd;           /* Landlock's scoping ruleset (-1: unavailable) */
+	bool net_shared;        /* the builder joined the shared network namespace */
+	bool noted;             /* note says why it did not (one line for the edge) */
+	struct err note;
 };
+
+/* Nothing started, nothing held: what jail_state_free accepts. */
+void jail_state_init(struct jail_state *s);
 
 /* Starts building the jail's namespaces and empty root in a thread of
  * their own (root only; nothing otherwise), to overlap the VM's set-up.
