@@ -79,6 +79,7 @@ struct stats {
 	uint64_t tx_full;        /* times the tx queue had no room */
 	uint64_t idle_ns;        /* time spent waiting for interrupts */
 	uint64_t wake_timer, wake_device, spins, passes, pass_rx, pass_txdone; /* wake-up causes; passes that found nothing but could not sleep */
+	uint64_t poll_hits, poll_misses, poll_ns; /* idle_poll.c: polls that found work, that did not, time spent */
 	uint64_t boot_ns, listen_ns; /* now_ns() at kernel entry (clock ready) and when listening */
 };
 extern struct stats st;

@@ -2,12 +2,14 @@
 #include "kernel.h"
 
 #include "blk.h"
+#include "idle_poll.h"
 #include "site.h"
 #include "vsock.h"
 
 volatile uint64_t irq_count;   /* the ring-0 interrupt stubs count here... */
 volatile uint32_t irq_pending; /* ...and note which line fired */
 #define CONSOLE_DELAY_MS 250
+#define IDLE_POLL_DEFAULT_US 200 /* as KVM's halt polling: measured in the note of issue 16 */
 
 /* site.NAME=1 on (site.NAME=0 or absent: off). */
 static bool flag(const char *key)
@@ -22,6 +24,24 @@ static bool flag(const char *key)
 	return true;
 }
 
+/* site.poll_us=N: the longest the idle loop polls before it sleeps
+ * (idle_poll.h); 0 never polls. */
+static uint64_t poll_us_param(void)
+{
+	size_t n;
+	const char *v = cmdline_get("site.poll_us", 0, &n);
+	uint64_t r = 0;
+
+	if (!v)
+		return IDLE_POLL_DEFAULT_US;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9' || r > 1000000)
+			panic(EXIT_CMDLINE, "site.poll_us=%.*s: expected microseconds, at most 1000000", (int)n, v);
+		r = r * 10 + (uint64_t)(v[i] - '0');
+	}
+	return r;
+}
+
 void kmain(const struct hvm_start_info *si);
 void kmain(const struct hvm_start_info *si)
 {
@@ -33,6 +53,8 @@ void kmain(const struct hvm_start_info *si)
 	fpu_check();
 	clock_init();
 	st.boot_ns = now_ns();
+	struct idle_poll poll;
+	idle_poll_init(&poll, poll_us_param() * 1000);
 	if (flag("site.stacktest"))
 		stack_selftest();
 
@@ -69,7 +91,7 @@ void kmain(const struct hvm_start_info *si)
 		guest_cid, (st.listen_ns - st.boot_ns) / 1000);
 	console_flush();
 
-	bool stopping = false;
+	bool worked = false, stopping = false;
 	uint64_t armed_until = 0; /* unix ms the LAPIC timer fires at; 0: not armed */
 	for (;;) {
 		bool work = vsock_poll();
@@ -79,8 +101,15 @@ void kmain(const struct hvm_start_info *si)
 			print_stats(vsock_open_conns());
 			poweroff(EXIT_OK);
 		}
-		if (work)
+		if (work) {
+			worked = true;
 			continue;
+		}
+		uint64_t idle_from = now_ns();
+		if (worked && idle_poll_run(&poll, vsock_has_used))
+			continue;
+		bool after_work = worked;
+		worked = false;
 		uint64_t deadline;
 		/* The access log goes out in batches: every flush is an exit, so
 		 * lines wait up to CONSOLE_DELAY_MS (or until 2 KiB gather). */
@@ -109,7 +138,10 @@ void kmain(const struct hvm_start_info *si)
 		}
 		uint64_t w0 = now_ns();
 		uint32_t pend = wait_irq();
-		st.idle_ns += now_ns() - w0;
+		uint64_t slept = now_ns() - w0;
+		st.idle_ns += slept;
+		if (after_work && (pend & ~IRQ_TIMER_BIT))
+			idle_poll_slept(&poll, now_ns() - idle_from);
 		vsock_after_sleep();
 		if (pend & IRQ_TIMER_BIT) {
 			armed_until = 0;

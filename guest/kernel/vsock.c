@@ -691,6 +691,11 @@ bool vsock_poll(void)
 	return work;
 }
 
+bool vsock_has_used(void)
+{
+	return vq_has_used(&rxq) || vq_has_used(&txq) || vq_has_used(&evq);
+}
+
 bool vsock_prepare_sleep(uint64_t *deadline)
 {
 	bool waiting = false;

@@ -19,6 +19,8 @@ bool vsock_poll(void);
  * something is already waiting (do not sleep). Returns the next deadline
  * (unix ms, 0 for none) through *deadline. */
 bool vsock_prepare_sleep(uint64_t *deadline);
+/* Whether any of the device's queues has used entries to collect. */
+bool vsock_has_used(void);
 void vsock_after_sleep(void);
 /* Cooperative shutdown: refuse new connections, finish current responses. */
 void vsock_begin_shutdown(void);

@@ -1069,6 +1069,66 @@ START_TEST(acks_and_uart_console_when_asked)
 }
 END_TEST
 
+/* Idle polling (guest/kernel/idle_poll.c): none at all with
+ * site.poll_us=0; with a window of up to a second, a keep-alive client's
+ * next request is caught by polling (it comes well within a second on any
+ * host, so this holds whatever the host's speed); a value that is not a
+ * number stops the kernel before it listens. */
+START_TEST(idle_polling_follows_site_poll_us)
+{
+	static const char *const cmdlines[] = { "site.poll_us=0", "site.poll_us=1000000" };
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct vm v;
+		struct resp r;
+		char url[64];
+		const char *why;
+		CURL *c = curl_easy_init();
+
+		ck_assert_msg(vm_start_cmdline(&v, "poll", site_tar, port + 11, port + 12, cmdlines[k]) == 0,
+			      "%s: the VM did not start: %s", cmdlines[k], msg_tail(slurp(v.out, NULL)));
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/", port + 11);
+		for (int i = 0; i < 200; i++) {
+			struct curl_slist *sl;
+			char u[128];
+
+			memset(&r, 0, sizeof r);
+			setup_easy(c, &(struct rq){ .path = url }, &r, &sl, u, sizeof u);
+			r.rc = curl_easy_perform(c);
+			finish_easy(c, &r);
+			curl_slist_free_all(sl);
+			ck_assert_msg(r.code == 200, "%s: request %d: status %ld (%s)", cmdlines[k], i, r.code,
+				      curl_easy_strerror(r.rc));
+			resp_free(&r);
+		}
+		curl_easy_cleanup(c);
+		fetch_counters(port + 12, &r);
+		if (k == 0)
+			ck_assert_msg(counter_of(r.body, "idle_polls_that_found_work") == 0 &&
+					      counter_of(r.body, "idle_polls_that_found_nothing") == 0 &&
+					      counter_of(r.body, "idle_poll_us") == 0,
+				      "%s: counters: %s", cmdlines[k], msg_tail(r.body));
+		else
+			ck_assert_msg(counter_of(r.body, "idle_polls_that_found_work") > 0, "%s: counters: %s",
+				      cmdlines[k], msg_tail(r.body));
+		resp_free(&r);
+		why = vm_poweroff(&v);
+		ck_assert_msg(!why, "%s: %s", cmdlines[k], why);
+	}
+	{
+		struct vm v;
+		char *out;
+
+		ck_assert_msg(vm_start_cmdline(&v, "pollbad", site_tar, port + 11, port + 12, "site.poll_us=soon") < 0,
+			      "site.poll_us=soon: the kernel listened");
+		waitpid(v.pid, NULL, 0);
+		out = slurp(v.out, NULL);
+		ck_assert_msg(strstr(out, "site.poll_us=soon: expected microseconds"), "console: %s", msg_tail(out));
+		free(out);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ own VMs */
 
 struct big_check {
@@ -1746,6 +1806,7 @@ int main(void)
 	tcase_add_test(own, bad_site_conf_exits_15);
 	tcase_add_test(own, head_too_big_for_its_buffer_is_500);
 	tcase_add_test(own, acks_and_uart_console_when_asked);
+	tcase_add_test(own, idle_polling_follows_site_poll_us);
 	tcase_add_test(idle, publish_fd_serves_an_inherited_listener);
 	tcase_add_test(idle, publish_fd_refuses_what_is_not_listening);
 	tcase_add_test(idle, idle_stop_leaves_later_clients_to_the_next_vmm);
