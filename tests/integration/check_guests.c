@@ -6,6 +6,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -31,6 +32,51 @@ START_TEST(hello_prints_and_powers_off)
 	ck_assert_ptr_nonnull(strstr(r.out, "cmdline: 'greeting=1 x=y'"));
 	ck_assert_str_eq(r.err, "");
 	proc_result_free(&r);
+}
+END_TEST
+
+/* KVM's supported CPUID is kept between runs in /run/vmm/cpuid
+ * (kvm/cpuid_cache.c): written by a run, owned by us and writable by us
+ * alone; a damaged file, or one others could have written, is not
+ * trusted: the next run fetches the table again and replaces the file. */
+START_TEST(cpuid_cache_is_ours_and_replaced_when_untrusted)
+{
+	const char *path = "/run/vmm/cpuid";
+	struct proc_result r;
+	struct stat st;
+	off_t size;
+	int fd;
+
+	if (access("/run/vmm", W_OK) != 0) {
+		printf("guests: cpuid cache not checked: /run/vmm is not writable here\n");
+		return;
+	}
+	RUN("hello", NULL, &r);
+	ck_assert_msg(r.status == 0, "status %d, stderr %s", r.status, msg_tail(r.err));
+	proc_result_free(&r);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 0777) == 0644);
+	size = st.st_size;
+	ck_assert_int_gt(size, 88);
+	ck_assert_int_eq((size - 88) % 40, 0); /* a header, then kvm_cpuid_entry2s */
+	/* damaged */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "VMMCPUID garbage", 16), 16);
+	close(fd);
+	RUN("hello", NULL, &r);
+	ck_assert_msg(r.status == 0, "damaged cache: status %d, stderr %s", r.status, msg_tail(r.err));
+	proc_result_free(&r);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, size);
+	/* writable by others: replaced by a file of our own */
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	RUN("hello", NULL, &r);
+	ck_assert_msg(r.status == 0, "shared cache: status %d, stderr %s", r.status, msg_tail(r.err));
+	proc_result_free(&r);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	ck_assert_int_eq(st.st_size, size);
 }
 END_TEST
 
@@ -471,7 +517,8 @@ int main(void)
 		ring3_work_and_exception_gates, reset_exits_when_asked, reset_restarts_by_default,
 		signals_stop_the_guest_cleanly, ctrl_a_x_quits,
 		terminal_restored_on_every_exit, console_socket_serves_one_client_at_a_time,
-		sigusr2_resets_the_guest, exit_stats_count_every_exit, reboots_open_no_path, files_by_descriptor, NULL,
+		sigusr2_resets_the_guest, exit_stats_count_every_exit, reboots_open_no_path, files_by_descriptor,
+		cpuid_cache_is_ours_and_replaced_when_untrusted, NULL,
 	};
 
 	return run_suite(one_case_suite("guests", "vmm run", 300, NULL, NULL, tests));

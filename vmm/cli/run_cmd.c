@@ -9,6 +9,8 @@
 #include "abi/site_image.h"
 #include "cli/run_jail.h"
 #include "cli/run_options.h"
+#include "host/vsock_cid.h"
+#include "kvm/cpuid.h"
 #include "kvm/kvm.h"
 #include "kvm/vcpu.h"
 #include "machine/boot_image.h"
@@ -100,8 +102,10 @@ int run_cmd(int argc, char **argv)
 	struct console_socket csock;
 	struct virtio_hosts devices = { { NULL } };
 	struct boot_files files;
-	struct machine_host host = { &con, NULL, -1, &devices, -1, run_jail_before_start, run_jail_vcpu_thread, NULL };
+	struct machine_host host = { &con, NULL, -1, &devices, -1, run_jail_before_start, run_jail_vcpu_thread, NULL,
+				     NULL, VSOCK_CID_DIR "/cpuid" };
 	struct run_jail jail;
+	struct cpuid_table cpuid = { .h.nent = 0 }; /* filled by the first boot, for the run */
 	struct err e = { "" };
 	sigset_t old;
 	int sig_fd, status = EXIT_SETUP;
@@ -126,6 +130,7 @@ int run_cmd(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	host.ctx = &jail;
+	host.cpuid = &cpuid;
 	/* held for the whole run: a reset's next VM comes from it (jailed, vmm
 	 * can open nothing) */
 	host.kvm_fd = kvm_open(&e);

@@ -19,6 +19,7 @@
 #include "devices/uart.h"
 #include "host/event_loop.h"
 #include "kvm/cpuid.h"
+#include "kvm/cpuid_cache.h"
 #include "kvm/kvm.h"
 #include "kvm/kvm_stats.h"
 #include "kvm/vcpu.h"
@@ -324,18 +325,24 @@ static int vcpu_thread_start(void *opaque, struct err *e)
 
 static int create_vcpus(struct machine *m, const struct boot_entry *boot, struct err *e)
 {
-	struct cpuid_table *cpuid = malloc(sizeof *cpuid);
+	struct cpuid_table *own = NULL, *cpuid = m->host->cpuid;
 	int rc = -1;
 
-	if (!cpuid)
-		return err_set(e, "out of memory");
 	m->vcpus = calloc(m->cfg->cpus, sizeof *m->vcpus);
 	if (!m->vcpus) {
 		err_set(e, "out of memory");
 		goto out;
 	}
-	if (cpuid_supported(m->kvm.kvm_fd, cpuid, e) < 0)
+	if (!cpuid) {
+		if (!(cpuid = own = malloc(sizeof *own))) {
+			err_set(e, "out of memory");
+			goto out;
+		}
+		if (cpuid_supported(m->kvm.kvm_fd, cpuid, e) < 0)
+			goto out;
+	} else if (cpuid->h.nent == 0 && cpuid_supported_cached(m->kvm.kvm_fd, m->host->cpuid_cache, cpuid, e) < 0) {
 		goto out;
+	}
 	m->env = (struct vcpu_env){ &m->pio, &m->mmio, on_vcpu_stop, m, &m->stopping, vcpu_thread_start };
 	for (unsigned i = 0; i < m->cfg->cpus; i++) {
 		if (vcpu_create(&m->vcpus[i], &m->kvm, i, &m->env, e) < 0)
@@ -349,7 +356,7 @@ static int create_vcpus(struct machine *m, const struct boot_entry *boot, struct
 	/* Only the boot vCPU gets registers; the others wait for INIT/SIPI. */
 	rc = vcpu_setup_pvh(&m->vcpus[0], boot->rip, boot->start_info, e);
 out:
-	free(cpuid);
+	free(own);
 	return rc;
 }
 

@@ -28,6 +28,8 @@ struct machine_result {
 };
 
 /* Host resources that outlive one boot (a reset boots a new machine). */
+struct cpuid_table;
+
 struct machine_host {
 	struct console *con;
 	struct console_socket *csock; /* NULL without --console-socket */
@@ -42,6 +44,11 @@ struct machine_host {
 	 * non-zero stops the machine as a crash with e's reason. NULL: nothing. */
 	int (*vcpu_thread_start)(void *ctx, struct err *e);
 	void *ctx;
+	/* KVM's supported CPUID for the whole run: filled by the first boot
+	 * (through the file cpuid_cache when not NULL: kvm/cpuid_cache.h),
+	 * reused by the boots after a reset. NULL: each boot fetches it. */
+	struct cpuid_table *cpuid;
+	const char *cpuid_cache;
 };
 
 /* Boots cfg and runs it until it stops. Returns -1 (with e) when the machine
