@@ -131,7 +131,7 @@ for k in $(seq $((N + 1))); do
 done
 seq -f "define $T/xml/s%.0f.xml" "$N" >"$T/define.cmds"
 
-"$T/vmmd" -f --socket "$T/sock" --no-ro-socket --state-dir "$T/state" --vmm "$T/vmm" \
+"$T/vmmd" -f --socket "$T/sock" --no-ro-socket --state-dir "$T/state" --vmm "$T/vmm" --images "$T" \
 	--front "127.0.0.1:$PORT" --front-workers "$FRONT_WORKERS" 2>"$T/vmmd.log" &
 vmmd_pid=$!
 for _ in $(seq 100); do [ -S "$T/sock" ] && break; sleep 0.1; done

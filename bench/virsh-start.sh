@@ -117,12 +117,13 @@ EOF
 cc -O2 -Wall -Wextra -o "$T/poll" "$T/poll.c"
 
 tar --format=ustar -C examples/site -cf "$T/site.tar" .
+cp build/guest/site.elf "$T/site.elf" # vmmd opens images only below its --images directory
 cat >"$T/site.xml" <<XML
 <domain type='kvm'>
   <name>site</name>
   <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
-  <os><type>hvm</type><kernel>$PWD/build/guest/site.elf</kernel></os>
+  <os><type>hvm</type><kernel>$T/site.elf</kernel></os>
   <devices>
     <disk type='file' device='disk'><source file='$T/site.tar'/><target dev='vda' bus='virtio'/><readonly/></disk>
     <vsock model='virtio'><cid auto='yes'/></vsock>
@@ -132,7 +133,7 @@ cat >"$T/site.xml" <<XML
   </metadata>
 </domain>
 XML
-build/vmmd -f --socket "$T/sock" --no-ro-socket --state-dir "$T/state" --vmm "$PWD/build/vmm" 2>"$T/vmmd.log" &
+build/vmmd -f --socket "$T/sock" --no-ro-socket --state-dir "$T/state" --vmm "$PWD/build/vmm" --images "$T" 2>"$T/vmmd.log" &
 vmmd_pid=$!
 for _ in $(seq 100); do [ -S "$T/sock" ] && break; sleep 0.1; done
 virsh -q -c "$uri" define "$T/site.xml" >/dev/null
