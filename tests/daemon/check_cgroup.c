@@ -1,13 +1,19 @@
 /* Each VM's cgroup: made with the limits of the domain's XML or the
- * defaults, holding the VM's processes, reported by virsh memtune and
- * schedinfo, and gone after the VM. Skipped (with a note) where vmmd cannot
- * use cgroups (not root, read-only): vmmd says so in its log. */
+ * defaults, holding the VM's processes (the vmm and its monitor, moved by
+ * the monitor once the vmm is started, before the start is reported),
+ * reported by virsh memtune and schedinfo, and gone after the VM; a move
+ * that fails fails the start, with the vmm gone. Skipped (with a note)
+ * where vmmd cannot use cgroups (not root, read-only): vmmd says so in its
+ * log. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check_suite.h"
@@ -76,15 +82,20 @@ static void uuid_of(const char *name, char uuid[37])
 	snprintf(uuid, 37, "%.36s", out);
 }
 
-/* The vmm's pid from the daemon's run state. */
-static long vmm_pid(const char *name)
+/* The pid after key ("vmm=", "monitor=") in the daemon's run state. */
+static long run_pid(const char *name, const char *key)
 {
 	char path[600];
 	const char *s;
 
 	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
-	s = strstr(slurp(path), "vmm=");
-	return s ? atol(s + 4) : -1;
+	s = strstr(slurp(path), key);
+	return s ? atol(s + strlen(key)) : -1;
+}
+
+static long vmm_pid(const char *name)
+{
+	return run_pid(name, "vmm=");
 }
 
 /* The VM's group file for ctl holds want1 on v1 hierarchies, want2 (in file2) on v2. */
@@ -99,17 +110,58 @@ static void expect(const char *ctl, const char *uuid, const char *file1, const c
 	ck_assert_msg(strcmp(slurp(p), want) == 0, "%s: '%s', not '%s'", p, slurp(p), want);
 }
 
+/* /proc/PID/cgroup names the VM's group (by UUID) for ctl: the line of
+ * the v1 hierarchy that has it ("N:...,ctl,...:/PATH"), or the v2 one
+ * ("0::/PATH"). */
+static void proc_in_group(long pid, const char *what, const char *ctl, const char *uuid, int v2)
+{
+	char path[64], want[80], text[4096], *line, *save = NULL;
+	bool found = false;
+
+	snprintf(path, sizeof path, "/proc/%ld/cgroup", pid);
+	snprintf(text, sizeof text, "%s", slurp(path));
+	snprintf(want, sizeof want, "/vmm/%s", uuid);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctls = strchr(line, ':'), *dir = ctls ? strchr(ctls + 1, ':') : NULL;
+		bool ours = false;
+
+		if (!dir)
+			continue;
+		*dir++ = 0;
+		ctls++;
+		if (v2)
+			ours = strncmp(line, "0", 2) == 0 && !*ctls;
+		else
+			for (char *c = strtok(ctls, ","); c; c = strtok(NULL, ","))
+				ours |= strcmp(c, ctl) == 0;
+		if (ours) {
+			size_t n = strlen(dir), w = strlen(want);
+
+			ck_assert_msg(n >= w && strcmp(dir + n - w, want) == 0, "%s %ld: its %s group is %s, not .../vmm/%s",
+				      what, pid, ctl, dir, uuid);
+			found = true;
+		}
+	}
+	ck_assert_msg(found, "%s %ld: no %s hierarchy in %s", what, pid, ctl, path);
+}
+
+/* The vmm (in the group's cgroup.procs, and by its /proc/PID/cgroup) and its
+ * monitor are in the VM's groups once the start has returned. */
 static void holds_vmm(const char *uuid, const char *name)
 {
 	static const char *const ctls[] = { "memory", "cpu", "pids" };
 	char line[40], procs[4200];
+	long mon = run_pid(name, "monitor=");
 	int v2;
 
 	snprintf(line, sizeof line, "\n%ld\n", vmm_pid(name));
+	ck_assert_msg(vmm_pid(name) > 0 && mon > 0, "no pids for '%s'", name);
 	for (int i = 0; i < 3; i++) {
 		snprintf(procs, sizeof procs, "\n%s\n", slurp(vm_file(ctls[i], uuid, "cgroup.procs", &v2)));
 		ck_assert_msg(strstr(procs, line), "vmm %ld of '%s' not in its %s group: %s", vmm_pid(name), name,
 			      ctls[i], procs);
+		proc_in_group(vmm_pid(name), "vmm", ctls[i], uuid, v2);
+		proc_in_group(mon, "monitor", ctls[i], uuid, v2);
 	}
 }
 
@@ -180,9 +232,105 @@ START_TEST(limits_from_xml_and_defaults)
 }
 END_TEST
 
+/* vmmd from a directory of its own, beside a vmmd-monitor that, while the
+ * file cg-break exists, removes the VM's (still empty) groups behind the
+ * cgroup.procs descriptors it was given before it execs the real monitor:
+ * the monitor's moves then fail (ENODEV) as a real failure would. */
+static void breaking_monitor_daemon(void)
+{
+	char dir[600], cmd[2400], real[PATH_MAX];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/vmmd-monitor", real));
+	snprintf(dir, sizeof dir, "%s/bin", v.dir);
+	snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s/vmmd-san %s/vmmd-san", dir, BUILD_DIR, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s/vmmd-monitor", dir);
+	f = fopen(cmd, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"#!/bin/sh\n"
+		"if [ -e %s/cg-break ]; then\n"
+		"  for a; do case \"$a\" in --cgroup-procs=*)\n"
+		"    rmdir \"$(dirname \"$(readlink /proc/$$/fd/${a#--cgroup-procs=})\")\" || exit 9;; esac; done\n"
+		"fi\n"
+		"exec %s \"$@\"\n",
+		v.dir, real);
+	fclose(f);
+	ck_assert_int_eq(chmod(cmd, 0755), 0);
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	snprintf(cmd, sizeof cmd, "%s/vmmd-san", dir);
+	setenv("VMMD_BIN", cmd, 1);
+	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
+	unsetenv("VMMD_BIN");
+}
+
+/* Some process's command line holds an argument equal to arg. */
+static bool process_with_arg(const char *arg)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool found = false;
+
+	ck_assert_ptr_nonnull(d);
+	while (!found && (de = readdir(d))) {
+		char path[300], buf[8192];
+		FILE *f;
+		size_t n;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/cmdline", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		for (size_t i = 0; i < n && !found; i += strlen(buf + i) + 1)
+			found = strcmp(buf + i, arg) == 0;
+	}
+	closedir(d);
+	return found;
+}
+
+/* A move into the VM's groups that fails fails the start with vmmd's
+ * cgroup error, and leaves no vmm running; the next start (groups made
+ * again) runs in them. */
+START_TEST(failed_join_fails_the_start)
+{
+	char xml[2048], uuid[37], flag[600];
+
+	breaking_monitor_daemon();
+	if (!cgroups_usable())
+		return;
+	domain_xml(xml, sizeof xml, "cgfail", image_file(&v, "k.elf"));
+	OK("define %s", write_xml(&v, "cgfail.xml", xml));
+	uuid_of("cgfail", uuid);
+	snprintf(flag, sizeof flag, "%s/cg-break", v.dir);
+	ck_assert(write_xml(&v, "cg-break", "") != NULL && access(flag, F_OK) == 0);
+
+	ck_assert_msg(virsh(&v, out, sizeof out, "start cgfail") != 0, "started outside its cgroup: %s",
+		      msg_tail(out));
+	HAS("cannot move the VM's processes into its cgroup");
+	OK("domstate cgfail");
+	HAS("shut off");
+	snprintf(xml, sizeof xml, "--console-socket=%s/run/cgfail.sock", v.state); /* this daemon's vmm */
+	ck_assert_msg(!process_with_arg(xml), "the vmm of a failed start still runs");
+	snprintf(xml, sizeof xml, "%s/run/cgfail.log", v.state);
+	ck_assert_msg(strstr(slurp(xml), "vmmd-monitor: cannot move the VM into its cgroup"), "log: %s",
+		      slurp(xml));
+
+	ck_assert_int_eq(unlink(flag), 0);
+	OK("start cgfail");
+	holds_vmm(uuid, "cgfail");
+	OK("destroy cgfail");
+}
+END_TEST
+
 Suite *cgroup_suite(void)
 {
-	const TTest *const tests[] = { limits_from_xml_and_defaults, NULL };
+	const TTest *const tests[] = { limits_from_xml_and_defaults, failed_join_fails_the_start, NULL };
 
 	return one_case_suite("cgroup", "limits", 60, setup, teardown, tests);
 }

@@ -5,10 +5,12 @@
  * vmmd finds its own group in every hierarchy (/proc/self/cgroup), takes
  * each controller from a cgroup v1 hierarchy that has it, else from the
  * unified (v2) one where the controller is available, and makes
- * <its group>/vmm/<domain UUID> per VM. The monitor joins the VM's groups
- * before it can start vmm (vmproc.c), so vmm and all its threads are in
- * them from the first instruction. The group is removed once the VM's
- * processes are gone. */
+ * <its group>/vmm/<domain UUID> per VM. The monitor moves vmm (all its
+ * threads) and itself into the VM's groups once vmm is started, before it
+ * reports it (monitor/monitor.c: the move waits an RCU grace period, which
+ * vmm spends booting; what that leaves outside the limits), and fails the
+ * start when a move fails. The group is removed once the VM's processes
+ * are gone. */
 #ifndef VMM_DAEMON_CORE_CGROUP_H
 #define VMM_DAEMON_CORE_CGROUP_H
 
@@ -32,7 +34,8 @@ struct cgroups {
 void cgroups_init(struct cgroups *cg);
 void cgroups_free(struct cgroups *cg);
 
-/* The cgroup.procs files the monitor writes "0" to (joining the VM's groups). */
+/* The VM's cgroup.procs files, handed to the monitor, which writes the
+ * vmm's pid and "0" (itself) to each. */
 #define CG_MAX_JOIN CG_NRES
 struct cgroup_join {
 	int fd[CG_MAX_JOIN];

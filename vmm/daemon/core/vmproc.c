@@ -23,7 +23,9 @@
  * core/kernel_share.h), initrd, disks in that order */
 #define FILE_FD 4
 #define MAX_FILES (2 + DOMAIN_MAX_DISKS)
-#define EXIT_CGROUP 3 /* the monitor's child could not join the VM's cgroups */
+/* vmmd-monitor's exit status when it could not move the vmm and itself into
+ * the VM's cgroups (it killed the vmm; monitor/monitor.c) */
+#define EXIT_CGROUP 3
 
 static int pidfd_open_(pid_t pid)
 {
@@ -213,21 +215,19 @@ static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const s
 	return 0;
 }
 
-/* In the child of vfork: joins the VM's cgroups (before the monitor can
- * start vmm, so every process and thread of the VM is counted), then becomes
- * vmmd-monitor with the descriptors vmm gets (/dev/null, the log, a site's
- * socket as fd 3, its files from fd 4) and the report pipe at report_at,
- * just above them. Only
+/* In the child of vfork: becomes vmmd-monitor with the descriptors vmm
+ * gets (/dev/null, the log, a site's socket as fd 3, its files from fd 4),
+ * the report pipe at report_at, just above them, and the VM's cgroup.procs
+ * files above that (report_at + 1 ...; the monitor moves the vmm and itself
+ * there once the vmm is started: monitor.c says why not here, before). Only
  * system calls here: the child shares the daemon's memory until it execs.
  * Never returns. */
 static void exec_monitor(char *const argv[], int report_fd, int report_at, const char *log_path, int site_fd,
 			 const struct cgroup_join *cg, const int *files, unsigned nfiles)
 {
-	int null, log, r, s = -1, tmp[MAX_FILES];
+	int null, log, r, s = -1, tmp[MAX_FILES], cgtmp[CG_MAX_JOIN];
+	unsigned ncg = cg ? cg->n : 0;
 
-	for (unsigned i = 0; cg && i < cg->n; i++)
-		if (write(cg->fd[i], "0", 1) != 1) /* "0": the writer itself */
-			_exit(EXIT_CGROUP);
 	setsid();
 	null = open("/dev/null", O_RDONLY);
 	log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -238,13 +238,19 @@ static void exec_monitor(char *const argv[], int report_fd, int report_at, const
 	for (unsigned i = 0; i < nfiles; i++)
 		if ((tmp[i] = fcntl(files[i], F_DUPFD, 64)) < 0)
 			_exit(2);
+	for (unsigned i = 0; i < ncg; i++)
+		if ((cgtmp[i] = fcntl(cg->fd[i], F_DUPFD, 64)) < 0)
+			_exit(2);
 	if (null < 0 || log < 0 || r < 0 || (site_fd >= 0 && s < 0) || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
 	    dup2(log, 2) < 0 || (s >= 0 && dup2(s, SITE_FD) < 0) || dup2(r, report_at) < 0)
 		_exit(2);
 	for (unsigned i = 0; i < nfiles; i++) /* FILE_FD.. lie below report_at */
 		if (dup2(tmp[i], FILE_FD + (int)i) < 0)
 			_exit(2);
-	syscall(SYS_close_range, report_at + 1u, ~0u, 0u);
+	for (unsigned i = 0; i < ncg; i++)
+		if (dup2(cgtmp[i], report_at + 1 + (int)i) < 0)
+			_exit(2);
+	syscall(SYS_close_range, report_at + 1u + ncg, ~0u, 0u);
 	execv(argv[0], argv);
 	_exit(2); /* the empty log says nothing, the start fails: "cannot start the vmm process" */
 }
@@ -292,7 +298,7 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 	}
 	{
 		int site = c->site.present ? site_fd : -1, report_at, n = 0;
-		char *argv[MAX_ARGS + 4], fdtext[16];
+		char *argv[MAX_ARGS + 4 + CG_MAX_JOIN], fdtext[16], cgtext[CG_MAX_JOIN][32];
 
 		if (vf->kernel >= 0)
 			files[nfiles++] = vf->kernel;
@@ -306,6 +312,10 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		argv[n++] = (char *)paths->monitor;
 		argv[n++] = status_path;
 		argv[n++] = fdtext;
+		for (unsigned i = 0; cg && i < cg->n; i++) { /* where exec_monitor puts them */
+			snprintf(cgtext[i], sizeof cgtext[i], "--cgroup-procs=%d", report_at + 1 + (int)i);
+			argv[n++] = cgtext[i];
+		}
 		for (int i = 0; i < a.n; i++)
 			argv[n++] = a.v[i];
 		argv[n] = NULL;

@@ -4,23 +4,87 @@
  * the daemon would keep a copy of the daemon's memory for as long as the VM
  * runs, and this small static program keeps almost nothing.
  *
- *   vmmd-monitor STATUS_FILE REPORT_FD VMM_PATH ARG...
+ *   vmmd-monitor STATUS_FILE REPORT_FD [--cgroup-procs=FD]... VMM_PATH ARG...
  *
  * It starts VMM_PATH with the ARGs and every descriptor it was given except
- * REPORT_FD, writes the vmm's pid (a pid_t, native byte order) to REPORT_FD
- * and closes everything, waits for the vmm and writes its wait status as
- * text to STATUS_FILE (temporary file, fsync, rename). Exit status: 0 once
- * the status is written, 1 otherwise, 2 for a bad command line. */
+ * REPORT_FD and the FDs, moves the vmm and itself into the VM's cgroups
+ * (each FD an open cgroup.procs: the vmm's pid, then "0", written to each),
+ * writes the vmm's pid (a pid_t, native byte order) to REPORT_FD and closes
+ * everything, waits for the vmm and writes its wait status as text to
+ * STATUS_FILE (temporary file, fsync, rename). Exit status: 0 once the
+ * status is written, 1 otherwise, 2 for a bad command line, EXIT_CGROUP
+ * when a move failed (the vmm killed and reaped, nothing reported).
+ *
+ * The move comes after the vmm is started, not before: the first write to
+ * a cgroup.procs after a quiet spell waits for an RCU grace period
+ * (cgroup_threadgroup_rwsem's rcu_sync; ~11 ms measured on a cgroup v1
+ * PVM host), which vmm spends booting on another CPU instead of waiting.
+ * What that leaves outside the VM's limits until the move, ~10 ms at most
+ * unless the host is overloaded:
+ * - memory (v1 does not move charges): the pages vmm touches first (its
+ *   binary's, its early allocations, the start of guest RAM) stay charged
+ *   to vmmd's group for as long as they live; at most the guest's RAM plus
+ *   vmm's own few MiB, in practice what one vCPU touches in those ms;
+ * - pids: threads made before the move are counted from the move on (the
+ *   move charges them; pids.max holds for every later one);
+ * - cpu: the time before the move is vmmd's group's.
+ * A move that fails fails the start: the vmm is killed before it is ever
+ * reported, so no VM runs outside its limits unnoticed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#define MAX_CGROUPS 8
+#define EXIT_CGROUP 3 /* vmmd's vmproc.c reads it: "cannot move the VM's processes into its cgroup" */
+
+/* The vmm has ended (a zombie still: only we reap it). */
+static bool ended(pid_t vmm)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_PID, (id_t)vmm, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == vmm;
+}
+
+/* Writes the vmm's pid, then "0" (this process), to each cgroup.procs and
+ * closes it. A vmm that has ended already (it could not start: its exit
+ * status says why) need not move. 0, or -1 with the first failure in errno. */
+static int join(const int *fd, int n, pid_t vmm)
+{
+	char pid[24];
+	int len = snprintf(pid, sizeof pid, "%ld", (long)vmm), rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (rc == 0 && write(fd[i], pid, (size_t)len) != len && !(errno == ESRCH && ended(vmm)))
+			rc = -1;
+		if (rc == 0 && write(fd[i], "0", 1) != 1)
+			rc = -1;
+		close(fd[i]);
+	}
+	return rc;
+}
+
+/* "--cgroup-procs=FD": FD, open, above 2 and not REPORT_FD; else -1. */
+static int cgroup_arg(const char *arg, long report)
+{
+	const char *opt = "--cgroup-procs=";
+	char *end;
+	long fd;
+
+	if (strncmp(arg, opt, strlen(opt)) != 0)
+		return -1;
+	fd = strtol(arg + strlen(opt), &end, 10);
+	if (end == arg + strlen(opt) || *end || fd < 3 || fd > 1024 || fd == report || fcntl((int)fd, F_GETFD) < 0)
+		return -1;
+	return (int)fd;
+}
 
 static int write_status(const char *path, int status)
 {
@@ -44,19 +108,36 @@ static int write_status(const char *path, int status)
 
 int main(int argc, char **argv)
 {
+	int cg[MAX_CGROUPS], ncg = 0, vmm_arg = 3;
 	sigset_t none;
 	char *end;
 	long report;
 	pid_t vmm;
 	int status;
 
-	if (argc < 4 || argv[1][0] != '/' || argv[3][0] != '/') {
-		fprintf(stderr, "usage: vmmd-monitor STATUS_FILE REPORT_FD VMM_PATH ARG... (run by vmmd)\n");
+	if (argc < 4 || argv[1][0] != '/') {
+		fprintf(stderr, "usage: vmmd-monitor STATUS_FILE REPORT_FD [--cgroup-procs=FD]... VMM_PATH ARG... "
+				"(run by vmmd)\n");
 		return 2;
 	}
 	report = strtol(argv[2], &end, 10);
 	if (*end || report < 3 || report > 1024 || fcntl((int)report, F_GETFD) < 0) {
 		fprintf(stderr, "vmmd-monitor: REPORT_FD '%s' is not an open descriptor above 2\n", argv[2]);
+		return 2;
+	}
+	for (; vmm_arg < argc && strncmp(argv[vmm_arg], "--", 2) == 0; vmm_arg++) {
+		if (ncg == MAX_CGROUPS || (cg[ncg] = cgroup_arg(argv[vmm_arg], report)) < 0) {
+			fprintf(stderr, "vmmd-monitor: '%s' is not --cgroup-procs=FD with FD an open descriptor "
+					"above 2 (at most %d)\n", argv[vmm_arg], MAX_CGROUPS);
+			return 2;
+		}
+		/* the vmm does not get them */
+		if (fcntl(cg[ncg], F_SETFD, FD_CLOEXEC) < 0)
+			return 2;
+		ncg++;
+	}
+	if (vmm_arg >= argc || argv[vmm_arg][0] != '/') {
+		fprintf(stderr, "vmmd-monitor: VMM_PATH must be an absolute path\n");
 		return 2;
 	}
 	setsid(); /* fails harmlessly if vmmd made us a session leader already */
@@ -72,9 +153,18 @@ int main(int argc, char **argv)
 		for (int s = 1; s < NSIG; s++)
 			signal(s, SIG_DFL);
 		close((int)report);
-		execv(argv[3], argv + 3);
-		fprintf(stderr, "vmmd: cannot run %s: %s\n", argv[3], strerror(errno));
+		execv(argv[vmm_arg], argv + vmm_arg);
+		fprintf(stderr, "vmmd: cannot run %s: %s\n", argv[vmm_arg], strerror(errno));
 		_exit(2);
+	}
+	/* the vmm boots while the moves wait (see the top); it is reported
+	 * only once it is in its groups */
+	if (vmm > 0 && join(cg, ncg, vmm) < 0) {
+		fprintf(stderr, "vmmd-monitor: cannot move the VM into its cgroup: %s\n", strerror(errno));
+		kill(vmm, SIGKILL);
+		while (waitpid(vmm, &status, 0) < 0 && errno == EINTR)
+			;
+		return EXIT_CGROUP;
 	}
 	if (write((int)report, &vmm, sizeof vmm) != sizeof vmm) {
 		/* the daemon notices the short read */
