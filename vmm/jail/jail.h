@@ -62,12 +62,16 @@ struct jail_state {
 void jail_state_init(struct jail_state *s);
 
 /* Starts building the jail's namespaces and empty root in a thread of
- * their own (root only; nothing otherwise), to overlap the VM's set-up.
- * c must stay valid until jail_enter or jail_state_free. */
+ * their own (root only; nothing otherwise), to overlap the VM's set-up;
+ * the network namespace is the shared one only where Landlock's scoping
+ * ruleset could be made here. c must stay valid until jail_enter or
+ * jail_state_free. */
 int jail_prepare(const struct jail_config *c, struct jail_state *s, struct err *e);
-/* Confines the calling process: joins what jail_prepare built, then ids,
- * capabilities, limits, no_new_privs and the main thread's filter. Call
- * with no other thread of its own running. */
+/* Confines the calling process: Landlock's scoping (before the shared
+ * network namespace is joined; without root after no_new_privs), joins
+ * what jail_prepare built, then ids, capabilities, limits, no_new_privs and
+ * the main thread's filter. Call with no other thread of its own running:
+ * the scoping covers the calling thread and the threads it starts later. */
 int jail_enter(const struct jail_config *c, struct jail_state *s, struct err *e);
 /* The calling vCPU thread's filter (after jail_enter). */
 int jail_vcpu_thread(const struct jail_state *s, struct err *e);
