@@ -1085,7 +1085,7 @@ START_TEST(idle_polling_follows_site_poll_us)
 		const char *why;
 		CURL *c = curl_easy_init();
 
-		ck_assert_msg(vm_start_cmdline(&v, "poll", site_tar, port + 11, port + 12, cmdlines[k]) == 0,
+		ck_assert_msg(vm_start_cmdline(&v, k ? "poll1" : "poll0", site_tar, port + 11, port + 12, cmdlines[k]) == 0,
 			      "%s: the VM did not start: %s", cmdlines[k], msg_tail(slurp(v.out, NULL)));
 		snprintf(url, sizeof url, "http://127.0.0.1:%d/", port + 11);
 		for (int i = 0; i < 200; i++) {
