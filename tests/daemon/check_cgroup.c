@@ -238,31 +238,10 @@ END_TEST
  * the monitor's moves then fail (ENODEV) as a real failure would. */
 static void breaking_monitor_daemon(void)
 {
-	char dir[600], cmd[2400], real[PATH_MAX];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/vmmd-monitor", real));
-	snprintf(dir, sizeof dir, "%s/bin", v.dir);
-	snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s/vmmd-san %s/vmmd-san", dir, BUILD_DIR, dir);
-	ck_assert_int_eq(system(cmd), 0);
-	snprintf(cmd, sizeof cmd, "%s/vmmd-monitor", dir);
-	f = fopen(cmd, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f,
-		"#!/bin/sh\n"
-		"if [ -e %s/cg-break ]; then\n"
-		"  for a; do case \"$a\" in --cgroup-procs=*)\n"
-		"    rmdir \"$(dirname \"$(readlink /proc/$$/fd/${a#--cgroup-procs=})\")\" || exit 9;; esac; done\n"
-		"fi\n"
-		"exec %s \"$@\"\n",
-		v.dir, real);
-	fclose(f);
-	ck_assert_int_eq(chmod(cmd, 0755), 0);
-	ck_assert_int_eq(vmmd_stop(&v), 0);
-	snprintf(cmd, sizeof cmd, "%s/vmmd-san", dir);
-	setenv("VMMD_BIN", cmd, 1);
-	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
-	unsetenv("VMMD_BIN");
+	vmmd_restart_with_monitor_prelude(&v, "if [ -e %s/cg-break ]; then\n"
+					      "  for a; do case \"$a\" in --cgroup-procs=*)\n"
+					      "    rmdir \"$(dirname \"$(readlink /proc/$$/fd/${a#--cgroup-procs=})\")\" || exit 9;; esac; done\n"
+					      "fi\n");
 }
 
 /* Some process's command line holds an argument equal to arg. */

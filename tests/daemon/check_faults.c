@@ -462,24 +462,7 @@ END_TEST
  * one: a monitor slow to report the vmm. */
 static void slow_monitor_daemon(void)
 {
-	char dir[600], cmd[2400], real[PATH_MAX];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/vmmd-monitor", real));
-	snprintf(dir, sizeof dir, "%s/bin", v.dir);
-	snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s/vmmd-san %s/vmmd-san", dir, BUILD_DIR, dir);
-	ck_assert_int_eq(system(cmd), 0);
-	snprintf(cmd, sizeof cmd, "%s/vmmd-monitor", dir);
-	f = fopen(cmd, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "#!/bin/sh\nsleep \"$(cat %s/monitor-delay 2>/dev/null || echo 0)\"\nexec %s \"$@\"\n", v.dir, real);
-	fclose(f);
-	ck_assert_int_eq(chmod(cmd, 0755), 0);
-	ck_assert_int_eq(vmmd_stop(&v), 0);
-	snprintf(cmd, sizeof cmd, "%s/vmmd-san", dir);
-	setenv("VMMD_BIN", cmd, 1);
-	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
-	unsetenv("VMMD_BIN");
+	vmmd_restart_with_monitor_prelude(&v, "sleep \"$(cat %s/monitor-delay 2>/dev/null || echo 0)\"\n");
 }
 
 static void monitor_delay(const char *seconds)

@@ -324,3 +324,27 @@ int free_port(void)
 		close(s);
 	return port;
 }
+
+void vmmd_restart_with_monitor_prelude(struct vmmd_inst *v, const char *prelude)
+{
+	char dir[600], cmd[2400], real[PATH_MAX];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/vmmd-monitor", real));
+	snprintf(dir, sizeof dir, "%s/bin", v->dir);
+	snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s/vmmd-san %s/vmmd-san", dir, BUILD_DIR, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s/vmmd-monitor", dir);
+	f = fopen(cmd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\n", f);
+	fprintf(f, prelude, v->dir);
+	fprintf(f, "exec %s \"$@\"\n", real);
+	fclose(f);
+	ck_assert_int_eq(chmod(cmd, 0755), 0);
+	ck_assert_int_eq(vmmd_stop(v), 0);
+	snprintf(cmd, sizeof cmd, "%s/vmmd-san", dir);
+	setenv("VMMD_BIN", cmd, 1);
+	ck_assert_int_eq(vmmd_restart(v, NULL), 0);
+	unsetenv("VMMD_BIN");
+}

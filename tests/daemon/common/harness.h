@@ -26,6 +26,11 @@ int vmmd_start(struct vmmd_inst *v, const char *vmm, const char *extra_arg);
 int vmmd_init(struct vmmd_inst *v, const char *vmm);
 /* Starts it again on the same directory (after vmmd_stop). */
 int vmmd_restart(struct vmmd_inst *v, const char *extra_arg);
+/* Restarts v from a directory of its own (v->dir/bin) beside a vmmd-monitor
+ * that is a shell script: prelude (shell lines; "%s" in it is v->dir), then
+ * an exec of the real monitor with the same arguments. For tests of a
+ * monitor that is slow, or that breaks something before it runs. Asserts. */
+void vmmd_restart_with_monitor_prelude(struct vmmd_inst *v, const char *prelude);
 /* SIGTERM and wait; returns the exit status (0 = clean, leak-free). */
 int vmmd_stop(struct vmmd_inst *v);
 /* Removes the directory and stops leftover VMs. */

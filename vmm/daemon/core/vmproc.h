@@ -40,7 +40,8 @@ struct vmm_paths {
  * *report_fd with the pipe the monitor writes the vmm's pid to (non-
  * blocking for the daemon: see vmproc_spawn_report). cid is the vsock CID (0: none);
  * site_fd, for a site, the listening socket vmm inherits as its fd 3; cg
- * (NULL: none) the cgroups the monitor joins before it starts vmm; files
+ * (NULL: none) the cgroups the monitor moves itself and vmm into once vmm
+ * has started (--cgroup-procs: off vmm's start, see monitor.c); files
  * c's kernel, initrd and disks, which vmm inherits (from fd 4 on) and names
  * as fd:N. */
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
