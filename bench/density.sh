@@ -11,7 +11,11 @@
 #    to its first non-404 through the front door);
 #  - sites started per second (M / wall time of the burst) and first-request
 #    latency to a stopped site, p50 and p99, in the burst and sequentially
-#    (SEQ more stopped sites, one request at a time: no queueing);
+#    (SEQ more stopped sites, one request at a time: no queueing), and QSEQ
+#    more each after QUIET_MS of nothing (an on-demand site's first request
+#    usually comes after a quiet spell, and pays alone for kernel work that
+#    back-to-back starts share: the first cgroup move after a quiet spell
+#    waits for an RCU grace period);
 #  - host memory per running idle site (MemAvailable before the burst minus
 #    after it, IDLE_WAIT s later, over M; and the processes' Pss), threads per
 #    site (vmm, vmmd-monitor), host CPU while the M sites idle (/proc/stat
@@ -20,7 +24,7 @@
 #    running site, against nginx on the host serving the same file directly
 #    (one worker each), same wrk settings; CPU of the front door's nginx and
 #    the site's vmm over that run.
-# Knobs: N (2000) M (1000) C (64, at most 300) SEQ (50) MEM_MB (16)
+# Knobs: N (2000) M (1000) C (64, at most 300) SEQ (50) QSEQ (10) QUIET_MS (1000) MEM_MB (16)
 # IDLE_STOP (600 s: no site may stop during the run) IDLE_WAIT (5) CPU_S (10)
 # FRONT_WORKERS (1) WRK ("-t1 -c8 -d10s") CID_BASE ("auto": <cid auto='yes'/>,
 # vmmd picks CIDs no VM on the host holds; a number: explicit CIDs
@@ -35,12 +39,14 @@ need_pkg bc
 need_pkg libvirt-clients
 [ -x build/vmmd ] && [ -x build/vmmd-monitor ] && [ -x build/vmm ] && [ -f build/guest/site.elf ] ||
 	{ echo "density bench: build first (make all)" >&2; exit 1; }
-BENCH_KNOBS="$BENCH_KNOBS M C SEQ MEM_MB IDLE_STOP IDLE_WAIT CPU_S FRONT_WORKERS CID_BASE"
+BENCH_KNOBS="$BENCH_KNOBS M C SEQ QSEQ QUIET_MS MEM_MB IDLE_STOP IDLE_WAIT CPU_S FRONT_WORKERS CID_BASE"
 need_kvm "$@"
 N=${N:-2000}
 M=${M:-1000}
 C=${C:-64}
 SEQ=${SEQ:-50}
+QSEQ=${QSEQ:-10}
+QUIET_MS=${QUIET_MS:-1000}
 MEM_MB=${MEM_MB:-16}
 IDLE_STOP=${IDLE_STOP:-600}
 IDLE_WAIT=${IDLE_WAIT:-5}
@@ -52,10 +58,11 @@ die() { echo "density bench: $*" >&2; exit 1; }
 # any other failing command: say which, never exit silently
 set -E
 trap 'echo "density bench: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
-for v in N M C SEQ MEM_MB IDLE_STOP IDLE_WAIT CPU_S FRONT_WORKERS; do
+for v in N M C SEQ QSEQ QUIET_MS MEM_MB IDLE_STOP IDLE_WAIT CPU_S FRONT_WORKERS; do
 	[[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || die "$v must be a positive number (got '${!v}')"
 done
-[ "$N" -ge $((M + SEQ)) ] || die "N ($N) must be at least M + SEQ ($((M + SEQ))): the sequential starts use sites the burst did not"
+[ "$N" -ge $((M + SEQ + QSEQ)) ] ||
+	die "N ($N) must be at least M + SEQ + QSEQ ($((M + SEQ + QSEQ))): the sequential starts use sites the burst did not"
 [ "$C" -le 300 ] || die "C is at most 300 (curl --parallel-max)"
 [ "$CID_BASE" = auto ] || [[ $CID_BASE =~ ^[0-9]+$ ]] || die "CID_BASE: a number or 'auto'"
 
@@ -67,7 +74,7 @@ ulimit -n "$hard"
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((N + 1024)) ] ||
 	die "vmmd needs a descriptor per site: ulimit -n is $(ulimit -n), want at least $((N + 1024))"
 tasks=$(ps -eL --no-headers | wc -l)
-need_tasks=$((6 * (M + SEQ + 1)))
+need_tasks=$((6 * (M + SEQ + QSEQ + 1)))
 [ $(($(cat /proc/sys/kernel/pid_max) - tasks)) -ge "$need_tasks" ] ||
 	die "about $need_tasks more tasks needed; kernel.pid_max is $(cat /proc/sys/kernel/pid_max) with $tasks in use"
 [ "$(ulimit -u)" = unlimited ] || [ "$(id -u)" = 0 ] || [ "$(ulimit -u)" -ge $((tasks + need_tasks)) ] ||
@@ -271,6 +278,13 @@ for k in $(seq $((M + 1)) $((M + SEQ))); do
 	[ "$code" = 200 ] || { vmmd_log_tail; die "sequential first request to s$k: status $code, not 200"; }
 	echo "$t" >>"$T/seq"
 done
+: >"$T/qseq"
+for k in $(seq $((M + SEQ + 1)) $((M + SEQ + QSEQ))); do
+	sleep "$(echo "$QUIET_MS / 1000" | bc -l)"
+	read -r code t <<<"$(get "s$k.example.test")"
+	[ "$code" = 200 ] || { vmmd_log_tail; die "first request after a quiet spell to s$k: status $code, not 200"; }
+	echo "$t" >>"$T/qseq"
+done
 
 # One more site: virsh define to its first answer through the front door.
 k=$((N + 1))
@@ -315,7 +329,7 @@ ref_wall=$(($(date +%s%N) - t0))
 n1=$(cpu_ns "$ng" $(pgrep -P "$ng" || true))
 rate_ok "$theirs" "$theirs_bad" || rate_failed "nginx on the host" "$theirs" "$theirs_bad"
 # nothing may have stopped or restarted meanwhile
-[ "$(running)" = $((M + SEQ + 1)) ] || { vmmd_log_tail; die "$(running) sites run at the end, want $((M + SEQ + 1))"; }
+[ "$(running)" = $((M + SEQ + QSEQ + 1)) ] || { vmmd_log_tail; die "$(running) sites run at the end, want $((M + SEQ + QSEQ + 1))"; }
 [ "$(cat "$T/state/front/nginx.pid")" = "$front_pid" ] || { vmmd_log_tail; die "the front door's nginx restarted"; }
 # worth a look, not a failure: what vmmd and the front door's nginx complained of
 notes() {
@@ -363,6 +377,8 @@ printf "                      (mostly queueing: %d in flight at %.0f starts/s wa
 	$((C < M ? C : M)) "$(echo "$M * 1000 / $burst_ms" | bc -l)" "$(echo "$((C < M ? C : M)) * $burst_ms / $M" | bc -l)"
 lat "one at a time" "$T/seq"
 printf "                      (%d more stopped sites, one request at a time, with the %d started above running)\n" "$SEQ" "$M"
+lat "after quiet spells" "$T/qseq"
+printf "                      (%d more, each after %d ms of nothing: an on-demand site's usual case)\n" "$QSEQ" "$QUIET_MS"
 printf "  with %d sites running idle (%d s after the burst):\n" "$M" "$IDLE_WAIT"
 per_site=$(kib_per_site $((mem0 - mem1)))
 printf "    host memory per site   %6.2f MiB (MemAvailable fell by %d MiB; target at most 1 MiB: %s)\n" \
