@@ -70,22 +70,6 @@ static void define(const char *name, const char *kernel)
 	OK("define %s", write_xml(&v, "d.xml", xml));
 }
 
-/* The pids in run/NAME.state. */
-static void run_pids(const char *name, pid_t *monitor, pid_t *vmm)
-{
-	char path[512];
-	long mp = 0, vp = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "no %s", path);
-	ck_assert_int_eq(fscanf(f, "id=%*d monitor=%ld %*u vmm=%ld", &mp, &vp), 2);
-	fclose(f);
-	*monitor = (pid_t)mp;
-	*vmm = (pid_t)vp;
-}
-
 /* Whether pid runs (a zombie left to a non-reaping init does not). */
 static int running(pid_t pid)
 {
@@ -142,7 +126,7 @@ START_TEST(monitor_killed)
 
 	define("fm", image_file(&v, "echo.elf"));
 	OK("start fm");
-	run_pids("fm", &mon, &vmm);
+	vmmd_run_pids(&v, "fm", &mon, &vmm);
 	ck_assert(running(mon) && running(vmm));
 	kill(mon, SIGKILL);
 	ck_assert_msg(wait_log("domain 'fm': its monitor ended; watching vmm", 3000), "no re-adoption line");
@@ -156,7 +140,7 @@ START_TEST(monitor_killed)
 	ck_assert_int_eq(wait_state(&v, "fm", "shut off", 2000), 0);
 	ck_assert(!running(vmm));
 	OK("start fm");
-	run_pids("fm", &mon2, &vmm2);
+	vmmd_run_pids(&v, "fm", &mon2, &vmm2);
 	ck_assert(running(vmm2));
 
 	/* now the vmm dies too, with no monitor to record how */
@@ -179,7 +163,7 @@ START_TEST(daemon_killed_after_start)
 
 	define("fd", image_file(&v, "echo.elf"));
 	OK("start fd");
-	run_pids("fd", &mon, &vmm);
+	vmmd_run_pids(&v, "fd", &mon, &vmm);
 	kill_daemon();
 	/* leftovers for the start-up clean-up: a temporary file of a dead
 	 * writer, a free CID lock file, and a held one that must stay */
@@ -210,7 +194,7 @@ START_TEST(daemon_killed_after_start)
 	/* killed between the monitor's start and the saving of its pids: the
 	 * record says "starting" (pids 0), the VM is found by its command line */
 	OK("start fd");
-	run_pids("fd", &mon, &vmm);
+	vmmd_run_pids(&v, "fd", &mon, &vmm);
 	kill_daemon();
 	snprintf(path, sizeof path, "%s/run/fd.state", v.state);
 	fd = open(path, O_WRONLY | O_TRUNC);
@@ -393,7 +377,7 @@ START_TEST(slow_start_serves_others)
 		snprintf(path, sizeof path, "%s/run/sm.state", v.state);
 		for (int i = 0; i < 100 && !vmm; i++, sleep_ms(20))
 			if (access(path, F_OK) == 0)
-				run_pids("sm", &mon, &vmm);
+				vmmd_run_pids(&v, "sm", &mon, &vmm);
 		ck_assert_int_gt(vmm, 0);
 		ck_assert_int_eq(kill(mon, SIGKILL), 0);
 		ck_assert_int_eq(waitpid(child, &st, 0), child);

@@ -325,39 +325,25 @@ static int vcpu_thread_start(void *opaque, struct err *e)
 
 static int create_vcpus(struct machine *m, const struct boot_entry *boot, struct err *e)
 {
-	struct cpuid_table *own = NULL, *cpuid = m->host->cpuid;
-	int rc = -1;
+	struct cpuid_table *cpuid = m->host->cpuid;
 
 	m->vcpus = calloc(m->cfg->cpus, sizeof *m->vcpus);
-	if (!m->vcpus) {
-		err_set(e, "out of memory");
-		goto out;
-	}
-	if (!cpuid) {
-		if (!(cpuid = own = malloc(sizeof *own))) {
-			err_set(e, "out of memory");
-			goto out;
-		}
-		if (cpuid_supported(m->kvm.kvm_fd, cpuid, e) < 0)
-			goto out;
-	} else if (cpuid->h.nent == 0 && cpuid_supported_cached(m->kvm.kvm_fd, m->host->cpuid_cache, cpuid, e) < 0) {
-		goto out;
-	}
+	if (!m->vcpus)
+		return err_set(e, "out of memory");
+	if (cpuid->h.nent == 0 && cpuid_supported_cached(m->kvm.kvm_fd, m->host->cpuid_cache, cpuid, e) < 0)
+		return -1;
 	m->env = (struct vcpu_env){ &m->pio, &m->mmio, on_vcpu_stop, m, &m->stopping, vcpu_thread_start };
 	for (unsigned i = 0; i < m->cfg->cpus; i++) {
 		if (vcpu_create(&m->vcpus[i], &m->kvm, i, &m->env, e) < 0)
-			goto out;
+			return -1;
 		m->nvcpus = i + 1;
 		if (cpuid_apply(cpuid, m->vcpus[i].fd, i, m->cfg->cpus, e) < 0)
-			goto out;
+			return -1;
 		if (m->cfg->exit_stats && (m->vcpus[i].stats_fd = kvm_stats_open(m->vcpus[i].fd, e)) < 0)
-			goto out;
+			return -1;
 	}
 	/* Only the boot vCPU gets registers; the others wait for INIT/SIPI. */
-	rc = vcpu_setup_pvh(&m->vcpus[0], boot->rip, boot->start_info, e);
-out:
-	free(own);
-	return rc;
+	return vcpu_setup_pvh(&m->vcpus[0], boot->rip, boot->start_info, e);
 }
 
 static int setup(struct machine *m, struct err *e)

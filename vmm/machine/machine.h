@@ -46,7 +46,7 @@ struct machine_host {
 	void *ctx;
 	/* KVM's supported CPUID for the whole run: filled by the first boot
 	 * (through the file cpuid_cache when not NULL: kvm/cpuid_cache.h),
-	 * reused by the boots after a reset. NULL: each boot fetches it. */
+	 * reused by the boots after a reset. Zeroed (nent 0) by the caller. */
 	struct cpuid_table *cpuid;
 	const char *cpuid_cache;
 };

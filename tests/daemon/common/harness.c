@@ -348,3 +348,36 @@ void vmmd_restart_with_monitor_prelude(struct vmmd_inst *v, const char *prelude)
 	ck_assert_int_eq(vmmd_restart(v, NULL), 0);
 	unsetenv("VMMD_BIN");
 }
+
+void vmmd_run_pids(const struct vmmd_inst *v, const char *name, pid_t *monitor, pid_t *vmm)
+{
+	char path[512];
+	long mp = 0, vp = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/run/%s.state", v->state, name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "no %s", path);
+	ck_assert_int_eq(fscanf(f, "id=%*d monitor=%ld %*u vmm=%ld", &mp, &vp), 2);
+	fclose(f);
+	*monitor = (pid_t)mp;
+	*vmm = (pid_t)vp;
+}
+
+size_t proc_cmdline(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, size - 1, f);
+		fclose(f);
+	}
+	for (size_t i = 0; i < n; i++)
+		buf[i] = buf[i] ? buf[i] : ' ';
+	buf[n] = 0;
+	return n;
+}

@@ -62,5 +62,10 @@ int vmmd_cgroup_dir(const struct vmmd_inst *v, const char *ctl, char *dir, size_
 
 /* A TCP port on 127.0.0.1 that is free now (the kernel picks it), -1 if none. */
 int free_port(void);
+/* The monitor's and the vmm's pids in v's run/NAME.state. Asserts. */
+void vmmd_run_pids(const struct vmmd_inst *v, const char *name, pid_t *monitor, pid_t *vmm);
+/* pid's command line, its arguments separated by single spaces, into buf
+ * (size bytes, terminated); "" when pid is gone. Returns its length. */
+size_t proc_cmdline(pid_t pid, char *buf, size_t size);
 
 #endif

@@ -168,27 +168,14 @@ static void define(const char *name, const char *guest)
 static void vmm_reads_descriptors(const char *name)
 {
 	char path[700], cmdline[4096], link[PATH_MAX], kernel[PATH_MAX], want[PATH_MAX + 64];
-	long pid = 0;
+	pid_t mon, pid;
 	ssize_t n;
-	FILE *f;
 
-	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(cmdline, sizeof cmdline, f))
-		sscanf(cmdline, "vmm=%ld", &pid);
-	fclose(f);
+	vmmd_run_pids(&v, name, &mon, &pid);
 	ck_assert_int_gt(pid, 1);
-	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	n = (ssize_t)fread(cmdline, 1, sizeof cmdline - 1, f);
-	fclose(f);
-	for (ssize_t i = 0; i < n; i++)
-		cmdline[i] = cmdline[i] ? cmdline[i] : ' ';
-	cmdline[n > 0 ? n : 0] = 0;
+	ck_assert_uint_gt(proc_cmdline(pid, cmdline, sizeof cmdline), 0);
 	ck_assert_msg(strstr(cmdline, "--kernel=fd:4 ") && strstr(cmdline, "--disk=fd:5,ro"), "%s", cmdline);
-	snprintf(path, sizeof path, "/proc/%ld/fd/4", pid);
+	snprintf(path, sizeof path, "/proc/%ld/fd/4", (long)pid);
 	n = readlink(path, link, sizeof link - 1);
 	ck_assert_int_gt(n, 0);
 	link[n] = 0;
@@ -295,11 +282,9 @@ END_TEST
  * vmmd passes vmm no --kernel, the image is fd 4. */
 START_TEST(site_image_domain_boots_through_firmware)
 {
-	char xml[4096], body[8192], img[600], cmd[1024], path[700], cmdline[4096];
+	char xml[4096], body[8192], img[600], cmd[1024], cmdline[4096];
 	int port = free_port(), ms;
-	long pid = 0;
-	ssize_t n;
-	FILE *f;
+	pid_t mon, pid;
 
 	ck_assert_int_gt(port, 0);
 	snprintf(img, sizeof img, "%s/site.img", v.dir);
@@ -323,21 +308,9 @@ START_TEST(site_image_domain_boots_through_firmware)
 	OK("start img");
 	ms = wait_http_200(port, body, sizeof body, BOOT_MS);
 	ck_assert_msg(ms >= 0, "no HTTP 200 from the image on port %d: %s", port, msg_tail(body));
-	snprintf(path, sizeof path, "%s/run/img.state", v.state);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(cmdline, sizeof cmdline, f))
-		sscanf(cmdline, "vmm=%ld", &pid);
-	fclose(f);
+	vmmd_run_pids(&v, "img", &mon, &pid);
 	ck_assert_int_gt(pid, 1);
-	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	n = (ssize_t)fread(cmdline, 1, sizeof cmdline - 1, f);
-	fclose(f);
-	for (ssize_t i = 0; i < n; i++)
-		cmdline[i] = cmdline[i] ? cmdline[i] : ' ';
-	cmdline[n > 0 ? n : 0] = 0;
+	ck_assert_uint_gt(proc_cmdline(pid, cmdline, sizeof cmdline), 0);
 	ck_assert_msg(!strstr(cmdline, "--kernel") && strstr(cmdline, "--disk=fd:4,ro"), "%s", cmdline);
 	OK("destroy img");
 	OK("undefine img");
@@ -590,40 +563,17 @@ START_TEST(memory_hog_stays_within_its_limit)
 }
 END_TEST
 
-/* The pids in run/NAME.state. */
-static void run_pids(const char *name, pid_t *monitor, pid_t *vmm)
-{
-	char path[512];
-	long mp = 0, vp = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "no %s", path);
-	ck_assert_int_eq(fscanf(f, "id=%*d monitor=%ld %*u vmm=%ld", &mp, &vp), 2);
-	fclose(f);
-	*monitor = (pid_t)mp;
-	*vmm = (pid_t)vp;
-}
-
 /* The --cid=N a running vmm was given; 0 if none. */
 static unsigned vmm_cid(pid_t vmm)
 {
-	char path[64], cmd[8192];
+	char cmd[8192];
+	const char *p;
 	unsigned cid = 0;
-	size_t n;
-	FILE *f;
 
-	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)vmm);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	n = fread(cmd, 1, sizeof cmd - 1, f);
-	fclose(f);
-	cmd[n] = 0;
-	for (size_t i = 0; i < n; i += strlen(cmd + i) + 1)
-		if (sscanf(cmd + i, "--cid=%u", &cid) == 1)
-			break;
+	proc_cmdline(vmm, cmd, sizeof cmd);
+	p = strstr(cmd, " --cid=");
+	if (p)
+		sscanf(p + 1, "--cid=%u", &cid);
 	return cid;
 }
 
@@ -673,8 +623,8 @@ START_TEST(domains_share_the_kernel_pages)
 	OK("define %s", write_xml(&v, "sb.xml", xml));
 	OK("start sb");
 	ck_assert_msg(wait_http_200(port_b, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from sb: %s", msg_tail(body));
-	run_pids("sa", &mon, &vmm_a);
-	run_pids("sb", &mon, &vmm_b);
+	vmmd_run_pids(&v, "sa", &mon, &vmm_a);
+	vmmd_run_pids(&v, "sb", &mon, &vmm_b);
 	ck_assert_int_gt(vmm_a, 1);
 	ck_assert_int_gt(vmm_b, 1);
 	ino_a = kernel_map_inode(vmm_a, &maps_a);
@@ -711,7 +661,7 @@ START_TEST(vm_killed_under_load)
 	OK("start kb");
 	ck_assert_msg(wait_http_200(port_a, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from ka: %s", msg_tail(body));
 	ck_assert_msg(wait_http_200(l.port, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from kb: %s", msg_tail(body));
-	run_pids("ka", &mon, &vmm);
+	vmmd_run_pids(&v, "ka", &mon, &vmm);
 	ck_assert_int_gt(vmm, 1);
 
 	ck_assert_int_eq(pthread_create(&th, NULL, load_run, &l), 0);
@@ -754,7 +704,7 @@ START_TEST(monitor_killed_real_vm)
 	OK("define %s", write_xml(&v, "km.xml", xml));
 	OK("start km");
 	ck_assert_msg(wait_http_200(port, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from km: %s", msg_tail(body));
-	run_pids("km", &mon, &vmm);
+	vmmd_run_pids(&v, "km", &mon, &vmm);
 	cid = vmm_cid(vmm);
 	ck_assert_uint_ge(cid, 3);
 	ck_assert(cid_held(cid));
