@@ -10,6 +10,14 @@
 #include <stdint.h>
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18   /* note type in the "Xen" namespace */
+/* vmm's own notes, in the "vmm" namespace (name "vmm", NUL-terminated):
+ * what a kernel promises it does without, so that vmm need not build it.
+ * VMM_ELFNOTE_NO_PIT (no desc): the kernel never touches the i8254 PIT
+ * when it runs under KVM (it times with kvmclock, which every KVM offers),
+ * so vmm creates no in-kernel PIT: a kernel thread and its state less per
+ * VM. A kernel without the note gets a PIT, as on a PC. */
+#define VMM_ELFNOTE_NAME         "vmm"
+#define VMM_ELFNOTE_NO_PIT       1
 #define HVM_START_MAGIC          0x336ec578u
 #define HVM_START_VERSION        1
 

@@ -48,6 +48,11 @@
 	.long 4, 4, 18		/* name size, desc size, XEN_ELFNOTE_PHYS32_ENTRY */
 	.asciz "Xen"
 	.long _start32
+	/* vmm may leave the PIT out (abi/pvh.h): clock.c falls back to it only
+	 * without kvmclock, which every KVM offers */
+	.p2align 2
+	.long 4, 0, 1		/* name size, no desc, VMM_ELFNOTE_NO_PIT */
+	.asciz "vmm"
 
 /* ---- the TSS, at exactly IMAGE_BASE (kernel.ld checks) ---- */
 	.section .tss, "aw"

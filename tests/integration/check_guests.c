@@ -476,6 +476,30 @@ START_TEST(reboots_open_no_path)
 }
 END_TEST
 
+/* A kernel without vmm's NO_PIT note gets an in-kernel PIT, as on a PC: KVM
+ * runs it as the kernel thread "kvm-pit/<vmm's pid>" (the site kernel, with
+ * the note, has none: check_site.c). */
+START_TEST(a_kernel_without_the_no_pit_note_gets_a_pit)
+{
+	char dir[] = "/tmp/vmm-pit-XXXXXX", out[64], err[64], guest[256], pit[32];
+	const char *argv[] = { vmm_bin(), "run", "--kernel", guest_path("echo", guest, sizeof guest), NULL };
+	int st;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	pid = proc_spawn(argv, out, err); /* stdin /dev/null: echo waits for input until killed */
+	ck_assert_int_gt(pid, 0);
+	ck_assert_msg(wait_count(out, "echo: ready", 1) == 0, "no boot: %s", msg_tail(err));
+	snprintf(pit, sizeof pit, "kvm-pit/%d", (int)pid);
+	ck_assert_msg(process_named(pit), "no %s thread", pit);
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	files_remove(dir);
+}
+END_TEST
+
 /* fd:N: files the parent opened and passed, whose names are gone before vmm
  * starts: every boot reads the descriptors, the initrd too. */
 START_TEST(files_by_descriptor)
@@ -518,7 +542,7 @@ int main(void)
 		signals_stop_the_guest_cleanly, ctrl_a_x_quits,
 		terminal_restored_on_every_exit, console_socket_serves_one_client_at_a_time,
 		sigusr2_resets_the_guest, exit_stats_count_every_exit, reboots_open_no_path, files_by_descriptor,
-		cpuid_cache_is_ours_and_replaced_when_untrusted, NULL,
+		cpuid_cache_is_ours_and_replaced_when_untrusted, a_kernel_without_the_no_pit_note_gets_a_pit, NULL,
 	};
 
 	return run_suite(one_case_suite("guests", "vmm run", 300, NULL, NULL, tests));

@@ -1037,6 +1037,19 @@ START_TEST(counters_on_port_81)
 }
 END_TEST
 
+/* The site kernel's ELF note tells vmm it needs no PIT: KVM's PIT thread
+ * ("kvm-pit/<vmm's pid>", a kernel thread and its stack per VM) is not
+ * there. check_guests.c shows it there for a kernel without the note. */
+START_TEST(no_pit_thread_for_the_site_kernel)
+{
+	char pit[32];
+
+	snprintf(pit, sizeof pit, "kvm-pit/%d", (int)shared_vm.pid);
+	ck_assert_msg(kill(shared_vm.pid, 0) == 0, "the shared VM is gone");
+	ck_assert_msg(!process_named(pit), "%s runs", pit);
+}
+END_TEST
+
 /* The paths other VMMs need: InterruptACK after each wake-up, console
  * through COM1. */
 START_TEST(acks_and_uart_console_when_asked)
@@ -1800,6 +1813,7 @@ int main(void)
 	tcase_add_test(shared, keepalive_1000_requests_on_one_connection);
 	tcase_add_test(shared, concurrent_200_connections);
 	tcase_add_test(shared, counters_on_port_81);
+	tcase_add_test(shared, no_pit_thread_for_the_site_kernel);
 	tcase_add_test(own, file_of_50_mb_streamed_from_disk);
 	tcase_add_test(own, missing_disk_exits_12);
 	tcase_add_test(own, corrupt_disk_exits_14);

@@ -3,6 +3,7 @@
 
 #include <check.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -49,6 +50,32 @@ int count_of(const char *hay, const char *needle)
 	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
 		n++;
 	return n;
+}
+
+int process_named(const char *comm)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int found = 0;
+
+	while (d && !found && (de = readdir(d))) {
+		char path[300], name[64];
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/comm", de->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fgets(name, sizeof name, f)) {
+			name[strcspn(name, "\n")] = 0;
+			found = strcmp(name, comm) == 0;
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 const char *vmm_bin(void)

@@ -33,6 +33,8 @@ pid_t proc_spawn(const char *const argv[], const char *out, const char *err);
 /* proc_spawn, passing fd to the program as its fd `as` (>= 3), as a parent
  * hands vmm an inherited listener. */
 pid_t proc_spawn_fd(const char *const argv[], const char *out, const char *err, int fd, int as);
+/* Whether a process (a kernel thread, say) named comm runs now. */
+int process_named(const char *comm);
 /* Counts occurrences of needle in hay. */
 int count_of(const char *hay, const char *needle);
 

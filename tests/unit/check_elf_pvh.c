@@ -21,6 +21,8 @@ struct spec {
 	bool note;
 	uint32_t desc_size;
 	uint64_t entry;
+	const char *vmm_note; /* after the PVH note: one of vmm's, with this name (NULL: none) */
+	uint32_t vmm_type;
 };
 
 static uint8_t image[0x8000];
@@ -73,6 +75,13 @@ static size_t build(const struct spec *s)
 		memcpy(image + 0x400, hdr, sizeof hdr);
 		memcpy(image + 0x40c, "Xen", 4);
 		memcpy(image + 0x410, &s->entry, s->desc_size);
+		if (s->vmm_note) {
+			uint32_t vh[3] = { (uint32_t)strlen(s->vmm_note) + 1, 0, s->vmm_type };
+
+			memcpy(image + 0x400 + ph.p_filesz, vh, sizeof vh);
+			memcpy(image + 0x400 + ph.p_filesz + 12, s->vmm_note, vh[0]);
+			ph.p_filesz += 12 + ((vh[0] + 3) & ~3u);
+		}
 		memcpy(image + 64 + s->nseg * sizeof ph, &ph, sizeof ph);
 	}
 	return size;
@@ -80,7 +89,7 @@ static size_t build(const struct spec *s)
 
 static struct spec good(void)
 {
-	struct spec s = { 1, { { 0x100000, 0x800, 0x2000 } }, true, 4, 0x100010 };
+	struct spec s = { 1, { { 0x100000, 0x800, 0x2000 } }, true, 4, 0x100010, NULL, 0 };
 	return s;
 }
 
@@ -110,6 +119,30 @@ START_TEST(loads_good_image)
 	ck_assert_uint_eq(p[0], 0xa0);
 	ck_assert_uint_eq(p[0x7ff], 0xa0);
 	ck_assert_uint_eq(p[0x800], 0); /* bss stays zero */
+}
+END_TEST
+
+START_TEST(reads_the_no_pit_note)
+{
+	struct spec s = good();
+	struct pvh_image img;
+	struct err e = { "" };
+
+	ck_assert_int_eq(pvh_load(image, build(&s), &mem, &img, &e), 0);
+	ck_assert(!img.no_pit); /* no note: a PIT, as on a PC */
+	s.vmm_note = "vmm";
+	s.vmm_type = 1;
+	ck_assert_int_eq(pvh_check(image, build(&s), &mem, &img, &e), 0);
+	ck_assert(img.no_pit);
+	ck_assert_uint_eq(img.entry, 0x100010);
+	/* another owner's note of the same type, or another of vmm's types, says nothing */
+	s.vmm_note = "vmmx";
+	ck_assert_int_eq(pvh_check(image, build(&s), &mem, &img, &e), 0);
+	ck_assert(!img.no_pit);
+	s.vmm_note = "vmm";
+	s.vmm_type = 2;
+	ck_assert_int_eq(pvh_check(image, build(&s), &mem, &img, &e), 0);
+	ck_assert(!img.no_pit);
 }
 END_TEST
 
@@ -263,7 +296,7 @@ Suite *elf_pvh_suite(void)
 		loads_good_image, loads_eight_byte_note_and_two_segments, rejects_truncated_files,
 		rejects_wrong_class_and_machine, rejects_segments_outside_ram, rejects_segments_in_mmio_hole,
 		rejects_entry_outside_segments, rejects_missing_note, rejects_file_size_over_memory_size,
-		firmware_loads_low, NULL,
+		firmware_loads_low, reads_the_no_pit_note, NULL,
 	};
 
 	return one_case_suite("elf_pvh", "load", 0, setup, teardown, tests);

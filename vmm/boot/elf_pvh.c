@@ -11,8 +11,9 @@ static int range_ok(uint64_t off, uint64_t size, uint64_t len)
 	return off <= len && size <= len - off;
 }
 
-/* Walks the notes of one PT_NOTE segment; sets *entry when the PVH note is found. */
-static int find_pvh_note(const uint8_t *p, uint64_t size, uint64_t *entry)
+/* Walks the notes of one PT_NOTE segment: the first PVH note sets
+ * out->entry and *have_entry, vmm's NO_PIT note out->no_pit. */
+static void read_notes(const uint8_t *p, uint64_t size, struct pvh_image *out, int *have_entry)
 {
 	uint64_t off = 0;
 
@@ -27,22 +28,24 @@ static int find_pvh_note(const uint8_t *p, uint64_t size, uint64_t *entry)
 		desc_off = name_off + (((uint64_t)namesz + 3) & ~3ull);
 		next = desc_off + (((uint64_t)descsz + 3) & ~3ull);
 		if (desc_off > size || next > size)
-			return 0;
-		if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 && memcmp(p + name_off, "Xen", 4) == 0) {
+			return;
+		if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 && memcmp(p + name_off, "Xen", 4) == 0 &&
+		    !*have_entry) {
 			if (descsz == 4) {
 				uint32_t v;
 				memcpy(&v, p + desc_off, 4);
-				*entry = v;
-				return 1;
-			}
-			if (descsz == 8) {
-				memcpy(entry, p + desc_off, 8);
-				return 1;
+				out->entry = v;
+				*have_entry = 1;
+			} else if (descsz == 8) {
+				memcpy(&out->entry, p + desc_off, 8);
+				*have_entry = 1;
 			}
 		}
+		if (type == VMM_ELFNOTE_NO_PIT && namesz == sizeof VMM_ELFNOTE_NAME &&
+		    memcmp(p + name_off, VMM_ELFNOTE_NAME, sizeof VMM_ELFNOTE_NAME) == 0)
+			out->no_pit = true;
 		off = next;
 	}
-	return 0;
 }
 
 /* Boot firmware (firmware/) lives below 1 MiB, between vmm's command line
@@ -53,7 +56,8 @@ static int check(const uint8_t *elf, size_t len, const struct guest_mem *m, int 
 		 struct err *e)
 {
 	Elf64_Ehdr eh;
-	uint64_t entry = 0, lowest = UINT64_MAX, highest = 0;
+	struct pvh_image notes = { 0 };
+	uint64_t entry, lowest = UINT64_MAX, highest = 0;
 	int have_entry = 0, have_load = 0;
 
 	if (len < EI_NIDENT || memcmp(elf, ELFMAG, SELFMAG) != 0)
@@ -82,8 +86,7 @@ static int check(const uint8_t *elf, size_t len, const struct guest_mem *m, int 
 		if (ph.p_type == PT_NOTE) {
 			if (!range_ok(ph.p_offset, ph.p_filesz, len))
 				return err_set(e, "ELF note segment %u lies past the end of the file", i);
-			if (!have_entry)
-				have_entry = find_pvh_note(elf + ph.p_offset, ph.p_filesz, &entry);
+			read_notes(elf + ph.p_offset, ph.p_filesz, &notes, &have_entry);
 			continue;
 		}
 		if (ph.p_type != PT_LOAD)
@@ -123,6 +126,7 @@ static int check(const uint8_t *elf, size_t len, const struct guest_mem *m, int 
 		return err_set(e, "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): the kernel must be built with PVH support");
 
 	/* The entry must be code we loaded, not a stray address. */
+	entry = notes.entry;
 	have_entry = 0;
 	for (unsigned i = 0; i < eh.e_phnum && !have_entry; i++) {
 		Elf64_Phdr ph;
@@ -137,6 +141,7 @@ static int check(const uint8_t *elf, size_t len, const struct guest_mem *m, int 
 		return err_set(e, "PVH entry 0x%llx is above 4 GiB, unreachable in 32-bit mode", (unsigned long long)entry);
 
 	out->entry = entry;
+	out->no_pit = notes.no_pit;
 	out->lowest = lowest;
 	out->highest = highest;
 	return 0;

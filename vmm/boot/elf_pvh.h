@@ -3,6 +3,7 @@
 #ifndef VMM_BOOT_ELF_PVH_H
 #define VMM_BOOT_ELF_PVH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@ struct pvh_image {
 	uint64_t entry;   /* 32-bit PVH entry point (guest-physical) */
 	uint64_t lowest;  /* lowest loaded guest-physical address */
 	uint64_t highest; /* end of the highest loaded segment (exclusive) */
+	bool no_pit;      /* the kernel's VMM_ELFNOTE_NO_PIT note (abi/pvh.h) */
 };
 
 /* Validates the whole image, then copies its PT_LOAD segments into guest RAM.

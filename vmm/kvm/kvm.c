@@ -83,9 +83,9 @@ static int set_memory(struct kvm_vm *vm, const struct guest_mem *m, struct err *
 	return 0;
 }
 
-int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, struct err *e)
+int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, bool pit, struct err *e)
 {
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct kvm_pit_config pit_cfg = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t ident = GPA_KVM_IDENT_MAP;
 	int v;
 
@@ -99,7 +99,7 @@ int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, stru
 	if (need_cap(vm->kvm_fd, KVM_CAP_IRQCHIP, "an in-kernel irqchip", e) < 0 ||
 	    need_cap(vm->kvm_fd, KVM_CAP_USER_MEMORY, "user memory slots", e) < 0 ||
 	    need_cap(vm->kvm_fd, KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", e) < 0 ||
-	    need_cap(vm->kvm_fd, KVM_CAP_PIT2, "an in-kernel PIT", e) < 0)
+	    (pit && need_cap(vm->kvm_fd, KVM_CAP_PIT2, "an in-kernel PIT", e) < 0))
 		goto fail;
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0) {
@@ -136,7 +136,7 @@ int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, stru
 		err_errno(e, "KVM_CREATE_IRQCHIP");
 		goto fail;
 	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+	if (pit && ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit_cfg) < 0) {
 		err_errno(e, "KVM_CREATE_PIT2");
 		goto fail;
 	}

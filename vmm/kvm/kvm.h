@@ -3,6 +3,7 @@
 #ifndef VMM_KVM_KVM_H
 #define VMM_KVM_KVM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mem/guest_mem.h"
@@ -21,8 +22,10 @@ struct kvm_vm {
 int kvm_open(struct err *e);
 /* Checks kvm_fd's API and the capabilities we rely on, creates the VM with
  * guest RAM m registered (below the hole at 0, the rest at 4 GiB), its
- * in-kernel irqchip and PIT. kvm_fd stays the caller's. */
-int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, struct err *e);
+ * in-kernel irqchip and, with pit, an in-kernel PIT (KVM runs a kernel
+ * thread per PIT: a kernel that promises not to use one goes without).
+ * kvm_fd stays the caller's. */
+int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, bool pit, struct err *e);
 void kvm_vm_destroy(struct kvm_vm *vm);
 /* Drives an interrupt line (GSI) to level. */
 int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);

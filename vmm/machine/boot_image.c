@@ -305,5 +305,6 @@ int boot_image_load(const struct vm_config *cfg, struct guest_mem *m, struct boo
 		return err_set(e, "guest memory too small for the boot GDT");
 	vcpu_write_boot_gdt(gdt);
 	out->rip = img.entry;
+	out->no_pit = img.no_pit;
 	return 0;
 }

@@ -15,6 +15,7 @@
 struct boot_entry {
 	uint64_t rip;        /* 32-bit PVH entry */
 	uint64_t start_info; /* for %ebx */
+	bool no_pit;         /* the kernel's ELF note says it needs no PIT (abi/pvh.h) */
 };
 
 /* The kernel and initrd, opened once for the whole `vmm run` (paths or fd:N):

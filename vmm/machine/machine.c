@@ -362,7 +362,7 @@ static int setup(struct machine *m, struct err *e)
 		return -1;
 	if (boot_image_load(&m->boot_cfg, &m->mem, &boot, e) < 0)
 		return -1;
-	if (kvm_vm_create(&m->kvm, m->host->kvm_fd, &m->mem, e) < 0)
+	if (kvm_vm_create(&m->kvm, m->host->kvm_fd, &m->mem, !boot.no_pit, e) < 0)
 		return -1;
 	if ((int)m->cfg->cpus > m->kvm.max_vcpus)
 		return err_set(e, "--cpus %u: this host's KVM allows at most %d vCPUs", m->cfg->cpus, m->kvm.max_vcpus);
