@@ -124,6 +124,30 @@ int vmmd_stop(struct vmmd_inst *v)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Kills every process whose command line names this test's state directory
+ * (monitors name their status file in it, vmm its console socket): VMs
+ * whose record still has no pids are among them, a start the stopped daemon
+ * had not seen reported (a restarted daemon would look for them; the test
+ * ends instead). */
+static void kill_by_cmdline(const struct vmmd_inst *v)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char cmd[4096];
+		long pid = strtol(de->d_name, NULL, 10);
+
+		if (pid <= 1 || pid == (long)getpid() || !proc_cmdline((pid_t)pid, cmd, sizeof cmd) ||
+		    !strstr(cmd, v->state) || kill((pid_t)pid, SIGKILL) != 0)
+			continue;
+		for (int i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++)
+			sleep_ms(10);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Kills the VMs this test's daemon left running, by their recorded pids. */
 static void kill_vms(struct vmmd_inst *v)
 {
@@ -163,6 +187,7 @@ void vmmd_cleanup(struct vmmd_inst *v)
 	if (v->pid > 0)
 		vmmd_stop(v);
 	kill_vms(v);
+	kill_by_cmdline(v);
 	/* a monitor may still be writing its VM's status: a second pass takes that too */
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' 2>/dev/null || { sleep 0.2; rm -rf '%s'; }", v->dir, v->dir);
 	if (system(cmd) < 0)
