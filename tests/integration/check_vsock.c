@@ -63,6 +63,23 @@ static int wait_output(const struct vm *v, const char *want)
 	return -1;
 }
 
+/* The output directories of this test's VMs, removed when the test's
+ * process exits (tests read a stopped VM's output until then). */
+static char vm_dirs[8][64];
+static int n_vm_dirs;
+
+static void remove_vm_dirs(void)
+{
+	for (int i = 0; i < n_vm_dirs; i++) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", vm_dirs[i]);
+		if (system(cmd) != 0)
+			fprintf(stderr, "vsock: cannot remove %s\n", vm_dirs[i]);
+	}
+	n_vm_dirs = 0;
+}
+
 /* Starts `vmm run --kernel vsock_echo ARGS...` with output to files. */
 static void vm_start(struct vm *v, const char **args)
 {
@@ -72,6 +89,10 @@ static void vm_start(struct vm *v, const char **args)
 
 	snprintf(v->dir, sizeof v->dir, "/tmp/vmm-vsock-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(v->dir));
+	if (n_vm_dirs == 0)
+		atexit(remove_vm_dirs);
+	if (n_vm_dirs < (int)(sizeof vm_dirs / sizeof vm_dirs[0]))
+		snprintf(vm_dirs[n_vm_dirs++], sizeof vm_dirs[0], "%s", v->dir);
 	snprintf(v->out, sizeof v->out, "%s/out", v->dir);
 	snprintf(v->err, sizeof v->err, "%s/err", v->dir);
 	argv[argc++] = vmm_bin();
