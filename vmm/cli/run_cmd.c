@@ -97,7 +97,11 @@ static void print_exit_stats(const struct vm_config *cfg, const char *stats)
 int run_cmd(int argc, char **argv)
 {
 	struct vm_config cfg;
-	struct machine_result res;
+	/* Static, not on the stack: the stack-clash probes of a frame this big
+	 * touch every page of it, for good; in .bss only what a run writes
+	 * becomes resident (the result's strings rarely, the table's entries). */
+	static struct machine_result res;
+	static struct cpuid_table cpuid; /* filled by the first boot, for the run */
 	struct console con;
 	struct console_socket csock;
 	struct virtio_hosts devices = { { NULL } };
@@ -105,7 +109,6 @@ int run_cmd(int argc, char **argv)
 	struct machine_host host = { &con, NULL, -1, &devices, -1, run_jail_before_start, run_jail_vcpu_thread, NULL,
 				     NULL, VSOCK_CID_DIR "/cpuid" };
 	struct run_jail jail;
-	struct cpuid_table cpuid = { .h.nent = 0 }; /* filled by the first boot, for the run */
 	struct err e = { "" };
 	sigset_t old;
 	int sig_fd, status = EXIT_SETUP;
@@ -130,6 +133,7 @@ int run_cmd(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	host.ctx = &jail;
+	cpuid.h.nent = 0;
 	host.cpuid = &cpuid;
 	/* held for the whole run: a reset's next VM comes from it (jailed, vmm
 	 * can open nothing) */

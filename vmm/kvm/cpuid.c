@@ -23,7 +23,7 @@ int cpuid_apply(const struct cpuid_table *base, int vcpu_fd, unsigned index, uns
 
 	if (!t)
 		return err_set(e, "out of memory");
-	memcpy(t, base, sizeof *t);
+	memcpy(t, base, sizeof t->h + base->h.nent * sizeof t->e[0]); /* not the unused rest */
 	for (unsigned i = 0; i < t->h.nent; i++) {
 		struct kvm_cpuid_entry2 *c = &t->e[i];
 

@@ -77,7 +77,9 @@ static bool read_table(const char *path, const struct cache_key *k, struct cpuid
 	    st.st_size == (off_t)(sizeof h + h.nent * sizeof t->e[0])) {
 		size_t len = h.nent * sizeof t->e[0];
 
-		memset(t, 0, sizeof *t);
+		/* entries past nent are never read: left alone, their pages of
+		 * the caller's table stay untouched */
+		memset(&t->h, 0, sizeof t->h);
 		t->h.nent = h.nent;
 		ok = read(fd, t->e, len) == (ssize_t)len;
 	}
