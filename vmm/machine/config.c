@@ -1,12 +1,12 @@
 #include "machine/config.h"
 
-#include <stdlib.h>
+#include "util/zalloc.h"
 
 int vm_config_device_option(struct vm_config *cfg, unsigned type, unsigned opt, const char *arg, struct err *e)
 {
 	const struct device_type *t = device_types[type];
 
-	if (!cfg->dev_config[type] && !(cfg->dev_config[type] = calloc(1, t->config_size)))
+	if (!cfg->dev_config[type] && !(cfg->dev_config[type] = zalloc(t->config_size)))
 		return err_set(e, "out of memory");
 	return t->parse ? t->parse(cfg->dev_config[type], opt, arg, e) : 0;
 }
@@ -31,8 +31,8 @@ unsigned vm_config_run_paths(const struct vm_config *cfg, const char **out, unsi
 
 void vm_config_free(struct vm_config *cfg)
 {
-	for (unsigned i = 0; i < DEVICE_TYPES_MAX; i++) {
-		free(cfg->dev_config[i]);
-		cfg->dev_config[i] = NULL;
+	for (unsigned t = 0; device_types[t]; t++) {
+		zfree(cfg->dev_config[t], device_types[t]->config_size);
+		cfg->dev_config[t] = NULL;
 	}
 }

@@ -10,9 +10,11 @@
 
 #define MAX_DISKS 8
 
+/* n first, then the disks in order: of its 32 KiB only the pages the
+ * paths given reach become resident (util/zalloc.h). */
 struct blk_run_config {
-	struct disk_config disks[MAX_DISKS];
 	unsigned n;
+	struct disk_config disks[MAX_DISKS];
 };
 
 static const struct device_option options[] = {

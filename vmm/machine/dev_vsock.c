@@ -15,14 +15,16 @@
 #include "util/size.h"
 #include "virtio/vsock.h"
 
+/* The tables last, the counts first: only the pages of the entries given
+ * become resident (util/zalloc.h). */
 struct vsock_run_config {
 	uint64_t cid; /* 0: pick a free one (host_open fills it in) */
-	struct publish_config publish[VSOCK_MAX_PUBLISH];
 	unsigned npublish;
-	struct vsock_connect_config vconnect[VSOCK_MAX_PUBLISH];
 	unsigned nvconnect;
 	struct vsock_routes routes;   /* the backend's view of vconnect */
 	struct vsock_backend backend;
+	struct publish_config publish[VSOCK_MAX_PUBLISH];
+	struct vsock_connect_config vconnect[VSOCK_MAX_PUBLISH];
 };
 
 struct vsock_host {

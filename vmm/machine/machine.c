@@ -26,6 +26,7 @@
 #include "machine/boot_image.h"
 #include "machine/idle_stop.h"
 #include "machine/virtio_slots.h"
+#include "util/zalloc.h"
 
 struct machine {
 	const struct vm_config *cfg;
@@ -39,7 +40,6 @@ struct machine {
 	struct power_dev power;
 	struct virtio_slots slots;
 	struct vm_config boot_cfg; /* cfg with the device list on the command line */
-	char cmdline[CMDLINE_MAX];
 	struct vcpu *vcpus;
 	unsigned nvcpus;
 	struct vcpu_env env;
@@ -59,9 +59,12 @@ struct machine {
 	int sig_fd;
 	int in_fd;              /* where console input comes from now: stdin, a socket client, or -1 */
 	int room_efd;           /* the UART FIFO has room for pending input */
-	uint8_t pending[512];   /* console input the guest has not taken yet */
 	size_t pend_off, pend_len;
 	bool stdin_paused;
+	/* Last, the buffers that are mostly unused (a short command line, no
+	 * console input): their pages stay untouched (util/zalloc.h). */
+	char cmdline[CMDLINE_MAX];
+	uint8_t pending[512];   /* console input the guest has not taken yet */
 };
 
 /* Records the first reason to stop (later ones lose) and wakes the I/O loop. */
@@ -455,7 +458,7 @@ static void teardown(struct machine *m)
 int machine_run(const struct vm_config *cfg, const struct machine_host *host, struct machine_result *res,
 		struct err *e)
 {
-	struct machine *m = calloc(1, sizeof *m);
+	struct machine *m = zalloc(sizeof *m);
 	int rc = -1;
 
 	if (!m)
@@ -498,6 +501,6 @@ int machine_run(const struct vm_config *cfg, const struct machine_host *host, st
 	rc = 0;
 out:
 	teardown(m);
-	free(m);
+	zfree(m, sizeof *m);
 	return rc;
 }

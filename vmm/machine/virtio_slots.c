@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "util/zalloc.h"
+
 /* ISA-range lines, edge-triggered by default in guests; 4 is COM1, 9 the power SCI. */
 const unsigned virtio_slot_gsi[VIRTIO_SLOTS_MAX] = VIRTIO_SLOT_GSIS;
 
@@ -57,11 +59,11 @@ int virtio_slots_open(struct virtio_slots *s, const struct vm_config *cfg, const
 		for (unsigned i = 0; i < n; i++) {
 			struct virtio_slot *slot = &s->slot[s->n];
 
-			slot->state = calloc(1, type->state_size);
+			slot->state = zalloc(type->state_size);
 			if (!slot->state)
 				return err_set(e, "out of memory");
 			if (type->open && type->open(slot->state, cfg->dev_config[t], i, e) < 0) {
-				free(slot->state);
+				zfree(slot->state, type->state_size);
 				slot->state = NULL;
 				return -1;
 			}
@@ -164,7 +166,7 @@ void virtio_slots_close(struct virtio_slots *s)
 	print_stats(s);
 	for (unsigned i = 0; i < s->n; i++) {
 		s->slot[i].type->close(s->slot[i].state);
-		free(s->slot[i].state);
+		zfree(s->slot[i].state, s->slot[i].type->state_size);
 	}
 	s->n = 0;
 }

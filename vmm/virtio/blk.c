@@ -1,6 +1,7 @@
 #include "virtio/blk.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -101,7 +102,9 @@ void blk_disk_close(struct blk_disk *d)
 
 void virtio_blk_init(struct virtio_blk *b, const struct blk_disk *d)
 {
-	memset(b, 0, sizeof *b);
+	/* Not the chain's buffers (4 KiB): each is written before it is read,
+	 * and untouched they stay out of memory. */
+	memset(b, 0, offsetof(struct virtio_blk, chain.buf));
 	b->fd = d->fd;
 	b->readonly = d->readonly;
 	b->sectors = d->sectors;

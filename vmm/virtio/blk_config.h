@@ -8,8 +8,8 @@
 #include "util/err.h"
 
 struct disk_config {
+	bool readonly; /* first: a short path then leaves the rest of the page untouched */
 	char path[4096];
-	bool readonly;
 };
 
 /* "FILE", "FILE,ro" or "FILE,rw". */

@@ -1,6 +1,7 @@
 #include "virtio/vsock.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,7 +375,15 @@ static void on_reset(void *opaque, uint32_t events)
 
 int vsock_dev_init(struct vsock_dev *vs, uint64_t cid, const struct vsock_backend *backend, struct err *e)
 {
-	memset(vs, 0, sizeof *vs);
+	/* What is last in it is cleared without writing where it is zero
+	 * already (a fresh state is), so that its pages stay out of memory.
+	 * The chains' buffers and rst[] need nothing: each entry is written
+	 * before it is read. */
+	memset(vs, 0, offsetof(struct vsock_dev, chain.buf));
+	memset(&vs->rx, 0, offsetof(struct vq_chain, buf));
+	for (unsigned i = 0; i < VSOCK_HASH; i++)
+		if (vs->hash[i])
+			vs->hash[i] = NULL;
 	vs->guest_cid = cid;
 	if (backend)
 		vs->backend = *backend;

@@ -99,7 +99,6 @@ struct vsock_dev {
 	struct event_loop *loop;      /* NULL: not attached to a loop (fuzzer) */
 	event_fn conn_event;          /* the device's handler for a connection's host socket */
 	struct vsock_backend backend;
-	struct vsock_conn *hash[VSOCK_HASH];
 	unsigned nconns;
 	struct vsock_conn *work_head, *work_tail;
 	/* Connections whose REQUEST is out, oldest first: the timeout is the
@@ -108,17 +107,21 @@ struct vsock_dev {
 	struct vsock_conn *pend_head, *pend_tail;
 	int timer_fd;                 /* timerfd for the pending list's head; -1 without a loop */
 	bool timer_armed;
-	struct vsock_hdr rst[VSOCK_RST_RING];
 	unsigned rst_head, rst_len;
 	uint32_t next_port;
-	struct vq_chain chain;        /* tx chain being parsed */
-	struct vq_chain rx;           /* an rx buffer popped but not yet filled */
 	bool rx_held;
 	bool rx_quiet;                /* rx notifications suppressed (we hold buffers) */
 	bool rx_delivered, tx_used;   /* since the last interrupt */
 	bool reset_pending;           /* the driver reset us; the I/O thread cleans up */
 	int reset_efd;
 	struct vsock_stats stats;
+	/* Last, what an idle device barely writes (19 KiB): a chain's first
+	 * buffers, a hash bucket per connection, RSTs seldom. Their untouched
+	 * pages stay out of memory (util/zalloc.h). */
+	struct vq_chain chain;        /* tx chain being parsed */
+	struct vq_chain rx;           /* an rx buffer popped but not yet filled */
+	struct vsock_conn *hash[VSOCK_HASH];
+	struct vsock_hdr rst[VSOCK_RST_RING];
 };
 
 /* Prepares the device (no queues yet); backend (connect NULL: the guest
