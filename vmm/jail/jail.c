@@ -342,16 +342,18 @@ static void scope_unprivileged(void)
 
 int jail_enter(const struct jail_config *c, struct jail_state *s, struct err *e)
 {
-	struct seccomp_prog *main_prog = malloc(sizeof *main_prog);
+	/* One compile buffer for both: the vCPU threads' program, which the run
+	 * keeps, is copied out at its own size. */
+	struct seccomp_prog *prog = malloc(sizeof *prog);
 	int rc = -1;
 
-	s->vcpu_prog = malloc(sizeof *s->vcpu_prog);
-	if (!main_prog || !s->vcpu_prog) {
+	if (!prog) {
 		err_set(e, "out of memory");
 		goto out;
 	}
-	if (seccomp_compile(&seccomp_main_policy, main_prog, e) < 0 ||
-	    seccomp_compile(&seccomp_vcpu_policy, s->vcpu_prog, e) < 0)
+	if (seccomp_compile(&seccomp_vcpu_policy, prog, e) < 0 ||
+	    seccomp_prog_copy(prog, &s->vcpu_prog, e) < 0 ||
+	    seccomp_compile(&seccomp_main_policy, prog, e) < 0)
 		goto out;
 	s->uid = getuid();
 	s->gid = getgid();
@@ -376,17 +378,17 @@ int jail_enter(const struct jail_config *c, struct jail_state *s, struct err *e)
 	}
 	if (!s->privileged)
 		scope_unprivileged();
-	if (seccomp_report_install(e) < 0 || seccomp_install(main_prog, "main", e) < 0)
+	if (seccomp_report_install(e) < 0 || seccomp_install(prog, "main", e) < 0)
 		goto out;
 	rc = 0;
 out:
-	free(main_prog);
+	free(prog);
 	return rc;
 }
 
 int jail_vcpu_thread(const struct jail_state *s, struct err *e)
 {
-	return seccomp_install(s->vcpu_prog, "vcpu", e);
+	return seccomp_install_fprog(&s->vcpu_prog, "vcpu", e);
 }
 
 void jail_state_free(struct jail_state *s)
@@ -398,6 +400,6 @@ void jail_state_free(struct jail_state *s)
 	if (s->scope_fd >= 0)
 		close(s->scope_fd);
 	s->scope_fd = -1;
-	free(s->vcpu_prog);
-	s->vcpu_prog = NULL;
+	free(s->vcpu_prog.filter);
+	s->vcpu_prog.filter = NULL;
 }

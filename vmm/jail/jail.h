@@ -44,7 +44,7 @@ struct jail_state {
 	bool privileged;        /* namespaces, root and ids were applied */
 	uid_t uid;
 	gid_t gid;
-	struct seccomp_prog *vcpu_prog; /* compiled once, installed by each vCPU thread */
+	struct sock_fprog vcpu_prog; /* compiled once, installed by each vCPU thread */
 	/* the namespace builder (root only) */
 	const struct jail_config *cfg;
 	pthread_t builder;

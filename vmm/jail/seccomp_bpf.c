@@ -5,6 +5,7 @@
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -157,12 +158,27 @@ int seccomp_report_install(struct err *e)
 	return 0;
 }
 
+int seccomp_install_fprog(const struct sock_fprog *fp, const char *kind, struct err *e)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, fp) < 0)
+		return err_errno(e, "cannot install the %s thread's seccomp filter", kind);
+	thread_kind = kind;
+	return 0;
+}
+
 int seccomp_install(const struct seccomp_prog *prog, const char *kind, struct err *e)
 {
 	struct sock_fprog fp = { prog->len, (struct sock_filter *)prog->insn };
 
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
-		return err_errno(e, "cannot install the %s thread's seccomp filter", kind);
-	thread_kind = kind;
+	return seccomp_install_fprog(&fp, kind, e);
+}
+
+int seccomp_prog_copy(const struct seccomp_prog *prog, struct sock_fprog *out, struct err *e)
+{
+	out->filter = malloc(prog->len * sizeof prog->insn[0]);
+	if (!out->filter)
+		return err_set(e, "out of memory");
+	memcpy(out->filter, prog->insn, prog->len * sizeof prog->insn[0]);
+	out->len = prog->len;
 	return 0;
 }

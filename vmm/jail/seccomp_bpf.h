@@ -42,8 +42,8 @@ struct seccomp_policy {
 #define SECCOMP_KILL_NR 0x3ff00000
 
 struct seccomp_prog {
+	unsigned short len; /* first: a short program leaves the end of insn untouched */
 	struct sock_filter insn[BPF_MAXINSNS];
-	unsigned short len;
 };
 
 /* Compiles p (arch check, the kill call, then each rule; anything else
@@ -56,5 +56,11 @@ int seccomp_report_install(struct err *e);
  * and names the thread kind for the report. Needs no_new_privs or
  * CAP_SYS_ADMIN. */
 int seccomp_install(const struct seccomp_prog *prog, const char *kind, struct err *e);
+/* For a program installed later, by threads still to come: a copy of
+ * prog's instructions in a block of their own size (a seccomp_prog is
+ * 32 KiB), out->filter to be freed. */
+int seccomp_prog_copy(const struct seccomp_prog *prog, struct sock_fprog *out, struct err *e);
+/* seccomp_install for such a copy. */
+int seccomp_install_fprog(const struct sock_fprog *fp, const char *kind, struct err *e);
 
 #endif
