@@ -1,6 +1,7 @@
 #include "machine/machine.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -496,6 +497,9 @@ int machine_run(const struct vm_config *cfg, const struct machine_host *host, st
 			machine_stop(m, OUTCOME_CRASH, 0, i, e->msg, NULL);
 			break;
 		}
+	/* What set-up freed (the jail's seccomp compile buffer, directory reads) goes
+	 * back to the kernel: the heap would keep its pages for the whole run. */
+	malloc_trim(0);
 	if (event_loop_run(&m->loop, e) < 0)
 		goto out;
 	rc = 0;
