@@ -48,6 +48,7 @@ struct jail_state {
 	/* the namespace builder (root only) */
 	const struct jail_config *cfg;
 	pthread_t builder;
+	void *builder_stack;    /* its stack, unmapped once it is joined */
 	bool building;
 	int prep_rc;
 	struct err prep_err;
