@@ -266,6 +266,43 @@ uint64_t vdev_begin(struct vdev *d, uint64_t want)
 	return want;
 }
 
+/* Ring memory, set-up time only (queues are never freed). Only touched
+ * pages cost the host anything, so what matters is how many pages each
+ * queue's hot part spans. Small queues (vsock's events, a 64-entry rx ring:
+ * hot throughout) are packed together instead of taking a page each. A big
+ * one is placed so that its hot part, [top descriptors][avail][used][first
+ * metadata] (see vq_init), starts VQ_HOT bytes into a page and fits in it:
+ * 64 descriptors below the rings and ~30 chains of metadata after a
+ * 256-entry queue's rings, while the cold rest of its table and
+ * metadata spill into neighbouring pages that stay untouched. */
+#define VQ_HOT 1024u
+
+static uintptr_t pack_cur, pack_end;
+
+static void *ring_alloc(size_t bytes, size_t align)
+{
+	pack_cur = (pack_cur + align - 1) & ~(uintptr_t)(align - 1);
+	if (!pack_cur || bytes > pack_end - pack_cur) {
+		size_t pages = (bytes + 4095) / 4096;
+		pack_cur = (uintptr_t)kalloc(pages * 4096);
+		pack_end = pack_cur + pages * 4096;
+	}
+	void *p = (void *)pack_cur;
+	pack_cur += bytes;
+	return p;
+}
+
+static void *ring_alloc_hot(size_t dsz, size_t bytes)
+{
+	size_t off = (VQ_HOT - dsz) & 4095;
+	size_t pages = (off + bytes + 4095) / 4096;
+	uint8_t *p = kalloc(pages * 4096);
+
+	pack_cur = (uintptr_t)p + off + bytes; /* small queues may use the cold tail */
+	pack_end = (uintptr_t)p + pages * 4096;
+	return p + off;
+}
+
 void vq_init(struct vq *q, struct vdev *d, unsigned index, unsigned max_num)
 {
 	unsigned num;
@@ -286,24 +323,28 @@ void vq_init(struct vq *q, struct vdev *d, unsigned index, unsigned max_num)
 		num = max_num;
 	while (num & (num - 1)) /* split rings need no power of 2 in 1.x, but keep masks simple */
 		num &= num - 1;
-	size_t dsz = 16ul * num, asz = 6 + 2ul * num, usz = 6 + 8ul * num;
-	size_t bytes = dsz + ((asz + 3) & ~3ul) + usz;
-	uint8_t *mem = kalloc(bytes + num * (sizeof(void *) + sizeof(uint32_t)));
-	memset(mem, 0, bytes + num * (sizeof(void *) + sizeof(uint32_t)));
-	memset(q, 0, sizeof *q);
+	*q = (struct vq){ 0 };
 	q->dev = d;
 	q->index = index;
 	q->num = (uint16_t)num;
+	/* Only what is read before it is written gets a value now: ring
+	 * headers. Descriptors and their metadata are set up when first taken
+	 * (vq_add), descriptors from the top of the table down and metadata
+	 * stored in reverse, so what a queue uses lies together around its
+	 * rings: [descriptors ... in use][avail][used][in use ... metadata]. */
+	size_t dsz = 16ul * num, asz = (6 + 2ul * num + 7) & ~7ul, usz = (6 + 8ul * num + 7) & ~7ul;
+	size_t bytes = dsz + asz + usz + num * sizeof *q->meta;
+	uint8_t *mem = dsz > VQ_HOT ? ring_alloc_hot(dsz, bytes) : ring_alloc(bytes, 16);
 	q->desc = (struct vring_desc *)mem;
 	q->avail = (struct vring_avail *)(mem + dsz);
-	q->used = (volatile struct vring_used *)(mem + dsz + ((asz + 3) & ~3ul));
-	q->cookie = (void **)(mem + bytes);
-	q->wlen = (uint32_t *)(mem + bytes + num * sizeof(void *));
-	for (unsigned i = 0; i < num; i++)
-		q->desc[i].next = (uint16_t)(i + 1);
+	q->used = (volatile struct vring_used *)(mem + dsz + asz);
+	q->meta = (struct vq_meta *)(mem + dsz + asz + usz);
 	q->num_free = (uint16_t)num;
-	q->free_head = 0;
+	q->free_head = VQ_NONE;
 	q->avail->flags = VRING_AVAIL_F_NO_INTERRUPT; /* we poll while busy */
+	q->avail->idx = 0;
+	q->used->flags = 0;
+	q->used->idx = 0;
 
 	set(d, VIRTIO_MMIO_QUEUE_NUM, num);
 	uint64_t a = (uint64_t)q->desc, b = (uint64_t)q->avail, c = (uint64_t)q->used;
@@ -378,11 +419,29 @@ void vdev_ack(struct vdev *d)
 	st.mmio_acks++;
 }
 
+static struct vq_meta *vq_meta(struct vq *q, unsigned id)
+{
+	return &q->meta[q->num - 1 - id];
+}
+
+static uint16_t desc_take(struct vq *q)
+{
+	uint16_t i = q->free_head;
+
+	if (i != VQ_NONE) {
+		q->free_head = q->desc[i].next;
+		return i;
+	}
+	i = (uint16_t)(q->num - 1 - q->fresh++);
+	vq_meta(q, i)->cookie = NULL;
+	return i;
+}
+
 bool vq_add(struct vq *q, const struct vbuf *b, unsigned n, void *cookie)
 {
 	if (n == 0 || n > q->num_free)
 		return false;
-	uint16_t head = q->free_head, i = head, last = head;
+	uint16_t head = desc_take(q), i = head;
 	uint32_t wlen = 0;
 	for (unsigned k = 0; k < n; k++) {
 		struct vring_desc *d = &q->desc[i];
@@ -391,13 +450,12 @@ bool vq_add(struct vq *q, const struct vbuf *b, unsigned n, void *cookie)
 		d->flags = (uint16_t)((b[k].write ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0));
 		if (b[k].write)
 			wlen += b[k].len;
-		last = i;
-		i = d->next;
+		if (k + 1 < n)
+			i = d->next = desc_take(q);
 	}
-	q->free_head = q->desc[last].next;
 	q->num_free = (uint16_t)(q->num_free - n);
-	q->cookie[head] = cookie;
-	q->wlen[head] = wlen;
+	vq_meta(q, head)->cookie = cookie;
+	vq_meta(q, head)->wlen = wlen;
 	q->avail->ring[q->avail_idx & (q->num - 1)] = head;
 	barrier(); /* x86: stores are not reordered with stores */
 	q->avail_idx++;
@@ -435,16 +493,18 @@ void *vq_get(struct vq *q, uint32_t *len)
 		      q->last_used, idx);
 	struct vring_used_elem e = q->used->ring[q->last_used & (q->num - 1)];
 	q->last_used++;
-	if (e.id >= q->num || !q->cookie[e.id])
+	/* Metadata is set up only for descriptors taken (num - fresh and up). */
+	if (e.id >= q->num || e.id < (uint32_t)(q->num - q->fresh) || !vq_meta(q, e.id)->cookie)
 		panic(EXIT_DEVICE, "%s queue %u: used id %u is not a chain we posted", q->dev->name, q->index,
 		      e.id);
-	if (q->wlen[e.id] == 0)
+	struct vq_meta *m = vq_meta(q, e.id);
+	if (m->wlen == 0)
 		e.len = 0; /* nothing writable: some devices report the bytes they read */
-	if (e.len > q->wlen[e.id])
+	if (e.len > m->wlen)
 		panic(EXIT_DEVICE, "%s queue %u: device wrote %u bytes into %u", q->dev->name, q->index, e.len,
-		      q->wlen[e.id]);
-	void *c = q->cookie[e.id];
-	q->cookie[e.id] = NULL;
+		      m->wlen);
+	void *c = m->cookie;
+	m->cookie = NULL;
 	/* Return the chain to the free list: walk our own copy of it. */
 	uint16_t i = (uint16_t)e.id, n = 1;
 	while ((q->desc[i].flags & VRING_DESC_F_NEXT) && n < q->num) {

@@ -45,15 +45,23 @@ struct vdev {
 	struct vdev_batch pend;
 };
 
+#define VQ_NONE 0xffff /* end of a queue's free descriptor list */
+
 struct vq {
 	struct vdev *dev;
 	unsigned index;
-	uint16_t num, num_free, free_head, last_used, avail_idx;
+	uint16_t num, num_free, last_used, avail_idx;
+	/* Free descriptors: those returned (LIFO, linked through desc.next)
+	 * first, then never-used ones (`fresh` taken so far, from the top
+	 * down), so the pages of a quiet queue's table stay untouched. */
+	uint16_t free_head, fresh;
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	volatile struct vring_used *used;
-	void **cookie;      /* per head: the caller's token; NULL when free */
-	uint32_t *wlen;     /* per head: device-writable bytes offered */
+	struct vq_meta {
+		void *cookie;  /* per head: the caller's token; NULL when free */
+		uint32_t wlen; /* per head: device-writable bytes offered */
+	} *meta;           /* in reverse: meta[num - 1 - id]; taken descriptors only */
 	uint16_t kicked_idx;
 };
 
