@@ -104,10 +104,17 @@ void site_load(void)
 	if (e) {
 		if (e->is_dir || e->size > CONF_MAX)
 			panic(EXIT_SITE_CONF, "site.conf is %s", e->is_dir ? "a directory" : "larger than 64 KiB");
-		char *text = kalloc(e->size + 1);
-		if (site_read(&site, e, 0, text, e->size) < 0)
-			panic(EXIT_DISK_IO, "reading site.conf failed");
-		text[e->size] = 0;
+		/* The parsed config points into its text for good: with the
+		 * archive in memory that is the archive's copy (the parser reads
+		 * a length, not a terminator), not one more page per VM. */
+		const char *text = site_in_ram ? site_data(&site, e) : NULL;
+		if (!text) {
+			char *copy = kalloc(e->size + 1);
+			if (site_read(&site, e, 0, copy, e->size) < 0)
+				panic(EXIT_DISK_IO, "reading site.conf failed");
+			copy[e->size] = 0;
+			text = copy;
+		}
 		if (site_conf_parse(&conf, text, e->size) < 0)
 			panic(EXIT_SITE_CONF, "%s", conf.err);
 		/* error pages and app scripts must be files of the archive */

@@ -4,11 +4,12 @@
  * (guest/http), and response bodies come from body.c. Everything here runs
  * at ring 3.
  *
- * Queues: rx (0) holds NRX one-page buffers (header + up to 4052 payload
- * bytes each); tx (1) takes one packet per chain: a page-sized slot holding
- * the header and an inline payload (response head, small bodies), plus at
- * most one more descriptor pointing at body bytes in place (the archive in
- * memory, or a disk chunk); event (2) carries transport resets.
+ * Queues: rx (0) holds NRX buffers of RXBUF bytes (header + up to 980
+ * payload bytes each; the device sizes a packet to the buffer it fills);
+ * tx (1) takes one packet per chain: a page-sized slot holding the header
+ * and an inline payload (response head, small bodies), plus at most one
+ * more descriptor pointing at body bytes in place (the archive in memory,
+ * or a disk chunk); event (2) carries transport resets.
  *
  * Exits are the cost: each pass posts everything it can, then notifies each
  * queue once; interrupts stay off (VRING_AVAIL_F_NO_INTERRUPT) until the
@@ -26,16 +27,21 @@
 #include "serve.h"
 
 #define HDR VSOCK_HDR_SIZE
-#define RXBUF 4096
+/* The device takes rx buffers in ring order, so every one posted is
+ * written in turn and stays a private host page: 64 one-page buffers grew
+ * to 256 KiB per VM after 64 packets. Four to a page cost 64 KiB at most
+ * and one page for an idle site's first request (REQUEST, the request,
+ * SHUTDOWN, RST); a request head of over 980 bytes just takes two packets. */
+#define RXBUF 1024
 #define NRX 64
 #define TXQ 256
 #define NTX 128               /* tx slots: each packet uses one */
 #define SLOT_INLINE (4096 - HDR)
 #define MAX_PKT (64u << 10)   /* payload per packet (Linux's and vmm's limit) */
 #define INBUF (16u << 10)     /* HTTP input buffer per connection = our buf_alloc */
-#define CONN_PAGES 6          /* struct conn + INBUF */
+#define CONN_PAGES 6          /* struct conn, then INBUF right after it (conn_inbuf) */
 #define MAX_CONNS 2048
-#define HASH 1024
+#define HASH 256              /* buckets: 2 KiB of .bss; chains stay short for the usual few conns */
 #define BURST 4               /* packets per connection per pass */
 #define CLOSE_LINGER_MS 5000  /* after our SHUTDOWN, wait this long for the peer's RST */
 #define SHUTDOWN_MAX_MS 10000
@@ -67,7 +73,11 @@ struct conn {
 	struct serve app;     /* what it carries: an HTTP exchange or the stats page */
 	char peer[32];
 };
-_Static_assert(sizeof(struct conn) <= CONN_PAGES * 4096 - INBUF, "struct conn fits its pages");
+/* The input buffer follows the struct directly rather than ending the
+ * block: a request of a few hundred bytes then lands on the struct's last
+ * page, and an idle site's one connection block touches a page less. */
+#define CONN_INBUF_OFF ((sizeof(struct conn) + 63) & ~(size_t)63)
+_Static_assert(CONN_INBUF_OFF + INBUF <= CONN_PAGES * 4096, "struct conn and its input buffer fit their pages");
 
 struct vdev *vsock_dev;
 uint64_t guest_cid;
@@ -75,7 +85,7 @@ static struct vq rxq, txq, evq;
 static uint8_t *rxbufs[NRX];
 static uint32_t events[4];
 static struct txslot slots[NTX], *free_slots;
-static unsigned slots_used;
+static unsigned slots_used, slots_fresh; /* slots[slots_fresh..] never used yet */
 static struct conn *hash[HASH], *all_conns, *txq_head, *txq_tail;
 static unsigned nconns;
 static bool shutting_down;
@@ -166,9 +176,11 @@ void vsock_init(struct vdev *d)
 	body_cache_init(wake_body_waiters);
 	d->name = "virtio-vsock";
 	vdev_begin(d, 0);
+	/* The event ring (a few dozen bytes) goes next to rx's rings on their
+	 * page rather than on a page of tx's (vq_init packs them in order). */
 	vq_init(&rxq, d, 0, NRX);
-	vq_init(&txq, d, 1, TXQ);
 	vq_init(&evq, d, 2, 4);
+	vq_init(&txq, d, 1, TXQ);
 	uint8_t *rx = kalloc((size_t)NRX * RXBUF);
 	for (unsigned i = 0; i < NRX && i < rxq.num; i++) {
 		rxbufs[i] = rx + (size_t)i * RXBUF;
@@ -176,10 +188,6 @@ void vsock_init(struct vdev *d)
 	}
 	for (unsigned i = 0; i < ARRAY_SIZE(events) && i < evq.num; i++)
 		post_event(&events[i]);
-	for (unsigned i = 0; i < NTX; i++) {
-		slots[i].next = free_slots;
-		free_slots = &slots[i];
-	}
 	vdev_ready(d);
 	read_cid(); /* after vdev_ready: on vmm its set-up batch has read it */
 	vq_kick(&rxq);
@@ -202,7 +210,9 @@ static void fill_hdr(struct conn *c, struct vsock_hdr *h, uint16_t op, uint32_t 
 
 static struct txslot *slot_get(void)
 {
-	struct txslot *s = free_slots;
+	/* Returned slots first (LIFO, their pages warm), then fresh ones: an
+	 * idle site has touched one slot and one page, not the whole table. */
+	struct txslot *s = free_slots ? free_slots : slots_fresh < NTX ? &slots[slots_fresh] : NULL;
 
 	if (!s || txq.num_free < 2) {
 		st.tx_full++;
@@ -210,7 +220,10 @@ static struct txslot *slot_get(void)
 	}
 	if (!s->page && !(s->page = alloc_pages(1)))
 		return NULL;
-	free_slots = s->next;
+	if (s == free_slots)
+		free_slots = s->next;
+	else
+		slots_fresh++;
 	s->chunk = NULL;
 	slots_used++;
 	return s;
@@ -341,7 +354,7 @@ static void conn_accept(const struct vsock_hdr *h)
 		hb_cstr(&b);
 	}
 	serve_open(&c->app, h->dst_port == HTTP_PORT ? SERVE_HTTP : SERVE_STATS,
-		   (char *)c + CONN_PAGES * 4096 - INBUF, INBUF, c->peer, now);
+		   (char *)c + CONN_INBUF_OFF, INBUF, c->peer, now);
 	unsigned k = hkey(c->peer_cid, c->peer_port, c->port);
 	c->hnext = hash[k];
 	hash[k] = c;
