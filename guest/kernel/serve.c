@@ -78,15 +78,16 @@ enum serve_step serve_next(struct serve *s, bool peer_eof, bool draining, unsign
 
 enum serve_step serve_timeout(struct serve *s, uint64_t now_ms)
 {
-	char hdr[SERVE_HEAD_MAX];
 	struct http_out out;
 	enum http_conn_res r;
 
-	if (s->kind != SERVE_HTTP || now_ms < http_conn_deadline(&s->http))
+	if (s->kind != SERVE_HTTP || s->has_resp || now_ms < http_conn_deadline(&s->http))
 		return SERVE_WAIT;
-	r = http_conn_timeout(&s->http, hdr, sizeof hdr, &out, now_ms);
+	/* Straight into s->head, which no response is using (has_resp is
+	 * false), not into a 4 KiB stack buffer: a 408 written there reached
+	 * a third page of the ring-3 stack, a private host page from then on. */
+	r = http_conn_timeout(&s->http, s->head, sizeof s->head, &out, now_ms);
 	if (r == HTTP_CONN_RESPONSE) {
-		memcpy(s->head, hdr, out.hdr_len);
 		head_only(s, out.hdr_len, true);
 		return SERVE_RESPONSE;
 	}
