@@ -202,17 +202,6 @@ wait_for_interrupt:
 /* ---- descriptor tables and page tables ---- */
 	.data
 	.p2align 4
-gdt:
-	.quad 0				/* 0x00 */
-	FLAT_SEGMENTS			/* 0x08-0x20 */
-	.quad 0x0000891000000000 + (tss_end - tss - 1) /* 0x28 TSS: base IMAGE_BASE, limit covers the bitmap */
-	.quad 0
-gdt_end:
-gdt_ptr:
-	.word gdt_end - gdt - 1
-	.quad gdt
-
-	.p2align 4
 idt_ptr:
 	.word 256 * 16 - 1
 	.quad idt
@@ -240,32 +229,35 @@ idt:
 	 * so an overflow faults; layout.h), 3-4 GiB MMIO uncached; the MMIO GiB is
 	 * also mapped at the top of the address space so ring-0 stubs reach
 	 * the LAPIC with a sign-extended 32-bit address. All user-accessible:
-	 * ring 3 runs the drivers. */
+	 * ring 3 runs the drivers. Every entry has its accessed bit (and a leaf
+	 * its dirty bit) set already: otherwise the page walker sets them, and
+	 * each of the six pages becomes a private copy in every VM instead of
+	 * staying shared with the other VMs' (vmm maps the image copy-on-write). */
 	.p2align 12
 	.globl pml4
 pml4:
-	.quad pdpt_lo + 0x7
+	.quad pdpt_lo + 0x27		/* present, writable, user, accessed */
 	.fill 510, 8, 0
-	.quad pdpt_hi + 0x7
+	.quad pdpt_hi + 0x27
 pdpt_lo:
-	.quad pd_ram + 0x7
+	.quad pd_ram + 0x27
 	.quad 0, 0
-	.quad pd_mmio + 0x7
+	.quad pd_mmio + 0x27
 	.fill 508, 8, 0
 pdpt_hi:
 	.fill 511, 8, 0
-	.quad pd_mmio + 0x7
+	.quad pd_mmio + 0x27
 pd_ram:
-	.quad pt_low + 0x7
+	.quad pt_low + 0x27
 	.set addr, 0x200000
 	.rept 511
-	.quad addr + 0x87		/* present, writable, user, 2 MiB */
+	.quad addr + 0xe7		/* present, writable, user, accessed, dirty, 2 MiB */
 	.set addr, addr + 0x200000
 	.endr
 pd_mmio:
 	.set addr, 0xc0000000
 	.rept 512
-	.quad addr + 0x9f		/* ... and uncached (PCD | PWT) */
+	.quad addr + 0xff		/* ... and uncached (PCD | PWT) */
 	.set addr, addr + 0x200000
 	.endr
 pt_low:
@@ -275,10 +267,24 @@ pt_low:
 	.if (addr >= USTACK_GUARD) && (addr < USTACK_GUARD + USTACK_GUARD_SIZE)
 	.quad 0				/* the ring-3 stack's guard: absent */
 	.else
-	.quad addr + 0x7
+	.quad addr + 0x67		/* present, writable, user, accessed, dirty */
 	.endif
 	.set addr, addr + 0x1000
 	.endr
+
+	/* The GDT shares its page with the thread's block below, which is
+	 * written anyway: `ltr` sets the TSS descriptor's busy bit, and on a
+	 * page of its own that write alone made a private copy per VM. */
+	.p2align 4
+gdt:
+	.quad 0				/* 0x00 */
+	FLAT_SEGMENTS			/* 0x08-0x20 */
+	.quad 0x0000891000000000 + (tss_end - tss - 1) /* 0x28 TSS: base IMAGE_BASE, limit covers the bitmap */
+	.quad 0
+gdt_end:
+gdt_ptr:
+	.word gdt_end - gdt - 1
+	.quad gdt
 
 	/* The thread's block: %fs points at tls_block, where musl's struct
 	 * pthread lives (x86-64 is TLS variant II: the thread pointer points at
