@@ -160,7 +160,7 @@ static void make_site(const char *const files[])
 	}
 	snprintf(d, sizeof d, "tar --format=ustar -C '%s' -cf '%s/site.tar' .", dir, tmp);
 	ck_assert_int_eq(system(d), 0);
-	port = 20000 + (int)(getpid() % 20000);
+	port = test_port_base();
 	snprintf(out_path, sizeof out_path, "%s/out", tmp);
 	snprintf(err_path, sizeof err_path, "%s/err", tmp);
 }
@@ -217,7 +217,8 @@ static void setup(void)
 					      "<h1>static</h1>\n", NULL };
 
 	make_site(files);
-	ck_assert_msg(boot(NULL) == 0, "the site stopped: %s", msg_tail(slurp(out_path)));
+	ck_assert_msg(boot(NULL) == 0, "the site stopped: %s; stderr: %s", msg_tail(slurp(out_path)),
+		      msg_tail(slurp(err_path)));
 }
 
 static void teardown(void)
@@ -317,7 +318,8 @@ static void setup_db(void)
 	snprintf(data_img, sizeof data_img, "%s/data.img", tmp);
 	snprintf(cmd, sizeof cmd, "truncate -s 16M '%s'", data_img);
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_msg(boot(data_img) == 0, "the site stopped: %s", msg_tail(slurp(out_path)));
+	ck_assert_msg(boot(data_img) == 0, "the site stopped: %s; stderr: %s", msg_tail(slurp(out_path)),
+		      msg_tail(slurp(err_path)));
 }
 
 static void post(const char *path, const char *body, struct reply *r)

@@ -225,7 +225,7 @@ START_TEST(image_boots_and_serves)
 {
 	char disk[160], pub[64], out[160], err[160], buf[4096];
 	const char *argv[12];
-	int port = 20000 + getpid() % 20000, fd, status, n = 0;
+	int port = test_port_base(), fd, status, n = 0;
 	long deadline;
 	size_t got = 0;
 	pid_t pid;

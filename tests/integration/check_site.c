@@ -1789,7 +1789,7 @@ int main(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	loopback_up();
 	make_disks();
-	port = 20000 + getpid() % 20000;
+	port = test_port_base();
 	stats_port = port + 1;
 	tcase_set_timeout(shared, 600);
 	tcase_set_timeout(own, 900);

@@ -180,7 +180,7 @@ static void shared_start(void)
 	char p1[32], p2[32], p3[160];
 
 	loopback_up();
-	base_port = 20000 + getpid() % 20000;
+	base_port = test_port_base();
 	snprintf(unix_path, sizeof unix_path, "/tmp/vmm-vsock-%d.sock", getpid());
 	snprintf(p1, sizeof p1, "%d:1234", base_port);
 	snprintf(p2, sizeof p2, "127.0.0.1:%d:9999", base_port + 1);

@@ -52,6 +52,11 @@ int count_of(const char *hay, const char *needle)
 	return n;
 }
 
+int test_port_base(void)
+{
+	return 20000 + (int)(getpid() % 12000);
+}
+
 int process_named(const char *comm)
 {
 	DIR *d = opendir("/proc");

@@ -33,6 +33,11 @@ pid_t proc_spawn(const char *const argv[], const char *out, const char *err);
 /* proc_spawn, passing fd to the program as its fd `as` (>= 3), as a parent
  * hands vmm an inherited listener. */
 pid_t proc_spawn_fd(const char *const argv[], const char *out, const char *err, int fd, int as);
+/* A first TCP port for this process's listeners (a few dozen above it are
+ * its too): 20000-31999 by pid, below Linux's ephemeral range (32768 up),
+ * where a busy host's outgoing connections and their TIME_WAITs would make
+ * a listener's bind fail at random. */
+int test_port_base(void);
 /* Whether a process (a kernel thread, say) named comm runs now. */
 int process_named(const char *comm);
 /* Counts occurrences of needle in hay. */
