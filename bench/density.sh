@@ -17,7 +17,8 @@
 #    back-to-back starts share: the first cgroup move after a quiet spell
 #    waits for an RCU grace period);
 #  - host memory per running idle site (MemAvailable before the burst minus
-#    after it, IDLE_WAIT s later, over M; and the processes' Pss), threads per
+#    after it, IDLE_WAIT s later, over M; the processes' Pss, the kernel's
+#    share by kind and its largest slab caches), threads per
 #    site (vmm, vmmd-monitor), host CPU while the M sites idle (/proc/stat
 #    over CPU_S s; and the vmm processes' own share);
 #  - requests/s for a 1 KiB file with keep-alive through the front door to one
@@ -190,6 +191,11 @@ mem_avail() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
 kmem() { awk '$1 == "PageTables:" { p = $2 } $1 == "KernelStack:" { k = $2 } $1 == "SUnreclaim:" { s = $2 }
 	END { print p, k, s }' /proc/meminfo; }
 running() { ls "$T"/state/run/ | grep -c '\.state$' || true; }
+# /proc/meminfo and each slab cache's bytes, for the breakdown of the rest
+mem_snap() { { awk '{ print $1, $2 }' /proc/meminfo
+	awk 'NR > 2 { print "slab:" $1, int($3 * $4 / 1024) }' /proc/slabinfo 2>/dev/null || true; } >"$1"; }
+# mem_delta KEY...: KiB by which each KEY grew from $T/mem0 to $T/mem1
+mem_delta() { for k in "$@"; do join <(sort "$T/mem0") <(sort "$T/mem1") | awk -v k="$k" '$1 == k { print $3 - $2 }'; done; }
 
 # CPU: /proc/stat's first line (busy and all ticks), and the CPU time of given
 # processes in ns: their threads' schedstat (ticks would round each short-lived
@@ -211,6 +217,7 @@ hz=$(getconf CLK_TCK)
 [ "$(running)" = 0 ] || die "$(running) sites run before the burst"
 mem0=$(mem_avail)
 read -r pt0 ks0 sl0 <<<"$(kmem)"
+mem_snap "$T/mem0"
 seq -f "url = \"http://s%.0f.example.test:$PORT/\"" "$M" | sed 'p;s/.*/output = "\/dev\/null"/' >"$T/burst.cfg"
 read -r bb0 ba0 <<<"$(stat_busy)"
 bd0=$(cpu_ns "$vmmd_pid")
@@ -240,6 +247,7 @@ sleep "$IDLE_WAIT"
 [ "$(running)" = "$M" ] || { vmmd_log_tail; die "$(running) sites run after the burst, want $M"; }
 mem1=$(mem_avail)
 read -r pt1 ks1 sl1 <<<"$(kmem)"
+mem_snap "$T/mem1"
 vmms=$(run_pids vmm)
 mons=$(run_pids monitor)
 [ "$(wc -w <<<"$vmms")" = "$M" ] && [ "$(wc -w <<<"$mons")" = "$M" ] || die "run/*.state does not list $M vmm and monitor pids"
@@ -387,6 +395,14 @@ printf "      processes (Pss)      %6.2f MiB vmm, %.2f MiB vmmd-monitor\n" \
 	"$(kib_per_site "$pss_vmm")" "$(kib_per_site "$pss_mon")"
 printf "      kernel per site      %6.2f MiB page tables, %.2f MiB kernel stacks, %.2f MiB unreclaimable slab\n" \
 	"$(kib_per_site $((pt1 - pt0)))" "$(kib_per_site $((ks1 - ks0)))" "$(kib_per_site $((sl1 - sl0)))"
+read -r d_sec d_pcpu d_vmalloc d_reclaim <<<"$(mem_delta SecPageTables: Percpu: VmallocUsed: SReclaimable: | tr '\n' ' ')"
+printf "      and                  %6.2f MiB KVM's page tables, %.2f MiB per-CPU, %.2f MiB vmalloc (with the stacks),\n" \
+	"$(kib_per_site "${d_sec:-0}")" "$(kib_per_site "${d_pcpu:-0}")" "$(kib_per_site "${d_vmalloc:-0}")"
+printf "                           %6.2f MiB reclaimable slab (MemAvailable counts most of it as available)\n" \
+	"$(kib_per_site "${d_reclaim:-0}")"
+printf "      largest slab caches  %s\n" "$(join <(grep '^slab:' "$T/mem0" | sort) <(grep '^slab:' "$T/mem1" | sort) |
+	awk -v m="$M" '{ d = ($3 - $2) / m; if (d > 0) printf "%s %.1f\n", substr($1, 6), d }' | sort -k2 -gr | head -6 |
+	awk '{ printf "%s%s %s KiB", (NR > 1 ? ", " : ""), $1, $2 }')"
 printf "    threads per site       %6.2f in vmm + %.2f vmmd-monitor (%d and %d in all)\n" \
 	"$(echo "$threads_vmm / $M" | bc -l)" "$(echo "$threads_mon / $M" | bc -l)" "$threads_vmm" "$threads_mon"
 printf "    host CPU over %d s     %6.1f%% of one core = %.1f%% of the machine (everything on the host)\n" \
