@@ -233,7 +233,8 @@ START_TEST(jailed_by_default)
 	assert_confined(v.pid, 2000000000u + (unsigned)v.pid, 2000000000u + (unsigned)v.pid);
 	for (const char *const *ns = (const char *const[]){ "mnt", "net", "ipc", "uts", NULL }; *ns; ns++)
 		assert_ns_own(v.pid, *ns);
-	/* its root: an empty tmpfs (the host's files are gone, not hidden) */
+	/* its root: empty (the host's files are gone, not hidden): the shared
+	 * /run/vmm/empty bound read-only, or a tmpfs of its own */
 	snprintf(root, sizeof root, "/proc/%d/root/", (int)v.pid);
 	d = opendir(root);
 	ck_assert_ptr_nonnull(d);
@@ -298,6 +299,38 @@ START_TEST(vms_share_one_network_namespace)
 }
 END_TEST
 
+/* One IPC namespace and one empty root for all jailed VMs (no file system
+ * made per VM: each cost memory in every memory cgroup's shrinker table,
+ * jail/shared_ns.h), pinned and bound like the network namespace. */
+START_TEST(vms_share_one_ipc_namespace_and_empty_root)
+{
+	struct vm a, b;
+	char host[64], ia[64], ib[64], want[96], mi[64], *mounts, *e;
+
+	vm_start(&a, "ipc-a", NULL);
+	vm_start(&b, "ipc-b", NULL);
+	ns_of(0, "ipc", host, sizeof host);
+	ns_of(a.pid, "ipc", ia, sizeof ia);
+	ns_of(b.pid, "ipc", ib, sizeof ib);
+	ck_assert_msg(strcmp(ia, host) != 0, "the host's IPC namespace: %s", host);
+	ck_assert_msg(strcmp(ia, ib) == 0, "two jailed VMs: %s and %s", ia, ib);
+	mounts = slurp("/proc/self/mountinfo");
+	snprintf(want, sizeof want, " %s /run/vmm/ipc ", ia);
+	ck_assert_msg(strstr(mounts, want), "no %s in the host's mounts", want);
+	free(mounts);
+	/* the release vmm (no sanitizer /proc in it) roots itself on the shared directory */
+	snprintf(mi, sizeof mi, "/proc/%d/mountinfo", (int)a.pid);
+	mounts = slurp(mi);
+	ck_assert_msg(strstr(mounts, " /run/vmm/empty / ro,"), "root: %s", msg_tail(mounts));
+	free(mounts);
+	e = slurp(a.err);
+	ck_assert_msg(!strstr(e, "of its own"), "stderr: %s", msg_tail(e));
+	free(e);
+	vm_stop(&a);
+	vm_stop(&b);
+}
+END_TEST
+
 START_TEST(no_jail_says_so)
 {
 	struct vm v;
@@ -349,6 +382,7 @@ int main(void)
 	tcase_add_test(t, jailed_by_default);
 	tcase_add_test(t, ids_from_options);
 	tcase_add_test(t, vms_share_one_network_namespace);
+	tcase_add_test(t, vms_share_one_ipc_namespace_and_empty_root);
 	tcase_add_test(t, no_jail_says_so);
 	suite_add_tcase(s, t);
 	return run_suite(s);

@@ -1,5 +1,6 @@
-/* What lets jailed vmms share one network namespace (jail/shared_netns.c)
- * and what keeps them apart in it (jail/landlock_scope.c):
+/* What lets jailed vmms share one network namespace, one IPC namespace and
+ * one empty root (jail/shared_ns.c), and what keeps them apart in the
+ * network one (jail/landlock_scope.c):
  *  - Landlock's scoping: two children, each scoped on its own; B cannot
  *    connect to A's abstract unix socket (EPERM) while an unscoped child
  *    can, and B still reaches an abstract socket it bound itself;
@@ -28,7 +29,7 @@
 
 #include "check_suite.h"
 #include "jail/landlock_scope.h"
-#include "jail/shared_netns.h"
+#include "jail/shared_ns.h"
 #include "unit/suites.h"
 
 /* An abstract address: "\0vmm-scope-PID-TAG". */
@@ -155,7 +156,7 @@ static void assert_refused(const char *path, const char *want)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(shared_netns_check(fd, path, &e), -1);
+	ck_assert_int_eq(shared_ns_check(&shared_ns_net, fd, path, &e), -1);
 	ck_assert_msg(strstr(e.msg, path) && strstr(e.msg, want), "%s: %s", path, e.msg);
 	close(fd);
 }
@@ -175,8 +176,8 @@ START_TEST(check_refuses_what_is_no_shared_netns)
 END_TEST
 
 /* In a grandchild: joins path; writes the namespace's inode (or 0) and
- * the message. Returns shared_netns_join's result. */
-static int join_in_child(const char *path, ino_t *ino, char *msg, size_t cap)
+ * the message. Returns shared_ns_join's result. */
+static int join_in_child(const struct shared_ns_kind *k, const char *path, ino_t *ino, char *msg, size_t cap)
 {
 	int p[2];
 	pid_t pid;
@@ -193,8 +194,11 @@ static int join_in_child(const char *path, ino_t *ino, char *msg, size_t cap)
 		struct stat st;
 
 		memset(&r, 0, sizeof r);
-		r.rc = shared_netns_join(path, &e);
-		r.ino = stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
+		char own[64];
+
+		snprintf(own, sizeof own, "/proc/thread-self/ns/%s", k->proc_name);
+		r.rc = shared_ns_join(k, path, &e);
+		r.ino = stat(own, &st) == 0 ? st.st_ino : 0;
 		snprintf(r.msg, sizeof r.msg, "%s", e.msg);
 		_exit(write(p[1], &r, sizeof r) == sizeof r ? 0 : 81);
 	}
@@ -207,39 +211,48 @@ static int join_in_child(const char *path, ino_t *ino, char *msg, size_t cap)
 	return r.rc;
 }
 
-/* The whole pin's life in a child with a private mount namespace; exit
- * codes name the step that went wrong. */
-static void pin_lifecycle(const char *dir)
+/* The whole pin's life, for a network and an IPC namespace, in a child
+ * with a private mount namespace; exit codes name the step that went
+ * wrong (60s: network, 70s: IPC). */
+static void pin_lifecycle_of(const struct shared_ns_kind *k, const char *dir, int step)
 {
-	char path[128], msg[512];
+	char path[128], msg[512], own_path[64], want[64];
 	struct stat own, st;
 	ino_t first, second, third;
 	int fd;
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		_exit(60);
-	if (stat("/proc/self/ns/net", &own) < 0)
-		_exit(61);
-	snprintf(path, sizeof path, "%s/run/net", dir); /* run/ does not exist yet */
-	if (join_in_child(path, &first, msg, sizeof msg) != 0 || first == own.st_ino)
-		_exit(62);
+	snprintf(own_path, sizeof own_path, "/proc/self/ns/%s", k->proc_name);
+	if (stat(own_path, &own) < 0)
+		_exit(step + 1);
+	snprintf(path, sizeof path, "%s/run/%s", dir, k->proc_name); /* run/ may not exist yet */
+	if (join_in_child(k, path, &first, msg, sizeof msg) != 0 || first == own.st_ino)
+		_exit(step + 2);
 	if (stat(path, &st) < 0 || st.st_ino != first)
-		_exit(63); /* pinned there */
-	if (join_in_child(path, &second, msg, sizeof msg) != 0 || second != first)
-		_exit(64); /* the next joiner: the same one */
+		_exit(step + 3); /* pinned there */
+	if (join_in_child(k, path, &second, msg, sizeof msg) != 0 || second != first)
+		_exit(step + 4); /* the next joiner: the same one */
 	if (umount(path) < 0)
-		_exit(65);
-	if (join_in_child(path, &third, msg, sizeof msg) != 0 || third == own.st_ino)
-		_exit(66); /* an unmounted pin: made again */
+		_exit(step + 5);
+	if (join_in_child(k, path, &third, msg, sizeof msg) != 0 || third == own.st_ino)
+		_exit(step + 6); /* an unmounted pin: made again */
 	if (stat(path, &st) < 0 || st.st_ino != third)
-		_exit(67);
+		_exit(step + 7);
 	/* a file with something in it is nobody's pin: refused, not mounted over */
 	if (umount(path) < 0 || (fd = open(path, O_WRONLY | O_TRUNC)) < 0 || write(fd, "x", 1) != 1)
-		_exit(68);
+		_exit(step + 8);
 	close(fd);
-	if (join_in_child(path, &third, msg, sizeof msg) != -1 || third != own.st_ino || !strstr(msg, path) ||
-	    !strstr(msg, "not a network namespace"))
-		_exit(69);
+	snprintf(want, sizeof want, "not %s namespace", k->a_what);
+	if (join_in_child(k, path, &third, msg, sizeof msg) != -1 || third != own.st_ino || !strstr(msg, path) ||
+	    !strstr(msg, want))
+		_exit(step + 9);
+}
+
+static void pin_lifecycle(const char *dir)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		_exit(60);
+	pin_lifecycle_of(&shared_ns_net, dir, 60);
+	pin_lifecycle_of(&shared_ns_ipc, dir, 70);
 	_exit(0);
 }
 
@@ -265,10 +278,67 @@ START_TEST(pin_created_shared_and_recreated)
 }
 END_TEST
 
+/* In a child with a private mount namespace: the empty root bound where
+ * it is an empty directory of root's alone, refused otherwise (exit codes
+ * name the step). */
+static void empty_root_checks(const char *dir)
+{
+	char empty[128], target[128], file[160];
+	struct err e = { "" };
+	struct stat a, b;
+	int fd;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		_exit(40);
+	snprintf(empty, sizeof empty, "%s/empty", dir); /* made by the call */
+	snprintf(target, sizeof target, "%s/root", dir);
+	if (mkdir(target, 0700) < 0)
+		_exit(41);
+	if (shared_empty_root(empty, target, &e) != 0 || stat(empty, &a) < 0 || stat(target, &b) < 0 ||
+	    a.st_ino != b.st_ino || (a.st_mode & 07777) != 0555)
+		_exit(42);
+	if (umount(target) < 0)
+		_exit(43);
+	snprintf(file, sizeof file, "%s/x", empty);
+	if (chmod(empty, 0755) < 0 || (fd = open(file, O_CREAT | O_WRONLY, 0600)) < 0)
+		_exit(44);
+	close(fd);
+	if (shared_empty_root(empty, target, &e) != -1 || !strstr(e.msg, "is not empty"))
+		_exit(45);
+	if (unlink(file) < 0 || chmod(empty, 0777) < 0)
+		_exit(46);
+	if (shared_empty_root(empty, target, &e) != -1 || !strstr(e.msg, "is not root's alone"))
+		_exit(47);
+	_exit(0);
+}
+
+START_TEST(empty_root_bound_only_when_empty_and_roots)
+{
+	char dir[] = "/tmp/vmm-empty-XXXXXX", cmd[64];
+	pid_t pid;
+	int rc;
+
+	if (geteuid() != 0) {
+		printf("jail_netns: the empty root's checks skipped: they need root (mount, unshare)\n");
+		return;
+	}
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		empty_root_checks(dir);
+	rc = wait_exit(pid);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_msg(rc == 0, "the empty root's checks failed at step %d (empty_root_checks' exit codes)", rc);
+}
+END_TEST
+
 Suite *jail_netns_suite(void)
 {
 	return one_case_suite("jail_netns", "shared", 30, NULL, NULL,
 			      (const TTest *const[]){ scope_closes_other_domains_abstract_sockets,
 						      check_refuses_what_is_no_shared_netns,
-						      pin_created_shared_and_recreated, NULL });
+						      pin_created_shared_and_recreated,
+						      empty_root_bound_only_when_empty_and_roots, NULL });
 }

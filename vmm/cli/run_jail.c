@@ -74,10 +74,13 @@ int run_jail_before_start(void *ctx, struct err *e)
 	j->cfg.nofile = (unsigned)highest + 1 > NOFILE_MIN ? (unsigned)highest + 64 : NOFILE_MIN;
 	if (jail_enter(&j->cfg, &j->st, e) < 0)
 		return -1;
-	/* the shared network namespace could not be used: said once */
+	/* a shared namespace could not be used: said once each */
 	if (j->st.noted)
 		fprintf(stderr, "vmm: %s: %s; it has a network namespace of its own instead\n", j->vm->name,
 			j->st.note.msg);
+	if (j->st.ipc_noted)
+		fprintf(stderr, "vmm: %s: %s; it has an IPC namespace of its own instead\n", j->vm->name,
+			j->st.ipc_note.msg);
 	j->entered = true;
 	return 0;
 }

@@ -20,7 +20,7 @@
 
 #include "jail/landlock_scope.h"
 #include "jail/seccomp_policy.h"
-#include "jail/shared_netns.h"
+#include "jail/shared_ns.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
@@ -81,28 +81,32 @@ static int bind_kept(const int *fds, const struct jail_config *c, struct err *e)
 	return 0;
 }
 
-/* A new mount namespace with an empty tmpfs (and the kept directories),
- * read-only, at ROOT_MOUNT: the root the main thread takes
- * (join_namespaces). */
+/* A new mount namespace with an empty root, read-only, at ROOT_MOUNT (the
+ * shared empty directory, or a tmpfs with the kept directories): the root
+ * the main thread takes (join_namespaces). */
 static const char *const ns_names[JAIL_NNS] = { "net", "ipc", "uts", "mnt" };
 
-/* The network namespace first, while the thread is still in the host's
- * mount namespace (where the shared one is pinned): the shared one where
- * Landlock's scoping will hold (jail_enter applies it), else a new one. */
-static int network_namespace(struct jail_state *s, int *flags)
+/* The shared namespaces first, while the thread is still in the host's
+ * mount namespace (where they are pinned). The IPC one always (the filter
+ * allows no IPC call), else a new one; the network one where Landlock's
+ * scoping will hold (jail_enter applies it), else a new one. */
+static void shared_namespaces(struct jail_state *s, int *flags)
 {
-	int rc;
+	int rc = shared_ns_join(&shared_ns_ipc, JAIL_SHARED_IPC_PATH, &s->ipc_note);
 
+	if (rc < 0 || rc == 1)
+		s->ipc_noted = true;
+	if (rc >= 0)
+		*flags &= ~CLONE_NEWIPC; /* in the shared one, or in its own already */
 	if (s->scope_fd < 0)
-		return 0; /* no scoping, no sharing: unshared with the others */
-	rc = shared_netns_join(JAIL_SHARED_NET_PATH, &s->note);
+		return; /* no scoping, no sharing: unshared with the others */
+	rc = shared_ns_join(&shared_ns_net, JAIL_SHARED_NET_PATH, &s->note);
 	if (rc < 0 || rc == 1)
 		s->noted = true;
 	if (rc == 0)
 		s->net_shared = true;
 	if (rc >= 0)
 		*flags &= ~CLONE_NEWNET; /* in the shared one, or in its own already */
-	return 0;
 }
 
 static int empty_root(struct jail_state *s, struct err *e)
@@ -110,9 +114,10 @@ static int empty_root(struct jail_state *s, struct err *e)
 	const struct jail_config *c = s->cfg;
 	int *nsfd = s->nsfd;
 	int fds[JAIL_MAX_KEEP], rc = -1, flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET;
+	struct err ignored;
 	unsigned opened = 0;
 
-	network_namespace(s, &flags);
+	shared_namespaces(s, &flags);
 	if (unshare(flags) < 0) {
 		err_errno(e, "jail: unshare (mount, IPC, UTS%s namespaces)", flags & CLONE_NEWNET ? ", network" : "");
 		goto out;
@@ -148,7 +153,9 @@ static int empty_root(struct jail_state *s, struct err *e)
 			goto out;
 		}
 	}
-	if (mount("vmm-jail", ROOT_MOUNT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755") < 0) {
+	/* a tmpfs of its own only where something goes in it */
+	if ((c->nkeep || SANITIZED || shared_empty_root(JAIL_EMPTY_ROOT_PATH, ROOT_MOUNT, &ignored) < 0) &&
+	    mount("vmm-jail", ROOT_MOUNT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755") < 0) {
 		err_errno(e, "jail: tmpfs on %s", ROOT_MOUNT);
 		goto out;
 	}

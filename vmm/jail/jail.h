@@ -1,8 +1,9 @@
 /* The jail `vmm run` enters after set-up and before the guest's first
- * instruction: a mount namespace whose root is an empty read-only tmpfs
- * (plus the directories of --vsock-connect sockets), its own IPC and UTS
- * namespaces, the network namespace all jailed vmms share
- * (shared_netns.h) under Landlock's scoping of abstract unix sockets and
+ * instruction: a mount namespace whose root is empty and read-only (the
+ * directory all jailed vmms share, or a tmpfs of its own where the
+ * directories of --vsock-connect sockets go in), its own UTS namespace,
+ * the IPC namespace and the network namespace all jailed vmms share
+ * (shared_ns.h), the latter under Landlock's scoping of abstract unix sockets and
  * signals (landlock_scope.h; where the kernel lacks it, a network
  * namespace of its own), an unprivileged uid/gid with no capabilities,
  * no_new_privs, resource limits and a seccomp filter per thread kind
@@ -56,6 +57,8 @@ struct jail_state {
 	int scope_fd;           /* Landlock's scoping ruleset (-1: unavailable) */
 	bool net_shared;        /* the builder joined the shared network namespace */
 	bool noted;             /* note says why it did not (one line for the edge) */
+	struct err ipc_note;    /* why the shared IPC namespace could not be used */
+	bool ipc_noted;
 	struct err note;
 };
 

@@ -4,7 +4,7 @@
  * that restricts itself with it (and every thread it starts afterwards)
  * can no longer connect to an abstract unix socket, or signal a process,
  * outside its own Landlock domain. Jailed vmms share one network
- * namespace (shared_netns.h), hence one abstract socket namespace: this
+ * namespace (shared_ns.h), hence one abstract socket namespace: this
  * is what keeps them apart there. */
 #ifndef VMM_JAIL_LANDLOCK_SCOPE_H
 #define VMM_JAIL_LANDLOCK_SCOPE_H
