@@ -256,25 +256,33 @@ static void pin_lifecycle(const char *dir)
 	_exit(0);
 }
 
-START_TEST(pin_created_shared_and_recreated)
+/* Runs child(dir) in a child process, on a fresh directory under /tmp
+ * (removed after), as root only (it mounts and unshares): what names the
+ * checks in messages; the child's exit code names the failed step. */
+static void in_child_on_tmpdir(void (*child)(const char *dir), const char *what)
 {
-	char dir[] = "/tmp/vmm-netns-XXXXXX", cmd[64];
+	char dir[] = "/tmp/vmm-jail-XXXXXX", cmd[64];
 	pid_t pid;
 	int rc;
 
 	if (geteuid() != 0) {
-		printf("jail_netns: the pin's checks skipped: they need root (mount, unshare)\n");
+		printf("jail_netns: %s skipped: they need root (mount, unshare)\n", what);
 		return;
 	}
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		pin_lifecycle(dir);
+		child(dir);
 	rc = wait_exit(pid);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_msg(rc == 0, "the pin's life failed at step %d (pin_lifecycle's exit codes)", rc);
+	ck_assert_msg(rc == 0, "%s failed at step %d (the child's exit codes)", what, rc);
+}
+
+START_TEST(pin_created_shared_and_recreated)
+{
+	in_child_on_tmpdir(pin_lifecycle, "the pins' checks");
 }
 END_TEST
 
@@ -314,23 +322,7 @@ static void empty_root_checks(const char *dir)
 
 START_TEST(empty_root_bound_only_when_empty_and_roots)
 {
-	char dir[] = "/tmp/vmm-empty-XXXXXX", cmd[64];
-	pid_t pid;
-	int rc;
-
-	if (geteuid() != 0) {
-		printf("jail_netns: the empty root's checks skipped: they need root (mount, unshare)\n");
-		return;
-	}
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		empty_root_checks(dir);
-	rc = wait_exit(pid);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_msg(rc == 0, "the empty root's checks failed at step %d (empty_root_checks' exit codes)", rc);
+	in_child_on_tmpdir(empty_root_checks, "the empty root's checks");
 }
 END_TEST
 
