@@ -194,8 +194,11 @@ running() { ls "$T"/state/run/ | grep -c '\.state$' || true; }
 # /proc/meminfo and each slab cache's bytes, for the breakdown of the rest
 mem_snap() { { awk '{ print $1, $2 }' /proc/meminfo
 	awk 'NR > 2 { print "slab:" $1, int($3 * $4 / 1024) }' /proc/slabinfo 2>/dev/null || true; } >"$1"; }
-# mem_delta KEY...: KiB by which each KEY grew from $T/mem0 to $T/mem1
-mem_delta() { for k in "$@"; do join <(sort "$T/mem0") <(sort "$T/mem1") | awk -v k="$k" '$1 == k { print $3 - $2 }'; done; }
+# mem_delta KEY...: KiB by which each KEY grew from $T/mem0 to $T/mem1 ($T/mem.delta, "KEY KiB"
+# lines written once by mem_deltas), one line each in order
+mem_deltas() { join <(sort "$T/mem0") <(sort "$T/mem1") | awk '{ print $1, $3 - $2 }' >"$T/mem.delta"; }
+mem_delta() { awk -v keys="$*" '{ d[$1] = $2 } END { n = split(keys, k, " "); for (i = 1; i <= n; i++) print d[k[i]] + 0 }' \
+	"$T/mem.delta"; }
 
 # CPU: /proc/stat's first line (busy and all ticks), and the CPU time of given
 # processes in ns: their threads' schedstat (ticks would round each short-lived
@@ -395,13 +398,14 @@ printf "      processes (Pss)      %6.2f MiB vmm, %.2f MiB vmmd-monitor\n" \
 	"$(kib_per_site "$pss_vmm")" "$(kib_per_site "$pss_mon")"
 printf "      kernel per site      %6.2f MiB page tables, %.2f MiB kernel stacks, %.2f MiB unreclaimable slab\n" \
 	"$(kib_per_site $((pt1 - pt0)))" "$(kib_per_site $((ks1 - ks0)))" "$(kib_per_site $((sl1 - sl0)))"
+mem_deltas
 read -r d_sec d_pcpu d_vmalloc d_reclaim <<<"$(mem_delta SecPageTables: Percpu: VmallocUsed: SReclaimable: | tr '\n' ' ')"
 printf "      and                  %6.2f MiB KVM's page tables, %.2f MiB per-CPU, %.2f MiB vmalloc (with the stacks),\n" \
 	"$(kib_per_site "${d_sec:-0}")" "$(kib_per_site "${d_pcpu:-0}")" "$(kib_per_site "${d_vmalloc:-0}")"
 printf "                           %6.2f MiB reclaimable slab (MemAvailable counts most of it as available)\n" \
 	"$(kib_per_site "${d_reclaim:-0}")"
-printf "      largest slab caches  %s\n" "$(join <(grep '^slab:' "$T/mem0" | sort) <(grep '^slab:' "$T/mem1" | sort) |
-	awk -v m="$M" '{ d = ($3 - $2) / m; if (d > 0) printf "%s %.1f\n", substr($1, 6), d }' | sort -k2 -gr | head -6 |
+printf "      largest slab caches  %s\n" "$(grep '^slab:' "$T/mem.delta" |
+	awk -v m="$M" '{ d = $2 / m; if (d > 0) printf "%s %.1f\n", substr($1, 6), d }' | sort -k2 -gr | head -6 |
 	awk '{ printf "%s%s %s KiB", (NR > 1 ? ", " : ""), $1, $2 }')"
 printf "    threads per site       %6.2f in vmm + %.2f vmmd-monitor (%d and %d in all)\n" \
 	"$(echo "$threads_vmm / $M" | bc -l)" "$(echo "$threads_mon / $M" | bc -l)" "$threads_vmm" "$threads_mon"

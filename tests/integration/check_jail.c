@@ -178,6 +178,17 @@ static void assert_ns_own(pid_t pid, const char *ns)
 	ck_assert_msg(strcmp(mine, theirs) != 0, "%s namespace shared with the host: %s", ns, mine);
 }
 
+/* The namespace ns_id ("net:[I]") is pinned at path in the host's mount
+ * namespace: "... 0:N net:[I] /run/vmm/net ... - nsfs". */
+static void assert_pinned(const char *ns_id, const char *path)
+{
+	char want[160], *mounts = slurp("/proc/self/mountinfo");
+
+	snprintf(want, sizeof want, " %s %s ", ns_id, path);
+	ck_assert_msg(strstr(mounts, want), "no %s in the host's mounts", want);
+	free(mounts);
+}
+
 /* Every thread: the ids, no capabilities, no_new_privs, filter mode 2. */
 static void assert_confined(pid_t pid, unsigned uid, unsigned gid)
 {
@@ -271,7 +282,7 @@ static int landlock_abi(void)
 START_TEST(vms_share_one_network_namespace)
 {
 	struct vm a, b;
-	char host[64], na[64], nb[64], want[96], *mounts, *e;
+	char host[64], na[64], nb[64], *e;
 	int abi = landlock_abi();
 
 	vm_start(&a, "share-a", NULL);
@@ -285,11 +296,7 @@ START_TEST(vms_share_one_network_namespace)
 		ck_assert_msg(strcmp(na, nb) != 0, "shared without Landlock's scoping: %s", na);
 	} else {
 		ck_assert_msg(strcmp(na, nb) == 0, "two jailed VMs: %s and %s", na, nb);
-		/* pinned in the host's mount namespace: "... 0:N net:[I] /run/vmm/net ... - nsfs" */
-		mounts = slurp("/proc/self/mountinfo");
-		snprintf(want, sizeof want, " %s /run/vmm/net ", na);
-		ck_assert_msg(strstr(mounts, want), "no %s in the host's mounts", want);
-		free(mounts);
+		assert_pinned(na, "/run/vmm/net");
 		e = slurp(a.err);
 		ck_assert_msg(!strstr(e, "network namespace of its own"), "stderr: %s", msg_tail(e));
 		free(e);
@@ -305,7 +312,7 @@ END_TEST
 START_TEST(vms_share_one_ipc_namespace_and_empty_root)
 {
 	struct vm a, b;
-	char host[64], ia[64], ib[64], want[96], mi[64], *mounts, *e;
+	char host[64], ia[64], ib[64], mi[64], *mounts, *e;
 
 	vm_start(&a, "ipc-a", NULL);
 	vm_start(&b, "ipc-b", NULL);
@@ -314,10 +321,7 @@ START_TEST(vms_share_one_ipc_namespace_and_empty_root)
 	ns_of(b.pid, "ipc", ib, sizeof ib);
 	ck_assert_msg(strcmp(ia, host) != 0, "the host's IPC namespace: %s", host);
 	ck_assert_msg(strcmp(ia, ib) == 0, "two jailed VMs: %s and %s", ia, ib);
-	mounts = slurp("/proc/self/mountinfo");
-	snprintf(want, sizeof want, " %s /run/vmm/ipc ", ia);
-	ck_assert_msg(strstr(mounts, want), "no %s in the host's mounts", want);
-	free(mounts);
+	assert_pinned(ia, "/run/vmm/ipc");
 	/* the release vmm (no sanitizer /proc in it) roots itself on the shared directory */
 	snprintf(mi, sizeof mi, "/proc/%d/mountinfo", (int)a.pid);
 	mounts = slurp(mi);
