@@ -9,12 +9,14 @@
 
 /* ---- guest-physical memory map ----
  * RAM starts at 0 and runs up to the MMIO hole; RAM beyond 3 GiB continues
- * at 4 GiB. vmm keeps its boot data in the low MiB: */
-#define GPA_BOOT_GDT        0x500ull
+ * at 4 GiB. vmm keeps its boot data in the low MiB, all of what it writes
+ * for a boot (but the ACPI tables) in one page unless the command line is
+ * longer than 2 KiB: each page vmm writes is a private page of every VM. */
 #define GPA_START_INFO      0x6000ull   /* hvm_start_info, module list, memory map (abi/pvh.h) */
-#define GPA_START_INFO_END  0x8000ull
-#define GPA_CMDLINE         0x20000ull
+#define GPA_BOOT_GDT        0x6400ull   /* 4 descriptors, after the memory map */
+#define GPA_CMDLINE         0x6800ull
 #define CMDLINE_MAX         4096u       /* bytes with the NUL; Linux's x86 COMMAND_LINE_SIZE is 2048 */
+#define GPA_START_INFO_END  0x8000ull   /* the end of all of the above */
 #define GPA_EBDA            0x9fc00ull  /* top of conventional memory, reserved as on PCs */
 #define GPA_ACPI            0xe0000ull  /* RSDP and tables; the legacy RSDP search range */
 #define GPA_ACPI_END        0x100000ull
@@ -84,6 +86,8 @@ struct console_record {
 };
 
 _Static_assert(sizeof(struct console_record) == 4, "console_record: a u32 length, then the bytes");
+_Static_assert(GPA_CMDLINE + CMDLINE_MAX <= GPA_START_INFO_END, "the command line ends with the boot data");
+_Static_assert(GPA_BOOT_GDT + 32 <= GPA_CMDLINE, "the boot GDT lies before the command line");
 _Static_assert(PORT_CONSOLE_BULK + PORT_CONSOLE_BULK_LEN <= 0x800, "guests' TSS bitmaps allow ports below 0x800");
 _Static_assert(PORT_POWER + PORT_POWER_LEN <= PORT_CONSOLE_BULK, "platform ports do not overlap");
 _Static_assert(GPA_VIRTIO_MMIO + VIRTIO_MMIO_SLOTS * VIRTIO_MMIO_SLOT_SIZE <= GPA_IOAPIC, "virtio slots lie below the IOAPIC");

@@ -15,9 +15,13 @@
  * VMM_ELFNOTE_NO_PIT (no desc): the kernel never touches the i8254 PIT
  * when it runs under KVM (it times with kvmclock, which every KVM offers),
  * so vmm creates no in-kernel PIT: a kernel thread and its state less per
- * VM. A kernel without the note gets a PIT, as on a PC. */
+ * VM. A kernel without the note gets a PIT, as on a PC.
+ * VMM_ELFNOTE_NO_ACPI (no desc): the kernel never reads ACPI tables (it
+ * knows the machine from this ABI), so vmm writes none and start_info's
+ * rsdp_paddr is 0: a page of low RAM less per VM that is the VM's own. */
 #define VMM_ELFNOTE_NAME         "vmm"
 #define VMM_ELFNOTE_NO_PIT       1
+#define VMM_ELFNOTE_NO_ACPI      2
 #define HVM_START_MAGIC          0x336ec578u
 #define HVM_START_VERSION        1
 

@@ -53,6 +53,10 @@
 	.p2align 2
 	.long 4, 0, 1		/* name size, no desc, VMM_ELFNOTE_NO_PIT */
 	.asciz "vmm"
+	/* nothing here reads ACPI: the machine is abi/platform.h's */
+	.p2align 2
+	.long 4, 0, 2		/* name size, no desc, VMM_ELFNOTE_NO_ACPI */
+	.asciz "vmm"
 
 /* ---- the TSS, at exactly IMAGE_BASE (kernel.ld checks) ---- */
 	.section .tss, "aw"

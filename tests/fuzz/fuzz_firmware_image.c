@@ -71,8 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.ctx = &m;
 	m.ram[0] = (struct fw_range){ 0, RAM_LOW_END };
 	m.ram[1] = (struct fw_range){ RAM_START, RAM_END };
-	m.busy[0] = (struct fw_range){ 0x6000, 0x8000 };
-	m.busy[1] = (struct fw_range){ 0x20000, 0x21000 };
+	m.busy[0] = (struct fw_range){ 0x6000, 0x8000 }; /* vmm's boot data (abi/platform.h) */
+	m.busy[1] = (struct fw_range){ 0x6800, 0x7800 }; /* its command line, inside it */
 	m.busy[2] = (struct fw_range){ 0x30000, 0x76000 };
 	s.bounce = bounce;
 	s.bounce_size = 16u << 10;

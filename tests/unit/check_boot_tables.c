@@ -105,6 +105,11 @@ START_TEST(start_info_layout)
 	mm = guest_mem_ptr(&m, si->memmap_paddr, sizeof *mm * si->memmap_entries);
 	ck_assert_uint_eq(mm[0].type, E820_RAM);
 	ck_assert_uint_eq(mm[3].addr, 0x100000);
+	/* start_info, its lists, the boot GDT and a short command line share
+	 * one page: each page vmm writes is a private page of every VM */
+	ck_assert_uint_le(si->memmap_paddr + si->memmap_entries * sizeof *mm, GPA_BOOT_GDT);
+	ck_assert_uint_eq(GPA_BOOT_GDT / 4096, at / 4096);
+	ck_assert_uint_eq((si->cmdline_paddr + 2047) / 4096, at / 4096);
 	guest_mem_free(&m);
 }
 END_TEST

@@ -140,9 +140,27 @@ START_TEST(reads_the_no_pit_note)
 	ck_assert_int_eq(pvh_check(image, build(&s), &mem, &img, &e), 0);
 	ck_assert(!img.no_pit);
 	s.vmm_note = "vmm";
+	s.vmm_type = 3;
+	ck_assert_int_eq(pvh_check(image, build(&s), &mem, &img, &e), 0);
+	ck_assert(!img.no_pit && !img.no_acpi);
+}
+END_TEST
+
+START_TEST(reads_the_no_acpi_note)
+{
+	struct spec s = good();
+	struct pvh_image img;
+	struct err e = { "" };
+
+	ck_assert_int_eq(pvh_load(image, build(&s), &mem, &img, &e), 0);
+	ck_assert(!img.no_acpi); /* no note: ACPI tables, as on a PC */
+	s.vmm_note = "vmm";
 	s.vmm_type = 2;
 	ck_assert_int_eq(pvh_check(image, build(&s), &mem, &img, &e), 0);
-	ck_assert(!img.no_pit);
+	ck_assert(img.no_acpi && !img.no_pit);
+	s.vmm_note = "vmmx";
+	ck_assert_int_eq(pvh_check(image, build(&s), &mem, &img, &e), 0);
+	ck_assert(!img.no_acpi);
 }
 END_TEST
 
@@ -282,8 +300,8 @@ START_TEST(firmware_loads_low)
 	s.entry = 0x90010;
 	n = build(&s);
 	ck_assert_int_lt(pvh_load_firmware(image, n, &mem, &img, &e), 0);
-	s.seg[0] = (struct seg){ 0x20000, 0x800, 0x800 }; /* over vmm's command line */
-	s.entry = 0x20010;
+	s.seg[0] = (struct seg){ 0x7000, 0x800, 0x800 }; /* over vmm's command line */
+	s.entry = 0x7010;
 	n = build(&s);
 	ck_assert_int_lt(pvh_load_firmware(image, n, &mem, &img, &e), 0);
 	ck_assert_msg(strstr(e.msg, "boot area"), "%s", e.msg);
@@ -296,7 +314,7 @@ Suite *elf_pvh_suite(void)
 		loads_good_image, loads_eight_byte_note_and_two_segments, rejects_truncated_files,
 		rejects_wrong_class_and_machine, rejects_segments_outside_ram, rejects_segments_in_mmio_hole,
 		rejects_entry_outside_segments, rejects_missing_note, rejects_file_size_over_memory_size,
-		firmware_loads_low, reads_the_no_pit_note, NULL,
+		firmware_loads_low, reads_the_no_pit_note, reads_the_no_acpi_note, NULL,
 	};
 
 	return one_case_suite("elf_pvh", "load", 0, setup, teardown, tests);

@@ -12,7 +12,8 @@ static int range_ok(uint64_t off, uint64_t size, uint64_t len)
 }
 
 /* Walks the notes of one PT_NOTE segment: the first PVH note sets
- * out->entry and *have_entry, vmm's NO_PIT note out->no_pit. */
+ * out->entry and *have_entry, vmm's NO_PIT and NO_ACPI notes out->no_pit
+ * and out->no_acpi. */
 static void read_notes(const uint8_t *p, uint64_t size, struct pvh_image *out, int *have_entry)
 {
 	uint64_t off = 0;
@@ -41,16 +42,22 @@ static void read_notes(const uint8_t *p, uint64_t size, struct pvh_image *out, i
 				*have_entry = 1;
 			}
 		}
-		if (type == VMM_ELFNOTE_NO_PIT && namesz == sizeof VMM_ELFNOTE_NAME &&
-		    memcmp(p + name_off, VMM_ELFNOTE_NAME, sizeof VMM_ELFNOTE_NAME) == 0)
-			out->no_pit = true;
+		if ((type == VMM_ELFNOTE_NO_PIT || type == VMM_ELFNOTE_NO_ACPI) &&
+		    namesz == sizeof VMM_ELFNOTE_NAME &&
+		    memcmp(p + name_off, VMM_ELFNOTE_NAME, sizeof VMM_ELFNOTE_NAME) == 0) {
+			if (type == VMM_ELFNOTE_NO_PIT)
+				out->no_pit = true;
+			else
+				out->no_acpi = true;
+		}
 		off = next;
 	}
 }
 
-/* Boot firmware (firmware/) lives below 1 MiB, between vmm's command line
- * and the EBDA, where no kernel it loads may go. */
-#define FIRMWARE_LOW_MIN (GPA_CMDLINE + CMDLINE_MAX)
+/* Boot firmware (firmware/) lives below 1 MiB, between vmm's boot data
+ * (start_info, GDT, command line) and the EBDA, where no kernel it loads
+ * may go. */
+#define FIRMWARE_LOW_MIN GPA_START_INFO_END
 
 static int check(const uint8_t *elf, size_t len, const struct guest_mem *m, int firmware, struct pvh_image *out,
 		 struct err *e)
@@ -142,6 +149,7 @@ static int check(const uint8_t *elf, size_t len, const struct guest_mem *m, int 
 
 	out->entry = entry;
 	out->no_pit = notes.no_pit;
+	out->no_acpi = notes.no_acpi;
 	out->lowest = lowest;
 	out->highest = highest;
 	return 0;

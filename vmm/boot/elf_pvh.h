@@ -15,6 +15,7 @@ struct pvh_image {
 	uint64_t lowest;  /* lowest loaded guest-physical address */
 	uint64_t highest; /* end of the highest loaded segment (exclusive) */
 	bool no_pit;      /* the kernel's VMM_ELFNOTE_NO_PIT note (abi/pvh.h) */
+	bool no_acpi;     /* its VMM_ELFNOTE_NO_ACPI note */
 };
 
 /* Validates the whole image, then copies its PT_LOAD segments into guest RAM.

@@ -19,7 +19,7 @@ int start_info_write(struct guest_mem *m, const char *cmdline, const struct boot
 	size_t len = cmdline ? strlen(cmdline) : 0;
 	char *cl = guest_mem_ptr(m, GPA_CMDLINE, CMDLINE_MAX);
 
-	if (!si || !mm || !cl || end > GPA_START_INFO_END)
+	if (!si || !mm || !cl || end > GPA_BOOT_GDT)
 		return err_set(e, "guest memory too small for boot data");
 	if (len >= CMDLINE_MAX)
 		return err_set(e, "--cmdline is %zu bytes; the limit is %u", len, CMDLINE_MAX - 1);

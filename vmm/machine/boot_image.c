@@ -289,14 +289,14 @@ int boot_image_load(const struct vm_config *cfg, struct guest_mem *m, struct boo
 	const struct boot_files *f = cfg->files;
 	struct pvh_image img;
 	struct boot_module initrd;
-	uint64_t rsdp;
+	uint64_t rsdp = 0;
 	void *gdt;
 
 	if (load_kernel(f, m, &img, e) < 0)
 		return -1;
 	if (f->initrd_fd >= 0 && load_initrd(f, m, img.highest, &initrd, e) < 0)
 		return -1;
-	if (acpi_build(m, cfg->cpus, &rsdp, e) < 0)
+	if (!img.no_acpi && acpi_build(m, cfg->cpus, &rsdp, e) < 0)
 		return -1;
 	if (start_info_write(m, cfg->cmdline, f->initrd_fd >= 0 ? &initrd : NULL, rsdp, &out->start_info, e) < 0)
 		return -1;
