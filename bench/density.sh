@@ -27,7 +27,7 @@
 #    the site's vmm over that run.
 # Knobs: N (2000) M (1000) C (64, at most 300) SEQ (50) QSEQ (10) QUIET_MS (1000) MEM_MB (16)
 # IDLE_STOP (600 s: no site may stop during the run) IDLE_WAIT (5) CPU_S (10)
-# FRONT_WORKERS (1) WRK ("-t1 -c8 -d10s") CID_BASE ("auto": <cid auto='yes'/>,
+# FRONT_WORKERS (1) SLAB_TOP (6: slab caches listed) WRK ("-t1 -c8 -d10s") CID_BASE ("auto": <cid auto='yes'/>,
 # vmmd picks CIDs no VM on the host holds; a number: explicit CIDs
 # CID_BASE+1..).
 set -euo pipefail
@@ -40,7 +40,7 @@ need_pkg bc
 need_pkg libvirt-clients
 [ -x build/vmmd ] && [ -x build/vmmd-monitor ] && [ -x build/vmm ] && [ -f build/guest/site.elf ] ||
 	{ echo "density bench: build first (make all)" >&2; exit 1; }
-BENCH_KNOBS="$BENCH_KNOBS M C SEQ QSEQ QUIET_MS MEM_MB IDLE_STOP IDLE_WAIT CPU_S FRONT_WORKERS CID_BASE"
+BENCH_KNOBS="$BENCH_KNOBS M C SEQ QSEQ QUIET_MS MEM_MB IDLE_STOP IDLE_WAIT CPU_S FRONT_WORKERS CID_BASE SLAB_TOP"
 need_kvm "$@"
 N=${N:-2000}
 M=${M:-1000}
@@ -55,11 +55,12 @@ CPU_S=${CPU_S:-10}
 FRONT_WORKERS=${FRONT_WORKERS:-1}
 WRK=${WRK:--t1 -c8 -d10s}
 CID_BASE=${CID_BASE:-auto}
+SLAB_TOP=${SLAB_TOP:-6}
 die() { echo "density bench: $*" >&2; exit 1; }
 # any other failing command: say which, never exit silently
 set -E
 trap 'echo "density bench: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
-for v in N M C SEQ QSEQ QUIET_MS MEM_MB IDLE_STOP IDLE_WAIT CPU_S FRONT_WORKERS; do
+for v in N M C SEQ QSEQ QUIET_MS MEM_MB IDLE_STOP IDLE_WAIT CPU_S FRONT_WORKERS SLAB_TOP; do
 	[[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || die "$v must be a positive number (got '${!v}')"
 done
 [ "$N" -ge $((M + SEQ + QSEQ)) ] ||
@@ -405,7 +406,7 @@ printf "      and                  %6.2f MiB KVM's page tables, %.2f MiB per-CPU
 printf "                           %6.2f MiB reclaimable slab (MemAvailable counts most of it as available)\n" \
 	"$(kib_per_site "${d_reclaim:-0}")"
 printf "      largest slab caches  %s\n" "$(grep '^slab:' "$T/mem.delta" |
-	awk -v m="$M" '{ d = $2 / m; if (d > 0) printf "%s %.1f\n", substr($1, 6), d }' | sort -k2 -gr | head -6 |
+	awk -v m="$M" '{ d = $2 / m; if (d > 0) printf "%s %.1f\n", substr($1, 6), d }' | sort -k2 -gr | head -"$SLAB_TOP" |
 	awk '{ printf "%s%s %s KiB", (NR > 1 ? ", " : ""), $1, $2 }')"
 printf "    threads per site       %6.2f in vmm + %.2f vmmd-monitor (%d and %d in all)\n" \
 	"$(echo "$threads_vmm / $M" | bc -l)" "$(echo "$threads_mon / $M" | bc -l)" "$threads_vmm" "$threads_mon"
