@@ -49,13 +49,14 @@
 	ANY(munmap, "freeing what mmap gave"),                                                               \
 	ANY(madvise, "thread exit gives its stack back (MADV_DONTNEED); guest RAM is MADV_NOHUGEPAGE"),      \
 	ANY(brk, "malloc's heap"),                                                                           \
+	ANY(mremap, "musl's realloc of a block it mapped"),                                                                           \
 	ANY(rt_sigprocmask, "glibc blocks signals around thread exit and creation"),                         \
 	ANY(rt_sigreturn, "return from the vCPU kick signal's handler"),                                     \
 	ANY(exit, "a thread ends"),                                                                          \
 	ANY(exit_group, "the process ends"),                                                                 \
 	ANY(clock_gettime, "timestamps when the vDSO is not used"),                                          \
 	ANY(gettid, "glibc's thread bookkeeping"),                                                           \
-	ANY(getpid, "glibc's raise/abort paths")
+	ANY(getpid, "glibc's raise/abort paths; the vCPU kick's tgkill")
 
 #ifdef SANITIZED
 /* The sanitizer runtimes' own calls (vmm-san only): new threads' affinity

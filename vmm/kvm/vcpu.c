@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "abi/platform.h"
@@ -192,6 +194,7 @@ static void *vcpu_thread(void *arg)
 	sigset_t set;
 	char name[16];
 
+	__atomic_store_n(&v->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
 	/* Named so top -H, perf and /proc/PID/task tell vCPU time from I/O time. */
 	snprintf(name, sizeof name, "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
@@ -241,8 +244,15 @@ void vcpu_kick(struct vcpu *v)
 {
 	if (!v->started)
 		return;
-	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
-	pthread_kill(v->thread, SIG_KICK);
+	pid_t tid;
+
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	/* tgkill rather than pthread_kill, whose musl form is tkill: the jail
+	 * lets vmm signal its own threads only. A thread that has not stored
+	 * its tid yet has not entered KVM_RUN, and will see immediate_exit. */
+	tid = __atomic_load_n(&v->tid, __ATOMIC_SEQ_CST);
+	if (tid > 0)
+		syscall(SYS_tgkill, getpid(), tid, SIG_KICK);
 }
 
 void vcpu_join(struct vcpu *v)

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "devices/io_bus.h"
 #include "kvm/kvm.h"
@@ -37,6 +38,7 @@ struct vcpu {
 	struct kvm_run *run;
 	size_t run_size;
 	pthread_t thread;
+	pid_t tid;        /* the thread's, for vcpu_kick; 0 until it runs */
 	bool started;
 	const struct vcpu_env *env;
 	uint64_t exits;   /* returns from KVM_RUN: the exits vmm itself handled */

@@ -498,8 +498,11 @@ int machine_run(const struct vm_config *cfg, const struct machine_host *host, st
 			break;
 		}
 	/* What set-up freed (the jail's seccomp compile buffer, directory reads) goes
-	 * back to the kernel: the heap would keep its pages for the whole run. */
+	 * back to the kernel: glibc's heap would keep its pages for the whole run
+	 * (the release vmm links musl, whose allocator gives them back itself). */
+#ifdef __GLIBC__
 	malloc_trim(0);
+#endif
 	if (event_loop_run(&m->loop, e) < 0)
 		goto out;
 	rc = 0;
