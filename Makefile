@@ -13,6 +13,21 @@ CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVMM_VERSION='"$(VERSION)"' -Ivmm 
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS   += -lpthread
 
+# Debian's musl (musl-dev) for the programs that run once per site: vmm
+# (vmm/vmm.mk says why) and vmmd-monitor. Its headers lack the kernel's
+# (linux-libc-dev's, under glibc's tree): $(MUSL_INCLUDE) links those in.
+MUSL_LIB     := /usr/lib/x86_64-linux-musl
+MUSL_INCLUDE := $(BUILD)/musl-include
+MUSL_CFLAGS  := -nostdinc -isystem /usr/include/x86_64-linux-musl -isystem $(MUSL_INCLUDE) \
+		-isystem $(shell $(CC) -print-file-name=include) -fno-pie
+musl_link     = $(CC) -nostdlib -static -no-pie -Wl,--gc-sections -o $@ $(MUSL_LIB)/crt1.o $(MUSL_LIB)/crti.o \
+		$(1) $(MUSL_LIB)/libc.a $(shell $(CC) -print-libgcc-file-name) $(MUSL_LIB)/crtn.o
+$(MUSL_INCLUDE):
+	@mkdir -p $@
+	ln -sfn /usr/include/linux $@/linux
+	ln -sfn /usr/include/$(shell $(CC) -print-multiarch)/asm $@/asm
+	ln -sfn /usr/include/asm-generic $@/asm-generic
+
 .PHONY: all deps run check unit integration fuzz bench clean help install
 all: $(BUILD)/vmm guests
 

@@ -21,14 +21,10 @@ $(BUILD)/vmmd: $(DAEMON_OBJS)
 # pages (its TLS and malloc set-up, a larger .data) and a page-table page
 # more; measured per monitor on a PVM host, 12 KiB anonymous and 24 KiB of
 # page tables against 48 and 40.
-MONITOR_MUSL_LIB := /usr/lib/x86_64-linux-musl
-$(BUILD)/vmmd-monitor: vmm/daemon/monitor/monitor.c
+$(BUILD)/vmmd-monitor: vmm/daemon/monitor/monitor.c | $(MUSL_INCLUDE)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -nostdinc -isystem /usr/include/x86_64-linux-musl \
-		-isystem $(shell $(CC) -print-file-name=include) -fno-pie -c -o $@.o $<
-	$(CC) -nostdlib -static -no-pie -Wl,--gc-sections -o $@ $(MONITOR_MUSL_LIB)/crt1.o \
-		$(MONITOR_MUSL_LIB)/crti.o $@.o $(MONITOR_MUSL_LIB)/libc.a $(shell $(CC) -print-libgcc-file-name) \
-		$(MONITOR_MUSL_LIB)/crtn.o
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(MUSL_CFLAGS) -c -o $@.o $<
+	$(call musl_link,$@.o)
 	@rm -f $@.o
 
 $(BUILD)/vmmd-san: $(DAEMON_SAN_OBJS)
