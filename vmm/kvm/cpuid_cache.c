@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/owned.h"
+
 #define CACHE_MAGIC "VMMCPUID"
 #define CACHE_VERSION 1u
 
@@ -46,20 +48,14 @@ static int key_of(int kvm_fd, struct cache_key *k)
 	return n >= 32 ? 0 : -1;
 }
 
-/* Ours alone: owned by our effective user, writable by nobody else. */
-static bool ours(const struct stat *st)
-{
-	return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
-}
-
+/* The file's directory is ours alone. */
 static bool dir_is_ours(const char *path)
 {
 	char copy[PATH_MAX];
-	struct stat st;
 
 	if (snprintf(copy, sizeof copy, "%s", path) >= (int)sizeof copy)
 		return false;
-	return lstat(dirname(copy), &st) == 0 && S_ISDIR(st.st_mode) && ours(&st);
+	return dir_owned_by_us(dirname(copy));
 }
 
 static bool read_table(const char *path, const struct cache_key *k, struct cpuid_table *t)
@@ -71,7 +67,7 @@ static bool read_table(const char *path, const struct cache_key *k, struct cpuid
 
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ours(&st) && read(fd, &h, sizeof h) == (ssize_t)sizeof h &&
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && owned_by_us(&st) && read(fd, &h, sizeof h) == (ssize_t)sizeof h &&
 	    !memcmp(h.magic, CACHE_MAGIC, sizeof h.magic) && h.version == CACHE_VERSION &&
 	    !memcmp(&h.key, k, sizeof *k) && h.nent > 0 && h.nent <= CPUID_MAX_ENTRIES &&
 	    st.st_size == (off_t)(sizeof h + h.nent * sizeof t->e[0])) {
