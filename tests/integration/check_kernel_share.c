@@ -3,8 +3,9 @@
  * writing serves GET / and /proc/PID/maps shows the memfd's pages inside
  * guest RAM, copy-on-write and never executable, every whole page of each
  * loadable segment; after a reset (SIGUSR2: a new VM and new RAM, built
- * under the jail's filter) again. An unsealed memfd and a plain file take
- * the read path: nothing of them is mapped, and the guest serves as well.
+ * under the jail's filter) again. An unsealed memfd takes the read path:
+ * nothing of it is mapped, and the guest serves as well; a plain file is
+ * mapped from vmm's copy of it in /run/vmm (never itself).
  * The reset guest rebooting in a loop from a sealed memfd proves a reboot
  * maps it again each time. */
 #include <check.h>
@@ -32,6 +33,7 @@
 
 #define WAIT_MS 120000
 #define KERNEL_FD 50 /* above any the test holds */
+#define KERNEL_CACHE_DIR "/run/vmm" /* vmm run's (VSOCK_CID_DIR) */
 #define MAX_SEGS 8
 
 static char tmp[64], site_tar[128];
@@ -111,9 +113,10 @@ static char *maps_of(pid_t pid)
 	return slurp(path);
 }
 
-/* NULL when every expected segment of kernel is mapped from the memfd in
- * vmm's maps, at one guest RAM base, without 'x'; else why (static). */
-static const char *memfd_mapped(pid_t pid, const char *kernel)
+/* NULL when every expected segment of kernel is mapped, in vmm's maps,
+ * from the file whose maps line holds from (the memfd's name, or vmm's
+ * kernel cache), at one guest RAM base, without 'x'; else why (static). */
+static const char *mapped_from(pid_t pid, const char *kernel, const char *from)
 {
 	static char why[512];
 	struct seg s[MAX_SEGS];
@@ -130,10 +133,10 @@ static const char *memfd_mapped(pid_t pid, const char *kernel)
 		unsigned long long start, end, off;
 		char perms[8];
 
-		if (sscanf(line, "%llx-%llx %7s %llx", &start, &end, perms, &off) != 4 || !strstr(line, "vmm-kernel"))
+		if (sscanf(line, "%llx-%llx %7s %llx", &start, &end, perms, &off) != 4 || !strstr(line, from))
 			continue;
 		if (strchr(perms, 'x') || strcmp(perms, "rw-p") != 0)
-			snprintf(why, sizeof why, "memfd mapped '%s', want rw-p: %s", perms, line);
+			snprintf(why, sizeof why, "%s mapped '%s', want rw-p: %s", from, perms, line);
 		for (unsigned i = 0; i < n && !why[0]; i++) {
 			if (s[i].off != off)
 				continue;
@@ -148,7 +151,7 @@ static const char *memfd_mapped(pid_t pid, const char *kernel)
 	}
 	free(maps);
 	if (!why[0] && found != n)
-		snprintf(why, sizeof why, "%u of %u segments mapped from the memfd", found, n);
+		snprintf(why, sizeof why, "%u of %u segments mapped from %s", found, n, from);
 	if (why[0])
 		return why;
 	/* guest physical 0 is the start of guest RAM: an anonymous mapping */
@@ -263,7 +266,7 @@ START_TEST(sealed_memfd_is_mapped_and_survives_a_reset)
 	kernel_memfd(site_kernel(), true);
 	snprintf(arg, sizeof arg, "fd:%d", KERNEL_FD);
 	site_start(&v, "sealed", arg);
-	why = memfd_mapped(v.pid, site_kernel());
+	why = mapped_from(v.pid, site_kernel(), "vmm-kernel");
 	ck_assert_msg(!why, "first boot: %s", why);
 	/* a reset: vmm builds a new VM and new RAM, jailed by now */
 	kill(v.pid, SIGUSR2);
@@ -275,7 +278,7 @@ START_TEST(sealed_memfd_is_mapped_and_survives_a_reset)
 		ck_abort_msg("no reset; stderr: %s", msg_tail(err));
 	}
 	ck_assert_msg(wait_200(v.sock, v.pid) == 0, "no 200 after the reset");
-	why = memfd_mapped(v.pid, site_kernel());
+	why = mapped_from(v.pid, site_kernel(), "vmm-kernel");
 	ck_assert_msg(!why, "after the reset: %s", why);
 	site_stop(&v);
 	close(KERNEL_FD);
@@ -292,18 +295,26 @@ START_TEST(unsealed_memfd_is_read)
 	snprintf(arg, sizeof arg, "fd:%d", KERNEL_FD);
 	site_start(&v, "unsealed", arg);
 	maps = maps_of(v.pid);
-	ck_assert_msg(maps[0] && !strstr(maps, "vmm-kernel"), "the unsealed memfd is mapped: %s", msg_tail(maps));
+	ck_assert_msg(maps[0] && !strstr(maps, "vmm-kernel") && !strstr(maps, KERNEL_CACHE_DIR "/kernel-"),
+		      "the unsealed memfd or a copy of it is mapped: %s", msg_tail(maps));
 	free(maps);
 	site_stop(&v);
 	close(KERNEL_FD);
 }
 END_TEST
 
-START_TEST(plain_file_is_read)
+/* A plain file could change under a mapping: vmm maps its copy in its
+ * kernel cache (vmm/machine/kernel_cache.h) where that directory is ours
+ * alone, as /run/vmm is when vmm runs as root, and reads the file where it
+ * is not; the file itself is never mapped. */
+START_TEST(plain_file_is_mapped_from_vmms_copy)
 {
 	struct vm v;
+	struct stat st;
 	char *maps, kernel[256], cmd[600];
-	const char *name;
+	const char *name, *why;
+	bool cache = stat(KERNEL_CACHE_DIR, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+		     !(st.st_mode & (S_IWGRP | S_IWOTH)) && access(KERNEL_CACHE_DIR, W_OK) == 0;
 
 	snprintf(kernel, sizeof kernel, "%s/kernel.elf", tmp);
 	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", site_kernel(), kernel);
@@ -313,6 +324,14 @@ START_TEST(plain_file_is_read)
 	maps = maps_of(v.pid);
 	ck_assert_msg(maps[0] && !strstr(maps, name), "the kernel file is mapped: %s", msg_tail(maps));
 	free(maps);
+	if (cache) {
+		why = mapped_from(v.pid, kernel, KERNEL_CACHE_DIR "/kernel-");
+		ck_assert_msg(!why, "%s", why);
+	} else {
+		maps = maps_of(v.pid);
+		ck_assert_msg(!strstr(maps, KERNEL_CACHE_DIR "/kernel-"), "a copy is mapped: %s", msg_tail(maps));
+		free(maps);
+	}
 	site_stop(&v);
 }
 END_TEST
@@ -346,7 +365,7 @@ int main(void)
 	const TTest *const tests[] = {
 		sealed_memfd_is_mapped_and_survives_a_reset,
 		unsealed_memfd_is_read,
-		plain_file_is_read,
+		plain_file_is_mapped_from_vmms_copy,
 		reboots_map_the_sealed_memfd_again,
 		NULL,
 	};

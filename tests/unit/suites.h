@@ -18,5 +18,6 @@ Suite *seccomp_suite(void);
 Suite *image_suite(void);
 Suite *mmio_batch_suite(void);
 Suite *jail_netns_suite(void);
+Suite *kernel_cache_suite(void);
 
 #endif

@@ -164,7 +164,7 @@ int run_cmd(int argc, char **argv)
 	/* Every file a boot reads (kernel, initrd; disks above) is opened
 	 * once: a reboot opens no path, so it still works once the files are
 	 * out of reach (renamed, or behind the jail). */
-	if (boot_files_open(&files, &cfg, &e) < 0) {
+	if (boot_files_open(&files, &cfg, VSOCK_CID_DIR, &e) < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
 		goto out_devices;
 	}

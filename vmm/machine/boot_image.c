@@ -15,6 +15,7 @@
 #include "abi/platform.h"
 #include "boot/start_info.h"
 #include "kvm/vcpu.h"
+#include "machine/kernel_cache.h"
 #include "util/file_arg.h"
 
 /* Opens a file the user named (a path or fd:N) and checks it is a regular,
@@ -60,13 +61,13 @@ static bool kernel_fd_sealed(int fd)
 	return seals >= 0 && (seals & (F_SEAL_SHRINK | F_SEAL_WRITE)) == (F_SEAL_SHRINK | F_SEAL_WRITE);
 }
 
-int boot_files_open(struct boot_files *f, const struct vm_config *cfg, struct err *e)
+int boot_files_open(struct boot_files *f, const struct vm_config *cfg, const char *kernel_cache, struct err *e)
 {
 	f->kernel_fd = f->initrd_fd = -1;
 	f->kernel_mem = NULL;
 	f->kernel_mem_size = 0;
 	f->firmware = cfg->boot_firmware;
-	f->kernel_sealed = false;
+	f->kernel_fixed = false;
 	if (cfg->boot_firmware && !cfg->firmware) {
 		/* In vmm's own image: a reboot reads it again, nothing is opened. */
 		f->kernel_mem = vmm_firmware_elf;
@@ -78,7 +79,16 @@ int boot_files_open(struct boot_files *f, const struct vm_config *cfg, struct er
 				  f->kernel, e);
 	if (f->kernel_fd < 0)
 		return -1;
-	f->kernel_sealed = !f->firmware && kernel_fd_sealed(f->kernel_fd);
+	f->kernel_fixed = !f->firmware && kernel_fd_sealed(f->kernel_fd);
+	if (!f->firmware && !f->kernel_fixed) {
+		int copy = kernel_cache_open(f->kernel_fd, kernel_cache);
+
+		if (copy >= 0) {
+			close(f->kernel_fd);
+			f->kernel_fd = copy;
+			f->kernel_fixed = true;
+		}
+	}
 	if (cfg->initrd && (f->initrd_fd = open_input("initrd", cfg->initrd, f->initrd, e)) < 0) {
 		boot_files_close(f);
 		return -1;
@@ -150,10 +160,11 @@ static int read_within(int fd, uint8_t *buf, uint64_t size, uint64_t off, uint64
 }
 
 /* One PT_LOAD segment's file bytes to their place in RAM (the rest of its
- * memory is fresh RAM, zero). From a sealed kernel, the whole pages inside
- * its file range are mapped from the file, copy-on-write, where the file
- * offset and the address agree within a page: every VM booted from the same
- * memfd then shares the pages its guest only reads (the site kernel's
+ * memory is fresh RAM, zero). From a kernel whose bytes never change (a
+ * sealed memfd, or vmm's cached copy), the whole pages inside its file
+ * range are mapped from the file, copy-on-write, where the file offset and
+ * the address agree within a page: every VM booted from the same file
+ * then shares the pages its guest only reads (the site kernel's
  * code and read-only data: ~1 MiB of 1.25 MiB it touches). The partial
  * pages at either end are read, so that the bytes around the segment (the
  * bss, gaps, a neighbour's) stay what they would be. */
@@ -162,7 +173,7 @@ static int load_segment(const struct boot_files *f, struct guest_mem *m, const E
 	uint64_t first = (ph->p_offset + 0xfff) & ~0xfffull, end = (ph->p_offset + ph->p_filesz) & ~0xfffull;
 	uint8_t *dst = guest_mem_ptr(m, ph->p_paddr, ph->p_memsz);
 
-	if (!f->kernel_sealed || ((ph->p_offset ^ ph->p_paddr) & 0xfff) || end <= first)
+	if (!f->kernel_fixed || ((ph->p_offset ^ ph->p_paddr) & 0xfff) || end <= first)
 		return read_at(f->kernel_fd, dst, ph->p_offset, ph->p_filesz, "kernel", f->kernel, e);
 	if (read_at(f->kernel_fd, dst, ph->p_offset, first - ph->p_offset, "kernel", f->kernel, e) < 0)
 		return -1;
@@ -226,9 +237,11 @@ out:
 }
 
 /* Read into memory rather than mapped: a file truncated under a mapping
- * would kill vmm with SIGBUS. The one exception is a memfd sealed against
+ * would kill vmm with SIGBUS. The exceptions: a memfd sealed against
  * shrinking and writing (vmmd passes one per kernel file, shared by its
- * VMs): nothing can truncate it, so load_segment maps its whole pages. */
+ * VMs), which nothing can truncate, and vmm's cached copy of a kernel
+ * file (kernel_cache.h), which only our user may write and vmm never
+ * does: load_segment maps their whole pages. */
 static int load_kernel(const struct boot_files *f, struct guest_mem *m, struct pvh_image *img, struct err *e)
 {
 	const char *what = f->firmware ? "firmware" : "kernel";

@@ -26,8 +26,9 @@ struct boot_files {
 	const uint8_t *kernel_mem;
 	size_t kernel_mem_size;
 	bool firmware;      /* the "kernel" is boot firmware (firmware/), loaded below 1 MiB */
-	bool kernel_sealed; /* kernel_fd is a memfd sealed against shrinking and writing: its
-			     * segments' whole pages are mapped into RAM, not read (boot_image.c) */
+	bool kernel_fixed; /* kernel_fd's bytes never change (a memfd sealed against shrinking
+			    * and writing, or vmm's cached copy: kernel_cache.h): its segments'
+			    * whole pages are mapped into RAM, not read (boot_image.c) */
 	int initrd_fd; /* -1: none */
 	char kernel[FILE_ARG_LABEL], initrd[FILE_ARG_LABEL]; /* how messages name them */
 };
@@ -35,8 +36,10 @@ struct boot_files {
 /* The firmware ELF built from firmware/, linked into vmm as data (firmware/blob.S). */
 extern const uint8_t vmm_firmware_elf[], vmm_firmware_elf_end[];
 
-/* Opens cfg's kernel and initrd and checks they are regular, non-empty files. */
-int boot_files_open(struct boot_files *f, const struct vm_config *cfg, struct err *e);
+/* Opens cfg's kernel and initrd and checks they are regular, non-empty files.
+ * A kernel file that is not a sealed memfd is swapped for its copy in the
+ * directory kernel_cache (kernel_cache.h; NULL: none), which is mapped. */
+int boot_files_open(struct boot_files *f, const struct vm_config *cfg, const char *kernel_cache, struct err *e);
 void boot_files_close(struct boot_files *f);
 
 /* Loads cfg->files (opened by boot_files_open) into m. */
