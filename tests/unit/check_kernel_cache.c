@@ -1,7 +1,8 @@
 /* The copies of kernel files vmm keeps to map them (machine/kernel_cache.c),
  * in a temporary directory: a copy is made once and found again, it is the
  * file's bytes, read-only; an edited file gets a copy of its own; a
- * directory others may write is not used; the directory keeps at most
+ * directory others may write is not used, nor a file over the size limit;
+ * the directory keeps at most
  * KERNEL_CACHE_MAX copies and loses the temporary files of dead writers. */
 #include <check.h>
 #include <dirent.h>
@@ -117,6 +118,18 @@ START_TEST(no_copy_where_others_may_write)
 }
 END_TEST
 
+/* A vmlinux with its symbols is read, not copied: the cache stays small. */
+START_TEST(no_copy_of_a_file_over_the_limit)
+{
+	int fd = write_src("kernel");
+
+	ck_assert_int_eq(ftruncate(fd, (off_t)KERNEL_CACHE_FILE_MAX + 1), 0); /* sparse */
+	ck_assert_int_eq(kernel_cache_open(fd, dir), -1);
+	ck_assert_uint_eq(entries("kernel-"), 0);
+	close(fd);
+}
+END_TEST
+
 START_TEST(keeps_the_newest_copies_and_drops_stale_temporaries)
 {
 	char stale[128];
@@ -148,6 +161,7 @@ Suite *kernel_cache_suite(void)
 {
 	const TTest *const tests[] = {
 		copies_once_then_finds_the_copy, an_edited_kernel_gets_its_own_copy, no_copy_where_others_may_write,
+		no_copy_of_a_file_over_the_limit,
 		keeps_the_newest_copies_and_drops_stale_temporaries, NULL,
 	};
 

@@ -138,6 +138,7 @@ int kernel_cache_open(int kernel_fd, const char *dir)
 	/* a file with no name (a memfd, an unlinked file) has no identity that
 	 * another run could find again */
 	if (!dir || fstat(kernel_fd, &src) < 0 || !S_ISREG(src.st_mode) || src.st_nlink == 0 ||
+	    (unsigned long long)src.st_size > KERNEL_CACHE_FILE_MAX ||
 	    cache_name(&src, name, sizeof name) < 0 || !dir_owned_by_us(dir))
 		return -1;
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

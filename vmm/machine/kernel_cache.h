@@ -12,12 +12,15 @@
  * them, made under a temporary name and renamed into place once whole and
  * once the source is seen unchanged over the copy. Renaming and unlinking
  * never touch a mapped file's pages, so DIR keeps the KERNEL_CACHE_MAX
- * newest copies and drops the rest. Anything that fails only means this
- * run reads the kernel, as before. */
+ * newest copies and drops the rest; a kernel over KERNEL_CACHE_FILE_MAX (a
+ * vmlinux with its symbols: 51 MB here) is not copied, so the cache holds
+ * at most 128 MiB, on what is usually a tmpfs. Anything that fails only
+ * means this run reads the kernel, as before. */
 #ifndef VMM_MACHINE_KERNEL_CACHE_H
 #define VMM_MACHINE_KERNEL_CACHE_H
 
 #define KERNEL_CACHE_MAX 8
+#define KERNEL_CACHE_FILE_MAX (16ull << 20)
 
 /* A read-only descriptor of the cached copy of the regular file kernel_fd
  * (made now if missing), or -1: use kernel_fd itself. */
