@@ -3,7 +3,8 @@
 #  (a) cold start: exec of `vmm run` to the first 200 on the published port,
 #      median of N (a C poller, bench/site_client.c: no process start-up inside);
 #  (b) memory after 10,000 keep-alive requests: guest pages touched (Rss of the
-#      guest-RAM mapping in /proc/PID/smaps) plus the VMM's own (the rest of Rss);
+#      guest-RAM mappings in /proc/PID/smaps; those of the VM's own, and the
+#      kernel's shared ones) plus the VMM's own (the rest of Rss);
 #  (c) requests/s for a 1 KiB file with keep-alive, wrk against our guest and
 #      against nginx on the host serving the same file, same client settings;
 #      and against the guest's web stack run as a host process
@@ -130,15 +131,19 @@ printf "    (%s)\n" "$(kvm_exit_list)"
 boot || exit 1
 rate=$("$T/site_client" load "$PORT" "$REQS")
 sleep 0.5
-# Rss split three ways: the guest-RAM mapping, the VMM's private memory
-# (anonymous: heap, stacks, buffers), and file pages (binary, libc: shared
-# by every VM on the host).
-read -r total guest anon <<<"$(awk -v ram=$((MEM_MB * 1024)) '
-	/^[0-9a-f]+-[0-9a-f]+ / { is_anon = (NF == 5); g = 0 }
-	/^Size:/ { g = (is_anon && $2 == ram) }
-	/^Rss:/ { total += $2; if (g) guest += $2 }
-	/^Anonymous:/ { if (!g) anon += $2 }
-	END { print total, guest, anon }' "/proc/$vm/smaps")"
+# Rss split three ways: guest RAM (its mappings carry MADV_NOHUGEPAGE, "nh"
+# in VmFlags: the anonymous RAM and the kernel's pages mapped over it from
+# vmm's copy of the kernel file), of which the VM's own pages are the
+# anonymous ones (RAM it touched, kernel pages it wrote) and the rest are
+# shared with every VM booted from the same kernel; the VMM's private memory
+# (anonymous: heap, stacks, buffers); and file pages (the binary: shared by
+# every VM on the host).
+read -r total guest gpriv anon <<<"$(awk '
+	/^[0-9a-f]+-[0-9a-f]+ / { rss = 0; an = 0 }
+	/^Rss:/ { rss = $2; total += $2 }
+	/^Anonymous:/ { an = $2 }
+	/^VmFlags:/ { if (/ nh/) { guest += rss; gpriv += an } else anon += an }
+	END { print total, guest, gpriv, anon }' "/proc/$vm/smaps")"
 stats=$(curl -s "http://127.0.0.1:$((PORT + 1))/")
 alloc=$(echo "$stats" | awk '$1 == "memory_allocated_bytes" { print int($2 / 1024) }')
 boot_us=$(echo "$stats" | awk '$1 == "boot_to_listen_us" { print $2 }')
@@ -146,10 +151,11 @@ vm_us=$(echo "$stats" | awk '$1 == "vm_start_to_listen_us" { print $2 }')
 stop
 printf "  memory after %d keep-alive requests (%s req/s on one connection):\n" "$REQS" "$rate"
 printf "    guest pages touched  %6d KiB (the guest's allocator handed out %s KiB beyond its image)\n" "$guest" "${alloc:-?}"
+printf "      of which its own   %6d KiB (the rest: kernel pages shared by every VM booted from that kernel)\n" "$gpriv"
 printf "    VMM private memory   %6d KiB (anonymous: heap, stacks, buffers)\n" "$anon"
 printf "    VMM file pages       %6d KiB (binary and libraries, shared by all VMs on a host)\n" $((total - guest - anon))
 printf "    together             %6d KiB = %.2f MiB (target under 8 MiB); per extra VM %.2f MiB\n" "$total" \
-	"$(echo "$total / 1024" | bc -l)" "$(echo "($guest + $anon) / 1024" | bc -l)"
+	"$(echo "$total / 1024" | bc -l)" "$(echo "($gpriv + $anon) / 1024" | bc -l)"
 printf "  that boot, from the guest's counters: kernel entry to listening %.1f ms, VM creation to listening %.1f ms\n" \
 	"$(echo "${boot_us:-0} / 1000" | bc -l)" "$(echo "${vm_us:-0} / 1000" | bc -l)"
 
