@@ -187,10 +187,6 @@ get() {
 # pct P FILE: the P-th percentile (nearest rank) of the numbers in FILE, in ms.
 pct() { sort -g "$2" | awk -v p="$1" '{ v[NR] = $1 } END { i = int(p / 100 * NR); if (i < p / 100 * NR) i++;
 	if (i < 1) i = 1; printf "%.1f", v[i] * 1000 }'; }
-mem_avail() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
-# kernel memory the sites may cost (KiB): page tables, kernel stacks, unreclaimable slab
-kmem() { awk '$1 == "PageTables:" { p = $2 } $1 == "KernelStack:" { k = $2 } $1 == "SUnreclaim:" { s = $2 }
-	END { print p, k, s }' /proc/meminfo; }
 running() { ls "$T"/state/run/ | grep -c '\.state$' || true; }
 # /proc/meminfo and each slab cache's bytes, for the breakdown of the rest
 mem_snap() { { awk '{ print $1, $2 }' /proc/meminfo
@@ -219,8 +215,6 @@ hz=$(getconf CLK_TCK)
 
 # The burst: M stopped sites, first requests C at a time.
 [ "$(running)" = 0 ] || die "$(running) sites run before the burst"
-mem0=$(mem_avail)
-read -r pt0 ks0 sl0 <<<"$(kmem)"
 mem_snap "$T/mem0"
 seq -f "url = \"http://s%.0f.example.test:$PORT/\"" "$M" | sed 'p;s/.*/output = "\/dev\/null"/' >"$T/burst.cfg"
 read -r bb0 ba0 <<<"$(stat_busy)"
@@ -249,9 +243,11 @@ awk '{ print $2 }' "$T/burst" >"$T/burst.t"
 # The M sites idle.
 sleep "$IDLE_WAIT"
 [ "$(running)" = "$M" ] || { vmmd_log_tail; die "$(running) sites run after the burst, want $M"; }
-mem1=$(mem_avail)
-read -r pt1 ks1 sl1 <<<"$(kmem)"
 mem_snap "$T/mem1"
+mem_deltas
+# MemAvailable's fall, and the kernel memory the sites may cost (KiB): page
+# tables, kernel stacks, unreclaimable slab
+read -r d_avail d_pt d_ks d_sl <<<"$(mem_delta MemAvailable: PageTables: KernelStack: SUnreclaim: | tr '\n' ' ')"
 vmms=$(run_pids vmm)
 mons=$(run_pids monitor)
 [ "$(wc -w <<<"$vmms")" = "$M" ] && [ "$(wc -w <<<"$mons")" = "$M" ] || die "run/*.state does not list $M vmm and monitor pids"
@@ -392,14 +388,13 @@ printf "                      (%d more stopped sites, one request at a time, wit
 lat "after quiet spells" "$T/qseq"
 printf "                      (%d more, each after %d ms of nothing: an on-demand site's usual case)\n" "$QSEQ" "$QUIET_MS"
 printf "  with %d sites running idle (%d s after the burst):\n" "$M" "$IDLE_WAIT"
-per_site=$(kib_per_site $((mem0 - mem1)))
+per_site=$(kib_per_site $((-d_avail)))
 printf "    host memory per site   %6.2f MiB (MemAvailable fell by %d MiB; target at most 1 MiB: %s)\n" \
-	"$per_site" $(((mem0 - mem1) / 1024)) "$(target "$per_site" '<=' 1)"
+	"$per_site" $((-d_avail / 1024)) "$(target "$per_site" '<=' 1)"
 printf "      processes (Pss)      %6.2f MiB vmm, %.2f MiB vmmd-monitor\n" \
 	"$(kib_per_site "$pss_vmm")" "$(kib_per_site "$pss_mon")"
 printf "      kernel per site      %6.2f MiB page tables, %.2f MiB kernel stacks, %.2f MiB unreclaimable slab\n" \
-	"$(kib_per_site $((pt1 - pt0)))" "$(kib_per_site $((ks1 - ks0)))" "$(kib_per_site $((sl1 - sl0)))"
-mem_deltas
+	"$(kib_per_site "$d_pt")" "$(kib_per_site "$d_ks")" "$(kib_per_site "$d_sl")"
 read -r d_sec d_pcpu d_vmalloc d_reclaim <<<"$(mem_delta SecPageTables: Percpu: VmallocUsed: SReclaimable: | tr '\n' ' ')"
 printf "      and                  %6.2f MiB KVM's page tables, %.2f MiB per-CPU, %.2f MiB vmalloc (with the stacks),\n" \
 	"$(kib_per_site "${d_sec:-0}")" "$(kib_per_site "${d_pcpu:-0}")" "$(kib_per_site "${d_vmalloc:-0}")"

@@ -273,6 +273,29 @@ START_TEST(ids_from_options)
 }
 END_TEST
 
+/* Two jailed VMs, a and b (named TAG-a, TAG-b), and the namespace of kind
+ * ns of this process, of a and of b, in ids[0..2]. */
+static void start_pair(struct vm *a, struct vm *b, const char *tag, const char *ns, char ids[3][64])
+{
+	char name[32];
+
+	snprintf(name, sizeof name, "%s-a", tag);
+	vm_start(a, name, NULL);
+	snprintf(name, sizeof name, "%s-b", tag);
+	vm_start(b, name, NULL);
+	ns_of(0, ns, ids[0], sizeof ids[0]);
+	ns_of(a->pid, ns, ids[1], sizeof ids[1]);
+	ns_of(b->pid, ns, ids[2], sizeof ids[2]);
+}
+
+static void assert_stderr_lacks(const struct vm *v, const char *what)
+{
+	char *e = slurp(v->err);
+
+	ck_assert_msg(!strstr(e, what), "stderr: %s", msg_tail(e));
+	free(e);
+}
+
 /* Landlock's scoping (ABI 6): what vmm shares the namespace under. */
 static int landlock_abi(void)
 {
@@ -282,14 +305,10 @@ static int landlock_abi(void)
 START_TEST(vms_share_one_network_namespace)
 {
 	struct vm a, b;
-	char host[64], na[64], nb[64], *e;
+	char ids[3][64], *host = ids[0], *na = ids[1], *nb = ids[2];
 	int abi = landlock_abi();
 
-	vm_start(&a, "share-a", NULL);
-	vm_start(&b, "share-b", NULL);
-	ns_of(0, "net", host, sizeof host);
-	ns_of(a.pid, "net", na, sizeof na);
-	ns_of(b.pid, "net", nb, sizeof nb);
+	start_pair(&a, &b, "share", "net", ids);
 	ck_assert_msg(strcmp(na, host) != 0 && strcmp(nb, host) != 0, "the host's network namespace: %s", host);
 	if (abi < 6) {
 		printf("jail: Landlock ABI %d has no scoping: each VM keeps a network namespace of its own\n", abi);
@@ -297,9 +316,7 @@ START_TEST(vms_share_one_network_namespace)
 	} else {
 		ck_assert_msg(strcmp(na, nb) == 0, "two jailed VMs: %s and %s", na, nb);
 		assert_pinned(na, "/run/vmm/net");
-		e = slurp(a.err);
-		ck_assert_msg(!strstr(e, "network namespace of its own"), "stderr: %s", msg_tail(e));
-		free(e);
+		assert_stderr_lacks(&a, "network namespace of its own");
 	}
 	vm_stop(&a);
 	vm_stop(&b);
@@ -312,13 +329,9 @@ END_TEST
 START_TEST(vms_share_one_ipc_namespace_and_empty_root)
 {
 	struct vm a, b;
-	char host[64], ia[64], ib[64], mi[64], *mounts, *e;
+	char ids[3][64], *host = ids[0], *ia = ids[1], *ib = ids[2], mi[64], *mounts;
 
-	vm_start(&a, "ipc-a", NULL);
-	vm_start(&b, "ipc-b", NULL);
-	ns_of(0, "ipc", host, sizeof host);
-	ns_of(a.pid, "ipc", ia, sizeof ia);
-	ns_of(b.pid, "ipc", ib, sizeof ib);
+	start_pair(&a, &b, "ipc", "ipc", ids);
 	ck_assert_msg(strcmp(ia, host) != 0, "the host's IPC namespace: %s", host);
 	ck_assert_msg(strcmp(ia, ib) == 0, "two jailed VMs: %s and %s", ia, ib);
 	assert_pinned(ia, "/run/vmm/ipc");
@@ -327,9 +340,7 @@ START_TEST(vms_share_one_ipc_namespace_and_empty_root)
 	mounts = slurp(mi);
 	ck_assert_msg(strstr(mounts, " /run/vmm/empty / ro,"), "root: %s", msg_tail(mounts));
 	free(mounts);
-	e = slurp(a.err);
-	ck_assert_msg(!strstr(e, "of its own"), "stderr: %s", msg_tail(e));
-	free(e);
+	assert_stderr_lacks(&a, "of its own");
 	vm_stop(&a);
 	vm_stop(&b);
 }

@@ -75,12 +75,12 @@ int run_jail_before_start(void *ctx, struct err *e)
 	if (jail_enter(&j->cfg, &j->st, e) < 0)
 		return -1;
 	/* a shared namespace could not be used: said once each */
-	if (j->st.noted)
-		fprintf(stderr, "vmm: %s: %s; it has a network namespace of its own instead\n", j->vm->name,
-			j->st.note.msg);
-	if (j->st.ipc_noted)
-		fprintf(stderr, "vmm: %s: %s; it has an IPC namespace of its own instead\n", j->vm->name,
-			j->st.ipc_note.msg);
+	const struct jail_note *notes[] = { &j->st.net_note, &j->st.ipc_note };
+
+	for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
+		if (notes[i]->set)
+			fprintf(stderr, "vmm: %s: %s; it has %s namespace of its own instead\n", j->vm->name,
+				notes[i]->why.msg, notes[i]->kind->a_what);
 	j->entered = true;
 	return 0;
 }

@@ -20,7 +20,6 @@
 
 #include "jail/landlock_scope.h"
 #include "jail/seccomp_policy.h"
-#include "jail/shared_ns.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
@@ -90,23 +89,22 @@ static const char *const ns_names[JAIL_NNS] = { "net", "ipc", "uts", "mnt" };
  * mount namespace (where they are pinned). The IPC one always (the filter
  * allows no IPC call), else a new one; the network one where Landlock's
  * scoping will hold (jail_enter applies it), else a new one. */
-static void shared_namespaces(struct jail_state *s, int *flags)
+static bool join_shared(struct jail_note *n, const char *path, int *flags)
 {
-	int rc = shared_ns_join(&shared_ns_ipc, JAIL_SHARED_IPC_PATH, &s->ipc_note);
+	int rc = shared_ns_join(n->kind, path, &n->why);
 
 	if (rc < 0 || rc == 1)
-		s->ipc_noted = true;
+		n->set = true;
 	if (rc >= 0)
-		*flags &= ~CLONE_NEWIPC; /* in the shared one, or in its own already */
-	if (s->scope_fd < 0)
-		return; /* no scoping, no sharing: unshared with the others */
-	rc = shared_ns_join(&shared_ns_net, JAIL_SHARED_NET_PATH, &s->note);
-	if (rc < 0 || rc == 1)
-		s->noted = true;
-	if (rc == 0)
-		s->net_shared = true;
-	if (rc >= 0)
-		*flags &= ~CLONE_NEWNET; /* in the shared one, or in its own already */
+		*flags &= ~n->kind->type; /* in the shared one, or in its own already */
+	return rc == 0;
+}
+
+static void shared_namespaces(struct jail_state *s, int *flags)
+{
+	join_shared(&s->ipc_note, JAIL_SHARED_IPC_PATH, flags);
+	if (s->scope_fd >= 0) /* no scoping, no sharing: unshared with the others */
+		s->net_shared = join_shared(&s->net_note, JAIL_SHARED_NET_PATH, flags);
 }
 
 static int empty_root(struct jail_state *s, struct err *e)
@@ -225,6 +223,8 @@ void jail_state_init(struct jail_state *s)
 	for (unsigned i = 0; i < JAIL_NNS; i++)
 		s->nsfd[i] = -1;
 	s->scope_fd = -1;
+	s->net_note.kind = &shared_ns_net;
+	s->ipc_note.kind = &shared_ns_ipc;
 }
 
 int jail_prepare(const struct jail_config *c, struct jail_state *s, struct err *e)
@@ -364,8 +364,8 @@ static bool scope(struct jail_state *s)
 	if (fd < 0)
 		return false;
 	s->scope_fd = -1;
-	if (landlock_scope_restrict(fd, &s->note) < 0) {
-		s->noted = true;
+	if (landlock_scope_restrict(fd, &s->net_note.why) < 0) {
+		s->net_note.set = true;
 		own_net = s->net_shared;
 		s->net_shared = false;
 	}

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "jail/seccomp_bpf.h"
+#include "jail/shared_ns.h"
 #include "util/err.h"
 
 /* Without --uid/--gid a root vmm takes JAIL_ID_BASE + its pid: unique among
@@ -40,6 +41,13 @@ struct jail_config {
 
 #define JAIL_NNS 4 /* net, ipc, uts, mnt */
 
+/* Why a shared namespace could not be used (one line for the edge). */
+struct jail_note {
+	const struct shared_ns_kind *kind;
+	bool set;
+	struct err why;
+};
+
 /* What jail_prepare started and jail_enter did. */
 struct jail_state {
 	bool privileged;        /* namespaces, root and ids were applied */
@@ -56,10 +64,7 @@ struct jail_state {
 	int nsfd[JAIL_NNS];
 	int scope_fd;           /* Landlock's scoping ruleset (-1: unavailable) */
 	bool net_shared;        /* the builder joined the shared network namespace */
-	bool noted;             /* note says why it did not (one line for the edge) */
-	struct err ipc_note;    /* why the shared IPC namespace could not be used */
-	bool ipc_noted;
-	struct err note;
+	struct jail_note net_note, ipc_note;
 };
 
 /* Nothing started, nothing held: what jail_state_free accepts. */

@@ -49,7 +49,7 @@
 	ANY(munmap, "freeing what mmap gave"),                                                               \
 	ANY(madvise, "thread exit gives its stack back (MADV_DONTNEED); guest RAM is MADV_NOHUGEPAGE"),      \
 	ANY(brk, "malloc's heap"),                                                                           \
-	ANY(mremap, "musl's realloc of a block it mapped"),                                                                           \
+	ANY(mremap, "musl's realloc of a block it mapped"),                                                  \
 	ANY(rt_sigprocmask, "glibc blocks signals around thread exit and creation"),                         \
 	ANY(rt_sigreturn, "return from the vCPU kick signal's handler"),                                     \
 	ANY(exit, "a thread ends"),                                                                          \

@@ -132,18 +132,23 @@ static void trim(int dirfd, const char *keep)
 int kernel_cache_open(int kernel_fd, const char *dir)
 {
 	char name[NAME_MAX + 1];
-	struct stat src;
+	struct stat src, d;
 	int dirfd, fd = -1;
 
 	/* a file with no name (a memfd, an unlinked file) has no identity that
 	 * another run could find again */
 	if (!dir || fstat(kernel_fd, &src) < 0 || !S_ISREG(src.st_mode) || src.st_nlink == 0 ||
 	    (unsigned long long)src.st_size > KERNEL_CACHE_FILE_MAX ||
-	    cache_name(&src, name, sizeof name) < 0 || !dir_owned_by_us(dir))
+	    cache_name(&src, name, sizeof name) < 0)
 		return -1;
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		return -1;
+	/* the directory checked is the one used */
+	if (fstat(dirfd, &d) < 0 || !owned_by_us(&d)) {
+		close(dirfd);
+		return -1;
+	}
 	fd = open_copy(dirfd, name, src.st_size);
 	if (fd < 0 && make_copy(dirfd, kernel_fd, &src, name) == 0) {
 		fd = open_copy(dirfd, name, src.st_size);
