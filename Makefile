@@ -111,6 +111,7 @@ bench: all
 	bench/jail.sh
 	bench/virsh-list.sh
 	bench/virsh-start.sh
+	bench/on-demand.sh
 
 PREFIX ?= /usr/local
 install: all

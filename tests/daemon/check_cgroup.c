@@ -147,9 +147,10 @@ static void proc_in_group(long pid, const char *what, const char *ctl, const cha
 
 /* The vmm (in the group's cgroup.procs, and by its /proc/PID/cgroup) and its
  * monitor are in the VM's groups once the start has returned. */
+static const char *const ctls[] = { "memory", "cpu", "pids" };
+
 static void holds_vmm(const char *uuid, const char *name)
 {
-	static const char *const ctls[] = { "memory", "cpu", "pids" };
 	char line[40], procs[4200];
 	long mon = run_pid(name, "monitor=");
 	int v2;
@@ -169,7 +170,6 @@ START_TEST(limits_from_xml_and_defaults)
 {
 	const char *kernel = write_xml(&v, "k.elf", "not a kernel: the fake vmm runs on a name");
 	char xml[2048], kpath[600], uuid[37], uuid2[37];
-	const char *const ctls[] = { "memory", "cpu", "pids" };
 	int v2;
 
 	if (!cgroups_usable())
@@ -233,14 +233,19 @@ START_TEST(limits_from_xml_and_defaults)
 END_TEST
 
 /* vmmd from a directory of its own, beside a vmmd-monitor that, while the
- * file cg-break exists, removes the VM's (still empty) groups behind the
- * cgroup.procs descriptors it was given before it execs the real monitor:
- * the monitor's moves then fail (ENODEV) as a real failure would. */
+ * file cg-break exists, waits for the VM's groups it names (one a line;
+ * vmmd makes them while the monitor starts), gives vmmd a moment to open
+ * their cgroup.procs and send them, and removes the (still empty) groups
+ * before it execs the real monitor: the monitor's moves then fail
+ * (ENODEV) as a real failure would. */
 static void breaking_monitor_daemon(void)
 {
-	vmmd_restart_with_monitor_prelude(&v, "if [ -e %s/cg-break ]; then\n"
-					      "  for a; do case \"$a\" in --cgroup-procs=*)\n"
-					      "    rmdir \"$(dirname \"$(readlink /proc/$$/fd/${a#--cgroup-procs=})\")\" || exit 9;; esac; done\n"
+	vmmd_restart_with_monitor_prelude(&v, "if [ -e %1$s/cg-break ]; then\n"
+					      "  for d in $(sort -u %1$s/cg-break); do\n"
+					      "    n=0; until [ -d \"$d\" ] || [ $n -gt 500 ]; do sleep 0.01; n=$((n+1)); done\n"
+					      "  done\n"
+					      "  sleep 0.5\n"
+					      "  for d in $(sort -u %1$s/cg-break); do rmdir \"$d\" || exit 9; done\n"
 					      "fi\n");
 }
 
@@ -287,7 +292,14 @@ START_TEST(failed_join_fails_the_start)
 	OK("define %s", write_xml(&v, "cgfail.xml", xml));
 	uuid_of("cgfail", uuid);
 	snprintf(flag, sizeof flag, "%s/cg-break", v.dir);
-	ck_assert(write_xml(&v, "cg-break", "") != NULL && access(flag, F_OK) == 0);
+	{
+		char dirs[3 * 8600] = "";
+		int v2;
+
+		for (int i = 0; i < 3; i++)
+			strcat(strcat(dirs, vm_file(ctls[i], uuid, NULL, &v2)), "\n");
+		ck_assert(write_xml(&v, "cg-break", dirs) != NULL && access(flag, F_OK) == 0);
+	}
 
 	ck_assert_msg(virsh(&v, out, sizeof out, "start cgfail") != 0, "started outside its cgroup: %s",
 		      msg_tail(out));

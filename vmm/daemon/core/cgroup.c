@@ -342,16 +342,23 @@ static void remove_dirs(const struct cgroups *cg, const uint8_t uuid[16])
 	}
 }
 
-int cgroup_vm_prepare(const struct cgroups *cg, const struct domain_config *c, struct cgroup_join *j,
-		      struct verr *e)
+int cgroup_vm_check(const struct cgroups *cg, const struct domain_config *c, struct verr *e)
 {
-	j->n = 0;
 	if (c->tune.hard_limit_kib && !cg->base[CG_MEMORY])
 		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "<memtune> cannot be applied: vmmd has no memory cgroup (%s)",
 				cg->note);
 	if ((c->tune.shares || c->tune.period_us || c->tune.quota_us) && !cg->base[CG_CPU])
 		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "<cputune> cannot be applied: vmmd has no cpu cgroup (%s)",
 				cg->note);
+	return 0;
+}
+
+int cgroup_vm_prepare(const struct cgroups *cg, const struct domain_config *c, struct cgroup_join *j,
+		      struct verr *e)
+{
+	j->n = 0;
+	if (cgroup_vm_check(cg, c, e) < 0)
+		return -1;
 	for (int r = 0; r < CG_NRES; r++) {
 		char dir[PATH_MAX], v[32];
 		int rc = 0;

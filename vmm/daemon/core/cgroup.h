@@ -5,7 +5,8 @@
  * vmmd finds its own group in every hierarchy (/proc/self/cgroup), takes
  * each controller from a cgroup v1 hierarchy that has it, else from the
  * unified (v2) one where the controller is available, and makes
- * <its group>/vmm/<domain UUID> per VM. The monitor moves vmm (all its
+ * <its group>/vmm/<domain UUID> per VM, while the VM's vmm starts (off the
+ * start's path: vmproc_spawn_go). The monitor moves vmm (all its
  * threads) and itself into the VM's groups once vmm is started, before it
  * reports it (monitor/monitor.c: the move waits an RCU grace period, which
  * vmm spends booting; what that leaves outside the limits), and fails the
@@ -42,6 +43,9 @@ struct cgroup_join {
 	unsigned n;
 };
 
+/* Whether c's limits can be applied here at all: a <memtune> or <cputune>
+ * whose controller vmmd lacks cannot (checked before a start begins). */
+int cgroup_vm_check(const struct cgroups *cg, const struct domain_config *c, struct verr *e);
 /* Makes the VM's groups, writes c's limits and opens their cgroup.procs
  * into j (close with cgroup_join_close). A limit the XML sets that cannot
  * be applied fails the start; defaults are applied where the controller is. */

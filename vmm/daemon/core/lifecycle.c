@@ -231,7 +231,7 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
 	/* vmm reads only what vmmd opened below the image directories */
 	if (images_open(&m->images, d->live, &files, e) < 0)
 		return -1;
-	if (cgroup_vm_prepare(&m->cg, d->live, &cg, e) < 0) {
+	if (cgroup_vm_check(&m->cg, d->live, e) < 0) {
 		vm_files_close(&files);
 		return -1;
 	}
@@ -242,20 +242,28 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
 	d->proc.pidfd = -1;
 	d->cid = cid;
 	if (store_save_run(m->state_dir, d, e) < 0) {
-		cgroup_join_close(&cg);
 		vm_files_close(&files);
-		remove_cgroup(m, d);
 		return -1;
 	}
 	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path, m->console_log_max, m->console_rate },
-			  &m->feat, m->state_dir, d->live, cid, d->site_fd, &cg, &files, &d->proc, &report_fd, e);
-	cgroup_join_close(&cg);
+			  &m->feat, m->state_dir, d->live, cid, d->site_fd, &files, &d->proc, &report_fd, e);
 	vm_files_close(&files);
 	if (rc < 0) {
 		store_remove_run(m->state_dir, dom_name(d));
-		remove_cgroup(m, d);
 		return -1;
 	}
+	/* the groups are made while the vmm starts (0.7 ms off a site's first
+	 * answer); the monitor waits for them before it moves the vmm in and
+	 * reports it, and kills the vmm if they never come */
+	if (cgroup_vm_prepare(&m->cg, d->live, &cg, e) < 0 || vmproc_spawn_go(report_fd, &cg, e) < 0) {
+		cgroup_join_close(&cg);
+		vmproc_spawn_report(&d->proc, report_fd, true, &(struct verr){ 0 });
+		store_remove_run(m->state_dir, dom_name(d));
+		remove_cgroup(m, d);
+		cleanup_cid_lock(cid); /* the vmm may have taken it */
+		return -1;
+	}
+	cgroup_join_close(&cg);
 	/* libvirt's state while a start is under way; a domain restarting
 	 * (on_reboot, on_crash) stays running, as a reset does in libvirt */
 	d->state = restart ? DOM_RUNNING : DOM_PAUSED;

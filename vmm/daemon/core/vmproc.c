@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -216,17 +217,14 @@ static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const s
 }
 
 /* In the child of vfork: becomes vmmd-monitor with the descriptors vmm
- * gets (/dev/null, the log, a site's socket as fd 3, its files from fd 4),
- * the report pipe at report_at, just above them, and the VM's cgroup.procs
- * files above that (report_at + 1 ...; the monitor moves the vmm and itself
- * there once the vmm is started: monitor.c says why not here, before). Only
- * system calls here: the child shares the daemon's memory until it execs.
- * Never returns. */
+ * gets (/dev/null, the log, a site's socket as fd 3, its files from fd 4)
+ * and the report socket at report_at, just above them. Only system calls
+ * here: the child shares the daemon's memory until it execs. Never
+ * returns. */
 static void exec_monitor(char *const argv[], int report_fd, int report_at, const char *log_path, int site_fd,
-			 const struct cgroup_join *cg, const int *files, unsigned nfiles)
+			 const int *files, unsigned nfiles)
 {
-	int null, log, r, s = -1, tmp[MAX_FILES], cgtmp[CG_MAX_JOIN];
-	unsigned ncg = cg ? cg->n : 0;
+	int null, log, r, s = -1, tmp[MAX_FILES];
 
 	setsid();
 	null = open("/dev/null", O_RDONLY);
@@ -238,19 +236,13 @@ static void exec_monitor(char *const argv[], int report_fd, int report_at, const
 	for (unsigned i = 0; i < nfiles; i++)
 		if ((tmp[i] = fcntl(files[i], F_DUPFD, 64)) < 0)
 			_exit(2);
-	for (unsigned i = 0; i < ncg; i++)
-		if ((cgtmp[i] = fcntl(cg->fd[i], F_DUPFD, 64)) < 0)
-			_exit(2);
 	if (null < 0 || log < 0 || r < 0 || (site_fd >= 0 && s < 0) || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
 	    dup2(log, 2) < 0 || (s >= 0 && dup2(s, SITE_FD) < 0) || dup2(r, report_at) < 0)
 		_exit(2);
 	for (unsigned i = 0; i < nfiles; i++) /* FILE_FD.. lie below report_at */
 		if (dup2(tmp[i], FILE_FD + (int)i) < 0)
 			_exit(2);
-	for (unsigned i = 0; i < ncg; i++)
-		if (dup2(cgtmp[i], report_at + 1 + (int)i) < 0)
-			_exit(2);
-	syscall(SYS_close_range, report_at + 1u + ncg, ~0u, 0u);
+	syscall(SYS_close_range, report_at + 1u, ~0u, 0u);
 	execv(argv[0], argv);
 	_exit(2); /* the empty log says nothing, the start fails: "cannot start the vmm process" */
 }
@@ -259,26 +251,26 @@ static void exec_monitor(char *const argv[], int report_fd, int report_at, const
  * domain); a function of its own so that nothing of the caller's frame is
  * live across it. */
 static pid_t __attribute__((noinline)) start_monitor(char *const argv[], int report_fd, int report_at,
-						     const char *log_path, int site_fd, const struct cgroup_join *cg,
-						     const int *files, unsigned nfiles)
+						     const char *log_path, int site_fd, const int *files,
+						     unsigned nfiles)
 {
 	pid_t pid = vfork();
 
 	if (pid == 0)
-		exec_monitor(argv, report_fd, report_at, log_path, site_fd, cg, files, nfiles);
+		exec_monitor(argv, report_fd, report_at, log_path, site_fd, files, nfiles);
 	return pid;
 }
 
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
-		 const struct domain_config *c, unsigned cid, int site_fd, const struct cgroup_join *cg,
-		 const struct vm_files *vf, struct vm_proc *p, int *report_fd, struct verr *e)
+		 const struct domain_config *c, unsigned cid, int site_fd, const struct vm_files *vf,
+		 struct vm_proc *p, int *report_fd, struct verr *e)
 {
 	int files[MAX_FILES];
 	unsigned nfiles = 0;
 	char sock[STORE_PATH_MAX], log[STORE_PATH_MAX], status_path[STORE_PATH_MAX];
 	struct argv_buf a = { .n = 0 };
 	pid_t mon;
-	int pipefd[2], rc = -1;
+	int sv[2], rc = -1;
 
 	memset(p, 0, sizeof *p);
 	p->pidfd = -1;
@@ -292,13 +284,13 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		goto out;
 	unlink(status_path);
 	unlink(sock);
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		verr_set(e, VERR_SYSTEM_ERROR, "pipe: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		verr_set(e, VERR_SYSTEM_ERROR, "socketpair: %s", strerror(errno));
 		goto out;
 	}
 	{
 		int site = c->site.present ? site_fd : -1, report_at, n = 0;
-		char *argv[MAX_ARGS + 4 + CG_MAX_JOIN], fdtext[16], cgtext[CG_MAX_JOIN][32];
+		char *argv[MAX_ARGS + 4], fdtext[16];
 
 		if (vf->kernel >= 0)
 			files[nfiles++] = vf->kernel;
@@ -312,37 +304,58 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		argv[n++] = (char *)paths->monitor;
 		argv[n++] = status_path;
 		argv[n++] = fdtext;
-		for (unsigned i = 0; cg && i < cg->n; i++) { /* where exec_monitor puts them */
-			snprintf(cgtext[i], sizeof cgtext[i], "--cgroup-procs=%d", report_at + 1 + (int)i);
-			argv[n++] = cgtext[i];
-		}
 		for (int i = 0; i < a.n; i++)
 			argv[n++] = a.v[i];
 		argv[n] = NULL;
-		mon = start_monitor(argv, pipefd[1], report_at, log, site, cg, files, nfiles);
+		mon = start_monitor(argv, sv[1], report_at, log, site, files, nfiles);
 	}
 	if (mon < 0) {
 		verr_set(e, VERR_SYSTEM_ERROR, "vfork: %s", strerror(errno));
-		close(pipefd[0]);
-		close(pipefd[1]);
+		close(sv[0]);
+		close(sv[1]);
 		goto out;
 	}
-	close(pipefd[1]);
+	close(sv[1]);
 	p->monitor_pid = mon;
 	p->is_child = true;
 	p->monitor_start = proc_starttime(mon);
 	p->pidfd = pidfd_open_(mon);
 	if (p->pidfd < 0) {
 		verr_set(e, VERR_SYSTEM_ERROR, "pidfd_open: %s", strerror(errno));
-		vmproc_spawn_report(p, pipefd[0], true, &(struct verr){ 0 });
+		vmproc_spawn_report(p, sv[0], true, &(struct verr){ 0 });
 		goto out;
 	}
-	*report_fd = pipefd[0];
+	*report_fd = sv[0];
 	rc = 0;
 out:
 	for (int i = 0; i < a.n; i++)
 		free(a.v[i]);
 	return rc;
+}
+
+int vmproc_spawn_go(int report_fd, const struct cgroup_join *cg, struct verr *e)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * CG_MAX_JOIN)];
+	} ctl;
+	struct iovec iov = { "g", 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (cg->n) {
+		memset(&ctl, 0, sizeof ctl);
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * cg->n);
+		ctl.h.cmsg_level = SOL_SOCKET;
+		ctl.h.cmsg_type = SCM_RIGHTS;
+		ctl.h.cmsg_len = CMSG_LEN(sizeof(int) * cg->n);
+		memcpy(CMSG_DATA(&ctl.h), cg->fd, sizeof(int) * cg->n);
+	}
+	/* the socket is empty and the monitor waits: this never blocks */
+	if (sendmsg(report_fd, &msg, MSG_NOSIGNAL) != 1)
+		return verr_set(e, VERR_INTERNAL_ERROR, "cannot start the vmm process (its monitor: %s)",
+				strerror(errno));
+	return 0;
 }
 
 int vmproc_spawn_report(struct vm_proc *p, int report_fd, bool timed_out, struct verr *e)

@@ -37,20 +37,25 @@ struct vmm_paths {
 };
 
 /* Starts `vmm run` for config c: fills p with its monitor and
- * *report_fd with the pipe the monitor writes the vmm's pid to (non-
- * blocking for the daemon: see vmproc_spawn_report). cid is the vsock CID (0: none);
- * site_fd, for a site, the listening socket vmm inherits as its fd 3; cg
- * (NULL: none) the cgroups the monitor moves itself and vmm into once vmm
- * has started (--cgroup-procs: off vmm's start, see monitor.c); files
- * c's kernel, initrd and disks, which vmm inherits (from fd 4 on) and names
- * as fd:N. */
+ * *report_fd with the socket the monitor waits on for its go and then
+ * writes the vmm's pid to (non-blocking for the daemon: see
+ * vmproc_spawn_report). cid is the vsock CID (0: none); site_fd, for a
+ * site, the listening socket vmm inherits as its fd 3; files c's kernel,
+ * initrd and disks, which vmm inherits (from fd 4 on) and names as fd:N.
+ * The vmm starts at once; the monitor reports it only after
+ * vmproc_spawn_go. */
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
-		 const struct domain_config *c, unsigned cid, int site_fd, const struct cgroup_join *cg,
-		 const struct vm_files *files, struct vm_proc *p, int *report_fd, struct verr *e);
+		 const struct domain_config *c, unsigned cid, int site_fd, const struct vm_files *files,
+		 struct vm_proc *p, int *report_fd, struct verr *e);
+/* The go for a start: hands the monitor the VM's cgroups (cg->n of them,
+ * maybe none) to move the vmm and itself into. A start that is not to go
+ * on closes report_fd instead (vmproc_spawn_report with timed_out): the
+ * monitor then kills the vmm. */
+int vmproc_spawn_go(int report_fd, const struct cgroup_join *cg, struct verr *e);
 /* The second half of a start, once *report_fd (from vmproc_spawn) is
  * readable or the wait for it timed out (timed_out): takes the vmm's pid
  * into p, or on failure (-1, e) ends what is left of the monitor. Closes
- * the report pipe either way. The daemon's loop waits for it, not this. */
+ * the report socket either way. The daemon's loop waits for it, not this. */
 int vmproc_spawn_report(struct vm_proc *p, int report_fd, bool timed_out, struct verr *e);
 
 /* The /proc start time of pid, 0 if it does not exist. */

@@ -4,23 +4,28 @@
  * the daemon would keep a copy of the daemon's memory for as long as the VM
  * runs, and this small static program keeps almost nothing.
  *
- *   vmmd-monitor STATUS_FILE REPORT_FD [--cgroup-procs=FD]... VMM_PATH ARG...
+ *   vmmd-monitor STATUS_FILE REPORT_FD VMM_PATH ARG...
  *
  * It starts VMM_PATH with the ARGs and every descriptor it was given except
- * REPORT_FD and the FDs, moves the vmm and itself into the VM's cgroups
- * (each FD an open cgroup.procs: the vmm's pid, then "0", written to each),
- * writes the vmm's pid (a pid_t, native byte order) to REPORT_FD and closes
- * everything, waits for the vmm and writes its wait status as text to
- * STATUS_FILE (temporary file, fsync, rename). Exit status: 0 once the
- * status is written, 1 otherwise, 2 for a bad command line, EXIT_CGROUP
- * when a move failed (the vmm killed and reaped, nothing reported).
+ * REPORT_FD, a unix socket to vmmd. It then waits for vmmd's go: one
+ * message on REPORT_FD carrying the VM's cgroup.procs files (none where
+ * vmmd has no cgroups), moves the vmm and itself into them (the vmm's pid,
+ * then "0", written to each), writes the vmm's pid (a pid_t, native byte
+ * order) to REPORT_FD and closes everything, waits for the vmm and writes
+ * its wait status as text to STATUS_FILE (temporary file, fsync, rename).
+ * Exit status: 0 once the status is written, 1 otherwise, 2 for a bad
+ * command line, EXIT_CGROUP when a move failed, EXIT_NO_GO when vmmd sent
+ * no go (it closed the socket: its start failed, or it died); in these two
+ * the vmm is killed and reaped and nothing reported.
  *
- * The move comes after the vmm is started, not before: the first write to
- * a cgroup.procs after a quiet spell waits for an RCU grace period
- * (cgroup_threadgroup_rwsem's rcu_sync; ~11 ms measured on a cgroup v1
- * PVM host), which vmm spends booting on another CPU instead of waiting.
- * What that leaves outside the VM's limits until the move, ~10 ms at most
- * unless the host is overloaded:
+ * vmmd makes the VM's groups while the vmm starts (the go comes after),
+ * and the moves come after the vmm is started: both are off the path to
+ * the guest's first answer. Making the groups takes ~0.7 ms on a cgroup v1
+ * PVM host; the first write to a cgroup.procs after a quiet spell waits for
+ * an RCU grace period (cgroup_threadgroup_rwsem's rcu_sync; ~11 ms
+ * measured there), which vmm spends booting on another CPU instead of
+ * waiting. What that leaves outside the VM's limits until the move, ~10 ms
+ * at most unless the host is overloaded:
  * - memory (v1 does not move charges): the pages vmm touches first (its
  *   binary's, its early allocations, the start of guest RAM) stay charged
  *   to vmmd's group for as long as they live; at most the guest's RAM plus
@@ -38,12 +43,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_CGROUPS 8
 #define EXIT_CGROUP 3 /* vmmd's vmproc.c reads it: "cannot move the VM's processes into its cgroup" */
+#define EXIT_NO_GO 4
 
 /* The vmm has ended (a zombie still: only we reap it). */
 static bool ended(pid_t vmm)
@@ -71,19 +78,51 @@ static int join(const int *fd, int n, pid_t vmm)
 	return rc;
 }
 
-/* "--cgroup-procs=FD": FD, open, above 2 and not REPORT_FD; else -1. */
-static int cgroup_arg(const char *arg, long report)
+/* vmmd's go: one message on the report socket whose SCM_RIGHTS are the
+ * VM's cgroup.procs files (close-on-exec: the vmm never has them), into fd.
+ * Their count, or -1 when no go came (the socket closed, or a message
+ * that is not one). */
+static int receive_go(int report, int *fd)
 {
-	const char *opt = "--cgroup-procs=";
-	char *end;
-	long fd;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * MAX_CGROUPS)];
+	} ctl;
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+	struct cmsghdr *c;
+	ssize_t n;
+	int count = 0;
 
-	if (strncmp(arg, opt, strlen(opt)) != 0)
+	while ((n = recvmsg(report, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
 		return -1;
-	fd = strtol(arg + strlen(opt), &end, 10);
-	if (end == arg + strlen(opt) || *end || fd < 3 || fd > 1024 || fd == report || fcntl((int)fd, F_GETFD) < 0)
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < k && count < MAX_CGROUPS; i++)
+			memcpy(&fd[count++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	if ((msg.msg_flags & MSG_CTRUNC) || byte != 'g') {
+		for (int i = 0; i < count; i++)
+			close(fd[i]);
 		return -1;
-	return (int)fd;
+	}
+	return count;
+}
+
+/* Kills and reaps the vmm of a start that does not go on. */
+static void end_vmm(pid_t vmm)
+{
+	int status;
+
+	kill(vmm, SIGKILL);
+	while (waitpid(vmm, &status, 0) < 0 && errno == EINTR)
+		;
 }
 
 static int write_status(const char *path, int status)
@@ -116,8 +155,7 @@ int main(int argc, char **argv)
 	int status;
 
 	if (argc < 4 || argv[1][0] != '/') {
-		fprintf(stderr, "usage: vmmd-monitor STATUS_FILE REPORT_FD [--cgroup-procs=FD]... VMM_PATH ARG... "
-				"(run by vmmd)\n");
+		fprintf(stderr, "usage: vmmd-monitor STATUS_FILE REPORT_FD VMM_PATH ARG... (run by vmmd)\n");
 		return 2;
 	}
 	report = strtol(argv[2], &end, 10);
@@ -125,18 +163,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmmd-monitor: REPORT_FD '%s' is not an open descriptor above 2\n", argv[2]);
 		return 2;
 	}
-	for (; vmm_arg < argc && strncmp(argv[vmm_arg], "--", 2) == 0; vmm_arg++) {
-		if (ncg == MAX_CGROUPS || (cg[ncg] = cgroup_arg(argv[vmm_arg], report)) < 0) {
-			fprintf(stderr, "vmmd-monitor: '%s' is not --cgroup-procs=FD with FD an open descriptor "
-					"above 2 (at most %d)\n", argv[vmm_arg], MAX_CGROUPS);
-			return 2;
-		}
-		/* the vmm does not get them */
-		if (fcntl(cg[ncg], F_SETFD, FD_CLOEXEC) < 0)
-			return 2;
-		ncg++;
-	}
-	if (vmm_arg >= argc || argv[vmm_arg][0] != '/') {
+	if (argv[vmm_arg][0] != '/') {
 		fprintf(stderr, "vmmd-monitor: VMM_PATH must be an absolute path\n");
 		return 2;
 	}
@@ -157,13 +184,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmmd: cannot run %s: %s\n", argv[vmm_arg], strerror(errno));
 		_exit(2);
 	}
-	/* the vmm boots while the moves wait (see the top); it is reported
-	 * only once it is in its groups */
+	/* the vmm boots while vmmd makes its groups and the moves wait (see
+	 * the top); it is reported only once it is in them */
+	if (vmm > 0 && (ncg = receive_go((int)report, cg)) < 0) {
+		end_vmm(vmm);
+		return EXIT_NO_GO;
+	}
 	if (vmm > 0 && join(cg, ncg, vmm) < 0) {
 		fprintf(stderr, "vmmd-monitor: cannot move the VM into its cgroup: %s\n", strerror(errno));
-		kill(vmm, SIGKILL);
-		while (waitpid(vmm, &status, 0) < 0 && errno == EINTR)
-			;
+		end_vmm(vmm);
 		return EXIT_CGROUP;
 	}
 	if (write((int)report, &vmm, sizeof vmm) != sizeof vmm) {
