@@ -9,10 +9,15 @@
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
+BENCH_KNOBS="$BENCH_KNOBS SETTLE_MS"
 make -s -C "$here/.." build/vmmd build/vmmd-monitor build/vmm build/guest/site.elf >/dev/null
 need_kvm "$@"
 cd "$here/.."
 N=${1:-${N:-10}}
+# SETTLE_MS: a pause before each start (default 0: back to back), so that
+# the previous VM's teardown in the kernel is not inside the next start
+SETTLE_MS=${SETTLE_MS:-0}
+settle() { [ "$SETTLE_MS" = 0 ] || sleep "$(awk -v ms="$SETTLE_MS" 'BEGIN { print ms / 1000 }')"; }
 T=$(mktemp -d /tmp/vmmd-start-bench.XXXXXX)
 chmod 755 "$T"
 vmmd_pid=
@@ -115,6 +120,7 @@ int main(int argc, char **argv)
 }
 EOF
 cc -O2 -Wall -Wextra -o "$T/poll" "$T/poll.c"
+cc -O2 -Wall -Wextra -o "$T/api_create" bench/api_create.c -lvirt -lpthread
 
 tar --format=ustar -C examples/site -cf "$T/site.tar" .
 cp build/guest/site.elf "$T/site.elf" # vmmd opens images only below its --images directory
@@ -143,6 +149,7 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
 
 : >"$T/virsh" >"$T/bare"
 for _ in $(seq "$N"); do
+	settle
 	if ! "$T/poll" wait "$PORT" 120000 virsh -q -c "$uri" start site >>"$T/virsh"; then
 		echo "bench: the site did not answer after virsh start" >&2
 		tail -5 "$T/vmmd.log" "$T/state/run/site.log" >&2 || true
@@ -151,8 +158,20 @@ for _ in $(seq "$N"); do
 	virsh -q -c "$uri" destroy site >/dev/null
 	echo "  virsh start round: $(tail -1 "$T/virsh") us (to 200, to virsh exit)" >&2
 done
+: >"$T/api.us"
+for _ in $(seq "$N"); do
+	settle
+	if ! "$T/api_create" "$uri" site "$PORT" >>"$T/api.us"; then
+		echo "bench: the site did not answer after virDomainCreate" >&2
+		tail -5 "$T/vmmd.log" "$T/state/run/site.log" >&2 || true
+		exit 1
+	fi
+	virsh -q -c "$uri" destroy site >/dev/null
+	echo "  API create round: $(tail -1 "$T/api.us") us" >&2
+done
 virsh -q -c "$uri" undefine site >/dev/null
 for _ in $(seq "$N"); do
+	settle
 	"$T/poll" kill "$PORT" 120000 build/vmm run --kernel build/guest/site.elf --mem 64M \
 		--disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none >>"$T/bare" 2>/dev/null
 	echo "  bare vmm run round: $(tail -1 "$T/bare" | cut -d' ' -f1) us" >&2
@@ -161,9 +180,10 @@ virsh_alone=$(median_us "$N" 0 running virsh -q -c test:///default domstate test
 virsh_200=$(cut -d' ' -f1 "$T/virsh" | median)
 virsh_ret=$(cut -d' ' -f2 "$T/virsh" | median)
 bare_200=$(cut -d' ' -f1 "$T/bare" | median)
-echo "virsh start to the first HTTP 200 of examples/site (site.elf, 64 MiB), median of $N:"
+echo "virsh start to the first HTTP 200 of examples/site (site.elf, 64 MiB), median of $N (each after $SETTLE_MS ms of nothing):"
 echo "  virsh start -> first 200:        $(ms "$virsh_200") ms"
 echo "  (virsh start itself returned:     $(ms "$virsh_ret") ms; vmmd waits --start-wait, default 300 ms, for a failing vmm)"
+echo "  virDomainCreate -> first 200:   $(ms "$(median <"$T/api.us")") ms (libvirt C API on an open connection: vmmd's own path; target at most 5 ms)"
 echo "  bare vmm run -> first 200:       $(ms "$bare_200") ms (same guest and poller, no daemon)"
 echo "  daemon + virsh overhead:         $(ms $((virsh_200 - bare_200))) ms"
 echo "  of which virsh's own run time:   $(ms "$virsh_alone") ms (virsh -c test:///default domstate, no daemon)"
