@@ -62,9 +62,27 @@ need_kvm() {
 # wrk_rate [wrk options] URL: runs wrk $WRK with them (its output in
 # $T/wrk) and prints "requests/s non-2xx".
 wrk_rate() {
-	wrk $WRK "$@" >"$T/wrk" 2>&1 || true
+	local i0 i1 w
+	i0=$(awk '/^cpu / { print $5 + $6 }' /proc/stat)
+	# wrk's own CPU (the subshell's children's utime+stime once it is
+	# reaped) and the host's idle time beside it, in $T/wrk.cpu as
+	# "clock ticks of wrk, idle ticks of all CPUs" (wrk_cpu_line)
+	w=$( (wrk $WRK "$@" >"$T/wrk" 2>&1 || true; awk '{ print $16 + $17 }' "/proc/$BASHPID/stat") )
+	i1=$(awk '/^cpu / { print $5 + $6 }' /proc/stat)
+	echo "$w $((i1 - i0))" >"$T/wrk.cpu"
 	awk '/^Requests\/sec:/ { r = $2 } /Non-2xx/ { bad = $NF }
 		END { printf "%s %s\n", r ? r : "0", bad ? bad : 0 }' "$T/wrk"
+}
+# wrk_cpu_line: after wrk_rate, where the machine's CPU went besides the
+# server: wrk's share of one core and the host's idle share, over wrk's run.
+wrk_cpu_line() {
+	local w idle secs
+	read -r w idle <"$T/wrk.cpu"
+	secs=$(awk '/^Requests\/sec:/ { r = $2 } $2 == "requests" && $3 == "in" { n = $1; d = $4 } END { sub(/s,?$/, "", d); print d + 0 }' "$T/wrk")
+	[ "$(echo "$secs > 0" | bc)" = 1 ] || return 0
+	printf "      client: wrk %.0f%% of one core; host idle %.0f%% of its %d CPUs\n" \
+		"$(echo "$w / $(getconf CLK_TCK) / $secs * 100" | bc -l)" \
+		"$(echo "$idle / $(getconf CLK_TCK) / $secs / $(nproc) * 100" | bc -l)" "$(nproc)"
 }
 # rate_ok RATE NON2XX: a rate counts only if wrk measured one and every
 # response was a 2xx; otherwise the server failed and is not timed.

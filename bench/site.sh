@@ -206,6 +206,7 @@ guest_rate() {
 	wall=$(((t1 - t0) / 1000))
 	print_rate "$label" "$rate_out" "$bad"
 	rate_ok "$rate_out" "$bad" || return 1
+	wrk_cpu_line
 	printf "      guest: %.2f ring-0 entries and %.2f exits per request, idle %.0f%% of the run;\n" \
 		"$(echo "$stats" | counter ring0_entries_per_request_x1000 | awk '{ print $1 / 1000 }')" \
 		"$(echo "$stats" | counter exits_per_request_x1000 | awk '{ print $1 / 1000 }')" \
@@ -241,6 +242,7 @@ read -r theirs theirs_bad <<<"$(wrk_rate "http://127.0.0.1:$((PORT + 2))/1k.html
 theirs_cpu=$(($(cpu_ticks "$ngw") - ngw0))
 theirs_reqs=$(wrk_requests)
 print_rate "nginx on the host" "$theirs" "$theirs_bad"
+wrk_cpu_line
 kill -QUIT "$ng"
 wait "$ng" || true
 # The same web stack as a host process (bench/http_native.c): what it costs
