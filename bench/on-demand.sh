@@ -41,6 +41,8 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	pkill -f "$T/b[0-9]/vmm run" 2>/dev/null || true
+	# their monitors write a status as they go: gone first, then the files
+	for _ in $(seq 50); do pgrep -f "$T/b[0-9]/" >/dev/null || break; sleep 0.1; done
 	rm -rf "$T"
 }
 trap cleanup EXIT

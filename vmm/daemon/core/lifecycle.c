@@ -211,6 +211,19 @@ static unsigned pick_cid(struct vmmd *m, const struct domain *self, struct verr 
 	return cid;
 }
 
+/* The "starting" record of d: its run state with no pids. */
+static int save_starting(struct vmmd *m, struct domain *d, struct verr *e)
+{
+	struct vm_proc started = d->proc;
+	int rc;
+
+	memset(&d->proc, 0, sizeof d->proc);
+	d->proc.pidfd = -1;
+	rc = store_save_run(m->state_dir, d, e);
+	d->proc = started;
+	return rc;
+}
+
 /* Runs d->live (set by the caller) as a new instance: up to the monitor's
  * start. The rest follows as events of the loop (lc_event, lc_tick): the
  * monitor's report (spawn_reported), then --start-wait when check (the
@@ -219,7 +232,7 @@ static unsigned pick_cid(struct vmmd *m, const struct domain *self, struct verr 
 static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool restart, const char *how,
 		 struct verr *e)
 {
-	struct cgroup_join cg;
+	struct cgroup_join cg = { .n = 0 };
 	struct vm_files files;
 	unsigned cid = 0;
 	int rc, report_fd = -1;
@@ -235,27 +248,20 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
 		vm_files_close(&files);
 		return -1;
 	}
-	/* the "starting" record (no pids yet) goes first: a daemon that dies
-	 * before the pids are saved finds it at start-up and looks for the VM
-	 * instead of leaving it running untracked (adopt_one) */
-	memset(&d->proc, 0, sizeof d->proc);
-	d->proc.pidfd = -1;
 	d->cid = cid;
-	if (store_save_run(m->state_dir, d, e) < 0) {
-		vm_files_close(&files);
-		return -1;
-	}
 	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path, m->console_log_max, m->console_rate },
 			  &m->feat, m->state_dir, d->live, cid, d->site_fd, &files, &d->proc, &report_fd, e);
 	vm_files_close(&files);
-	if (rc < 0) {
-		store_remove_run(m->state_dir, dom_name(d));
+	if (rc < 0)
 		return -1;
-	}
-	/* the groups are made while the vmm starts (0.7 ms off a site's first
-	 * answer); the monitor waits for them before it moves the vmm in and
-	 * reports it, and kills the vmm if they never come */
-	if (cgroup_vm_prepare(&m->cg, d->live, &cg, e) < 0 || vmproc_spawn_go(report_fd, &cg, e) < 0) {
+	/* While the vmm starts (off a site's first answer: 0.7 ms of groups,
+	 * 0.1 ms of record), and before the go, without which the monitor
+	 * kills the vmm: the "starting" record (no pids yet), which a daemon
+	 * that dies before the pids are saved finds at start-up and looks for
+	 * the VM instead of leaving it running untracked (adopt_one); then the
+	 * groups, which the monitor moves the vmm into before it reports it. */
+	if (save_starting(m, d, e) < 0 || cgroup_vm_prepare(&m->cg, d->live, &cg, e) < 0 ||
+	    vmproc_spawn_go(report_fd, &cg, e) < 0) {
 		cgroup_join_close(&cg);
 		vmproc_spawn_report(&d->proc, report_fd, true, &(struct verr){ 0 });
 		store_remove_run(m->state_dir, dom_name(d));
