@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/core/fd_high.h"
 #include "daemon/core/front.h"
 #include "daemon/core/lifecycle.h"
 #include "daemon/core/sites.h"
@@ -221,13 +223,21 @@ int main(int argc, char **argv)
 			m.cg.base[CG_MEMORY] || m.cg.base[CG_CPU] || m.cg.base[CG_PIDS] ? "some" : "any", m.cg.note);
 	m.site_gid = (gid_t)-1;
 	m.site_epfd = -1;
-	rc = run(&o, &m);
+	fd_high_init();
+	m.dom_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (m.dom_epfd < 0) {
+		fprintf(stderr, "vmmd: epoll_create1: %s\n", strerror(errno));
+		rc = -1;
+	} else
+		rc = run(&o, &m);
 	front_close(&m);
 	domains_free(&m.doms);
 	images_free(&m.images);
 	cgroups_free(&m.cg);
 	if (m.site_epfd >= 0)
 		close(m.site_epfd);
+	if (m.dom_epfd >= 0)
+		close(m.dom_epfd);
 	free(vmm);
 	free(monitor);
 	xmlCleanupParser();

@@ -71,6 +71,7 @@ struct domain *domains_add(struct domains *ds, struct domain_config *def)
 	d->proc.pidfd = -1;
 	d->site_fd = -1;
 	d->start_fd = -1;
+	d->polled_fd = -1;
 	ds->v[ds->n++] = d;
 	return d;
 }

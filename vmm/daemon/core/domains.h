@@ -63,6 +63,8 @@ struct domain {
 	unsigned cid;               /* the vsock CID this instance was started with; 0 unknown */
 	int site_fd;                /* <vmm:site>: its listening unix socket, -1 none */
 	bool site_polled;           /* site_fd is in the daemon's epoll set */
+	int polled_fd;              /* the process fd (lc_poll_fd) in the daemon's domain epoll set; -1: none */
+	long polled_owner;          /* lc_poll_owner when it joined */
 	int64_t site_hold_ms;       /* after a failed on-demand start: no retry before */
 	/* a start in progress, as events of the daemon's loop (lifecycle.c):
 	 * START_REPORT until the monitor reports the vmm's pid on start_fd,

@@ -436,6 +436,13 @@ int lc_poll_fd(const struct domain *d)
 	return d->start_phase == START_REPORT ? d->start_fd : d->proc.pidfd;
 }
 
+long lc_poll_owner(const struct domain *d)
+{
+	pid_t pid = d->proc.monitor_pid > 0 ? d->proc.monitor_pid : d->proc.vmm_pid;
+
+	return d->start_phase == START_REPORT ? -(long)pid - 1 : (long)pid;
+}
+
 /* how: "started", "autostarted", ... for the log line. */
 static int start(struct vmmd *m, struct domain *d, bool paused, bool wait, const char *how, struct verr *e)
 {

@@ -28,6 +28,9 @@ int lc_resume(struct vmmd *m, struct domain *d, struct verr *e);
 /* The descriptor the loop watches for d (-1: none): the monitor's report
  * pipe while a start waits for it, else the watched process's pidfd. */
 int lc_poll_fd(const struct domain *d);
+/* Whose lc_poll_fd(d) is (its kind and process): a descriptor number the
+ * loop watched may have been closed and given to another one since. */
+long lc_poll_owner(const struct domain *d);
 /* lc_poll_fd(d) was fd and is readable. */
 void lc_event(struct vmmd *m, struct domain *d, int fd);
 /* The watched process of d ended. */

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "daemon/core/fd_high.h"
 #include "daemon/core/lifecycle.h"
 #include "daemon/core/store.h"
 
@@ -145,7 +146,7 @@ int site_open(struct vmmd *m, struct domain *d, struct verr *e)
 		return 0;
 	if (site_socket_path(m, dom_config(d), path, sizeof path, e) < 0)
 		return -1;
-	d->site_fd = listen_at(path, m->site_gid, e);
+	d->site_fd = fd_high(listen_at(path, m->site_gid, e));
 	return d->site_fd < 0 ? -1 : 0;
 }
 
@@ -193,7 +194,7 @@ static int take_back(struct vmmd *m, struct domain *d)
 		close(fd);
 		return -1;
 	}
-	d->site_fd = fd;
+	d->site_fd = fd_high(fd);
 	return 0;
 }
 

@@ -27,6 +27,7 @@ struct vmmd {
 	struct domains doms;
 	unsigned next_cid;        /* where the search for an automatic vsock CID starts */
 	int site_epfd;            /* epoll set of the stopped sites' sockets (sites.c) */
+	int dom_epfd;             /* epoll set of the domains' process fds (server.c) */
 	gid_t site_gid;           /* group that may use the site sockets (nginx workers); -1: none */
 	struct front *front;      /* the front door (core/front.h); NULL without --front */
 	struct images images;     /* --images: where domains' files may come from (core/images.h) */

@@ -1,10 +1,13 @@
 #include "daemon/core/vmproc.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/close_range.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemon/core/fd_high.h"
 #include "daemon/core/store.h"
 
 #define MAX_ARGS (26 + 2 * DOMAIN_MAX_DISKS + 2 * DOMAIN_MAX_PUBLISH)
@@ -28,9 +32,10 @@
  * the VM's cgroups (it killed the vmm; monitor/monitor.c) */
 #define EXIT_CGROUP 3
 
+/* A domain's pidfd lives as long as its VM: kept high (fd_high.h). */
 static int pidfd_open_(pid_t pid)
 {
-	return (int)syscall(SYS_pidfd_open, pid, 0);
+	return fd_high((int)syscall(SYS_pidfd_open, pid, 0));
 }
 
 void vmproc_probe(const char *vmm_path, struct vmm_features *f)
@@ -247,18 +252,47 @@ static void exec_monitor(char *const argv[], int report_fd, int report_at, const
 	_exit(2); /* the empty log says nothing, the start fails: "cannot start the vmm process" */
 }
 
-/* vfork: no copy of the daemon's page tables per start (it holds every
- * domain); a function of its own so that nothing of the caller's frame is
- * live across it. */
+struct monitor_start {
+	char *const *argv;
+	int report_fd, report_at, site_fd;
+	const char *log_path;
+	const int *files;
+	unsigned nfiles;
+	unsigned keep_below; /* above every descriptor the monitor gets */
+};
+
+/* The child: until its first call it shares the daemon's memory and
+ * descriptor table; that call gives it a table of its own holding only
+ * the descriptors below keep_below (fd_high.h says why that is few). */
+static int monitor_child(void *arg)
+{
+	const struct monitor_start *x = arg;
+
+	if (syscall(SYS_close_range, x->keep_below, ~0u, CLOSE_RANGE_UNSHARE) < 0)
+		_exit(2);
+	exec_monitor(x->argv, x->report_fd, x->report_at, x->log_path, x->site_fd, x->files, x->nfiles);
+	return 2;
+}
+
+/* As vfork (the daemon waits until the child execs; no copy of its page
+ * tables, which hold every domain) and without a copy of its descriptor
+ * table either (CLONE_FILES, then monitor_child's unsharing copy of the
+ * low part). The child runs on a stack in this frame: the daemon does not
+ * use it until the child has exec'd. */
 static pid_t __attribute__((noinline)) start_monitor(char *const argv[], int report_fd, int report_at,
 						     const char *log_path, int site_fd, const int *files,
 						     unsigned nfiles)
 {
-	pid_t pid = vfork();
+	static_assert(FILE_FD + MAX_FILES < 64, "exec_monitor's temporaries lie at 64 and above");
+	struct monitor_start x = { argv, report_fd, report_at, site_fd, log_path, files, nfiles, 0 };
+	char stack[32768] __attribute__((aligned(16)));
+	int top = report_fd > site_fd ? report_fd : site_fd;
 
-	if (pid == 0)
-		exec_monitor(argv, report_fd, report_at, log_path, site_fd, files, nfiles);
-	return pid;
+	for (unsigned i = 0; i < nfiles; i++)
+		if (files[i] > top)
+			top = files[i];
+	x.keep_below = (unsigned)top + 1;
+	return clone(monitor_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &x);
 }
 
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
@@ -289,7 +323,9 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		goto out;
 	}
 	{
-		int site = c->site.present ? site_fd : -1, report_at, n = 0;
+		/* the site's socket lies high (fd_high.h): a low copy for the
+		 * monitor, so that its table can stop low */
+		int site = c->site.present && site_fd >= 0 ? fcntl(site_fd, F_DUPFD_CLOEXEC, 3) : -1, report_at, n = 0;
 		char *argv[MAX_ARGS + 4], fdtext[16];
 
 		if (vf->kernel >= 0)
@@ -307,10 +343,14 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		for (int i = 0; i < a.n; i++)
 			argv[n++] = a.v[i];
 		argv[n] = NULL;
-		mon = start_monitor(argv, sv[1], report_at, log, site, files, nfiles);
+		mon = c->site.present && site_fd >= 0 && site < 0
+			      ? -1
+			      : start_monitor(argv, sv[1], report_at, log, site, files, nfiles);
+		if (site >= 0)
+			close(site);
 	}
 	if (mon < 0) {
-		verr_set(e, VERR_SYSTEM_ERROR, "vfork: %s", strerror(errno));
+		verr_set(e, VERR_SYSTEM_ERROR, "cannot start vmmd-monitor: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		goto out;

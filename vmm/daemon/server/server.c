@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -294,6 +295,49 @@ struct slot {
 	int index;
 };
 
+/* The domains' process fds (a start's report socket, a pidfd) live in one
+ * epoll set, which the poll loop watches as one fd: polling a thousand
+ * pidfds each round cost vmmd 13% of its time while sites started with
+ * 1,000 running. Synced each round: first every fd that changed leaves
+ * (an fd closed meanwhile has left by itself, and its number may be
+ * another's now: a change of owner counts as a change), then the new ones
+ * join. */
+static void domains_sync_watch(struct vmmd *m)
+{
+	for (size_t i = 0; i < m->doms.n; i++) {
+		struct domain *d = m->doms.v[i];
+
+		if (d->polled_fd >= 0 && (d->polled_fd != lc_poll_fd(d) || d->polled_owner != lc_poll_owner(d))) {
+			epoll_ctl(m->dom_epfd, EPOLL_CTL_DEL, d->polled_fd, NULL);
+			d->polled_fd = -1;
+		}
+	}
+	for (size_t i = 0; i < m->doms.n; i++) {
+		struct domain *d = m->doms.v[i];
+		int fd = lc_poll_fd(d);
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+		if (fd >= 0 && d->polled_fd < 0 && epoll_ctl(m->dom_epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
+			d->polled_fd = fd;
+			d->polled_owner = lc_poll_owner(d);
+		}
+	}
+}
+
+/* The dom_epfd is readable: each ready domain's event. */
+static void domains_ready(struct vmmd *m)
+{
+	struct epoll_event ev[64];
+	int n = epoll_wait(m->dom_epfd, ev, 64, 0);
+
+	for (int k = 0; k < n; k++)
+		for (size_t i = 0; i < m->doms.n; i++)
+			if (m->doms.v[i]->polled_fd == ev[k].data.fd && lc_poll_fd(m->doms.v[i]) == ev[k].data.fd) {
+				lc_event(m, m->doms.v[i], ev[k].data.fd);
+				break;
+			}
+}
+
 int server_run(struct server *s, struct vmmd *m, struct verr *e)
 {
 	struct pollfd *pfd = NULL;
@@ -304,7 +348,7 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 	for (;;) {
 		int64_t now = now_ms();
 		int conn_timeout = reap(s, now), console_timeout = consoles(s, m, now), ready = sweep(s, m, now);
-		size_t n = 0, need = 6 + m->doms.n + 2 * s->nconns;
+		size_t n = 0, need = 7 + 2 * s->nconns;
 		int timeout = lc_tick(m), front_timeout = front_tick(m);
 
 		if (front_timeout >= 0 && (timeout < 0 || front_timeout < timeout))
@@ -338,14 +382,9 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 			pfd[n] = (struct pollfd){ .fd = s->listen_fd[i], .events = POLLIN };
 			slots[n++] = (struct slot){ SLOT_LISTEN, i };
 		}
-		for (size_t i = 0; i < m->doms.n; i++) {
-			int fd = lc_poll_fd(m->doms.v[i]);
-
-			if (fd < 0)
-				continue;
-			pfd[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
-			slots[n++] = (struct slot){ SLOT_DOMAIN, (int)i };
-		}
+		domains_sync_watch(m);
+		pfd[n] = (struct pollfd){ .fd = m->dom_epfd, .events = POLLIN };
+		slots[n++] = (struct slot){ SLOT_DOMAIN, 0 };
 		{
 			int fds[2], nf = front_poll_fds(m, fds);
 
@@ -383,16 +422,10 @@ int server_run(struct server *s, struct vmmd *m, struct verr *e)
 			free(slots);
 			return verr_set(e, VERR_SYSTEM_ERROR, "poll: %s", strerror(errno));
 		}
-		/* domains first: their indices are only valid until something changes the list */
-		for (size_t k = 0; k < n; k++) {
-			if (slots[k].kind != SLOT_DOMAIN || !pfd[k].revents)
-				continue;
-			for (size_t i = 0; i < m->doms.n; i++)
-				if (lc_poll_fd(m->doms.v[i]) == pfd[k].fd) {
-					lc_event(m, m->doms.v[i], pfd[k].fd);
-					break;
-				}
-		}
+		/* domains first */
+		for (size_t k = 0; k < n; k++)
+			if (slots[k].kind == SLOT_DOMAIN && pfd[k].revents)
+				domains_ready(m);
 		/* then stopped sites with clients waiting (a site that stopped just
 		 * now is watched from the next round) */
 		for (size_t k = 0; k < n; k++)
