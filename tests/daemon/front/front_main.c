@@ -344,12 +344,16 @@ START_TEST(no_request_lost_across_stop_and_start)
 }
 END_TEST
 
+/* The vmm of a running site: once vmmd has its pid (the site may answer
+ * before its monitor reports the vmm, which waits for the moves into the
+ * VM's cgroups). */
 static pid_t vmm_pid_of(const char *name)
 {
 	char path[600], line[128];
 	long pid = -1;
 	FILE *f;
 
+	ck_assert_int_eq(wait_state(&v, name, "running", 10000), 0);
 	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof line, f))
