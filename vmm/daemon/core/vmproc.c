@@ -221,7 +221,7 @@ static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const s
 	return 0;
 }
 
-/* In the child of vfork: becomes vmmd-monitor with the descriptors vmm
+/* In the child of start_monitor: becomes vmmd-monitor with the descriptors vmm
  * gets (/dev/null, the log, a site's socket as fd 3, its files from fd 4)
  * and the report socket at report_at, just above them. Only system calls
  * here: the child shares the daemon's memory until it execs. Never
