@@ -31,96 +31,9 @@ ip link set lo up 2>/dev/null || true # a fresh VM (the TCG fallback) has lo dow
 PORT=$((30000 + $$ % 20000))
 uri="vmm+unix:///system?socket=$T/sock"
 
-# The poller: runs CMD, polls GET / on 127.0.0.1:PORT every 0.5 ms until it
-# answers 200. Mode wait: then waits for CMD to exit; prints "us_to_200
-# us_to_exit". Mode kill: then stops CMD (SIGTERM); prints "us_to_200 0".
-cat >"$T/poll.c" <<'EOF'
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-static long long now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-static int get(int port)
-{
-	static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	char buf[64] = "";
-	int s = socket(AF_INET, SOCK_STREAM, 0), code = -1, n = 0;
-	if (connect(s, (struct sockaddr *)&a, sizeof a) == 0 && send(s, req, sizeof req - 1, MSG_NOSIGNAL) > 0) {
-		struct pollfd p = { .fd = s, .events = POLLIN };
-		while (n < 12 && poll(&p, 1, 10000) == 1) {
-			int r = recv(s, buf + n, sizeof buf - 1 - n, 0);
-			if (r <= 0)
-				break;
-			n += r;
-		}
-		buf[n] = 0;
-		if (sscanf(buf, "HTTP/1.%*d %d", &code) != 1)
-			code = -1;
-	}
-	close(s);
-	return code;
-}
-int main(int argc, char **argv)
-{
-	int port, st;
-	long long t0, t200 = -1, texit = 0, limit;
-	pid_t pid;
-	if (argc < 5)
-		return 2;
-	port = atoi(argv[2]);
-	limit = atoll(argv[3]) * 1000;
-	t0 = now_us();
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, 1);
-		execvp(argv[4], argv + 4);
-		_exit(127);
-	}
-	while (now_us() - t0 < limit) {
-		if (get(port) == 200) {
-			t200 = now_us() - t0;
-			break;
-		}
-		if (!texit && waitpid(pid, &st, WNOHANG) == pid) {
-			texit = now_us() - t0;
-			if (!WIFEXITED(st) || WEXITSTATUS(st))
-				break; /* virsh start failed, or vmm ended */
-		}
-		usleep(500);
-	}
-	if (strcmp(argv[1], "kill") == 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, &st, 0);
-		texit = 0;
-	} else if (!texit) {
-		waitpid(pid, &st, 0);
-		texit = now_us() - t0;
-	}
-	if (t200 < 0) {
-		fprintf(stderr, "no HTTP 200 on port %d\n", port);
-		return 1;
-	}
-	printf("%lld %lld\n", t200, texit);
-	return 0;
-}
-EOF
-cc -O2 -Wall -Wextra -o "$T/poll" "$T/poll.c"
-cc -O2 -Wall -Wextra -o "$T/api_create" bench/api_create.c -lvirt -lpthread
+# The poller (bench/start_poll.c): after `virsh start`, a bare `vmm run`, or
+# virDomainCreate on an open connection, the time to the site's first 200.
+cc -O2 -Wall -Wextra -o "$T/poll" bench/start_poll.c -lvirt -lpthread
 
 tar --format=ustar -C examples/site -cf "$T/site.tar" .
 cp build/guest/site.elf "$T/site.elf" # vmmd opens images only below its --images directory
@@ -161,7 +74,7 @@ done
 : >"$T/api.us"
 for _ in $(seq "$N"); do
 	settle
-	if ! "$T/api_create" "$uri" site "$PORT" >>"$T/api.us"; then
+	if ! "$T/poll" create "$uri" site "$PORT" >>"$T/api.us"; then
 		echo "bench: the site did not answer after virDomainCreate" >&2
 		tail -5 "$T/vmmd.log" "$T/state/run/site.log" >&2 || true
 		exit 1

@@ -46,6 +46,15 @@ static int write_src(const char *text)
 	return fd;
 }
 
+/* kernel_cache_open as boot_image.c calls it: with the file's fstat. */
+static int cache_open(int fd, const char *in)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return kernel_cache_open(fd, &st, in);
+}
+
 static unsigned entries(const char *with)
 {
 	struct dirent *de;
@@ -65,13 +74,13 @@ START_TEST(copies_once_then_finds_the_copy)
 	struct stat sa, sb;
 	char buf[32] = "";
 
-	a = kernel_cache_open(fd, dir);
+	a = cache_open(fd, dir);
 	ck_assert_int_ge(a, 0);
 	ck_assert_int_eq(pread(a, buf, sizeof buf - 1, 0), 10);
 	ck_assert_str_eq(buf, "kernel one");
 	ck_assert_int_eq(fstat(a, &sa), 0);
 	ck_assert_msg(!(sa.st_mode & 0222), "the copy is writable: %o", sa.st_mode);
-	b = kernel_cache_open(fd, dir);
+	b = cache_open(fd, dir);
 	ck_assert_int_ge(b, 0);
 	ck_assert_int_eq(fstat(b, &sb), 0);
 	ck_assert_msg(sa.st_ino == sb.st_ino, "a second copy was made");
@@ -88,11 +97,11 @@ START_TEST(an_edited_kernel_gets_its_own_copy)
 	struct stat sa, sb;
 	char buf[32] = "";
 
-	a = kernel_cache_open(fd, dir);
+	a = cache_open(fd, dir);
 	close(fd);
 	nanosleep(&(struct timespec){ 0, 10000000 }, NULL); /* a later change time */
 	fd = write_src("kernel two!");
-	b = kernel_cache_open(fd, dir);
+	b = cache_open(fd, dir);
 	ck_assert_int_ge(a, 0);
 	ck_assert_int_ge(b, 0);
 	ck_assert_int_eq(fstat(a, &sa), 0);
@@ -111,9 +120,9 @@ START_TEST(no_copy_where_others_may_write)
 	int fd = write_src("kernel");
 
 	ck_assert_int_eq(chmod(dir, 0777), 0);
-	ck_assert_int_eq(kernel_cache_open(fd, dir), -1);
+	ck_assert_int_eq(cache_open(fd, dir), -1);
 	ck_assert_uint_eq(entries("kernel-"), 0);
-	ck_assert_int_eq(kernel_cache_open(fd, NULL), -1);
+	ck_assert_int_eq(cache_open(fd, NULL), -1);
 	close(fd);
 }
 END_TEST
@@ -124,7 +133,7 @@ START_TEST(no_copy_of_a_file_over_the_limit)
 	int fd = write_src("kernel");
 
 	ck_assert_int_eq(ftruncate(fd, (off_t)KERNEL_CACHE_FILE_MAX + 1), 0); /* sparse */
-	ck_assert_int_eq(kernel_cache_open(fd, dir), -1);
+	ck_assert_int_eq(cache_open(fd, dir), -1);
 	ck_assert_uint_eq(entries("kernel-"), 0);
 	close(fd);
 }
@@ -147,7 +156,7 @@ START_TEST(keeps_the_newest_copies_and_drops_stale_temporaries)
 		snprintf(text, sizeof text, "kernel %d", i);
 		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
 		fd = write_src(text);
-		c = kernel_cache_open(fd, dir);
+		c = cache_open(fd, dir);
 		ck_assert_int_ge(c, 0);
 		close(c);
 		close(fd);

@@ -243,13 +243,8 @@ static int listen_tcp(struct vsock_listener *l, const struct publish_config *p, 
 	if (l->fd < 0)
 		return err_errno(e, "--publish %s:%u: socket", p->addr, p->host_port);
 	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(l->fd, sa, len) < 0) {
-		/* the same words whichever C library vmm has (musl's: "Address in use") */
-		if (errno == EADDRINUSE)
-			return err_set(e, "--publish %s:%u: cannot listen there: Address already in use", p->addr,
-				       p->host_port);
+	if (bind(l->fd, sa, len) < 0)
 		return err_errno(e, "--publish %s:%u: cannot listen there", p->addr, p->host_port);
-	}
 	if (listen(l->fd, SOMAXCONN) < 0)
 		return err_errno(e, "--publish %s:%u: listen", p->addr, p->host_port);
 	return 0;

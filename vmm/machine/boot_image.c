@@ -19,27 +19,26 @@
 #include "util/file_arg.h"
 
 /* Opens a file the user named (a path or fd:N) and checks it is a regular,
- * non-empty file. */
-static int open_input(const char *what, const char *arg, char *label, struct err *e)
+ * non-empty file; its fstat in *st. */
+static int open_input(const char *what, const char *arg, char *label, struct stat *st, struct err *e)
 {
-	struct stat st;
 	int fd = file_arg_open(what, arg, O_RDONLY, label, e);
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0) {
 		err_errno(e, "cannot stat %s %s", what, label);
 		goto fail;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st->st_mode)) {
 		err_set(e, "%s %s is a directory", what, label);
 		goto fail;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		err_set(e, "%s %s is not a regular file", what, label);
 		goto fail;
 	}
-	if (st.st_size == 0) {
+	if (st->st_size == 0) {
 		err_set(e, "%s %s is empty", what, label);
 		goto fail;
 	}
@@ -63,6 +62,8 @@ static bool kernel_fd_sealed(int fd)
 
 int boot_files_open(struct boot_files *f, const struct vm_config *cfg, const char *kernel_cache, struct err *e)
 {
+	struct stat st;
+
 	f->kernel_fd = f->initrd_fd = -1;
 	f->kernel_mem = NULL;
 	f->kernel_mem_size = 0;
@@ -76,12 +77,12 @@ int boot_files_open(struct boot_files *f, const struct vm_config *cfg, const cha
 		return 0;
 	}
 	f->kernel_fd = open_input(cfg->boot_firmware ? "firmware" : "kernel", cfg->boot_firmware ? cfg->firmware : cfg->kernel,
-				  f->kernel, e);
+				  f->kernel, &st, e);
 	if (f->kernel_fd < 0)
 		return -1;
 	f->kernel_fixed = !f->firmware && kernel_fd_sealed(f->kernel_fd);
 	if (!f->firmware && !f->kernel_fixed) {
-		int copy = kernel_cache_open(f->kernel_fd, kernel_cache);
+		int copy = kernel_cache_open(f->kernel_fd, &st, kernel_cache);
 
 		if (copy >= 0) {
 			close(f->kernel_fd);
@@ -89,7 +90,7 @@ int boot_files_open(struct boot_files *f, const struct vm_config *cfg, const cha
 			f->kernel_fixed = true;
 		}
 	}
-	if (cfg->initrd && (f->initrd_fd = open_input("initrd", cfg->initrd, f->initrd, e)) < 0) {
+	if (cfg->initrd && (f->initrd_fd = open_input("initrd", cfg->initrd, f->initrd, &st, e)) < 0) {
 		boot_files_close(f);
 		return -1;
 	}

@@ -129,17 +129,16 @@ static void trim(int dirfd, const char *keep)
 		unlinkat(dirfd, oldest.name, 0);
 }
 
-int kernel_cache_open(int kernel_fd, const char *dir)
+int kernel_cache_open(int kernel_fd, const struct stat *src, const char *dir)
 {
 	char name[NAME_MAX + 1];
-	struct stat src, d;
+	struct stat d;
 	int dirfd, fd = -1;
 
 	/* a file with no name (a memfd, an unlinked file) has no identity that
 	 * another run could find again */
-	if (!dir || fstat(kernel_fd, &src) < 0 || !S_ISREG(src.st_mode) || src.st_nlink == 0 ||
-	    (unsigned long long)src.st_size > KERNEL_CACHE_FILE_MAX ||
-	    cache_name(&src, name, sizeof name) < 0)
+	if (!dir || !S_ISREG(src->st_mode) || src->st_nlink == 0 ||
+	    (unsigned long long)src->st_size > KERNEL_CACHE_FILE_MAX || cache_name(src, name, sizeof name) < 0)
 		return -1;
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
@@ -149,9 +148,9 @@ int kernel_cache_open(int kernel_fd, const char *dir)
 		close(dirfd);
 		return -1;
 	}
-	fd = open_copy(dirfd, name, src.st_size);
-	if (fd < 0 && make_copy(dirfd, kernel_fd, &src, name) == 0) {
-		fd = open_copy(dirfd, name, src.st_size);
+	fd = open_copy(dirfd, name, src->st_size);
+	if (fd < 0 && make_copy(dirfd, kernel_fd, src, name) == 0) {
+		fd = open_copy(dirfd, name, src->st_size);
 		trim(dirfd, name);
 	}
 	close(dirfd);

@@ -19,11 +19,13 @@
 #ifndef VMM_MACHINE_KERNEL_CACHE_H
 #define VMM_MACHINE_KERNEL_CACHE_H
 
+#include <sys/stat.h>
+
 #define KERNEL_CACHE_MAX 8
 #define KERNEL_CACHE_FILE_MAX (16ull << 20)
 
-/* A read-only descriptor of the cached copy of the regular file kernel_fd
- * (made now if missing), or -1: use kernel_fd itself. */
-int kernel_cache_open(int kernel_fd, const char *dir);
+/* A read-only descriptor of the cached copy of the regular file kernel_fd,
+ * whose fstat is src (made now if missing), or -1: use kernel_fd itself. */
+int kernel_cache_open(int kernel_fd, const struct stat *src, const char *dir);
 
 #endif
