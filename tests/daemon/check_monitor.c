@@ -1,7 +1,8 @@
 /* vmmd-monitor run directly, as vmmd runs it (a unix socketpair as its
- * report socket), with a shell standing in for vmm: it starts the vmm before
- * vmmd's go, reports and records it after a go, and kills it when no go
- * comes (vmmd's start failed, or vmmd died). */
+ * report socket, exec'd in the parent of the vmm it is given, started
+ * first), with a shell standing in for vmm: it reports and records the vmm
+ * after vmmd's go, kills it when no go comes (vmmd's start failed, or vmmd
+ * died), and refuses a VMM_PID that is not its child. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,11 +38,12 @@ static void teardown(void)
 	rmdir(dir);
 }
 
-/* Starts the monitor with a "vmm" that writes its pid to pid_path and
- * sleeps; *sock is vmmd's end of the report socket. */
-static pid_t start_monitor(int *sock)
+/* Starts the monitor, as vmmd does, in the parent of a "vmm" that writes
+ * its pid to pid_path and sleeps; *sock is vmmd's end of the report
+ * socket. vmm_pid: the pid the monitor is given, 0 for that vmm's. */
+static pid_t start_monitor_with(int *sock, long vmm_pid)
 {
-	char script[1024];
+	char script[1024], pid_text[24];
 	int sv[2];
 	pid_t pid;
 
@@ -51,15 +53,28 @@ static pid_t start_monitor(int *sock)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		pid_t vmm;
+
 		if (dup2(sv[1], REPORT_FD) < 0 || fcntl(REPORT_FD, F_SETFD, 0) < 0) /* it may be sv[1] itself */
 			_exit(99);
-		execl(BUILD_DIR "/vmmd-monitor", "vmmd-monitor", status_path, "5", "/bin/sh", "-c", script,
-		      (char *)NULL);
+		vmm = fork();
+		if (vmm == 0) {
+			close(REPORT_FD);
+			execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+			_exit(97);
+		}
+		snprintf(pid_text, sizeof pid_text, "%ld", vmm_pid ? vmm_pid : (long)vmm);
+		execl(BUILD_DIR "/vmmd-monitor", "vmmd-monitor", status_path, "5", pid_text, (char *)NULL);
 		_exit(98);
 	}
 	close(sv[1]);
 	*sock = sv[0];
 	return pid;
+}
+
+static pid_t start_monitor(int *sock)
+{
+	return start_monitor_with(sock, 0);
 }
 
 /* The vmm's pid, once it has written it (it runs before any go). */
@@ -138,10 +153,25 @@ START_TEST(go_reports_and_records)
 }
 END_TEST
 
+/* A VMM_PID that is not the monitor's child (here the test's own) is
+ * refused before anything: nothing is reported or recorded. */
+START_TEST(vmm_pid_not_a_child_is_refused)
+{
+	int sock;
+	pid_t mon = start_monitor_with(&sock, (long)getpid()), vmm = vmm_started(), reported;
+
+	ck_assert_int_eq(exit_status(mon), 2);
+	ck_assert_int_eq(recv(sock, &reported, sizeof reported, MSG_DONTWAIT), 0); /* closed, nothing sent */
+	ck_assert_msg(access(status_path, F_OK) < 0, "a refused monitor recorded a status");
+	close(sock);
+	kill(vmm, SIGKILL);
+}
+END_TEST
+
 Suite *monitor_suite(void)
 {
 	const TTest *const tests[] = { no_go_kills_the_vmm, other_message_is_no_go, go_reports_and_records,
-					      NULL };
+				       vmm_pid_not_a_child_is_refused, NULL };
 
 	return one_case_suite("monitor", "go", 30, setup, teardown, tests);
 }

@@ -221,78 +221,141 @@ static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const s
 	return 0;
 }
 
-/* In the child of start_monitor: becomes vmmd-monitor with the descriptors vmm
- * gets (/dev/null, the log, a site's socket as fd 3, its files from fd 4)
- * and the report socket at report_at, just above them. Only system calls
- * here: the child shares the daemon's memory until it execs. Never
- * returns. */
-static void exec_monitor(char *const argv[], int report_fd, int report_at, const char *log_path, int site_fd,
-			 const int *files, unsigned nfiles)
-{
-	int null, log, r, s = -1, tmp[MAX_FILES];
-
-	setsid();
-	null = open("/dev/null", O_RDONLY);
-	log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	/* out of the way first: the targets may be taken by the sources */
-	r = fcntl(report_fd, F_DUPFD, 64);
-	if (site_fd >= 0)
-		s = fcntl(site_fd, F_DUPFD, 64);
-	for (unsigned i = 0; i < nfiles; i++)
-		if ((tmp[i] = fcntl(files[i], F_DUPFD, 64)) < 0)
-			_exit(2);
-	if (null < 0 || log < 0 || r < 0 || (site_fd >= 0 && s < 0) || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
-	    dup2(log, 2) < 0 || (s >= 0 && dup2(s, SITE_FD) < 0) || dup2(r, report_at) < 0)
-		_exit(2);
-	for (unsigned i = 0; i < nfiles; i++) /* FILE_FD.. lie below report_at */
-		if (dup2(tmp[i], FILE_FD + (int)i) < 0)
-			_exit(2);
-	syscall(SYS_close_range, report_at + 1u, ~0u, 0u);
-	execv(argv[0], argv);
-	_exit(2); /* the empty log says nothing, the start fails: "cannot start the vmm process" */
-}
+/* The children below run on stacks the sanitizer does not know as a
+ * thread's (vmmd-san): its checks there would see stale poison. */
+#define NO_ASAN __attribute__((no_sanitize("address")))
 
 struct monitor_start {
-	char *const *argv;
+	char *const *vmm_argv;
+	char *monitor_argv[5]; /* the last argument, the vmm's pid, is filled in by the child */
+	char pid_text[24];
 	int report_fd, report_at, site_fd;
 	const char *log_path;
 	const int *files;
 	unsigned nfiles;
 	unsigned keep_below; /* above every descriptor the monitor gets */
+	char *vmm_stack_top;
 };
+
+static void put_text(const char *s)
+{
+	if (write(2, s, strlen(s)) < 0) {
+		/* the log is all there is to tell */
+	}
+}
+
+/* The grandchild: vmm, with the descriptors below report_at and nothing
+ * of the daemon's signal set-up (a mask, ignored signals survive exec).
+ * System calls without the C library's wrappers, whose sanitizer
+ * interceptors (vmmd-san) misread a stack that is not a thread's. */
+static int NO_ASAN vmm_child(void *arg)
+{
+	static const uint64_t none;
+	static const struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
+	const struct monitor_start *x = arg;
+
+	for (int s = 1; s < NSIG; s++)
+		syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof dfl.mask);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
+	close(x->report_at);
+	execv(x->vmm_argv[0], x->vmm_argv);
+	put_text("vmmd: cannot run ");
+	put_text(x->vmm_argv[0]);
+	put_text(": ");
+	put_text(strerror(errno));
+	put_text("\n");
+	_exit(2);
+}
+
+/* In the child of start_monitor: sets up the descriptors vmm gets
+ * (/dev/null, the log, a site's socket as fd 3, its files from fd 4) and
+ * the report socket at report_at, just above them; starts vmm, then
+ * becomes vmmd-monitor, vmm's parent. vmm first: its exec is the start's
+ * critical path, the monitor's is not (it waits for vmmd's go anyway).
+ * Only system calls here: the child shares the daemon's memory until it
+ * execs. Never returns. */
+static void NO_ASAN exec_monitor(struct monitor_start *x)
+{
+	int null, log, r, s = -1, tmp[MAX_FILES];
+	pid_t vmm, left;
+	char digits[24];
+	unsigned n = 0;
+
+	setsid();
+	null = open("/dev/null", O_RDONLY);
+	log = open(x->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* out of the way first: the targets may be taken by the sources */
+	r = fcntl(x->report_fd, F_DUPFD, 64);
+	if (x->site_fd >= 0)
+		s = fcntl(x->site_fd, F_DUPFD, 64);
+	for (unsigned i = 0; i < x->nfiles; i++)
+		if ((tmp[i] = fcntl(x->files[i], F_DUPFD, 64)) < 0)
+			_exit(2);
+	if (null < 0 || log < 0 || r < 0 || (x->site_fd >= 0 && s < 0) || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
+	    dup2(log, 2) < 0 || (s >= 0 && dup2(s, SITE_FD) < 0) || dup2(r, x->report_at) < 0)
+		_exit(2);
+	for (unsigned i = 0; i < x->nfiles; i++) /* FILE_FD.. lie below report_at */
+		if (dup2(tmp[i], FILE_FD + (int)i) < 0)
+			_exit(2);
+	syscall(SYS_close_range, x->report_at + 1u, ~0u, 0u);
+	/* as vfork again: this child resumes once vmm has exec'd */
+	vmm = clone(vmm_child, x->vmm_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, x);
+	if (vmm < 0) {
+		put_text("vmmd: cannot start vmm: ");
+		put_text(strerror(errno));
+		put_text("\n");
+		_exit(2);
+	}
+	left = vmm;
+	do
+		digits[n++] = (char)('0' + left % 10);
+	while ((left /= 10) > 0);
+	for (unsigned i = 0; i < n; i++)
+		x->pid_text[i] = digits[n - 1 - i];
+	x->pid_text[n] = 0;
+	execv(x->monitor_argv[0], x->monitor_argv);
+	/* nothing may run untracked: the start fails ("cannot start the vmm
+	 * process"), and vmm, a child that outlived its parent, with it */
+	kill(vmm, SIGKILL);
+	_exit(2);
+}
 
 /* The child: until its first call it shares the daemon's memory and
  * descriptor table; that call gives it a table of its own holding only
  * the descriptors below keep_below (fd_high.h says why that is few). */
-static int monitor_child(void *arg)
+static int NO_ASAN monitor_child(void *arg)
 {
-	const struct monitor_start *x = arg;
+	struct monitor_start *x = arg;
 
 	if (syscall(SYS_close_range, x->keep_below, ~0u, CLOSE_RANGE_UNSHARE) < 0)
 		_exit(2);
-	exec_monitor(x->argv, x->report_fd, x->report_at, x->log_path, x->site_fd, x->files, x->nfiles);
+	exec_monitor(x);
 	return 2;
 }
 
 /* As vfork (the daemon waits until the child execs; no copy of its page
  * tables, which hold every domain) and without a copy of its descriptor
  * table either (CLONE_FILES, then monitor_child's unsharing copy of the
- * low part). The child runs on a stack in this frame: the daemon does not
- * use it until the child has exec'd. */
-static pid_t __attribute__((noinline)) start_monitor(char *const argv[], int report_fd, int report_at,
-						     const char *log_path, int site_fd, const int *files,
-						     unsigned nfiles)
+ * low part). The child and vmm, its child, run on stacks in this frame:
+ * the daemon does not use them until the child has exec'd. */
+static pid_t __attribute__((noinline)) start_monitor(struct monitor_start *x)
 {
 	static_assert(FILE_FD + MAX_FILES < 64, "exec_monitor's temporaries lie at 64 and above");
-	struct monitor_start x = { argv, report_fd, report_at, site_fd, log_path, files, nfiles, 0 };
 	char stack[32768] __attribute__((aligned(16)));
-	int top = report_fd > site_fd ? report_fd : site_fd;
+	char vmm_stack[16384] __attribute__((aligned(16)));
+	int top = x->report_fd > x->site_fd ? x->report_fd : x->site_fd;
 
-	for (unsigned i = 0; i < nfiles; i++)
-		if (files[i] > top)
-			top = files[i];
-	x.keep_below = (unsigned)top + 1;
-	return clone(monitor_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &x);
+	for (unsigned i = 0; i < x->nfiles; i++)
+		if (x->files[i] > top)
+			top = x->files[i];
+	x->keep_below = (unsigned)top + 1;
+	x->vmm_stack_top = vmm_stack + sizeof vmm_stack;
+	return clone(monitor_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, x);
 }
 
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
@@ -325,8 +388,10 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 	{
 		/* the site's socket lies high (fd_high.h): a low copy for the
 		 * monitor, so that its table can stop low */
-		int site = c->site.present && site_fd >= 0 ? fcntl(site_fd, F_DUPFD_CLOEXEC, 3) : -1, report_at, n = 0;
-		char *argv[MAX_ARGS + 4], fdtext[16];
+		int site = c->site.present && site_fd >= 0 ? fcntl(site_fd, F_DUPFD_CLOEXEC, 3) : -1;
+		char *argv[MAX_ARGS + 1], fdtext[16];
+		struct monitor_start x = { .vmm_argv = argv, .report_fd = sv[1], .site_fd = site, .log_path = log,
+					   .files = files };
 
 		if (vf->kernel >= 0)
 			files[nfiles++] = vf->kernel;
@@ -334,18 +399,18 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 			files[nfiles++] = vf->initrd;
 		for (unsigned i = 0; i < vf->ndisks; i++)
 			files[nfiles++] = vf->disks[i];
-		report_at = FILE_FD + (int)nfiles;
-
-		snprintf(fdtext, sizeof fdtext, "%d", report_at);
-		argv[n++] = (char *)paths->monitor;
-		argv[n++] = status_path;
-		argv[n++] = fdtext;
+		x.nfiles = nfiles;
+		x.report_at = FILE_FD + (int)nfiles;
+		snprintf(fdtext, sizeof fdtext, "%d", x.report_at);
+		x.monitor_argv[0] = (char *)paths->monitor;
+		x.monitor_argv[1] = status_path;
+		x.monitor_argv[2] = fdtext;
+		x.monitor_argv[3] = x.pid_text;
+		x.monitor_argv[4] = NULL;
 		for (int i = 0; i < a.n; i++)
-			argv[n++] = a.v[i];
-		argv[n] = NULL;
-		mon = c->site.present && site_fd >= 0 && site < 0
-			      ? -1
-			      : start_monitor(argv, sv[1], report_at, log, site, files, nfiles);
+			argv[i] = a.v[i];
+		argv[a.n] = NULL;
+		mon = c->site.present && site_fd >= 0 && site < 0 ? -1 : start_monitor(&x);
 		if (site >= 0)
 			close(site);
 	}
