@@ -38,10 +38,15 @@ T=$(mktemp -d /tmp/on-demand-bench.XXXXXX)
 chmod 755 "$T"
 pids=()
 cleanup() {
+	# the VMs first, while their vmmd runs: it removes each one's cgroups
+	# as it ends (killed after vmmd, they would stay behind on the host)
+	pkill -KILL -f "$T/b[0-9]/vmm run" 2>/dev/null || true
+	for _ in $(seq 50); do pgrep -f "$T/b[0-9]/vmmd-monitor" >/dev/null || break; sleep 0.1; done
+	sleep 0.2
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	pkill -f "$T/b[0-9]/vmm run" 2>/dev/null || true
-	# their monitors write a status as they go: gone first, then the files
+	pkill -KILL -f "$T/b[0-9]/vmm run" 2>/dev/null || true
+	# monitors write a status as they go: gone first, then the files
 	for _ in $(seq 50); do pgrep -f "$T/b[0-9]/" >/dev/null || break; sleep 0.1; done
 	rm -rf "$T"
 }

@@ -25,7 +25,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-	int rc = vmmd_stop(&v);
+	int rc;
+
+	vmmd_end_vms(&v);
+	rc = vmmd_stop(&v);
 
 	vmmd_cleanup(&v);
 	ck_assert_int_eq(rc, 0); /* a clean exit: no crash, no leak */

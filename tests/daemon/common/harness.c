@@ -180,10 +180,40 @@ static void kill_vms(struct vmmd_inst *v)
 	closedir(d);
 }
 
+/* Whether run/ still holds a record of a VM (NAME.state). */
+static bool runs_left(const struct vmmd_inst *v)
+{
+	char path[512];
+	struct dirent *de;
+	bool left = false;
+	DIR *d;
+
+	snprintf(path, sizeof path, "%s/run", v->state);
+	d = opendir(path);
+	while (d && !left && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		left = n > 6 && strcmp(de->d_name + n - 6, ".state") == 0;
+	}
+	if (d)
+		closedir(d);
+	return left;
+}
+
+void vmmd_end_vms(struct vmmd_inst *v)
+{
+	if (v->pid <= 0)
+		return;
+	kill_vms(v);
+	for (int i = 0; i < 100 && runs_left(v); i++)
+		sleep_ms(10);
+}
+
 void vmmd_cleanup(struct vmmd_inst *v)
 {
 	char cmd[1200];
 
+	vmmd_end_vms(v);
 	if (v->pid > 0)
 		vmmd_stop(v);
 	kill_vms(v);
@@ -281,7 +311,10 @@ void vmmd_fixture_up(struct vmmd_inst *v)
 
 void vmmd_fixture_down(struct vmmd_inst *v)
 {
-	int rc = vmmd_stop(v);
+	int rc;
+
+	vmmd_end_vms(v);
+	rc = vmmd_stop(v);
 
 	vmmd_cleanup(v);
 	ck_assert_int_eq(rc, 0);
