@@ -5,6 +5,9 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <string.h>
@@ -165,6 +168,87 @@ START_TEST(vcpu_filter_narrows)
 }
 END_TEST
 
+/* The compiled program run here, on a call with the given number and
+ * arguments all 0: the classic BPF subset seccomp_compile emits (loads of
+ * the data, AND, jumps, returns). */
+static uint32_t verdict(const struct seccomp_prog *p, uint32_t arch, uint32_t nr)
+{
+	struct seccomp_data d = { .nr = (int)nr, .arch = arch };
+	uint32_t a = 0;
+
+	for (unsigned pc = 0; pc < p->len; pc++) {
+		const struct sock_filter *f = &p->insn[pc];
+
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			ck_assert_uint_le(f->k + 4, sizeof d);
+			memcpy(&a, (const char *)&d + f->k, 4);
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= f->k;
+			break;
+		case BPF_JMP | BPF_JA:
+			pc += f->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			pc += a & f->k ? f->jt : f->jf;
+			break;
+		case BPF_RET | BPF_K:
+			return f->k;
+		default:
+			ck_abort_msg("instruction %u: code %#x not expected", pc, f->code);
+		}
+	}
+	ck_abort_msg("the program ran off its end");
+	return 0;
+}
+
+/* Every call number, through each compiled program: a call with a rule
+ * gets that rule's answer (allowed; its errno; with arguments checked, 0s
+ * pass a mask rule and fail the others, so allowed or trapped as its first
+ * test says), every other number traps, and another architecture or an
+ * x32 number is killed. The search over call numbers misses none. */
+static void every_number(const struct seccomp_policy *pol, const struct seccomp_prog *prog)
+{
+	for (uint32_t nr = 0; nr < 1024; nr++) {
+		const struct seccomp_rule *r = NULL;
+		uint32_t want = SECCOMP_RET_TRAP, got = verdict(prog, AUDIT_ARCH_X86_64, nr);
+
+		for (unsigned i = 0; i < pol->nrules && !r; i++)
+			if ((uint32_t)pol->rules[i].nr == nr)
+				r = &pol->rules[i];
+		if (r && r->errno_ret)
+			want = SECCOMP_RET_ERRNO | (uint32_t)r->errno_ret;
+		else if (r && (r->check == ARG_ANY || r->check == ARG_BITS_WITHIN))
+			want = SECCOMP_RET_ALLOW;
+		else if (r && r->check == ARG_ONE_OF) {
+			want = SECCOMP_RET_TRAP;
+			for (unsigned i = 0; i < r->nvalues; i++)
+				if (r->values[i] == 0)
+					want = SECCOMP_RET_ALLOW;
+		} else if (r && r->check == ARG_BITS_ALL)
+			want = r->values[0] == 0 ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP;
+		ck_assert_msg(got == want, "%s filter, call %u (%s): %#x, wanted %#x", pol->kind, nr,
+			      r ? r->name : "no rule", got, want);
+		ck_assert_uint_eq(verdict(prog, AUDIT_ARCH_X86_64, nr | 0x40000000u), SECCOMP_RET_KILL_PROCESS);
+		ck_assert_uint_eq(verdict(prog, AUDIT_ARCH_I386, nr), SECCOMP_RET_KILL_PROCESS);
+	}
+}
+
+START_TEST(every_call_number)
+{
+	compile_both();
+	every_number(&seccomp_main_policy, &main_prog);
+	every_number(&seccomp_vcpu_policy, &vcpu_prog);
+}
+END_TEST
+
 Suite *seccomp_suite(void)
 {
 	Suite *s = suite_create("seccomp");
@@ -174,6 +258,7 @@ Suite *seccomp_suite(void)
 	tcase_add_test(t, forbidden_calls_kill);
 	tcase_add_test(t, forbidden_arguments_kill);
 	tcase_add_test(t, vcpu_filter_narrows);
+	tcase_add_test(t, every_call_number);
 	suite_add_tcase(s, t);
 	return s;
 }
