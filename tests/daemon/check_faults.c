@@ -5,6 +5,7 @@
  * record dropped), stale files cleaned at start-up, and a slow destroy that
  * does not stall other clients. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
@@ -119,6 +120,60 @@ static void kill_daemon(void)
 	waitpid(v.pid, NULL, 0);
 	v.pid = 0;
 }
+
+/* Whether a live process other than vmmd names this test's state
+ * directory in its command line (the monitors' status files and vmm's
+ * console sockets lie there), still after ms. */
+static int state_process_runs(int ms)
+{
+	for (int t = 0; t <= ms; t += 25, sleep_ms(25)) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		int found = 0;
+
+		while (d && !found && (de = readdir(d))) {
+			char cmd[4096];
+			long pid = strtol(de->d_name, NULL, 10);
+
+			if (pid <= 1 || pid == (long)v.pid || !proc_cmdline((pid_t)pid, cmd, sizeof cmd))
+				continue;
+			found = strstr(cmd, v.state) && running((pid_t)pid);
+		}
+		if (d)
+			closedir(d);
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+/* A vmm that cannot be run (here: no longer executable, after a start
+ * that worked) fails the start with the reason, logged once, and leaves
+ * no process behind: vmmd's child starts vmm before it becomes the
+ * monitor, and that start's error path runs in the daemon's memory. */
+START_TEST(vmm_that_cannot_run)
+{
+	char vmm[600], cmd[1400];
+
+	snprintf(vmm, sizeof vmm, "%s/vmm-copy", v.dir);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", BUILD_DIR "/tests/fake-vmm", vmm);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	snprintf(cmd, sizeof cmd, "--vmm %s", vmm);
+	ck_assert_int_eq(vmmd_restart(&v, cmd), 0);
+	define("nx", image_file(&v, "echo.elf"));
+	OK("start nx");
+	OK("destroy nx");
+	ck_assert_int_eq(chmod(vmm, 0644), 0);
+	ck_assert_msg(virsh(&v, out, sizeof out, "start nx") != 0, "a vmm that cannot run started: %s", out);
+	snprintf(cmd, sizeof cmd, "vmm exited with status 2: vmmd: cannot run %s: Permission denied", vmm);
+	HAS(cmd);
+	ck_assert(wait_log("vmmd: domain 'nx': failed to start: vmm exited with status 2", 2000));
+	OK("domstate nx");
+	HAS("shut off");
+	ck_assert_msg(!state_process_runs(1000), "a process of the failed start still runs");
+}
+END_TEST
 
 START_TEST(monitor_killed)
 {
@@ -554,6 +609,7 @@ Suite *faults_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, vmm_that_cannot_run);
 	tcase_add_test(tc, monitor_killed);
 	tcase_add_test(tc, daemon_killed_after_start);
 	tcase_add_test(tc, autostart_mark_that_looks_temporary_stays);
