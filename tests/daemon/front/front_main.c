@@ -6,6 +6,7 @@
  * tests/run-with-kvm.sh. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <curl/curl.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -160,6 +161,60 @@ static void get(const char *name, bool tls, const char *path, const char *ca, st
 }
 
 /* GET /who.txt of a site; asserts the site itself answered. */
+/* The comm and parent of pid from /proc/PID/stat; false when it is gone. */
+static bool proc_comm_ppid(long pid, char *comm, size_t size, long *ppid)
+{
+	char path[64], buf[512], *open_p, *close_p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	open_p = strchr(buf, '(');
+	close_p = strrchr(buf, ')');
+	if (!open_p || !close_p || close_p < open_p || sscanf(close_p + 2, "%*c %ld", ppid) != 1)
+		return false;
+	snprintf(comm, size, "%.*s", (int)(close_p - open_p - 1), open_p + 1);
+	return true;
+}
+
+/* Whether the front door's nginx (vmmd's child) runs one worker, of the
+ * newest configuration: after a reload the old one can still take a
+ * connection for a moment, and answers from the old configuration (its
+ * own 404 for a site defined since), until it has closed its listeners
+ * and ends. */
+static bool front_settled(void)
+{
+	long master = 0, workers = 0, ppid;
+	char comm[64], cmd[256];
+	struct dirent *de;
+	DIR *d;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (!(d = opendir("/proc")))
+			return false;
+		while ((de = readdir(d))) {
+			long pid = strtol(de->d_name, NULL, 10);
+
+			if (pid <= 1 || !proc_comm_ppid(pid, comm, sizeof comm, &ppid))
+				continue;
+			if (pass == 0 && ppid == (long)v.pid && strcmp(comm, "nginx") == 0)
+				master = pid;
+			else if (pass == 1 && master && ppid == master) {
+				workers++;
+				if (proc_cmdline((pid_t)pid, cmd, sizeof cmd) && strstr(cmd, "shutting down"))
+					workers += 100;
+			}
+		}
+		closedir(d);
+	}
+	return master && workers == 1;
+}
+
 static void expect_site(const char *name, bool tls)
 {
 	char want[80], ca[600];
@@ -175,6 +230,11 @@ static void expect_site(const char *name, bool tls)
 	snprintf(want, sizeof want, "%s\n", name);
 	ck_assert_msg(r.status == 200 && strcmp(r.body, want) == 0, "%s%s: status %ld (%s), body '%s'",
 		      tls ? "https " : "", name, r.status, r.err, msg_tail(r.body));
+	/* routed for every later request too: no worker of an older
+	 * configuration left to take one */
+	for (int i = 0; i < 250 && !front_settled(); i++)
+		sleep_ms(20);
+	ck_assert_msg(front_settled(), "the front door's nginx still runs a worker of an older configuration");
 }
 
 static void expect_status(const char *name, bool tls, const char *path, long status)
