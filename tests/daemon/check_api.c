@@ -25,13 +25,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	int rc;
-
-	vmmd_end_vms(&v);
-	rc = vmmd_stop(&v);
-
-	vmmd_cleanup(&v);
-	ck_assert_int_eq(rc, 0); /* a clean exit: no crash, no leak */
+	vmmd_fixture_down(&v); /* a clean exit: no crash, no leak */
 }
 
 START_TEST(two_clients)

@@ -148,6 +148,14 @@ static void kill_by_cmdline(const struct vmmd_inst *v)
 		closedir(d);
 }
 
+/* NAME.state: a VM's run record. */
+static bool is_run_record(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 6 && strcmp(name + n - 6, ".state") == 0;
+}
+
 /* Kills the VMs this test's daemon left running, by their recorded pids. */
 static void kill_vms(struct vmmd_inst *v)
 {
@@ -160,10 +168,9 @@ static void kill_vms(struct vmmd_inst *v)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
 		FILE *f;
 
-		if (n < 7 || strcmp(de->d_name + n - 6, ".state") != 0)
+		if (!is_run_record(de->d_name))
 			continue;
 		snprintf(path, sizeof path, "%.300s/run/%.100s", v->state, de->d_name);
 		f = fopen(path, "r");
@@ -190,17 +197,18 @@ static bool runs_left(const struct vmmd_inst *v)
 
 	snprintf(path, sizeof path, "%s/run", v->state);
 	d = opendir(path);
-	while (d && !left && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		left = n > 6 && strcmp(de->d_name + n - 6, ".state") == 0;
-	}
+	while (d && !left && (de = readdir(d)))
+		left = is_run_record(de->d_name);
 	if (d)
 		closedir(d);
 	return left;
 }
 
-void vmmd_end_vms(struct vmmd_inst *v)
+/* Kills the VMs the running daemon recorded and waits (1 s at most: a
+ * domain that restarts on a crash keeps its record) until it has seen
+ * them end: it removes each one's cgroups then (ended after it stopped,
+ * they would leave them on the host). */
+static void vmmd_end_vms(struct vmmd_inst *v)
 {
 	if (v->pid <= 0)
 		return;

@@ -33,11 +33,6 @@ int vmmd_restart(struct vmmd_inst *v, const char *extra_arg);
 void vmmd_restart_with_monitor_prelude(struct vmmd_inst *v, const char *prelude);
 /* SIGTERM and wait; returns the exit status (0 = clean, leak-free). */
 int vmmd_stop(struct vmmd_inst *v);
-/* Kills the VMs the running daemon recorded and waits (1 s at most: a
- * domain that restarts on a crash keeps its record) until it has seen
- * them end: it removes each one's cgroups then. A teardown calls it before
- * vmmd_stop, or the groups stay behind on the host. */
-void vmmd_end_vms(struct vmmd_inst *v);
 /* Removes the directory and stops leftover VMs. */
 void vmmd_cleanup(struct vmmd_inst *v);
 /* The halves of a checked fixture: a daemon with defaults started, then

@@ -227,8 +227,8 @@ static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const s
 
 struct monitor_start {
 	char *const *vmm_argv;
-	char *monitor_argv[5]; /* the last argument, the vmm's pid, is filled in by the child */
-	char pid_text[24];
+	char *monitor_argv[5]; /* the last argument, the vmm's pid, is written by the child */
+	char pid_text[24];     /* where it writes it */
 	int report_fd, report_at, site_fd;
 	const char *log_path;
 	const int *files;
@@ -283,8 +283,7 @@ static void NO_ASAN exec_monitor(struct monitor_start *x)
 {
 	int null, log, r, s = -1, tmp[MAX_FILES];
 	pid_t vmm, left;
-	char digits[24];
-	unsigned n = 0;
+	char *digit = x->pid_text + sizeof x->pid_text - 1;
 
 	setsid();
 	null = open("/dev/null", O_RDONLY);
@@ -311,13 +310,12 @@ static void NO_ASAN exec_monitor(struct monitor_start *x)
 		put_text("\n");
 		_exit(2);
 	}
+	*digit = 0;
 	left = vmm;
 	do
-		digits[n++] = (char)('0' + left % 10);
+		*--digit = (char)('0' + left % 10);
 	while ((left /= 10) > 0);
-	for (unsigned i = 0; i < n; i++)
-		x->pid_text[i] = digits[n - 1 - i];
-	x->pid_text[n] = 0;
+	x->monitor_argv[3] = digit;
 	execv(x->monitor_argv[0], x->monitor_argv);
 	/* nothing may run untracked: the start fails ("cannot start the vmm
 	 * process"), and vmm, a child that outlived its parent, with it */
@@ -405,7 +403,6 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		x.monitor_argv[0] = (char *)paths->monitor;
 		x.monitor_argv[1] = status_path;
 		x.monitor_argv[2] = fdtext;
-		x.monitor_argv[3] = x.pid_text;
 		x.monitor_argv[4] = NULL;
 		for (int i = 0; i < a.n; i++)
 			argv[i] = a.v[i];
