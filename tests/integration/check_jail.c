@@ -346,6 +346,32 @@ START_TEST(vms_share_one_ipc_namespace_and_empty_root)
 }
 END_TEST
 
+/* One mount namespace too, pinned at /run/vmm/mnt, whose root is the
+ * empty directory (one with the host's mounts copied per VM cost kernel
+ * memory per mount, jail/shared_ns.h). */
+START_TEST(vms_share_one_mount_namespace)
+{
+	struct vm a, b;
+	char ids[3][64], *host = ids[0], *ma = ids[1], *mb = ids[2], mi[64], *mounts;
+	unsigned lines = 0;
+
+	start_pair(&a, &b, "mnt", "mnt", ids);
+	ck_assert_msg(strcmp(ma, host) != 0, "the host's mount namespace: %s", host);
+	ck_assert_msg(strcmp(ma, mb) == 0, "two jailed VMs: %s and %s", ma, mb);
+	assert_pinned(ma, "/run/vmm/mnt");
+	snprintf(mi, sizeof mi, "/proc/%d/mountinfo", (int)b.pid);
+	mounts = slurp(mi);
+	for (const char *p = mounts; *p; p++)
+		lines += *p == '\n';
+	ck_assert_msg(strstr(mounts, " /run/vmm/empty / ro,") && lines == 1, "not the empty root alone: %s",
+		      msg_tail(mounts));
+	free(mounts);
+	assert_stderr_lacks(&b, "mount namespace of its own");
+	vm_stop(&a);
+	vm_stop(&b);
+}
+END_TEST
+
 START_TEST(no_jail_says_so)
 {
 	struct vm v;
@@ -398,6 +424,7 @@ int main(void)
 	tcase_add_test(t, ids_from_options);
 	tcase_add_test(t, vms_share_one_network_namespace);
 	tcase_add_test(t, vms_share_one_ipc_namespace_and_empty_root);
+	tcase_add_test(t, vms_share_one_mount_namespace);
 	tcase_add_test(t, no_jail_says_so);
 	suite_add_tcase(s, t);
 	return run_suite(s);

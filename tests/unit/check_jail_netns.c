@@ -8,7 +8,11 @@
  *    namespace, a file, the caller's own namespace are refused, naming it;
  *  - the pin itself (root: in a private mount namespace, on a temporary
  *    path): created by the first joiner, the same namespace for the next,
- *    recreated after an unmount, a non-empty file there refused.
+ *    recreated after an unmount, a non-empty file there refused;
+ *  - the shared mount namespace: its root the empty directory and no other
+ *    mount in it (where the kernel has listmount), the caller back in its
+ *    own namespace after making it, a directory with something in it
+ *    refused.
  * Skipped, saying why, where Landlock's scoping or root is missing. */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +20,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -326,11 +332,88 @@ START_TEST(empty_root_bound_only_when_empty_and_roots)
 }
 END_TEST
 
+/* How many mounts the calling thread's mount namespace holds below its
+ * root (listmount, Linux 6.8), or -1 where the kernel cannot say. */
+static long mounts_below_root(void)
+{
+	struct {
+		uint32_t size, spare;
+		uint64_t mnt_id, param;
+	} req = { 24, 0, ~0ull /* LSMT_ROOT */, 0 };
+	uint64_t ids[64];
+
+	return syscall(458 /* SYS_listmount */, &req, ids, 64ul, 0ul);
+}
+
+/* In a child with a private mount namespace (the "host"): the shared
+ * mount namespace made and pinned by the first call, the same for the
+ * next, its root the empty directory with no other mount, made again
+ * after an unmount, refused where the directory is not empty (exit codes
+ * name the step). */
+static void mnt_pin_checks(const char *dir)
+{
+	char path[128], empty[128], file[160];
+	struct err e = { "" };
+	struct stat host, a, b, pin;
+	int fd, fd2;
+	pid_t pid;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    stat("/proc/self/ns/mnt", &host) < 0)
+		_exit(90);
+	snprintf(path, sizeof path, "%s/run/mnt", dir); /* run/ made by the call */
+	snprintf(empty, sizeof empty, "%s/empty", dir);
+	if ((fd = shared_mnt_open(path, empty, &e)) < 0 || fstat(fd, &a) < 0 || a.st_ino == host.st_ino)
+		_exit(91);
+	if (stat(path, &pin) < 0 || pin.st_ino != a.st_ino)
+		_exit(92); /* pinned there */
+	if ((fd2 = shared_mnt_open(path, empty, &e)) < 0 || fstat(fd2, &b) < 0 || b.st_ino != a.st_ino)
+		_exit(93); /* the next one: the same */
+	close(fd2);
+	pid = fork();
+	if (pid == 0) {
+		struct stat root, want;
+		long n;
+
+		if (setns(fd, CLONE_NEWNS) < 0 || stat("/", &root) < 0 || stat(empty, &want) == 0)
+			_exit(1); /* nothing of the host's file system by its path */
+		n = mounts_below_root();
+		if (n < 0)
+			printf("jail_netns: no listmount here (%s): the shared mount namespace's mounts not counted\n",
+			       strerror(errno));
+		_exit(n > 1 ? 2 : 0);
+	}
+	if (pid < 0 || wait_exit(pid) != 0)
+		_exit(94);
+	/* an unmounted pin: made again (a new one: the old one, still open
+	 * here, keeps its number; and its mount busy, so detached) */
+	if (umount2(path, MNT_DETACH) < 0 || (fd2 = shared_mnt_open(path, empty, &e)) < 0 || fstat(fd2, &b) < 0 ||
+	    b.st_ino == host.st_ino || b.st_ino == a.st_ino)
+		_exit(95);
+	close(fd2);
+	close(fd);
+	snprintf(file, sizeof file, "%s/x", empty);
+	if (umount(path) < 0 || chmod(empty, 0755) < 0 || (fd = open(file, O_CREAT | O_WRONLY, 0600)) < 0)
+		_exit(96);
+	close(fd);
+	if (shared_mnt_open(path, empty, &e) != -1 || !strstr(e.msg, "is not empty") ||
+	    stat("/proc/self/ns/mnt", &b) < 0 || b.st_ino != host.st_ino)
+		_exit(97); /* refused, and back in the "host's" namespace */
+	_exit(0);
+}
+
+START_TEST(mount_namespace_pinned_with_only_the_empty_root)
+{
+	in_child_on_tmpdir(mnt_pin_checks, "the shared mount namespace's checks");
+}
+END_TEST
+
 Suite *jail_netns_suite(void)
 {
 	return one_case_suite("jail_netns", "shared", 30, NULL, NULL,
 			      (const TTest *const[]){ scope_closes_other_domains_abstract_sockets,
 						      check_refuses_what_is_no_shared_netns,
 						      pin_created_shared_and_recreated,
-						      empty_root_bound_only_when_empty_and_roots, NULL });
+						      empty_root_bound_only_when_empty_and_roots,
+						      mount_namespace_pinned_with_only_the_empty_root, NULL });
 }

@@ -75,7 +75,7 @@ int run_jail_before_start(void *ctx, struct err *e)
 	if (jail_enter(&j->cfg, &j->st, e) < 0)
 		return -1;
 	/* a shared namespace could not be used: said once each */
-	const struct jail_note *notes[] = { &j->st.net_note, &j->st.ipc_note };
+	const struct jail_note *notes[] = { &j->st.net_note, &j->st.ipc_note, &j->st.mnt_note };
 
 	for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
 		if (notes[i]->set)

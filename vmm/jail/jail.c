@@ -80,9 +80,8 @@ static int bind_kept(const int *fds, const struct jail_config *c, struct err *e)
 	return 0;
 }
 
-/* A new mount namespace with an empty root, read-only, at ROOT_MOUNT (the
- * shared empty directory, or a tmpfs with the kept directories): the root
- * the main thread takes (join_namespaces). */
+/* In the order the main thread joins them (join_namespaces): the mount
+ * namespace last, since joining it also moves the root. */
 static const char *const ns_names[JAIL_NNS] = { "net", "ipc", "uts", "mnt" };
 
 /* The shared namespaces first, while the thread is still in the host's
@@ -107,6 +106,29 @@ static void shared_namespaces(struct jail_state *s, int *flags)
 		s->net_shared = join_shared(&s->net_note, JAIL_SHARED_NET_PATH, flags);
 }
 
+/* The shared mount namespace, for a root with nothing of the VM's own in
+ * it (not for kept sockets, nor the sanitizers' /proc): its descriptor in
+ * s->nsfd, or -1 (a namespace of its own, with the note's reason), or -2. */
+static int shared_mount_namespace(struct jail_state *s)
+{
+	int fd;
+
+	if (s->cfg->nkeep || SANITIZED)
+		return -1;
+	fd = shared_mnt_open(JAIL_SHARED_MNT_PATH, JAIL_EMPTY_ROOT_PATH, &s->mnt_note.why);
+	if (fd == -1)
+		s->mnt_note.set = true;
+	if (fd < 0)
+		return fd;
+	s->nsfd[JAIL_NS_MNT] = fd;
+	s->mnt_shared = true;
+	return 0;
+}
+
+/* The builder's work: the namespaces the main thread will join, in
+ * s->nsfd, shared where they can be, and an empty read-only root: the
+ * shared mount namespace's, or in a new one at ROOT_MOUNT (the shared
+ * empty directory, or a tmpfs with the kept directories). */
 static int empty_root(struct jail_state *s, struct err *e)
 {
 	const struct jail_config *c = s->cfg;
@@ -116,8 +138,17 @@ static int empty_root(struct jail_state *s, struct err *e)
 	unsigned opened = 0;
 
 	shared_namespaces(s, &flags);
+	switch (shared_mount_namespace(s)) {
+	case 0:
+		flags &= ~CLONE_NEWNS;
+		break;
+	case -2:
+		*e = s->mnt_note.why;
+		return -1;
+	}
 	if (unshare(flags) < 0) {
-		err_errno(e, "jail: unshare (mount, IPC, UTS%s namespaces)", flags & CLONE_NEWNET ? ", network" : "");
+		err_errno(e, "jail: unshare (%sIPC, UTS%s namespaces)", flags & CLONE_NEWNS ? "mount, " : "",
+			  flags & CLONE_NEWNET ? ", network" : "");
 		goto out;
 	}
 	/* the main thread joins them later (setns): held open from here, while
@@ -125,6 +156,8 @@ static int empty_root(struct jail_state *s, struct err *e)
 	for (unsigned i = 0; i < JAIL_NNS; i++) {
 		char path[64];
 
+		if (nsfd[i] >= 0)
+			continue; /* the shared mount namespace */
 		snprintf(path, sizeof path, "/proc/thread-self/ns/%s", ns_names[i]);
 		nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (nsfd[i] < 0) {
@@ -132,6 +165,8 @@ static int empty_root(struct jail_state *s, struct err *e)
 			goto out;
 		}
 	}
+	if (s->mnt_shared)
+		return 0;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		err_errno(e, "jail: making the mounts private");
 		goto out;
@@ -225,6 +260,7 @@ void jail_state_init(struct jail_state *s)
 	s->scope_fd = -1;
 	s->net_note.kind = &shared_ns_net;
 	s->ipc_note.kind = &shared_ns_ipc;
+	s->mnt_note.kind = &shared_ns_mnt;
 }
 
 int jail_prepare(const struct jail_config *c, struct jail_state *s, struct err *e)
@@ -306,7 +342,9 @@ static int join_namespaces(struct jail_state *s, bool own_net, struct err *e)
 			return err_errno(e, "jail: setns (%s namespace)", ns_names[i]);
 	}
 	close_ns(s);
-	if (chroot(ROOT_MOUNT) < 0 || chdir("/") < 0)
+	/* the shared namespace's root is the empty one already (setns put the
+	 * thread there) */
+	if ((!s->mnt_shared && chroot(ROOT_MOUNT) < 0) || chdir("/") < 0)
 		return err_errno(e, "jail: chroot into the empty root");
 	return 0;
 }

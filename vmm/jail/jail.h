@@ -40,6 +40,7 @@ struct jail_config {
 };
 
 #define JAIL_NNS 4 /* net, ipc, uts, mnt */
+#define JAIL_NS_MNT 3
 
 /* Why a shared namespace could not be used (one line for the edge). */
 struct jail_note {
@@ -64,7 +65,8 @@ struct jail_state {
 	int nsfd[JAIL_NNS];
 	int scope_fd;           /* Landlock's scoping ruleset (-1: unavailable) */
 	bool net_shared;        /* the builder joined the shared network namespace */
-	struct jail_note net_note, ipc_note;
+	bool mnt_shared;        /* nsfd's mount namespace is the shared one */
+	struct jail_note net_note, ipc_note, mnt_note;
 };
 
 /* Nothing started, nothing held: what jail_state_free accepts. */
