@@ -323,23 +323,43 @@ START_TEST(vms_share_one_network_namespace)
 }
 END_TEST
 
+/* Two jailed VMs (TAG-a, TAG-b) that share one namespace of kind ns, not
+ * the host's, pinned at pin. */
+static void start_sharing_pair(struct vm *a, struct vm *b, const char *ns, const char *pin)
+{
+	char ids[3][64];
+
+	start_pair(a, b, ns, ns, ids);
+	ck_assert_msg(strcmp(ids[1], ids[0]) != 0, "the host's %s namespace: %s", ns, ids[0]);
+	ck_assert_msg(strcmp(ids[1], ids[2]) == 0, "two jailed VMs: %s and %s", ids[1], ids[2]);
+	assert_pinned(ids[1], pin);
+}
+
+/* The release vmm (no sanitizer /proc in it) roots itself on the shared
+ * directory, read-only, and sees no other mount. */
+static void assert_root_shared_and_alone(pid_t pid)
+{
+	char mi[64], *mounts;
+	unsigned lines = 0;
+
+	snprintf(mi, sizeof mi, "/proc/%d/mountinfo", (int)pid);
+	mounts = slurp(mi);
+	for (const char *p = mounts; *p; p++)
+		lines += *p == '\n';
+	ck_assert_msg(strstr(mounts, " /run/vmm/empty / ro,") && lines == 1, "not the empty root alone: %s",
+		      msg_tail(mounts));
+	free(mounts);
+}
+
 /* One IPC namespace and one empty root for all jailed VMs (no file system
  * made per VM: each cost memory in every memory cgroup's shrinker table,
  * jail/shared_ns.h), pinned and bound like the network namespace. */
 START_TEST(vms_share_one_ipc_namespace_and_empty_root)
 {
 	struct vm a, b;
-	char ids[3][64], *host = ids[0], *ia = ids[1], *ib = ids[2], mi[64], *mounts;
 
-	start_pair(&a, &b, "ipc", "ipc", ids);
-	ck_assert_msg(strcmp(ia, host) != 0, "the host's IPC namespace: %s", host);
-	ck_assert_msg(strcmp(ia, ib) == 0, "two jailed VMs: %s and %s", ia, ib);
-	assert_pinned(ia, "/run/vmm/ipc");
-	/* the release vmm (no sanitizer /proc in it) roots itself on the shared directory */
-	snprintf(mi, sizeof mi, "/proc/%d/mountinfo", (int)a.pid);
-	mounts = slurp(mi);
-	ck_assert_msg(strstr(mounts, " /run/vmm/empty / ro,"), "root: %s", msg_tail(mounts));
-	free(mounts);
+	start_sharing_pair(&a, &b, "ipc", "/run/vmm/ipc");
+	assert_root_shared_and_alone(a.pid);
 	assert_stderr_lacks(&a, "of its own");
 	vm_stop(&a);
 	vm_stop(&b);
@@ -352,20 +372,9 @@ END_TEST
 START_TEST(vms_share_one_mount_namespace)
 {
 	struct vm a, b;
-	char ids[3][64], *host = ids[0], *ma = ids[1], *mb = ids[2], mi[64], *mounts;
-	unsigned lines = 0;
 
-	start_pair(&a, &b, "mnt", "mnt", ids);
-	ck_assert_msg(strcmp(ma, host) != 0, "the host's mount namespace: %s", host);
-	ck_assert_msg(strcmp(ma, mb) == 0, "two jailed VMs: %s and %s", ma, mb);
-	assert_pinned(ma, "/run/vmm/mnt");
-	snprintf(mi, sizeof mi, "/proc/%d/mountinfo", (int)b.pid);
-	mounts = slurp(mi);
-	for (const char *p = mounts; *p; p++)
-		lines += *p == '\n';
-	ck_assert_msg(strstr(mounts, " /run/vmm/empty / ro,") && lines == 1, "not the empty root alone: %s",
-		      msg_tail(mounts));
-	free(mounts);
+	start_sharing_pair(&a, &b, "mnt", "/run/vmm/mnt");
+	assert_root_shared_and_alone(b.pid);
 	assert_stderr_lacks(&b, "mount namespace of its own");
 	vm_stop(&a);
 	vm_stop(&b);
