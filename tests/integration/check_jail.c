@@ -4,13 +4,15 @@
  * jailed too, which proves the allowlists complete) serving examples/site.
  * /proc/PID shows the uid/gid it took, no capabilities, no_new_privs and a
  * seccomp filter on every thread, namespaces of its own, an empty root and
- * its limits; --uid/--gid are taken; two VMs share one network namespace
+ * its limits (the file-size limit above its largest writable disk);
+ * --uid/--gid are taken; two VMs share one network namespace
  * (pinned at /run/vmm/net in the host's mount namespace), not the host's,
  * where Landlock's scoping exists, and have one each where it does not;
  * --no-jail says so and confines nothing. Needs root (the jail's
  * privileged part) and KVM. */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +265,30 @@ START_TEST(jailed_by_default)
 }
 END_TEST
 
+/* RLIMIT_FSIZE leaves the largest file vmm has open for writing alone: a
+ * read-write disk of 300 MiB (sparse), above the 256 MiB floor, found
+ * among vmm's open descriptors before the jail. */
+START_TEST(file_limit_fits_the_largest_writable_disk)
+{
+	struct vm v;
+	char disk[200], limits[64], *text;
+	int fd;
+
+	snprintf(disk, sizeof disk, "%s/big.img", tmp);
+	fd = open(disk, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 300 << 20), 0);
+	close(fd);
+	vm_start(&v, "bigdisk", (const char *const[]){ "--disk", disk, NULL });
+	snprintf(limits, sizeof limits, "/proc/%d/limits", (int)v.pid);
+	text = slurp(limits);
+	ck_assert_msg(strstr(text, "Max file size             314572800            314572800"), "%s", text);
+	free(text);
+	vm_stop(&v);
+	unlink(disk);
+}
+END_TEST
+
 START_TEST(ids_from_options)
 {
 	struct vm v;
@@ -430,6 +456,7 @@ int main(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 300);
 	tcase_add_test(t, jailed_by_default);
+	tcase_add_test(t, file_limit_fits_the_largest_writable_disk);
 	tcase_add_test(t, ids_from_options);
 	tcase_add_test(t, vms_share_one_network_namespace);
 	tcase_add_test(t, vms_share_one_ipc_namespace_and_empty_root);
