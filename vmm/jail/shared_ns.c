@@ -76,6 +76,32 @@ static int join(const struct shared_ns_kind *k, int fd, const char *path, struct
 	return rc;
 }
 
+/* Binds the namespace file src (a namespace of kind what, just made) on
+ * path, an empty file, and opens what path then shows: *fd, which must be
+ * that namespace (what a later vmm will open there). 0; the bind's errno
+ * where the kernel refused it; -1 otherwise; e says why. */
+static int pin(const char *src, const char *path, const char *what, int *fd, struct err *e)
+{
+	struct stat st, made;
+	int err;
+
+	*fd = -1;
+	if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+		err = errno;
+		err_errno(e, "jail: cannot pin the shared %s namespace at %s", what, path);
+		return err;
+	}
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (*fd < 0)
+		return err_errno(e, "jail: %s", path);
+	if (fstat(*fd, &st) < 0 || stat(src, &made) < 0 || st.st_ino != made.st_ino || st.st_dev != made.st_dev) {
+		close(*fd);
+		*fd = -1;
+		return err_set(e, "jail: %s does not show the %s namespace just pinned there", path, what);
+	}
+	return 0;
+}
+
 /* A new namespace for the calling thread, bind-mounted at path (an empty
  * file). Returns as shared_ns_join. */
 static int create(const struct shared_ns_kind *k, const char *path, struct err *e)
@@ -86,25 +112,9 @@ static int create(const struct shared_ns_kind *k, const char *path, struct err *
 	own_path(k, own_ns, sizeof own_ns);
 	if (unshare(k->type) < 0)
 		return err_errno(e, "jail: unshare (%s namespace)", k->what);
-	if (mount(own_ns, path, NULL, MS_BIND, NULL) < 0) {
-		err_errno(e, "jail: cannot pin the shared %s namespace at %s", k->what, path);
+	if (pin(own_ns, path, k->what, &fd, e) != 0)
 		return 1;
-	}
-	/* what a later vmm will open there: this very namespace */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0) {
-		err_errno(e, "jail: %s", path);
-		return 1;
-	}
-	struct stat st, own;
-	bool same = fstat(fd, &st) == 0 && stat(own_ns, &own) == 0 && st.st_ino == own.st_ino &&
-		    st.st_dev == own.st_dev;
-
 	close(fd);
-	if (!same) {
-		err_set(e, "jail: %s does not show the namespace just mounted there", path);
-		return 1;
-	}
 	return 0;
 }
 
@@ -257,8 +267,7 @@ out:
 static int mnt_create(const char *path, const char *empty, int host, struct err *e)
 {
 	char own_src[64];
-	struct stat st, own;
-	int own_fd = -1, fd = -1, rc;
+	int own_fd, fd, rc;
 
 	if (unshare(CLONE_NEWNS) < 0)
 		return err_errno(e, "jail: unshare (mount namespace)");
@@ -271,24 +280,9 @@ static int mnt_create(const char *path, const char *empty, int host, struct err 
 	if (rc < 0)
 		goto out;
 	snprintf(own_src, sizeof own_src, "/proc/self/fd/%d", own_fd);
-	if (mount(own_src, path, NULL, MS_BIND, NULL) < 0) {
-		rc = err_errno(e, "jail: cannot pin the shared mount namespace at %s", path);
-		if (errno == EINVAL)
-			rc = -3;
-		goto out;
-	}
-	/* what a later vmm will open there: this very namespace */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0 || fstat(own_fd, &own) < 0 || st.st_ino != own.st_ino ||
-	    st.st_dev != own.st_dev) {
-		rc = err_set(e, "jail: %s does not show the mount namespace just pinned there", path);
-		goto out;
-	}
-	rc = fd;
-	fd = -1;
+	rc = pin(own_src, path, "mount", &fd, e);
+	rc = rc == 0 ? fd : rc == EINVAL ? -3 : -1;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (own_fd >= 0)
 		close(own_fd);
 	return rc;

@@ -160,7 +160,6 @@ static void get(const char *name, bool tls, const char *path, const char *ca, st
 	http_get_host(tls, host, tls ? tls_port : http_port, path, ca, r);
 }
 
-/* GET /who.txt of a site; asserts the site itself answered. */
 /* The comm and parent of pid from /proc/PID/stat; false when it is gone. */
 static bool proc_comm_ppid(long pid, char *comm, size_t size, long *ppid)
 {
@@ -190,6 +189,7 @@ static bool proc_comm_ppid(long pid, char *comm, size_t size, long *ppid)
 static bool front_settled(void)
 {
 	long master = 0, workers = 0, ppid;
+	bool old_worker = false;
 	char comm[64], cmd[256];
 	struct dirent *de;
 	DIR *d;
@@ -206,15 +206,15 @@ static bool front_settled(void)
 				master = pid;
 			else if (pass == 1 && master && ppid == master) {
 				workers++;
-				if (proc_cmdline((pid_t)pid, cmd, sizeof cmd) && strstr(cmd, "shutting down"))
-					workers += 100;
+				old_worker |= proc_cmdline((pid_t)pid, cmd, sizeof cmd) && strstr(cmd, "shutting down");
 			}
 		}
 		closedir(d);
 	}
-	return master && workers == 1;
+	return master && workers == 1 && !old_worker;
 }
 
+/* GET /who.txt of a site; asserts the site itself answered. */
 static void expect_site(const char *name, bool tls)
 {
 	char want[80], ca[600];
