@@ -13,8 +13,8 @@ CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVMM_VERSION='"$(VERSION)"' -Ivmm 
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS   += -lpthread
 
-# Debian's musl (musl-dev) for the programs that run once per site: vmm
-# (vmm/vmm.mk says why) and vmmd-monitor. Its headers lack the kernel's
+# Debian's musl (musl-dev) for the program that runs once per site: vmm
+# (vmm/vmm.mk says why). Its headers lack the kernel's
 # (linux-libc-dev's, under glibc's tree): $(MUSL_INCLUDE) links those in.
 MUSL_LIB     := /usr/lib/x86_64-linux-musl
 MUSL_INCLUDE := $(BUILD)/musl-include
@@ -39,7 +39,7 @@ help:
 	@echo "make check      run every test (unit, integration, fuzz smoke)"
 	@echo "make fuzz FUZZ_SECONDS=N   run each fuzzer for N seconds"
 	@echo "make bench      run the benchmarks under bench/"
-	@echo "make install    install vmm, vmmd, vmmd-monitor and vmmd.service under PREFIX (/usr/local)"
+	@echo "make install    install vmm, vmmd and vmmd.service under PREFIX (/usr/local)"
 
 # Missing Debian packages (as root), and the Debian source packages guest/libs
 # is built from (apt-get source lua5.4 sqlite3, through a deb-src entry it adds
@@ -117,7 +117,6 @@ PREFIX ?= /usr/local
 install: all
 	install -D -m 755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
 	install -D -m 755 $(BUILD)/vmmd $(DESTDIR)$(PREFIX)/bin/vmmd
-	install -D -m 755 $(BUILD)/vmmd-monitor $(DESTDIR)$(PREFIX)/bin/vmmd-monitor
 	install -D -m 644 vmm/daemon/vmmd.service $(DESTDIR)/etc/systemd/system/vmmd.service
 
 clean:

@@ -19,7 +19,7 @@
 #  - host memory per running idle site (MemAvailable before the burst minus
 #    after it, IDLE_WAIT s later, over M; the processes' Pss, the kernel's
 #    share by kind and its largest slab caches), threads per
-#    site (vmm, vmmd-monitor), host CPU while the M sites idle (/proc/stat
+#    site (vmm), host CPU while the M sites idle (/proc/stat
 #    over CPU_S s; and the vmm processes' own share);
 #  - requests/s for a 1 KiB file with keep-alive through the front door to one
 #    running site, against nginx on the host serving the same file directly
@@ -38,7 +38,7 @@ need_pkg nginx
 need_pkg curl
 need_pkg bc
 need_pkg libvirt-clients
-[ -x build/vmmd ] && [ -x build/vmmd-monitor ] && [ -x build/vmm ] && [ -f build/guest/site.elf ] ||
+[ -x build/vmmd ] && [ -x build/vmm ] && [ -f build/guest/site.elf ] ||
 	{ echo "density bench: build first (make all)" >&2; exit 1; }
 BENCH_KNOBS="$BENCH_KNOBS M C SEQ QSEQ QUIET_MS MEM_MB IDLE_STOP IDLE_WAIT CPU_S FRONT_WORKERS CID_BASE SLAB_TOP"
 need_kvm "$@"
@@ -69,7 +69,7 @@ done
 [ "$CID_BASE" = auto ] || [[ $CID_BASE =~ ^[0-9]+$ ]] || die "CID_BASE: a number or 'auto'"
 
 # Limits: vmmd holds a listening socket per site; each running site is a
-# monitor process and a vmm (a few threads).
+# vmm process (a few threads).
 hard=$(ulimit -Hn)
 [ "$hard" != unlimited ] || hard=$(cat /proc/sys/fs/nr_open)
 ulimit -n "$hard"
@@ -82,7 +82,7 @@ need_tasks=$((6 * (M + SEQ + QSEQ + 1)))
 [ "$(ulimit -u)" = unlimited ] || [ "$(id -u)" = 0 ] || [ "$(ulimit -u)" -ge $((tasks + need_tasks)) ] ||
 	die "ulimit -u is $(ulimit -u): about $((tasks + need_tasks)) processes needed"
 
-# The pids in run/*.state: "vmm" or "monitor", one a line.
+# The vmm pids in run/*.state ("vmm"), one a line.
 run_pids() { { cat "$T"/state/run/*.state 2>/dev/null || true; } | awk -F'[= ]' -v k="$1" '$1 == k { print $2 }'; }
 # Destroys every VM this run started (they outlive vmmd), then stops vmmd
 # (which stops its nginx) and the reference nginx.
@@ -122,7 +122,7 @@ for _ in $(seq 50); do port_free "$PORT" && port_free $((PORT + 1)) && break; PO
 port_free "$PORT" && port_free $((PORT + 1)) || die "no two free ports near $PORT"
 
 # Everything a start reads is a local copy (build/ may be rebuilt meanwhile).
-cp build/vmmd build/vmmd-monitor build/vmm build/guest/site.elf "$T/"
+cp build/vmmd build/vmm build/guest/site.elf "$T/"
 mkdir -p "$T/www" "$T/xml"
 cp -r examples/site/. "$T/www/"
 head -c 1024 /dev/zero | tr '\0' 'x' >"$T/www/1k.html"
@@ -229,7 +229,6 @@ read -r bb1 ba1 <<<"$(stat_busy)"
 bd1=$(cpu_ns "$vmmd_pid")
 bf1=$(cpu_ns $(front_pids))
 bv=$(cpu_ns $(run_pids vmm))
-bm=$(cpu_ns $(run_pids monitor))
 answered=$(wc -l <"$T/burst")
 awk '$1 != 200' "$T/burst" >"$T/burst.bad"
 if [ "$answered" != "$M" ] || [ -s "$T/burst.bad" ]; then
@@ -249,15 +248,12 @@ mem_deltas
 # tables, kernel stacks, unreclaimable slab
 read -r d_avail d_pt d_ks d_sl <<<"$(mem_delta MemAvailable: PageTables: KernelStack: SUnreclaim: | tr '\n' ' ')"
 vmms=$(run_pids vmm)
-mons=$(run_pids monitor)
-[ "$(wc -w <<<"$vmms")" = "$M" ] && [ "$(wc -w <<<"$mons")" = "$M" ] || die "run/*.state does not list $M vmm and monitor pids"
+[ "$(wc -w <<<"$vmms")" = "$M" ] || die "run/*.state does not list $M vmm pids"
 # sum_status FIELD PIDS...: the sum of a /proc/PID/status (or smaps_rollup) field.
 sum_field() { local f=$1 file=$2; shift 2; printf "/proc/%s/$file\n" "$@" | xargs cat |
 	awk -v f="$f:" '$1 == f { s += $2 } END { print s + 0 }'; }
 threads_vmm=$(sum_field Threads status $vmms)
-threads_mon=$(sum_field Threads status $mons)
 pss_vmm=$(sum_field Pss smaps_rollup $vmms)
-pss_mon=$(sum_field Pss smaps_rollup $mons)
 all_ticks >"$T/ticks0"
 read -r busy0 all0 <<<"$(stat_busy)"
 v0=$(cpu_ns $vmms)
@@ -274,7 +270,7 @@ cores=$(nproc)
 pct_core() { echo "$1 * 100 / $cpu_wall" | bc -l; }
 host_core=$(echo "($busy1 - $busy0) * 100 * $cores / ($all1 - $all0)" | bc -l)
 # the three busiest processes that are not this run's (by name)
-others=$(awk -v ours=" $vmms $mons $vmmd_pid $(front_pids) " 'NR == FNR { t[$1] = $3; next }
+others=$(awk -v ours=" $vmms $vmmd_pid $(front_pids) " 'NR == FNR { t[$1] = $3; next }
 	($1 in t) && index(ours, " " $1 " ") == 0 { u[$2] += $3 - t[$1] } END { for (c in u) if (u[c] > 0) print u[c], c }' \
 	"$T/ticks0" "$T/ticks1" | sort -rn | head -3 | while read -r t c; do printf "%s %.1f%%, " "$c" "$(pct_core $((t * 1000000000 / hz)))"; done)
 [ "$(running)" = "$M" ] || { vmmd_log_tail; die "$(running) sites run after the idle window, want $M"; }
@@ -368,10 +364,10 @@ printf "  started %d stopped sites by first requests, %d at a time: all 200, in 
 	"$M" "$C" "$(echo "$burst_ms / 1000" | bc -l)" "$rate" "$(target "$rate" '>=' 100)"
 per_start() { echo "$1 / 1000000 / $M" | bc -l; }
 bb=$(((bb1 - bb0) * 1000000000 / hz))
-printf "    CPU per start %.1f ms (host busy time over the burst / M): vmm %.1f, vmmd-monitor %.1f, vmmd %.1f,\n" \
-	"$(per_start "$bb")" "$(per_start "$bv")" "$(per_start "$bm")" "$(per_start $((bd1 - bd0)))"
+printf "    CPU per start %.1f ms (host busy time over the burst / M): vmm %.1f, vmmd %.1f,\n" \
+	"$(per_start "$bb")" "$(per_start "$bv")" "$(per_start $((bd1 - bd0)))"
 printf "      front door's nginx %.1f, the rest (curl, kernel threads, other work on the host) %.1f\n" \
-	"$(per_start $((bf1 - bf0)))" "$(per_start $((bb - bv - bm - bd1 + bd0 - bf1 + bf0)))"
+	"$(per_start $((bf1 - bf0)))" "$(per_start $((bb - bv - bd1 + bd0 - bf1 + bf0)))"
 printf "  first request to a stopped site (curl time_total):\n"
 lat() { # LABEL FILE NOTE
 	local p50 p99
@@ -391,8 +387,7 @@ printf "  with %d sites running idle (%d s after the burst):\n" "$M" "$IDLE_WAIT
 per_site=$(kib_per_site $((-d_avail)))
 printf "    host memory per site   %6.2f MiB (MemAvailable fell by %d MiB; target at most 1 MiB: %s)\n" \
 	"$per_site" $((-d_avail / 1024)) "$(target "$per_site" '<=' 1)"
-printf "      processes (Pss)      %6.2f MiB vmm, %.2f MiB vmmd-monitor\n" \
-	"$(kib_per_site "$pss_vmm")" "$(kib_per_site "$pss_mon")"
+printf "      processes (Pss)      %6.2f MiB vmm\n" "$(kib_per_site "$pss_vmm")"
 printf "      kernel per site      %6.2f MiB page tables, %.2f MiB kernel stacks, %.2f MiB unreclaimable slab\n" \
 	"$(kib_per_site "$d_pt")" "$(kib_per_site "$d_ks")" "$(kib_per_site "$d_sl")"
 read -r d_sec d_pcpu d_vmalloc d_reclaim <<<"$(mem_delta SecPageTables: Percpu: VmallocUsed: SReclaimable: | tr '\n' ' ')"
@@ -403,8 +398,8 @@ printf "                           %6.2f MiB reclaimable slab (MemAvailable coun
 printf "      largest slab caches  %s\n" "$(grep '^slab:' "$T/mem.delta" |
 	awk -v m="$M" '{ d = $2 / m; if (d > 0) printf "%s %.1f\n", substr($1, 6), d }' | sort -k2 -gr | head -"$SLAB_TOP" |
 	awk '{ printf "%s%s %s KiB", (NR > 1 ? ", " : ""), $1, $2 }')"
-printf "    threads per site       %6.2f in vmm + %.2f vmmd-monitor (%d and %d in all)\n" \
-	"$(echo "$threads_vmm / $M" | bc -l)" "$(echo "$threads_mon / $M" | bc -l)" "$threads_vmm" "$threads_mon"
+printf "    threads per site       %6.2f in vmm, the site's only process (%d in all)\n" \
+	"$(echo "$threads_vmm / $M" | bc -l)" "$threads_vmm"
 printf "    host CPU over %d s     %6.1f%% of one core = %.1f%% of the machine (everything on the host)\n" \
 	"$CPU_S" "$host_core" "$(echo "$host_core / $cores" | bc -l)"
 printf "      of which the vmms    %6.1f%% of one core; vmmd and its nginx %.1f%%\n" \

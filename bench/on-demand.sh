@@ -5,10 +5,10 @@
 # site's first request (curl time_total, must be 200) after QUIET_MS of
 # nothing. Reference, in the same run: a bare `vmm run` of the same guest,
 # exec to first 200 (site_client cold), the floor vmmd's path adds to.
-# BEFORE=DIR (a build directory of an older tree with vmmd, vmmd-monitor
-# and vmm): a second vmmd from DIR with its own sites and port, the rounds
-# alternating between the two (K requests each per round), so a shared
-# host's drift falls on both.
+# BEFORE=DIR (a build directory of an older tree with vmmd and vmm, and
+# vmmd-monitor where that tree had one): a second vmmd from DIR with its own
+# sites and port, the rounds alternating between the two (K requests each
+# per round), so a shared host's drift falls on both.
 # Knobs: K (10) ROUNDS (3) QUIET_MS (500) MEM_MB (16) BEFORE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ need_pkg nginx
 need_pkg curl
 need_pkg bc
 need_pkg libvirt-clients
-[ -x build/vmmd ] && [ -x build/vmmd-monitor ] && [ -x build/vmm ] && [ -f build/guest/site.elf ] ||
+[ -x build/vmmd ] && [ -x build/vmm ] && [ -f build/guest/site.elf ] ||
 	{ echo "on-demand bench: build first (make all)" >&2; exit 1; }
 BENCH_KNOBS="$BENCH_KNOBS K ROUNDS QUIET_MS MEM_MB BEFORE"
 need_kvm "$@"
@@ -31,7 +31,7 @@ for v in K ROUNDS QUIET_MS MEM_MB; do
 done
 builds=(build)
 if [ -n "${BEFORE:-}" ]; then
-	for f in vmmd vmmd-monitor vmm; do [ -x "$BEFORE/$f" ] || die "BEFORE: no $BEFORE/$f"; done
+	for f in vmmd vmm; do [ -x "$BEFORE/$f" ] || die "BEFORE: no $BEFORE/$f"; done
 	builds+=("$BEFORE")
 fi
 T=$(mktemp -d /tmp/on-demand-bench.XXXXXX)
@@ -41,12 +41,12 @@ cleanup() {
 	# the VMs first, while their vmmd runs: it removes each one's cgroups
 	# as it ends (killed after vmmd, they would stay behind on the host)
 	pkill -KILL -f "$T/b[0-9]/vmm run" 2>/dev/null || true
-	for _ in $(seq 50); do pgrep -f "$T/b[0-9]/vmmd-monitor" >/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do pgrep -f "$T/b[0-9]/vmm run" >/dev/null || break; sleep 0.1; done
 	sleep 0.2
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	pkill -KILL -f "$T/b[0-9]/vmm run" 2>/dev/null || true
-	# monitors write a status as they go: gone first, then the files
+	# (an older tree's monitors write a status as they go): gone first, then the files
 	for _ in $(seq 50); do pgrep -f "$T/b[0-9]/" >/dev/null || break; sleep 0.1; done
 	rm -rf "$T"
 }
@@ -56,12 +56,13 @@ bench_site_tar "$T"
 cc -O2 -o "$T/site_client" bench/site_client.c
 BASE=$((30000 + $$ % 20000))
 
-# One vmmd per build, each in $T/bI with copies of its programs (vmmd finds
-# vmmd-monitor beside itself) and K*ROUNDS sites sI.example.test.
+# One vmmd per build, each in $T/bI with copies of its programs (an older
+# vmmd finds vmmd-monitor beside itself) and K*ROUNDS sites sI.example.test.
 for i in "${!builds[@]}"; do
 	d=$T/b$i
 	mkdir -p "$d/state"
-	cp "${builds[$i]}"/{vmmd,vmmd-monitor,vmm} "$d/"
+	cp "${builds[$i]}"/{vmmd,vmm} "$d/"
+	[ ! -x "${builds[$i]}/vmmd-monitor" ] || cp "${builds[$i]}/vmmd-monitor" "$d/"
 	cp build/guest/site.elf "$T/site.tar" "$d/"
 	"$d/vmmd" -f --socket "$d/sock" --no-ro-socket --state-dir "$d/state" --vmm "$d/vmm" --images "$d" \
 		--front "127.0.0.1:$((BASE + i))" --front-workers 1 2>"$d/vmmd.log" &

@@ -4,7 +4,7 @@
 # Usage: bench/virsh-list.sh [ROUNDS]   (builds build/vmmd first)
 set -e
 rounds=${1:-20}
-make -s build/vmmd build/vmmd-monitor build/vmm >/dev/null
+make -s build/vmmd build/vmm >/dev/null
 dir=$(mktemp -d /tmp/vmmd-bench-XXXXXX)
 build/vmmd -f --socket "$dir/sock" --state-dir "$dir/state" --vmm build/vmm 2>"$dir/vmmd.log" &
 pid=$!

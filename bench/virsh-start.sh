@@ -10,7 +10,7 @@ set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
 BENCH_KNOBS="$BENCH_KNOBS SETTLE_MS"
-make -s -C "$here/.." build/vmmd build/vmmd-monitor build/vmm build/guest/site.elf >/dev/null
+make -s -C "$here/.." build/vmmd build/vmm build/guest/site.elf >/dev/null
 need_kvm "$@"
 cd "$here/.."
 N=${1:-${N:-10}}

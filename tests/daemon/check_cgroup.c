@@ -1,23 +1,28 @@
 /* Each VM's cgroup: made with the limits of the domain's XML or the
- * defaults, holding the VM's processes (the vmm and its monitor, moved by
- * the monitor once the vmm is started, before the start is reported),
- * reported by virsh memtune and schedinfo, and gone after the VM; a move
- * that fails fails the start, with the vmm gone. Skipped (with a note)
- * where vmmd cannot use cgroups (not root, read-only): vmmd says so in its
- * log. */
+ * defaults, holding the VM's process (the vmm, moved by a thread of vmmd
+ * once it is started, before the start is reported: cgroup_move.h, whose
+ * outcomes are checked here too), reported by virsh memtune and
+ * schedinfo, and gone after the VM; a move that fails fails the start,
+ * with the vmm gone. Skipped (with a note) where vmmd cannot use cgroups
+ * (not root, read-only): vmmd says so in its log. */
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_suite.h"
 #include "common/harness.h"
+#include "daemon/core/cgroup_move.h"
 #include "msg_tail.h"
 #include "suites.h"
 
@@ -82,20 +87,9 @@ static void uuid_of(const char *name, char uuid[37])
 	snprintf(uuid, 37, "%.36s", out);
 }
 
-/* The pid after key ("vmm=", "monitor=") in the daemon's run state. */
-static long run_pid(const char *name, const char *key)
-{
-	char path[600];
-	const char *s;
-
-	snprintf(path, sizeof path, "%s/run/%s.state", v.state, name);
-	s = strstr(slurp(path), key);
-	return s ? atol(s + strlen(key)) : -1;
-}
-
 static long vmm_pid(const char *name)
 {
-	return run_pid(name, "vmm=");
+	return (long)vmmd_vmm_pid(&v, name);
 }
 
 /* The VM's group file for ctl holds want1 on v1 hierarchies, want2 (in file2) on v2. */
@@ -145,24 +139,22 @@ static void proc_in_group(long pid, const char *what, const char *ctl, const cha
 	ck_assert_msg(found, "%s %ld: no %s hierarchy in %s", what, pid, ctl, path);
 }
 
-/* The vmm (in the group's cgroup.procs, and by its /proc/PID/cgroup) and its
- * monitor are in the VM's groups once the start has returned. */
+/* The vmm (in the group's cgroup.procs, and by its /proc/PID/cgroup) is in
+ * the VM's groups once the start has returned. */
 static const char *const ctls[] = { "memory", "cpu", "pids" };
 
 static void holds_vmm(const char *uuid, const char *name)
 {
 	char line[40], procs[4200];
-	long mon = run_pid(name, "monitor=");
 	int v2;
 
 	snprintf(line, sizeof line, "\n%ld\n", vmm_pid(name));
-	ck_assert_msg(vmm_pid(name) > 0 && mon > 0, "no pids for '%s'", name);
+	ck_assert_msg(vmm_pid(name) > 0, "no pid for '%s'", name);
 	for (int i = 0; i < 3; i++) {
 		snprintf(procs, sizeof procs, "\n%s\n", slurp(vm_file(ctls[i], uuid, "cgroup.procs", &v2)));
 		ck_assert_msg(strstr(procs, line), "vmm %ld of '%s' not in its %s group: %s", vmm_pid(name), name,
 			      ctls[i], procs);
 		proc_in_group(vmm_pid(name), "vmm", ctls[i], uuid, v2);
-		proc_in_group(mon, "monitor", ctls[i], uuid, v2);
 	}
 }
 
@@ -232,23 +224,6 @@ START_TEST(limits_from_xml_and_defaults)
 }
 END_TEST
 
-/* vmmd from a directory of its own, beside a vmmd-monitor that, while the
- * file cg-break exists, waits for the VM's groups it names (one a line;
- * vmmd makes them while the monitor starts), gives vmmd a moment to open
- * their cgroup.procs and send them, and removes the (still empty) groups
- * before it execs the real monitor: the monitor's moves then fail
- * (ENODEV) as a real failure would. */
-static void breaking_monitor_daemon(void)
-{
-	vmmd_restart_with_monitor_prelude(&v, "if [ -e %1$s/cg-break ]; then\n"
-					      "  for d in $(sort -u %1$s/cg-break); do\n"
-					      "    n=0; until [ -d \"$d\" ] || [ $n -gt 500 ]; do sleep 0.01; n=$((n+1)); done\n"
-					      "  done\n"
-					      "  sleep 0.5\n"
-					      "  for d in $(sort -u %1$s/cg-break); do rmdir \"$d\" || exit 9; done\n"
-					      "fi\n");
-}
-
 /* Some process's command line holds an argument equal to arg. */
 static bool process_with_arg(const char *arg)
 {
@@ -278,50 +253,134 @@ static bool process_with_arg(const char *arg)
 	return found;
 }
 
-/* A move into the VM's groups that fails fails the start with vmmd's
- * cgroup error, and leaves no vmm running; the next start (groups made
- * again) runs in them. */
-START_TEST(failed_join_fails_the_start)
+/* Where the kernel schedules real-time tasks per group (cgroup v1 with
+ * RT_GROUP_SCHED: cpu.rt_runtime_us), a new group has no real-time time:
+ * moving a SCHED_FIFO task into it fails (EINVAL). */
+static bool rt_group_sched(const char *uuid)
 {
-	char xml[2048], uuid[37], flag[600];
+	char dir[8300], path[8400];
+	int v2;
 
-	breaking_monitor_daemon();
+	vm_file("cpu", uuid, NULL, &v2);
+	if (v2 || vmmd_cgroup_dir(&v, "cpu", dir, sizeof dir) < 0)
+		return false;
+	snprintf(path, sizeof path, "%s/cpu.rt_runtime_us", dir);
+	return access(path, F_OK) == 0;
+}
+
+/* A move into the VM's groups that fails fails the start with vmmd's
+ * cgroup error, and leaves no vmm running; the next start runs in its
+ * groups. The failure is a real one: vmmd started as a SCHED_FIFO task
+ * (inherited by its vmm) where new groups get no real-time time. */
+START_TEST(failed_move_fails_the_start)
+{
+	struct sched_param rt = { .sched_priority = 1 }, normal = { .sched_priority = 0 };
+	char xml[2048], uuid[37];
+	int rc;
+
 	if (!cgroups_usable())
 		return;
 	domain_xml(xml, sizeof xml, "cgfail", image_file(&v, "k.elf"));
 	OK("define %s", write_xml(&v, "cgfail.xml", xml));
 	uuid_of("cgfail", uuid);
-	snprintf(flag, sizeof flag, "%s/cg-break", v.dir);
-	{
-		char dirs[3 * 8600] = "";
-		int v2;
-
-		for (int i = 0; i < 3; i++)
-			strcat(strcat(dirs, vm_file(ctls[i], uuid, NULL, &v2)), "\n");
-		ck_assert(write_xml(&v, "cg-break", dirs) != NULL && access(flag, F_OK) == 0);
+	if (!rt_group_sched(uuid)) {
+		fprintf(stderr, "check_cgroup: failed_move_fails_the_start skipped: no real-time group scheduling here\n");
+		return;
 	}
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	if (sched_setscheduler(0, SCHED_FIFO, &rt) < 0) {
+		fprintf(stderr, "check_cgroup: failed_move_fails_the_start skipped: SCHED_FIFO refused (%s)\n",
+			strerror(errno));
+		ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
+		return;
+	}
+	rc = vmmd_restart(&v, NULL);
+	ck_assert_int_eq(sched_setscheduler(0, SCHED_OTHER, &normal), 0);
+	ck_assert_int_eq(rc, 0);
 
 	ck_assert_msg(virsh(&v, out, sizeof out, "start cgfail") != 0, "started outside its cgroup: %s",
 		      msg_tail(out));
-	HAS("cannot move the VM's processes into its cgroup");
+	HAS("cannot move the VM's processes into its cgroup: Invalid argument");
 	OK("domstate cgfail");
 	HAS("shut off");
 	snprintf(xml, sizeof xml, "--console-socket=%s/run/cgfail.sock", v.state); /* this daemon's vmm */
 	ck_assert_msg(!process_with_arg(xml), "the vmm of a failed start still runs");
-	snprintf(xml, sizeof xml, "%s/run/cgfail.log", v.state);
-	ck_assert_msg(strstr(slurp(xml), "vmmd-monitor: cannot move the VM into its cgroup"), "log: %s",
-		      slurp(xml));
 
-	ck_assert_int_eq(unlink(flag), 0);
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
 	OK("start cgfail");
 	holds_vmm(uuid, "cgfail");
 	OK("destroy cgfail");
 }
 END_TEST
 
+/* cgroup_move on its own, on a pids group of its own beside vmmd's: a
+ * move, a group removed after its cgroup.procs was opened (ENODEV, as
+ * when a move loses a race with a removal), a process that has ended (no
+ * error: nothing to move) and no groups at all. */
+START_TEST(move_reports_each_outcome)
+{
+	char dir[8300], g1[8400], g2[8500], procs[8600];
+	struct cgroup_join j;
+	pid_t child;
+	int v2, fd;
+
+	if (!cgroups_usable())
+		return;
+	v2 = vmmd_cgroup_dir(&v, "pids", dir, sizeof dir);
+	ck_assert_int_ge(v2, 0);
+	snprintf(g1, sizeof g1, "%s/vmm/move-test-%ld", dir, (long)getpid());
+	snprintf(g2, sizeof g2, "%s-gone", g1);
+	ck_assert_int_eq(mkdir(g1, 0755), 0);
+	ck_assert_int_eq(mkdir(g2, 0755), 0);
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_gt(child, 0);
+
+	snprintf(procs, sizeof procs, "%s/cgroup.procs", g1);
+	j.fd[0] = open(procs, O_WRONLY | O_CLOEXEC);
+	j.n = 1;
+	ck_assert_int_ge(j.fd[0], 0);
+	fd = cgroup_move_start(&j, child, &(struct verr){ 0 });
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_eq(j.n, 0);
+	ck_assert_int_eq(cgroup_move_result(fd), 0);
+	snprintf(dir, sizeof dir, "%ld", (long)child);
+	ck_assert_msg(strstr(slurp(procs), dir), "%ld not in %s: %s", (long)child, procs, slurp(procs));
+
+	snprintf(procs, sizeof procs, "%s/cgroup.procs", g2);
+	j.fd[0] = open(procs, O_WRONLY | O_CLOEXEC);
+	j.n = 1;
+	ck_assert_int_ge(j.fd[0], 0);
+	ck_assert_int_eq(rmdir(g2), 0);
+	fd = cgroup_move_start(&j, child, &(struct verr){ 0 });
+	ck_assert_int_eq(cgroup_move_result(fd), ENODEV);
+
+	kill(child, SIGKILL);
+	ck_assert_int_eq(waitid(P_PID, (id_t)child, &(siginfo_t){ 0 }, WEXITED | WNOWAIT), 0); /* a zombie now */
+	snprintf(procs, sizeof procs, "%s/cgroup.procs", g1);
+	j.fd[0] = open(procs, O_WRONLY | O_CLOEXEC);
+	j.n = 1;
+	fd = cgroup_move_start(&j, child, &(struct verr){ 0 });
+	ck_assert_int_eq(cgroup_move_result(fd), 0);
+	ck_assert_int_eq(waitpid(child, NULL, 0), child);
+
+	j.n = 0;
+	fd = cgroup_move_start(&j, child, &(struct verr){ 0 });
+	ck_assert_int_eq(cgroup_move_result(fd), 0);
+	for (int i = 0; i < 100 && rmdir(g1) < 0; i++)
+		usleep(10000);
+	ck_assert_msg(access(g1, F_OK) < 0, "%s is still there", g1);
+}
+END_TEST
+
 Suite *cgroup_suite(void)
 {
-	const TTest *const tests[] = { limits_from_xml_and_defaults, failed_join_fails_the_start, NULL };
+	const TTest *const tests[] = { limits_from_xml_and_defaults, failed_move_fails_the_start, move_reports_each_outcome,
+				       NULL };
 
 	return one_case_suite("cgroup", "limits", 60, setup, teardown, tests);
 }

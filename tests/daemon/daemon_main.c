@@ -17,7 +17,6 @@ int main(void)
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, faults_suite());
 	srunner_add_suite(sr, kernel_share_suite());
-	srunner_add_suite(sr, monitor_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -13,7 +13,9 @@
  *   *slow*     takes 3 s to stop after SIGTERM (a slow destroy)
  *   *sockwait* makes its console socket only after 1.5 s (a console open
  *              that has to wait for it)
- * --kernel=fd:N names the file vmmd opened (read from /proc/self/fd/N).
+ * --kernel=fd:N names the file vmmd opened (read from /proc/self/fd/N);
+ * --exit-status=fd:N gets "exit N" when it exits (not when a signal kills
+ * it), as vmm's does.
  * It prints its arguments first, so tests can read them in the log. */
 #include <errno.h>
 #include <poll.h>
@@ -40,7 +42,7 @@ static const char *opt(int argc, char **argv, const char *name)
 
 static char kernel_name[4096];
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *kernel, *sock_path, *name;
 	int lfd = -1, cfd = -1, sfd, timeout = -1;
@@ -48,7 +50,8 @@ int main(int argc, char **argv)
 	sigset_t set;
 
 	if (argc >= 3 && strcmp(argv[1], "run") == 0 && strcmp(argv[2], "--help") == 0) {
-		puts("fake vmm: --console-socket PATH --disk FILE[,ro] --cid N --publish SPEC; FILE may be fd:N");
+		puts("fake vmm: --console-socket PATH --disk FILE[,ro] --cid N --publish SPEC --exit-status FILE; "
+		     "FILE may be fd:N");
 		return 0;
 	}
 	kernel = opt(argc, argv, "--kernel");
@@ -146,4 +149,14 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *record = opt(argc, argv, "--exit-status");
+	int status = run(argc, argv);
+
+	if (record && strncmp(record, "fd:", 3) == 0)
+		dprintf(atoi(record + 3), "exit %d\n", status);
+	return status;
 }

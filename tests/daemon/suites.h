@@ -12,6 +12,5 @@ Suite *limits_suite(void);
 Suite *store_suite(void);
 Suite *faults_suite(void);
 Suite *kernel_share_suite(void);
-Suite *monitor_suite(void);
 
 #endif

@@ -115,6 +115,10 @@ START_TEST(bad_file_descriptors)
 	/* a read-write disk needs a descriptor open for writing too */
 	EXPECT("disk fd 21 is not open for reading and writing", "run", "--kernel", hello(), "--disk", "fd:21");
 	EXPECT("disk fd 22 is not open", "run", "--kernel", hello(), "--disk", "fd:22,ro");
+	/* the exit status record is written: a read-only descriptor will not do */
+	EXPECT("--exit-status fd 21 is not open for reading and writing", "run", "--kernel", hello(), "--exit-status",
+	       "fd:21");
+	EXPECT("cannot open --exit-status '/': Is a directory", "run", "--kernel", hello(), "--exit-status", "/");
 	close(20);
 	close(21);
 	close(d);

@@ -289,6 +289,32 @@ START_TEST(file_limit_fits_the_largest_writable_disk)
 }
 END_TEST
 
+/* --exit-status: the jailed vmm (its root empty, its calls filtered)
+ * writes how it ended to the file it opened before the jail, emptied
+ * first: what vmmd reads for a VM that ended while vmmd was down. */
+START_TEST(exit_status_recorded_from_inside_the_jail)
+{
+	struct vm v;
+	char path[200], *text;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/exit-status", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("a much longer old line than the new one\n", f);
+	fclose(f);
+	vm_start(&v, "exitstatus", (const char *const[]){ "--exit-status", path, NULL });
+	text = slurp(path);
+	ck_assert_msg(!*text, "not emptied at the start: %s", text);
+	free(text);
+	vm_stop(&v);
+	text = slurp(path);
+	ck_assert_str_eq(text, "exit 143\n");
+	free(text);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(ids_from_options)
 {
 	struct vm v;
@@ -457,6 +483,7 @@ int main(void)
 	tcase_set_timeout(t, 300);
 	tcase_add_test(t, jailed_by_default);
 	tcase_add_test(t, file_limit_fits_the_largest_writable_disk);
+	tcase_add_test(t, exit_status_recorded_from_inside_the_jail);
 	tcase_add_test(t, ids_from_options);
 	tcase_add_test(t, vms_share_one_network_namespace);
 	tcase_add_test(t, vms_share_one_ipc_namespace_and_empty_root);

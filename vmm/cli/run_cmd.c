@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "abi/site_image.h"
+#include "cli/exit_record.h"
 #include "cli/run_jail.h"
 #include "cli/run_options.h"
 #include "host/vsock_cid.h"
@@ -94,9 +95,9 @@ static void print_exit_stats(const struct vm_config *cfg, const char *stats)
 	}
 }
 
-int run_cmd(int argc, char **argv)
+/* Runs the VM cfg describes until it stops; vmm's exit status. */
+static int run_vm(struct vm_config *cfg)
 {
-	struct vm_config cfg;
 	/* Static, not on the stack: the stack-clash probes of a frame this big
 	 * touch every page of it, for good; in .bss only what a run writes
 	 * becomes resident (the result's strings rarely, the table's entries). */
@@ -113,23 +114,9 @@ int run_cmd(int argc, char **argv)
 	sigset_t old;
 	int sig_fd, status = EXIT_SETUP;
 
-	switch (run_options_parse(argc, argv, &cfg, &e)) {
-	case PARSE_HELP:
-		vm_config_free(&cfg);
-		run_options_usage(stdout);
-		return 0;
-	case PARSE_ERROR:
-		vm_config_free(&cfg);
-		fprintf(stderr, "vmm: %s\n", e.msg);
-		return EXIT_SETUP;
-	case PARSE_OK:
-		break;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	if (run_jail_init(&jail, &cfg, &e) < 0) {
+	if (run_jail_init(&jail, cfg, &e) < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
 		run_jail_free(&jail);
-		vm_config_free(&cfg);
 		return EXIT_SETUP;
 	}
 	host.ctx = &jail;
@@ -141,7 +128,6 @@ int run_cmd(int argc, char **argv)
 	if (host.kvm_fd < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
 		run_jail_free(&jail);
-		vm_config_free(&cfg);
 		return EXIT_SETUP;
 	}
 	vcpu_signal_init();
@@ -150,54 +136,53 @@ int run_cmd(int argc, char **argv)
 		perror("vmm: signalfd");
 		close(host.kvm_fd);
 		run_jail_free(&jail);
-		vm_config_free(&cfg);
 		return EXIT_SETUP;
 	}
 	host.sig_fd = sig_fd;
 	/* Device resources that outlive a boot (the vsock CID and listeners,
 	 * disk files): a taken CID, a port in use or a locked disk is reported
 	 * before the guest boots. */
-	if (virtio_hosts_open(&devices, &cfg, &e) < 0) {
+	if (virtio_hosts_open(&devices, cfg, &e) < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
 		goto out_signal;
 	}
 	/* Every file a boot reads (kernel, initrd; disks above) is opened
 	 * once: a reboot opens no path, so it still works once the files are
 	 * out of reach (renamed, or behind the jail). */
-	if (boot_files_open(&files, &cfg, VSOCK_CID_DIR, &e) < 0) {
+	if (boot_files_open(&files, cfg, VSOCK_CID_DIR, &e) < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
 		goto out_devices;
 	}
-	cfg.files = &files;
-	if (cfg.console_socket) {
-		if (console_socket_open(&csock, cfg.console_socket, &e) < 0) {
+	cfg->files = &files;
+	if (cfg->console_socket) {
+		if (console_socket_open(&csock, cfg->console_socket, &e) < 0) {
 			fprintf(stderr, "vmm: %s\n", e.msg);
 			goto out_files;
 		}
 		host.csock = &csock;
 	}
 	/* With a console socket, input comes from its client, never from stdin. */
-	if (console_open(&con, cfg.console == CONSOLE_STDIO && !cfg.console_socket,
-			 &(struct console_output){ cfg.console_log, cfg.name, cfg.console_limits }, &e) < 0) {
+	if (console_open(&con, cfg->console == CONSOLE_STDIO && !cfg->console_socket,
+			 &(struct console_output){ cfg->console_log, cfg->name, cfg->console_limits }, &e) < 0) {
 		fprintf(stderr, "vmm: console: %s\n", e.msg);
 		goto out_csock;
 	}
 	for (;;) {
-		if (machine_run(&cfg, &host, &res, &e) < 0) {
+		if (machine_run(cfg, &host, &res, &e) < 0) {
 			console_restore(&con);
 			console_close(&con);
 			fprintf(stderr, "vmm: %s\n", e.msg);
 			status = EXIT_SETUP;
 			break;
 		}
-		print_exit_stats(&cfg, res.stats);
-		if (res.outcome == OUTCOME_RESET && !cfg.reset_exits) {
-			fprintf(stderr, "\r\nvmm: %s: guest reset, restarting\r\n", cfg.name);
+		print_exit_stats(cfg, res.stats);
+		if (res.outcome == OUTCOME_RESET && !cfg->reset_exits) {
+			fprintf(stderr, "\r\nvmm: %s: guest reset, restarting\r\n", cfg->name);
 			continue;
 		}
 		console_restore(&con);
 		console_close(&con); /* the last dropped-bytes count goes before the status line */
-		status = report(&cfg, &res);
+		status = report(cfg, &res);
 		break;
 	}
 out_csock:
@@ -212,6 +197,37 @@ out_signal:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(host.kvm_fd);
 	run_jail_free(&jail);
+	return status;
+}
+
+int run_cmd(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct err e = { "" };
+	int record = -1, status;
+
+	switch (run_options_parse(argc, argv, &cfg, &e)) {
+	case PARSE_HELP:
+		vm_config_free(&cfg);
+		run_options_usage(stdout);
+		return 0;
+	case PARSE_ERROR:
+		vm_config_free(&cfg);
+		fprintf(stderr, "vmm: %s\n", e.msg);
+		return EXIT_SETUP;
+	case PARSE_OK:
+		break;
+	}
+	if (cfg.exit_status && (record = exit_record_open(cfg.exit_status, &e)) < 0) {
+		fprintf(stderr, "vmm: %s\n", e.msg);
+		vm_config_free(&cfg);
+		return EXIT_SETUP;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	status = run_vm(&cfg);
+	exit_record_write(record, status);
+	if (record >= 0)
+		close(record);
 	vm_config_free(&cfg);
 	return status;
 }

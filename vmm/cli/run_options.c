@@ -10,7 +10,7 @@ enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_MEM = 'm', OPT_CPUS = 'p',
 	OPT_NAME = 'n', OPT_HELP = 'h', OPT_ON_RESET = 256, OPT_CONSOLE, OPT_CONSOLE_SOCKET,
 	OPT_HALT_POLL, OPT_EXIT_STATS, OPT_IDLE_STOP, OPT_CONSOLE_LOG, OPT_CONSOLE_LOG_MAX, OPT_CONSOLE_RATE,
-	OPT_CONSOLE_BURST, OPT_NO_JAIL, OPT_UID, OPT_GID, OPT_FIRMWARE,
+	OPT_CONSOLE_BURST, OPT_NO_JAIL, OPT_UID, OPT_GID, OPT_FIRMWARE, OPT_EXIT_STATUS,
 	OPT_DEVICE = 1024, /* + type * DEVICE_OPTS_MAX + option: the device types' own */
 };
 #define DEVICE_OPTS_MAX 16
@@ -35,6 +35,7 @@ static const struct option common_options[] = {
 	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
 	{ "idle-stop", required_argument, NULL, OPT_IDLE_STOP },
+	{ "exit-status", required_argument, NULL, OPT_EXIT_STATUS },
 	{ "no-jail", no_argument, NULL, OPT_NO_JAIL },
 	{ "uid", required_argument, NULL, OPT_UID },
 	{ "gid", required_argument, NULL, OPT_GID },
@@ -93,6 +94,10 @@ void run_options_usage(FILE *out)
 		"                         accepting (clients wait in the backlog), ask the guest to\n"
 		"                         power off as SIGPWR does, and stop it after 10 s if it has not\n"
 		"                         (status: its code, else 0); needs a vsock device\n"
+		"      --exit-status FILE when vmm ends, write 'exit N' (N: its exit status) to FILE\n"
+		"                         (created 0600 or emptied; or fd:N, open for reading and\n"
+		"                         writing): for a parent that may not be there to wait for\n"
+		"                         vmm. It stays empty where vmm is killed by a signal\n"
 		"      --uid N, --gid N   the ids the VM runs as once jailed (not 0; default when\n"
 		"                         started as root: %u + vmm's pid, an id no user has; give\n"
 		"                         each running VM its own: threads count per uid)\n"
@@ -267,6 +272,11 @@ enum parse_result run_options_parse(int argc, char **argv, struct vm_config *cfg
 				return err_set(e, "--idle-stop '%s': must be a number of seconds, 1-%u", optarg,
 					       VM_IDLE_STOP_MAX);
 			cfg->idle_stop_s = (unsigned)v;
+			break;
+		case OPT_EXIT_STATUS:
+			if (!*optarg)
+				return err_set(e, "--exit-status needs a file");
+			cfg->exit_status = optarg;
 			break;
 		case OPT_NO_JAIL: cfg->no_jail = true; break;
 		case OPT_UID:

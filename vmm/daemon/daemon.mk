@@ -2,7 +2,7 @@
 XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 
-DAEMON_SRCS      := $(filter-out vmm/daemon/monitor/%,$(wildcard vmm/daemon/*.c vmm/daemon/*/*.c))
+DAEMON_SRCS      := $(wildcard vmm/daemon/*.c vmm/daemon/*/*.c)
 DAEMON_LIB_SRCS  := $(filter-out vmm/daemon/main.c,$(DAEMON_SRCS))
 DAEMON_OBJS      := $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 DAEMON_SAN_OBJS  := $(DAEMON_SRCS:%.c=$(BUILD)/obj-san/%.o)
@@ -10,22 +10,10 @@ DAEMON_LIB_SAN_OBJS := $(DAEMON_LIB_SRCS:%.c=$(BUILD)/obj-san/%.o)
 
 $(DAEMON_OBJS) $(DAEMON_SAN_OBJS): CFLAGS += $(XML_CFLAGS)
 
-all: $(BUILD)/vmmd $(BUILD)/vmmd-monitor
+all: $(BUILD)/vmmd
 
 $(BUILD)/vmmd: $(DAEMON_OBJS)
 	$(CC) -o $@ $^ $(XML_LIBS) $(LDLIBS)
-
-# The parent of each VM's vmm (vmm/daemon/monitor/): static and small, since
-# one runs beside every VM. Against Debian's musl (musl-dev, which the guest's
-# libraries need too), not glibc: a static glibc program keeps more private
-# pages (its TLS and malloc set-up, a larger .data) and a page-table page
-# more; measured per monitor on a PVM host, 12 KiB anonymous and 24 KiB of
-# page tables against 48 and 40.
-$(BUILD)/vmmd-monitor: vmm/daemon/monitor/monitor.c | $(MUSL_INCLUDE)
-	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(MUSL_CFLAGS) -c -o $@.o $<
-	$(call musl_link,$@.o)
-	@rm -f $@.o
 
 $(BUILD)/vmmd-san: $(DAEMON_SAN_OBJS)
 	$(CC) $(SAN) -o $@ $^ $(XML_LIBS) $(LDLIBS)
@@ -42,12 +30,12 @@ DAEMON_TEST_FLAGS  := $(TEST_CFLAGS) $(XML_CFLAGS) $(LIBVIRT_CFLAGS) -Itests/dae
 	-DBUILD_DIR='"$(BUILD)"'
 
 $(BUILD)/tests/daemon: $(DAEMON_TEST_SRCS) $(wildcard tests/daemon/*.h tests/daemon/common/*.h) \
-		$(DAEMON_LIB_SAN_OBJS) | $(BUILD)/vmmd-san $(BUILD)/vmmd-monitor $(BUILD)/tests/fake-vmm
+		$(DAEMON_LIB_SAN_OBJS) | $(BUILD)/vmmd-san $(BUILD)/tests/fake-vmm
 	@mkdir -p $(dir $@)
 	$(CC) $(DAEMON_TEST_FLAGS) -o $@ $(DAEMON_TEST_SRCS) $(DAEMON_LIB_SAN_OBJS) \
 		$(LIBVIRT_LIBS) $(XML_LIBS) $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/daemon-kvm: $(DAEMON_KVM_SRCS) $(wildcard tests/daemon/common/*.h) tests/integration/loopback.h | $(BUILD)/vmmd-san $(BUILD)/vmmd-monitor $(BUILD)/vmm guests \
+$(BUILD)/tests/daemon-kvm: $(DAEMON_KVM_SRCS) $(wildcard tests/daemon/common/*.h) tests/integration/loopback.h | $(BUILD)/vmmd-san $(BUILD)/vmm guests \
 		$(BUILD)/guest/site.elf
 	@mkdir -p $(dir $@)
 	$(CC) $(DAEMON_TEST_FLAGS) -o $@ $(DAEMON_KVM_SRCS) $(LIBVIRT_LIBS) $(CHECK_LIBS) $(LDLIBS)
@@ -56,7 +44,7 @@ $(BUILD)/tests/daemon-kvm: $(DAEMON_KVM_SRCS) $(wildcard tests/daemon/common/*.h
 DAEMON_FRONT_SRCS := $(wildcard tests/daemon/front/*.c) $(DAEMON_TEST_COMMON)
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null)
 $(BUILD)/tests/daemon-front: $(DAEMON_FRONT_SRCS) $(wildcard tests/daemon/common/*.h tests/daemon/front/*.h) \
-		| $(BUILD)/vmmd-san $(BUILD)/vmmd $(BUILD)/vmmd-monitor $(BUILD)/vmm $(BUILD)/guest/site.elf
+		| $(BUILD)/vmmd-san $(BUILD)/vmmd $(BUILD)/vmm $(BUILD)/guest/site.elf
 	@mkdir -p $(dir $@)
 	$(CC) $(DAEMON_TEST_FLAGS) -o $@ $(DAEMON_FRONT_SRCS) $(CURL_LIBS) $(CHECK_LIBS) $(LDLIBS)
 
@@ -66,7 +54,7 @@ $(BUILD)/tests/fake-vmm: tests/daemon/fake_vmm.c
 
 CHECK_PROGRAMS     += $(BUILD)/tests/daemon
 KVM_CHECK_PROGRAMS += $(BUILD)/tests/daemon-kvm $(BUILD)/tests/daemon-front
-CHECK_DEPS         += $(BUILD)/vmmd $(BUILD)/vmmd-san $(BUILD)/vmmd-monitor $(BUILD)/tests/fake-vmm
+CHECK_DEPS         += $(BUILD)/vmmd $(BUILD)/vmmd-san $(BUILD)/tests/fake-vmm
 
 .PHONY: daemon-check
 daemon-check: $(BUILD)/tests/daemon

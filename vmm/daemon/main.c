@@ -183,7 +183,7 @@ int main(int argc, char **argv)
 {
 	struct vmmd_options o;
 	struct vmmd m = { 0 };
-	char *vmm, *monitor;
+	char *vmm;
 	int rc;
 
 	rc = options_parse(argc, argv, &o);
@@ -195,17 +195,10 @@ int main(int argc, char **argv)
 			o.vmm ? o.vmm : "");
 		return 2;
 	}
-	monitor = find_program("vmmd-monitor", NULL);
-	if (!monitor) {
-		fprintf(stderr, "vmmd: cannot find vmmd-monitor (it belongs next to vmmd)\n");
-		free(vmm);
-		return 2;
-	}
 	umask(077);
 	xmlInitParser();
 	m.state_dir = o.state_dir;
 	m.vmm_path = vmm;
-	m.monitor_path = monitor;
 	m.uri = o.uri;
 	m.shutdown_timeout_ms = o.shutdown_timeout_s * 1000;
 	m.start_wait_ms = o.start_wait_ms;
@@ -239,7 +232,6 @@ int main(int argc, char **argv)
 	if (m.dom_epfd >= 0)
 		close(m.dom_epfd);
 	free(vmm);
-	free(monitor);
 	xmlCleanupParser();
 	return rc == -2 ? 2 : rc < 0 ? 1 : 0;
 }

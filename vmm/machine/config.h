@@ -43,10 +43,12 @@ struct vm_config {
 	bool exit_stats;      /* --exit-stats: report each vCPU's exits when the guest stops */
 	unsigned idle_stop_s; /* --idle-stop: power off after this long unused; 0: never */
 	/* The process around the VM, not the VM (cli/run_cmd.c, jail/jail.h):
-	 * --no-jail, --uid, --gid. */
+	 * --no-jail, --uid, --gid, --exit-status (where vmm records how it
+	 * ended: cli/exit_record.h). */
 	bool no_jail;
 	bool ids_given;
 	uint32_t uid, gid;
+	const char *exit_status;
 };
 
 /* Option opt of device type index type, with its argument. */

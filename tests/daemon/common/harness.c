@@ -125,7 +125,7 @@ int vmmd_stop(struct vmmd_inst *v)
 }
 
 /* Kills every process whose command line names this test's state directory
- * (monitors name their status file in it, vmm its console socket): VMs
+ * (vmm names its console socket in it): VMs
  * whose record still has no pids are among them, a start the stopped daemon
  * had not seen reported (a restarted daemon would look for them; the test
  * ends instead). */
@@ -226,7 +226,7 @@ void vmmd_cleanup(struct vmmd_inst *v)
 		vmmd_stop(v);
 	kill_vms(v);
 	kill_by_cmdline(v);
-	/* a monitor may still be writing its VM's status: a second pass takes that too */
+	/* a vmm may still be writing its log or status: a second pass takes that too */
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' 2>/dev/null || { sleep 0.2; rm -rf '%s'; }", v->dir, v->dir);
 	if (system(cmd) < 0)
 		return;
@@ -391,43 +391,35 @@ int free_port(void)
 	return port;
 }
 
-void vmmd_restart_with_monitor_prelude(struct vmmd_inst *v, const char *prelude)
-{
-	char dir[600], cmd[2400], real[PATH_MAX];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(realpath(BUILD_DIR "/vmmd-monitor", real));
-	snprintf(dir, sizeof dir, "%s/bin", v->dir);
-	snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s/vmmd-san %s/vmmd-san", dir, BUILD_DIR, dir);
-	ck_assert_int_eq(system(cmd), 0);
-	snprintf(cmd, sizeof cmd, "%s/vmmd-monitor", dir);
-	f = fopen(cmd, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("#!/bin/sh\n", f);
-	fprintf(f, prelude, v->dir);
-	fprintf(f, "exec %s \"$@\"\n", real);
-	fclose(f);
-	ck_assert_int_eq(chmod(cmd, 0755), 0);
-	ck_assert_int_eq(vmmd_stop(v), 0);
-	snprintf(cmd, sizeof cmd, "%s/vmmd-san", dir);
-	setenv("VMMD_BIN", cmd, 1);
-	ck_assert_int_eq(vmmd_restart(v, NULL), 0);
-	unsetenv("VMMD_BIN");
-}
-
-void vmmd_run_pids(const struct vmmd_inst *v, const char *name, pid_t *monitor, pid_t *vmm)
+pid_t vmmd_vmm_pid(const struct vmmd_inst *v, const char *name)
 {
 	char path[512];
-	long mp = 0, vp = 0;
+	long vp = 0;
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s/run/%s.state", v->state, name);
 	f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "no %s", path);
-	ck_assert_int_eq(fscanf(f, "id=%*d monitor=%ld %*u vmm=%ld", &mp, &vp), 2);
+	ck_assert_int_eq(fscanf(f, "id=%*d vmm=%ld", &vp), 1);
 	fclose(f);
-	*monitor = (pid_t)mp;
-	*vmm = (pid_t)vp;
+	return (pid_t)vp;
+}
+
+bool proc_running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
 size_t proc_cmdline(pid_t pid, char *buf, size_t size)

@@ -3,6 +3,7 @@
 #ifndef TESTS_DAEMON_HARNESS_H
 #define TESTS_DAEMON_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -26,11 +27,6 @@ int vmmd_start(struct vmmd_inst *v, const char *vmm, const char *extra_arg);
 int vmmd_init(struct vmmd_inst *v, const char *vmm);
 /* Starts it again on the same directory (after vmmd_stop). */
 int vmmd_restart(struct vmmd_inst *v, const char *extra_arg);
-/* Restarts v from a directory of its own (v->dir/bin) beside a vmmd-monitor
- * that is a shell script: prelude (shell lines; "%s" in it is v->dir), then
- * an exec of the real monitor with the same arguments. For tests of a
- * monitor that is slow, or that breaks something before it runs. Asserts. */
-void vmmd_restart_with_monitor_prelude(struct vmmd_inst *v, const char *prelude);
 /* SIGTERM and wait; returns the exit status (0 = clean, leak-free). */
 int vmmd_stop(struct vmmd_inst *v);
 /* Removes the directory and stops leftover VMs. */
@@ -62,8 +58,11 @@ int vmmd_cgroup_dir(const struct vmmd_inst *v, const char *ctl, char *dir, size_
 
 /* A TCP port on 127.0.0.1 that is free now (the kernel picks it), -1 if none. */
 int free_port(void);
-/* The monitor's and the vmm's pids in v's run/NAME.state. Asserts. */
-void vmmd_run_pids(const struct vmmd_inst *v, const char *name, pid_t *monitor, pid_t *vmm);
+/* The vmm's pid in v's run/NAME.state (0: a start not yet recorded). Asserts. */
+pid_t vmmd_vmm_pid(const struct vmmd_inst *v, const char *name);
+/* Whether pid runs (a zombie left to a parent that does not reap it, such
+ * as a container's init, does not). */
+bool proc_running(pid_t pid);
 /* pid's command line, its arguments separated by single spaces, into buf
  * (size bytes, terminated); "" when pid is gone. Returns its length. */
 size_t proc_cmdline(pid_t pid, char *buf, size_t size);

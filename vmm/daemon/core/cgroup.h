@@ -6,12 +6,11 @@
  * each controller from a cgroup v1 hierarchy that has it, else from the
  * unified (v2) one where the controller is available, and makes
  * <its group>/vmm/<domain UUID> per VM, while the VM's vmm starts (off the
- * start's path: vmproc_spawn_go). The monitor moves vmm (all its
- * threads) and itself into the VM's groups once vmm is started, before it
- * reports it (monitor/monitor.c: the move waits an RCU grace period, which
- * vmm spends booting; what that leaves outside the limits), and fails the
- * start when a move fails. The group is removed once the VM's processes
- * are gone. */
+ * start's path). vmm (all its threads) moves into the VM's groups once it
+ * is started, before the start is reported (cgroup_move.h: the move waits
+ * an RCU grace period, which vmm spends booting; lifecycle.c's spawn: what
+ * that leaves outside the limits), and a move that fails fails the start.
+ * The group is removed once the VM's process is gone. */
 #ifndef VMM_DAEMON_CORE_CGROUP_H
 #define VMM_DAEMON_CORE_CGROUP_H
 
@@ -35,8 +34,8 @@ struct cgroups {
 void cgroups_init(struct cgroups *cg);
 void cgroups_free(struct cgroups *cg);
 
-/* The VM's cgroup.procs files, handed to the monitor, which writes the
- * vmm's pid and "0" (itself) to each. */
+/* The VM's cgroup.procs files, which the vmm's pid is written to
+ * (cgroup_move.h). */
 #define CG_MAX_JOIN CG_NRES
 struct cgroup_join {
 	int fd[CG_MAX_JOIN];

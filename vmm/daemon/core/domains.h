@@ -25,7 +25,7 @@ enum {
 	RUNNING_BOOTED = 1,
 	RUNNING_UNPAUSED = 5,
 	PAUSED_USER = 1,
-	PAUSED_STARTING_UP = 11, /* libvirt's: until the monitor reports the vmm */
+	PAUSED_STARTING_UP = 11, /* libvirt's: until the vmm is in its cgroups */
 	SHUTDOWN_USER = 1,
 	SHUTOFF_SHUTDOWN = 1,
 	SHUTOFF_DESTROYED = 2,
@@ -33,15 +33,12 @@ enum {
 	SHUTOFF_FAILED = 6,
 };
 
-/* The processes behind a running domain: a monitor (our child, in its own
- * session) that waits for the vmm process and records its exit status. */
+/* The process behind a running domain (core/vmproc.h). */
 struct vm_proc {
-	pid_t monitor_pid;
-	uint64_t monitor_start; /* /proc start time, to recognise the process */
 	pid_t vmm_pid;
-	uint64_t vmm_start;
-	int pidfd;              /* of the process we watch; -1 none */
-	bool is_child;          /* monitor forked by this daemon (reap it) */
+	uint64_t vmm_start; /* /proc start time, to recognise the process */
+	int pidfd;          /* -1 none */
+	bool is_child;      /* started by this daemon (reap it) */
 };
 
 struct conn;
@@ -67,7 +64,8 @@ struct domain {
 	long polled_owner;          /* lc_poll_owner when it joined */
 	int64_t site_hold_ms;       /* after a failed on-demand start: no retry before */
 	/* a start in progress, as events of the daemon's loop (lifecycle.c):
-	 * START_REPORT until the monitor reports the vmm's pid on start_fd,
+	 * START_REPORT until the vmm's move into its cgroups reports on
+	 * start_fd (cgroup_move.h),
 	 * START_SETTLE while --start-wait watches for a vmm that fails at
 	 * once; each phase ends by start_deadline_ms at the latest */
 	enum { START_NONE, START_REPORT, START_SETTLE } start_phase;

@@ -1,7 +1,7 @@
 /* Where vmmd keeps the descriptors it holds per domain for long (a site's
  * listening socket, a running domain's pidfd): at FD_HIGH_BASE and above,
- * so that the few a start opens for its vmm (files, report socket) lie
- * low. The monitor's copy of the daemon's descriptor table then stops
+ * so that the few a start opens for its vmm (files) lie low. The vmm's
+ * copy of the daemon's descriptor table (before its exec) then stops
  * below them (vmproc.c), instead of copying and closing every site's
  * socket at each start: 0.4 ms per start with 3,000 open, 1.2 ms with
  * 10,000, measured here. */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/core/cgroup_move.h"
 #include "daemon/core/cleanup.h"
 #include "daemon/core/front.h"
 #include "daemon/core/sites.h"
@@ -24,7 +25,7 @@
 #define QUICK_RESTART_MS 2000
 #define MAX_QUICK_RESTARTS 3
 #define DESTROY_WAIT_MS 5000
-#define REPORT_WAIT_MS 5000 /* for the monitor to report the vmm's pid */
+#define REPORT_WAIT_MS 5000 /* for the vmm's move into its cgroups (cgroup_move.h) */
 #define CID_AUTO_SPAN (1u << 24) /* auto CIDs: 3 .. 3 + 2^24 - 1 */
 
 int64_t now_ms(void)
@@ -224,11 +225,11 @@ static int save_starting(struct vmmd *m, struct domain *d, struct verr *e)
 	return rc;
 }
 
-/* Runs d->live (set by the caller) as a new instance: up to the monitor's
+/* Runs d->live (set by the caller) as a new instance: up to the vmm's
  * start. The rest follows as events of the loop (lc_event, lc_tick): the
- * monitor's report (spawn_reported), then --start-wait when check (the
- * START_SETTLE phase). how: the log line's verb ("started", ...) or, for
- * a restart, its reason. */
+ * report of its move into its cgroups (spawn_reported), then --start-wait
+ * when check (the START_SETTLE phase). how: the log line's verb
+ * ("started", ...) or, for a restart, its reason. */
 static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool restart, const char *how,
 		 struct verr *e)
 {
@@ -249,27 +250,38 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
 		return -1;
 	}
 	d->cid = cid;
-	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->monitor_path, m->console_log_max, m->console_rate },
-			  &m->feat, m->state_dir, d->live, cid, d->site_fd, &files, &d->proc, &report_fd, e);
+	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->console_log_max, m->console_rate }, &m->feat,
+			  m->state_dir, d->live, cid, d->site_fd, &files, &d->proc, e);
 	vm_files_close(&files);
 	if (rc < 0)
 		return -1;
-	/* While the vmm starts (off a site's first answer: 0.7 ms of groups,
-	 * 0.1 ms of record), and before the go, without which the monitor
-	 * kills the vmm: the "starting" record (no pids yet), which a daemon
-	 * that dies before the pids are saved finds at start-up and looks for
-	 * the VM instead of leaving it running untracked (adopt_one); then the
-	 * groups, which the monitor moves the vmm into before it reports it. */
+	/* While the vmm boots (off a site's first answer: 0.7 ms of groups,
+	 * 0.1 ms of record): the "starting" record (no pid yet), which a
+	 * daemon that dies before the pid is saved finds at start-up and looks
+	 * for the VM instead of leaving it running untracked (adopt_one); then
+	 * the groups, and the vmm's move into them in a thread of its own
+	 * (cgroup_move.h), whose result the loop waits for. What that leaves
+	 * outside the VM's limits until the move, ~10 ms at most unless the
+	 * host is overloaded:
+	 * - memory (v1 does not move charges): the pages vmm touches first (its
+	 *   binary's, its early allocations, the start of guest RAM) stay
+	 *   charged to vmmd's group for as long as they live; at most the
+	 *   guest's RAM plus vmm's own few MiB, in practice what one vCPU
+	 *   touches in those ms;
+	 * - pids: threads made before the move are counted from the move on
+	 *   (the move charges them; pids.max holds for every later one);
+	 * - cpu: the time before the move is vmmd's group's.
+	 * A move that fails fails the start: the vmm is killed before it is
+	 * ever reported, so no VM runs outside its limits unnoticed. */
 	if (save_starting(m, d, e) < 0 || cgroup_vm_prepare(&m->cg, d->live, &cg, e) < 0 ||
-	    vmproc_spawn_go(report_fd, &cg, e) < 0) {
+	    (report_fd = cgroup_move_start(&cg, d->proc.vmm_pid, e)) < 0) {
 		cgroup_join_close(&cg);
-		vmproc_spawn_report(&d->proc, report_fd, true, &(struct verr){ 0 });
+		vmproc_abandon(&d->proc);
 		store_remove_run(m->state_dir, dom_name(d));
 		remove_cgroup(m, d);
 		cleanup_cid_lock(cid); /* the vmm may have taken it */
 		return -1;
 	}
-	cgroup_join_close(&cg);
 	/* libvirt's state while a start is under way; a domain restarting
 	 * (on_reboot, on_crash) stays running, as a reset does in libvirt */
 	d->state = restart ? DOM_RUNNING : DOM_PAUSED;
@@ -284,25 +296,36 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
 	return 0;
 }
 
-/* The monitor reported (or did not in time): the instance runs, or
- * (-1, e) what is left of it is gone, the domain still to be finished. */
+/* The vmm's move into its cgroups reported (or did not in time): the
+ * instance runs, or (-1, e) what is left of it is gone, the domain still
+ * to be finished. */
 static int spawn_reported(struct vmmd *m, struct domain *d, bool timed_out, struct verr *e)
 {
-	int fd = d->start_fd;
+	int err;
 
+	if (timed_out)
+		close(d->start_fd); /* the thread's result, if it ever comes, goes nowhere */
+	err = timed_out ? ETIMEDOUT : cgroup_move_result(d->start_fd);
 	d->start_fd = -1;
 	d->start_phase = START_NONE;
-	if (vmproc_spawn_report(&d->proc, fd, timed_out, e) < 0)
-		return -1;
+	if (err || d->destroying) {
+		vmproc_abandon(&d->proc);
+		if (timed_out)
+			return verr_set(e, VERR_INTERNAL_ERROR,
+					"cannot start the vmm process: its move into the VM's cgroups took over %d s",
+					REPORT_WAIT_MS / 1000);
+		if (err)
+			return verr_set(e, VERR_SYSTEM_ERROR, "cannot move the VM's processes into its cgroup: %s",
+					strerror(err));
+		return verr_set(e, VERR_OPERATION_FAILED, "domain '%s' was destroyed while it started", dom_name(d));
+	}
 	d->started_ms = now_ms();
 	d->state = d->start_paused ? DOM_PAUSED : DOM_RUNNING;
 	d->reason = d->start_paused ? PAUSED_USER : RUNNING_BOOTED;
 	if (d->start_paused)
 		vmproc_signal(&d->proc, SIGSTOP);
 	if (store_save_run(m->state_dir, d, e) < 0) {
-		vmproc_signal(&d->proc, SIGKILL);
-		vmproc_wait(&d->proc, DESTROY_WAIT_MS); /* SIGKILL: not long */
-		vmproc_release(&d->proc);
+		vmproc_abandon(&d->proc);
 		return -1;
 	}
 	return 0;
@@ -329,27 +352,36 @@ static bool death_reason(struct vmmd *m, const struct domain *d, int status, cha
 	return false;
 }
 
+static void exited(struct vmmd *m, struct domain *d, int status);
+
+/* The ended vmm's wait status: reaped (our child), else its own record
+ * (one a restarted daemon adopted); -1 when there is none. */
+static int exit_status(struct vmmd *m, struct domain *d)
+{
+	int status = vmproc_release(&d->proc);
+
+	if (status < 0 && store_read_status(m->state_dir, dom_name(d), &status) < 0)
+		status = -1;
+	return status;
+}
+
 /* The vmm ended within --start-wait: the start fails, unless the guest
  * powered off (or crashed) by itself, whose action then applies. */
 static void settle_exited(struct vmmd *m, struct domain *d)
 {
 	char tail[400], why[160];
 	uint8_t uuid[16];
-	int status = -1;
+	int status = exit_status(m, d);
 	struct verr e;
 	struct domain *now;
 
 	d->start_phase = START_NONE;
 	memcpy(uuid, dom_uuid(d), 16);
-	if (store_read_status(m->state_dir, dom_name(d), &status) < 0)
-		status = -1;
-	/* destroyed, powered off by itself, or only its monitor killed (the
-	 * vmm runs on: lc_exited watches it) */
-	if (d->destroying || (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) != 2) ||
-	    (status < 0 && vmproc_vmm_alive(&d->proc, NULL))) {
+	/* destroyed, or powered off by itself */
+	if (d->destroying || (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) != 2)) {
 		bool transient = !d->def;
 
-		lc_exited(m, d); /* may free d */
+		exited(m, d, status); /* may free d */
 		now = domains_by_uuid(&m->doms, uuid);
 		if (transient && !(now && dom_active(now))) {
 			verr_set(&e, VERR_OPERATION_FAILED, "domain stopped right after it started");
@@ -359,7 +391,6 @@ static void settle_exited(struct vmmd *m, struct domain *d)
 		}
 		return;
 	}
-	vmproc_release(&d->proc);
 	log_tail(m, dom_name(d), tail, sizeof tail);
 	if (status >= 0 && death_reason(m, d, status, why, sizeof why)) {
 		fprintf(stderr, "vmmd: domain '%s': vmm %s\n", dom_name(d), why);
@@ -374,7 +405,7 @@ static void settle_exited(struct vmmd *m, struct domain *d)
 	finish(m, d, DOM_SHUTOFF, SHUTOFF_FAILED, e.msg + (strncmp(e.msg, "internal error: ", 16) ? 0 : 16));
 }
 
-/* The monitor's report is in (or overdue): the start goes on to
+/* The move's report is in (or overdue): the start goes on to
  * --start-wait, or is answered. */
 static void report_arrived(struct vmmd *m, struct domain *d, bool timed_out)
 {
@@ -398,14 +429,6 @@ static void report_arrived(struct vmmd *m, struct domain *d, bool timed_out)
 			snprintf(why, sizeof why, "%s", msg);
 		finish(m, d, DOM_SHUTOFF, d->destroying ? SHUTOFF_DESTROYED : SHUTOFF_FAILED, why);
 		return;
-	}
-	if (d->destroying) {
-		/* destroyed while the monitor was reporting: its group's SIGKILL
-		 * took the vmm too; this one makes sure, the deadline answers if
-		 * not (lc_tick) */
-		vmproc_signal(&d->proc, SIGKILL);
-		d->destroy_killed = true;
-		d->destroy_deadline_ms = now_ms() + DESTROY_WAIT_MS;
 	}
 	if (d->start_restart)
 		fprintf(stderr, "vmmd: domain '%s': restarted (%s; vmm pid %ld)\n", dom_name(d), d->start_how,
@@ -438,7 +461,7 @@ int lc_poll_fd(const struct domain *d)
 
 long lc_poll_owner(const struct domain *d)
 {
-	pid_t pid = d->proc.monitor_pid > 0 ? d->proc.monitor_pid : d->proc.vmm_pid;
+	pid_t pid = d->proc.vmm_pid;
 
 	return d->start_phase == START_REPORT ? -(long)pid - 1 : (long)pid;
 }
@@ -539,11 +562,11 @@ int lc_destroy(struct vmmd *m, struct domain *d, struct verr *e)
 {
 	(void)m;
 	if (dom_active(d) && d->start_phase == START_REPORT) {
-		/* the monitor's group (and a vmm it may have started) goes; the
-		 * report pipe's end is the event that finishes the domain */
+		/* the move's report, which comes at once for a vmm that is gone,
+		 * finishes the domain (spawn_reported) */
 		d->destroying = true;
-		if (d->proc.monitor_pid > 0)
-			kill(-d->proc.monitor_pid, SIGKILL);
+		if (d->proc.is_child)
+			kill(d->proc.vmm_pid, SIGKILL);
 		return 0;
 	}
 	if (need_active(d, e) < 0)
@@ -612,8 +635,8 @@ static void restart(struct vmmd *m, struct domain *d, const char *action, const 
 	}
 }
 
-/* How an instance ended, from the wait status its monitor recorded (-1:
- * none), for the log and a console's last error. */
+/* How an instance ended, from its wait status (-1: none), for the log and
+ * a console's last error. */
 static void describe_exit(struct vmmd *m, const struct domain *d, int status, char *out, size_t size)
 {
 	char why[160];
@@ -637,26 +660,26 @@ static void describe_exit(struct vmmd *m, const struct domain *d, int status, ch
 
 void lc_exited(struct vmmd *m, struct domain *d)
 {
-	char how[200];
-	int status = -1, code = -1;
-	bool shutdown = d->shutdown_deadline_ms != 0, had_monitor = d->proc.monitor_pid > 0;
+	exited(m, d, exit_status(m, d));
+}
 
-	vmproc_release(&d->proc);
-	if (store_read_status(m->state_dir, dom_name(d), &status) == 0) {
-		if (WIFEXITED(status))
-			code = WEXITSTATUS(status);
-		else if (WIFSIGNALED(status))
-			code = 128 + WTERMSIG(status);
-	} else if (had_monitor && vmproc_watch_vmm(&d->proc) == 0) {
-		/* the monitor was killed, its vmm runs on (now init's child):
-		 * the domain stays running, watched through the vmm's pidfd */
-		fprintf(stderr, "vmmd: domain '%s': its monitor ended; watching vmm (pid %ld) directly\n", dom_name(d),
-			(long)d->proc.vmm_pid);
-		return;
-	} else if (!d->destroying) {
-		fprintf(stderr, "vmmd: domain '%s': vmm ended with no monitor to record how: crashed (status unknown)\n",
+/* The instance ended with status (a wait status, -1: unknown): its
+ * domain's action. */
+static void exited(struct vmmd *m, struct domain *d, int status)
+{
+	char how[200];
+	int code = -1;
+	bool shutdown = d->shutdown_deadline_ms != 0;
+
+	if (status >= 0 && WIFEXITED(status))
+		code = WEXITSTATUS(status);
+	else if (status >= 0 && WIFSIGNALED(status))
+		code = 128 + WTERMSIG(status);
+	else if (!d->destroying)
+		/* it ended while a daemon before this one was its parent, and
+		 * was killed before it could say how */
+		fprintf(stderr, "vmmd: domain '%s': vmm ended with no exit status recorded: crashed (status unknown)\n",
 			dom_name(d));
-	}
 	if (status >= 0 && !d->destroying) {
 		char why[160];
 
@@ -735,19 +758,32 @@ int lc_tick(struct vmmd *m)
 	return (int)next;
 }
 
-/* A "starting" record (the daemon died between starting the monitor and
- * saving its pids): the VM's processes, found by their command lines. */
-static int find_started(struct vmmd *m, const char *name, struct vm_proc *p)
+/* A "starting" record (the daemon died between starting the vmm and
+ * saving its pid): the vmm, found by its command line, and moved into the
+ * VM's groups here, since that move may never have happened (it is the
+ * start's last step); a vmm that cannot be moved is killed. */
+static int find_started(struct vmmd *m, const char *name, const struct domain_config *live, struct vm_proc *p)
 {
-	char status[STORE_PATH_MAX], sock[STORE_PATH_MAX], arg[STORE_PATH_MAX + 20];
+	char sock[STORE_PATH_MAX], arg[STORE_PATH_MAX + 20];
+	struct cgroup_join cg = { .n = 0 };
 	struct verr e;
+	int rc, err;
 
-	if (store_path(status, sizeof status, m->state_dir, "run", name, ".status", &e) < 0 ||
-	    store_path(sock, sizeof sock, m->state_dir, "run", name, ".sock", &e) < 0)
+	if (store_path(sock, sizeof sock, m->state_dir, "run", name, ".sock", &e) < 0)
 		return -1;
 	snprintf(arg, sizeof arg, "--console-socket=%s", sock);
-	if (vmproc_find(p, status, m->feat.console_socket ? arg : NULL) < 0)
+	if (vmproc_find(p, m->feat.console_socket ? arg : NULL) < 0)
 		return -1;
+	rc = cgroup_vm_prepare(&m->cg, live, &cg, &e);
+	if (rc == 0 && (err = cgroup_move_now(&cg, p->vmm_pid)) != 0)
+		rc = verr_set(&e, VERR_SYSTEM_ERROR, "cannot move it into its cgroups: %s", strerror(err));
+	if (rc < 0) {
+		fprintf(stderr, "vmmd: domain '%s': killing vmm (pid %ld) of a start whose record was not finished: %s\n",
+			name, (long)p->vmm_pid, e.msg);
+		if (proc_starttime(p->vmm_pid) == p->vmm_start)
+			kill(p->vmm_pid, SIGKILL);
+		return -1;
+	}
 	fprintf(stderr, "vmmd: domain '%s': adopting vmm (pid %ld) of a start whose record was not finished\n", name,
 		(long)p->vmm_pid);
 	return 0;
@@ -767,7 +803,7 @@ static void adopt_one(struct vmmd *m, const char *name)
 		store_remove_run(m->state_dir, name);
 		return;
 	}
-	if (!p.vmm_pid && find_started(m, name, &p) < 0) {
+	if (!p.vmm_pid && find_started(m, name, live, &p) < 0) {
 		fprintf(stderr, "vmmd: domain '%s': dropping the record of a start that did not finish (no vmm running)\n",
 			name);
 		store_remove_run(m->state_dir, name);

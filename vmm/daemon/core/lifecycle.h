@@ -24,9 +24,10 @@ int lc_resume(struct vmmd *m, struct domain *d, struct verr *e);
 
 /* Starts (lc_start, lc_create, autostarts, on_* restarts) go on in the
  * daemon's loop: a start's reply waits (core/waits.h, WAIT_START) until
- * the monitor reported the vmm and --start-wait saw it survive. */
-/* The descriptor the loop watches for d (-1: none): the monitor's report
- * pipe while a start waits for it, else the watched process's pidfd. */
+ * the vmm is in its cgroups and --start-wait saw it survive. */
+/* The descriptor the loop watches for d (-1: none): the report of the
+ * vmm's move into its cgroups while a start waits for it, else the vmm's
+ * pidfd. */
 int lc_poll_fd(const struct domain *d);
 /* Whose lc_poll_fd(d) is (its kind and process): a descriptor number the
  * loop watched may have been closed and given to another one since. */

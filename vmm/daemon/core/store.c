@@ -379,14 +379,15 @@ int store_save_run(const char *dir, const struct domain *d, struct verr *e)
 	    save_xml(path, d->live, false, e) < 0 ||
 	    store_path(path, sizeof path, dir, "run", dom_name(d), ".state", e) < 0)
 		return -1;
-	snprintf(state, sizeof state, "id=%d\nmonitor=%ld %" PRIu64 "\nvmm=%ld %" PRIu64 "\n", d->id,
-		 (long)d->proc.monitor_pid, d->proc.monitor_start, (long)d->proc.vmm_pid, d->proc.vmm_start);
+	snprintf(state, sizeof state, "id=%d\nvmm=%ld %" PRIu64 "\n", d->id, (long)d->proc.vmm_pid,
+		 d->proc.vmm_start);
 	return write_atomic(path, state, strlen(state), false, e);
 }
 
 void store_remove_run(const char *dir, const char *name)
 {
-	/* .status.tmp: a monitor killed while writing the status */
+	/* .status.tmp: left by the monitor of an older vmmd killed while
+	 * writing the status */
 	static const char *const suffixes[] = { ".state", ".xml", ".status", ".sock", ".status.tmp" };
 	char path[STORE_PATH_MAX];
 	struct verr e;
@@ -428,6 +429,7 @@ int store_load_run(const char *dir, const char *name, int *id, struct vm_proc *p
 		   struct verr *e)
 {
 	char path[STORE_PATH_MAX];
+	uint64_t mstart;
 	long mpid, vpid;
 	size_t len;
 	char *text;
@@ -439,13 +441,16 @@ int store_load_run(const char *dir, const char *name, int *id, struct vm_proc *p
 	text = store_read_file(path, 4096, NULL);
 	if (!text)
 		return verr_set(e, VERR_SYSTEM_ERROR, "cannot read '%s'", path);
-	n = sscanf(text, "id=%d monitor=%ld %" SCNu64 " vmm=%ld %" SCNu64, id, &mpid, &p->monitor_start, &vpid,
-		   &p->vmm_start);
+	n = sscanf(text, "id=%d vmm=%ld %" SCNu64, id, &vpid, &p->vmm_start);
+	/* an older vmmd's record names the VM's monitor too: its vmm is
+	 * watched like any other (the monitor still writes the status) */
+	if (n == 1)
+		n = sscanf(text, "id=%d monitor=%ld %" SCNu64 " vmm=%ld %" SCNu64, id, &mpid, &mstart, &vpid,
+			   &p->vmm_start) == 5 ? 3 : 0;
 	free(text);
-	/* pids 0: the "starting" record written before the fork */
-	if (n != 5 || *id < 1 || mpid < 0 || vpid < 0 || (mpid == 0) != (vpid == 0))
+	/* pid 0: the "starting" record written before the vmm's start */
+	if (n != 3 || *id < 1 || vpid < 0)
 		return verr_set(e, VERR_INTERNAL_ERROR, "malformed '%s'", path);
-	p->monitor_pid = (pid_t)mpid;
 	p->vmm_pid = (pid_t)vpid;
 	if (store_path(path, sizeof path, dir, "run", name, ".xml", e) < 0)
 		return -1;
@@ -462,14 +467,19 @@ int store_read_status(const char *dir, const char *name, int *status)
 	char path[STORE_PATH_MAX];
 	struct verr e;
 	char *text;
-	int rc;
+	int rc, code;
 
 	if (store_path(path, sizeof path, dir, "run", name, ".status", &e) < 0)
 		return -1;
 	text = store_read_file(path, 64, NULL);
 	if (!text)
 		return -1;
-	rc = sscanf(text, "%d", status) == 1 ? 0 : -1;
+	/* vmm's own record ("exit N", vmm --exit-status), or the wait status
+	 * an older vmmd's monitor wrote */
+	if (sscanf(text, "exit %d", &code) == 1)
+		rc = code >= 0 && code <= 255 ? (*status = code << 8, 0) : -1;
+	else
+		rc = sscanf(text, "%d", status) == 1 && *status >= 0 ? 0 : -1;
 	free(text);
 	return rc;
 }

@@ -3,10 +3,11 @@
  *   autostart/NAME      present when NAME starts with the daemon
  *   run/NAME.xml        live config of a running domain
  *   run/NAME.state      its id and processes (for adoption after a restart)
- *   run/NAME.status     exit status, written by the monitor
+ *   run/NAME.status     exit status, written by the vmm (--exit-status)
  *   run/NAME.sock       the vmm's console socket
  *   run/NAME.log        the vmm's output
- * Every file is replaced atomically (temporary file, fsync, rename). */
+ * Every file vmmd writes is replaced atomically (temporary file, fsync,
+ * rename); run/NAME.status is vmm's, one write of a few bytes. */
 #ifndef VMM_DAEMON_CORE_STORE_H
 #define VMM_DAEMON_CORE_STORE_H
 
@@ -38,11 +39,12 @@ void store_remove_run(const char *dir, const char *name);
 /* Names of the domains with a run/NAME.state file; *names malloc'd array of
  * malloc'd strings. */
 int store_list_runs(const char *dir, char ***names, size_t *n);
-/* Reads run/NAME.state and run/NAME.xml. Pids 0 in *p: a "starting"
- * record, saved before the monitor was started. */
+/* Reads run/NAME.state and run/NAME.xml. Pid 0 in *p: a "starting"
+ * record, saved before the vmm was started. */
 int store_load_run(const char *dir, const char *name, int *id, struct vm_proc *p, struct domain_config **live,
 		   struct verr *e);
-/* Reads run/NAME.status (a wait status); -1 if absent or unreadable. */
+/* Reads run/NAME.status into a wait status (vmm writes "exit N"); -1 if
+ * absent, empty (vmm was killed by a signal) or unreadable. */
 int store_read_status(const char *dir, const char *name, int *status);
 
 #endif

@@ -17,7 +17,6 @@ struct reply_wait;
 struct vmmd {
 	const char *state_dir;
 	const char *vmm_path;
-	const char *monitor_path; /* vmmd-monitor */
 	const char *console_log_max; /* --console-log-max, --console-rate for each vmm (NULL: its own) */
 	const char *console_rate;
 	const char *uri;          /* what CONNECT_GET_URI answers */

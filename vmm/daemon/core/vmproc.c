@@ -25,12 +25,10 @@
 #define MAX_ARGS (26 + 2 * DOMAIN_MAX_DISKS + 2 * DOMAIN_MAX_PUBLISH)
 #define SITE_FD 3 /* where vmm finds a site's listening socket */
 /* where vmm finds its files: the kernel (its shared sealed memfd,
- * core/kernel_share.h), initrd, disks in that order */
+ * core/kernel_share.h), initrd, disks, its exit status record in that
+ * order */
 #define FILE_FD 4
-#define MAX_FILES (2 + DOMAIN_MAX_DISKS)
-/* vmmd-monitor's exit status when it could not move the vmm and itself into
- * the VM's cgroups (it killed the vmm; monitor/monitor.c) */
-#define EXIT_CGROUP 3
+#define MAX_FILES (3 + DOMAIN_MAX_DISKS) /* and the exit status record, last */
 
 /* A domain's pidfd lives as long as its VM: kept high (fd_high.h). */
 static int pidfd_open_(pid_t pid)
@@ -64,6 +62,8 @@ void vmproc_probe(const char *vmm_path, struct vmm_features *f)
 			f->file_fd = true;
 		if (strstr(line, "--console-log-max"))
 			f->console_limits = true;
+		if (strstr(line, "--exit-status"))
+			f->exit_status = true;
 	}
 	pclose(p);
 }
@@ -152,8 +152,9 @@ static void add(struct argv_buf *a, const char *fmt, ...)
 		a->n++;
 }
 
+/* record_fd: where vmm finds its exit status record (-1: none). */
 static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const struct vmm_features *f,
-		      const char *sock, const struct domain_config *c, unsigned cid, struct verr *e)
+		      const char *sock, const struct domain_config *c, unsigned cid, int record_fd, struct verr *e)
 {
 	int fd = FILE_FD; /* the files' numbers, in vm_files_flat's order */
 
@@ -177,6 +178,8 @@ static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const s
 	add(a, "--cpus=%u", c->vcpus);
 	add(a, "--name=%s", c->name);
 	add(a, "--on-reset=exit");
+	if (record_fd >= 0)
+		add(a, "--exit-status=fd:%d", record_fd);
 	if (f->console_socket)
 		add(a, "--console-socket=%s", sock);
 	else
@@ -221,20 +224,17 @@ static int build_argv(struct argv_buf *a, const struct vmm_paths *paths, const s
 	return 0;
 }
 
-/* The children below run on stacks the sanitizer does not know as a
+/* The child below runs on a stack the sanitizer does not know as a
  * thread's (vmmd-san): its checks there would see stale poison. */
 #define NO_ASAN __attribute__((no_sanitize("address")))
 
-struct monitor_start {
-	char *const *vmm_argv;
-	char *monitor_argv[5]; /* the last argument, the vmm's pid, is written by the child */
-	char pid_text[24];     /* where it writes it */
-	int report_fd, report_at, site_fd;
+struct vmm_start {
+	char *const *argv;
+	int site_fd;
 	const char *log_path;
 	const int *files;
 	unsigned nfiles;
-	unsigned keep_below; /* above every descriptor the monitor gets */
-	char *vmm_stack_top;
+	unsigned keep_below; /* above every descriptor the vmm gets */
 };
 
 static void put_text(const char *s)
@@ -244,9 +244,14 @@ static void put_text(const char *s)
 	}
 }
 
-/* The grandchild: vmm, with the descriptors below report_at and nothing
- * of the daemon's signal set-up (a mask, ignored signals survive exec).
- * System calls without the C library's wrappers, whose sanitizer
+/* The child, vmm to be: until its first call it shares the daemon's
+ * memory and descriptor table; that call gives it a table of its own
+ * holding only the descriptors below keep_below (fd_high.h says why that
+ * is few). Sets up what vmm gets (/dev/null, the log, a site's socket as
+ * fd 3, its files from fd 4), in a session of its own (so that the VM
+ * outlives a daemon restart) and without the daemon's signal set-up (a
+ * mask and ignored signals survive exec), and execs it. Only system calls
+ * without the C library's wrappers where it can: the sanitizer's
  * interceptors (vmmd-san) misread a stack that is not a thread's. */
 static int NO_ASAN vmm_child(void *arg)
 {
@@ -257,115 +262,67 @@ static int NO_ASAN vmm_child(void *arg)
 		void (*restorer)(void);
 		uint64_t mask;
 	} dfl = { SIG_DFL, 0, NULL, 0 };
-	const struct monitor_start *x = arg;
+	const struct vmm_start *x = arg;
+	int null, log, s = -1, tmp[MAX_FILES];
 
-	for (int s = 1; s < NSIG; s++)
-		syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof dfl.mask);
+	if (syscall(SYS_close_range, x->keep_below, ~0u, CLOSE_RANGE_UNSHARE) < 0)
+		_exit(2);
+	setsid();
+	null = open("/dev/null", O_RDONLY);
+	log = open(x->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* out of the way first: the targets may be taken by the sources */
+	if (x->site_fd >= 0)
+		s = fcntl(x->site_fd, F_DUPFD, 64);
+	for (unsigned i = 0; i < x->nfiles; i++)
+		if ((tmp[i] = fcntl(x->files[i], F_DUPFD, 64)) < 0)
+			_exit(2);
+	if (null < 0 || log < 0 || (x->site_fd >= 0 && s < 0) || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
+	    dup2(log, 2) < 0 || (s >= 0 && dup2(s, SITE_FD) < 0))
+		_exit(2);
+	for (unsigned i = 0; i < x->nfiles; i++)
+		if (dup2(tmp[i], FILE_FD + (int)i) < 0)
+			_exit(2);
+	syscall(SYS_close_range, FILE_FD + x->nfiles, ~0u, 0u);
+	for (int sig = 1; sig < NSIG; sig++)
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
-	close(x->report_at);
-	execv(x->vmm_argv[0], x->vmm_argv);
+	execv(x->argv[0], x->argv);
 	put_text("vmmd: cannot run ");
-	put_text(x->vmm_argv[0]);
+	put_text(x->argv[0]);
 	put_text(": ");
 	put_text(strerror(errno));
 	put_text("\n");
 	_exit(2);
 }
 
-/* In the child of start_monitor: sets up the descriptors vmm gets
- * (/dev/null, the log, a site's socket as fd 3, its files from fd 4) and
- * the report socket at report_at, just above them; starts vmm, then
- * becomes vmmd-monitor, vmm's parent. vmm first: its exec is the start's
- * critical path, the monitor's is not (it waits for vmmd's go anyway).
- * Only system calls here: the child shares the daemon's memory until it
- * execs. Never returns. */
-static void NO_ASAN exec_monitor(struct monitor_start *x)
-{
-	int null, log, r, s = -1, tmp[MAX_FILES];
-	pid_t vmm, left;
-	char *digit = x->pid_text + sizeof x->pid_text - 1;
-
-	setsid();
-	null = open("/dev/null", O_RDONLY);
-	log = open(x->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	/* out of the way first: the targets may be taken by the sources */
-	r = fcntl(x->report_fd, F_DUPFD, 64);
-	if (x->site_fd >= 0)
-		s = fcntl(x->site_fd, F_DUPFD, 64);
-	for (unsigned i = 0; i < x->nfiles; i++)
-		if ((tmp[i] = fcntl(x->files[i], F_DUPFD, 64)) < 0)
-			_exit(2);
-	if (null < 0 || log < 0 || r < 0 || (x->site_fd >= 0 && s < 0) || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
-	    dup2(log, 2) < 0 || (s >= 0 && dup2(s, SITE_FD) < 0) || dup2(r, x->report_at) < 0)
-		_exit(2);
-	for (unsigned i = 0; i < x->nfiles; i++) /* FILE_FD.. lie below report_at */
-		if (dup2(tmp[i], FILE_FD + (int)i) < 0)
-			_exit(2);
-	syscall(SYS_close_range, x->report_at + 1u, ~0u, 0u);
-	/* as vfork again: this child resumes once vmm has exec'd */
-	vmm = clone(vmm_child, x->vmm_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, x);
-	if (vmm < 0) {
-		put_text("vmmd: cannot start vmm: ");
-		put_text(strerror(errno));
-		put_text("\n");
-		_exit(2);
-	}
-	*digit = 0;
-	left = vmm;
-	do
-		*--digit = (char)('0' + left % 10);
-	while ((left /= 10) > 0);
-	x->monitor_argv[3] = digit;
-	execv(x->monitor_argv[0], x->monitor_argv);
-	/* nothing may run untracked: the start fails ("cannot start the vmm
-	 * process"), and vmm, a child that outlived its parent, with it */
-	kill(vmm, SIGKILL);
-	_exit(2);
-}
-
-/* The child: until its first call it shares the daemon's memory and
- * descriptor table; that call gives it a table of its own holding only
- * the descriptors below keep_below (fd_high.h says why that is few). */
-static int NO_ASAN monitor_child(void *arg)
-{
-	struct monitor_start *x = arg;
-
-	if (syscall(SYS_close_range, x->keep_below, ~0u, CLOSE_RANGE_UNSHARE) < 0)
-		_exit(2);
-	exec_monitor(x);
-	return 2;
-}
-
 /* As vfork (the daemon waits until the child execs; no copy of its page
  * tables, which hold every domain) and without a copy of its descriptor
- * table either (CLONE_FILES, then monitor_child's unsharing copy of the
- * low part). The child and vmm, its child, run on stacks in this frame:
- * the daemon does not use them until the child has exec'd. */
-static pid_t __attribute__((noinline)) start_monitor(struct monitor_start *x)
+ * table either (CLONE_FILES, then vmm_child's unsharing copy of the low
+ * part). The child runs on a stack in this frame: the daemon does not use
+ * it until the child has exec'd. */
+static pid_t __attribute__((noinline)) start_vmm(struct vmm_start *x)
 {
-	static_assert(FILE_FD + MAX_FILES < 64, "exec_monitor's temporaries lie at 64 and above");
+	static_assert(FILE_FD + MAX_FILES < 64, "vmm_child's temporaries lie at 64 and above");
 	char stack[32768] __attribute__((aligned(16)));
-	char vmm_stack[16384] __attribute__((aligned(16)));
-	int top = x->report_fd > x->site_fd ? x->report_fd : x->site_fd;
+	int top = x->site_fd;
 
 	for (unsigned i = 0; i < x->nfiles; i++)
 		if (x->files[i] > top)
 			top = x->files[i];
 	x->keep_below = (unsigned)top + 1;
-	x->vmm_stack_top = vmm_stack + sizeof vmm_stack;
-	return clone(monitor_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, x);
+	return clone(vmm_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, x);
 }
 
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
 		 const struct domain_config *c, unsigned cid, int site_fd, const struct vm_files *vf,
-		 struct vm_proc *p, int *report_fd, struct verr *e)
+		 struct vm_proc *p, struct verr *e)
 {
 	int files[MAX_FILES];
 	unsigned nfiles = 0;
 	char sock[STORE_PATH_MAX], log[STORE_PATH_MAX], status_path[STORE_PATH_MAX];
 	struct argv_buf a = { .n = 0 };
-	pid_t mon;
-	int sv[2], rc = -1;
+	int record = -1, site = -1, rc = -1;
+	pid_t vmm;
 
 	memset(p, 0, sizeof *p);
 	p->pidfd = -1;
@@ -375,155 +332,86 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		return -1;
 	if (f->console_socket && strlen(sock) >= 108)
 		return verr_set(e, VERR_INTERNAL_ERROR, "console socket path too long: %s", sock);
-	if (build_argv(&a, paths, f, sock, c, cid, e) < 0)
-		goto out;
+	if (vf->kernel >= 0)
+		files[nfiles++] = vf->kernel;
+	if (vf->initrd >= 0)
+		files[nfiles++] = vf->initrd;
+	for (unsigned i = 0; i < vf->ndisks; i++)
+		files[nfiles++] = vf->disks[i];
 	unlink(status_path);
 	unlink(sock);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		verr_set(e, VERR_SYSTEM_ERROR, "socketpair: %s", strerror(errno));
+	/* where vmm records how it ends, for a daemon that is not its
+	 * parent any more by then (restarted meanwhile) */
+	if (f->exit_status) {
+		record = open(status_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (record < 0) {
+			verr_set(e, VERR_SYSTEM_ERROR, "cannot create '%s': %s", status_path, strerror(errno));
+			goto out;
+		}
+		files[nfiles++] = record;
+	}
+	if (build_argv(&a, paths, f, sock, c, cid, record >= 0 ? FILE_FD + (int)nfiles - 1 : -1, e) < 0)
+		goto out;
+	/* the site's socket lies high (fd_high.h): a low copy for the child,
+	 * so that its table can stop low */
+	if (c->site.present && site_fd >= 0 && (site = fcntl(site_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		verr_set(e, VERR_SYSTEM_ERROR, "cannot start the vmm process: %s", strerror(errno));
 		goto out;
 	}
 	{
-		/* the site's socket lies high (fd_high.h): a low copy for the
-		 * monitor, so that its table can stop low */
-		int site = c->site.present && site_fd >= 0 ? fcntl(site_fd, F_DUPFD_CLOEXEC, 3) : -1;
-		char *argv[MAX_ARGS + 1], fdtext[16];
-		struct monitor_start x = { .vmm_argv = argv, .report_fd = sv[1], .site_fd = site, .log_path = log,
-					   .files = files };
+		struct vmm_start x = { .argv = a.v, .site_fd = site, .log_path = log, .files = files, .nfiles = nfiles };
 
-		if (vf->kernel >= 0)
-			files[nfiles++] = vf->kernel;
-		if (vf->initrd >= 0)
-			files[nfiles++] = vf->initrd;
-		for (unsigned i = 0; i < vf->ndisks; i++)
-			files[nfiles++] = vf->disks[i];
-		x.nfiles = nfiles;
-		x.report_at = FILE_FD + (int)nfiles;
-		snprintf(fdtext, sizeof fdtext, "%d", x.report_at);
-		x.monitor_argv[0] = (char *)paths->monitor;
-		x.monitor_argv[1] = status_path;
-		x.monitor_argv[2] = fdtext;
-		x.monitor_argv[4] = NULL;
-		for (int i = 0; i < a.n; i++)
-			argv[i] = a.v[i];
-		argv[a.n] = NULL;
-		mon = c->site.present && site_fd >= 0 && site < 0 ? -1 : start_monitor(&x);
-		if (site >= 0)
-			close(site);
+		vmm = start_vmm(&x);
 	}
-	if (mon < 0) {
-		verr_set(e, VERR_SYSTEM_ERROR, "cannot start vmmd-monitor: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
+	if (vmm < 0) {
+		verr_set(e, VERR_SYSTEM_ERROR, "cannot start the vmm process: %s", strerror(errno));
 		goto out;
 	}
-	close(sv[1]);
-	p->monitor_pid = mon;
+	p->vmm_pid = vmm;
 	p->is_child = true;
-	p->monitor_start = proc_starttime(mon);
-	p->pidfd = pidfd_open_(mon);
+	p->vmm_start = proc_starttime(vmm);
+	p->pidfd = pidfd_open_(vmm);
 	if (p->pidfd < 0) {
 		verr_set(e, VERR_SYSTEM_ERROR, "pidfd_open: %s", strerror(errno));
-		vmproc_spawn_report(p, sv[0], true, &(struct verr){ 0 });
+		vmproc_abandon(p);
 		goto out;
 	}
-	*report_fd = sv[0];
 	rc = 0;
 out:
+	if (site >= 0)
+		close(site);
+	if (record >= 0)
+		close(record);
 	for (int i = 0; i < a.n; i++)
 		free(a.v[i]);
 	return rc;
 }
 
-int vmproc_spawn_go(int report_fd, const struct cgroup_join *cg, struct verr *e)
+void vmproc_abandon(struct vm_proc *p)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * CG_MAX_JOIN)];
-	} ctl;
-	struct iovec iov = { "g", 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (cg->n) {
-		memset(&ctl, 0, sizeof ctl);
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * cg->n);
-		ctl.h.cmsg_level = SOL_SOCKET;
-		ctl.h.cmsg_type = SCM_RIGHTS;
-		ctl.h.cmsg_len = CMSG_LEN(sizeof(int) * cg->n);
-		memcpy(CMSG_DATA(&ctl.h), cg->fd, sizeof(int) * cg->n);
+	if (p->is_child && p->vmm_pid > 0) {
+		kill(p->vmm_pid, SIGKILL);
+		waitpid(p->vmm_pid, NULL, 0);
 	}
-	/* the socket is empty and the monitor waits: this never blocks */
-	if (sendmsg(report_fd, &msg, MSG_NOSIGNAL) != 1)
-		return verr_set(e, VERR_INTERNAL_ERROR, "cannot start the vmm process (its monitor: %s)",
-				strerror(errno));
-	return 0;
-}
-
-int vmproc_spawn_report(struct vm_proc *p, int report_fd, bool timed_out, struct verr *e)
-{
-	pid_t vmm = -1, mon = p->monitor_pid;
-	int st = 0;
-
-	if (!timed_out && read(report_fd, &vmm, sizeof vmm) == sizeof vmm && vmm > 0) {
-		close(report_fd);
-		p->vmm_pid = vmm;
-		p->vmm_start = proc_starttime(vmm);
-		return 0;
-	}
-	close(report_fd);
-	verr_set(e, VERR_INTERNAL_ERROR, "cannot start the vmm process");
-	/* a monitor that has not reported in time may hang: its group (it
-	 * leads one, and any vmm it started is in it) goes, so the reaping
-	 * below is quick; one that closed the pipe is exiting anyway */
-	if (timed_out && mon > 0)
-		kill(-mon, SIGKILL);
-	if (mon > 0 && waitpid(mon, &st, 0) == mon && WIFEXITED(st) && WEXITSTATUS(st) == EXIT_CGROUP)
-		verr_set(e, VERR_SYSTEM_ERROR, "cannot move the VM's processes into its cgroup");
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	p->pidfd = -1;
 	p->is_child = false;
-	return -1;
 }
 
 int vmproc_adopt(struct vm_proc *p)
 {
 	p->is_child = false;
 	p->pidfd = -1;
-	if (p->monitor_pid > 0 && proc_starttime(p->monitor_pid) == p->monitor_start)
-		p->pidfd = pidfd_open_(p->monitor_pid);
-	else if (vmproc_vmm_alive(p, NULL)) {
-		p->pidfd = pidfd_open_(p->vmm_pid);
-		p->monitor_pid = 0;
-	}
-	/* the process may have ended between the check and the open */
-	if (p->pidfd >= 0 && p->monitor_pid > 0 && proc_starttime(p->monitor_pid) != p->monitor_start) {
+	if (!vmproc_vmm_alive(p, NULL))
+		return -1;
+	p->pidfd = pidfd_open_(p->vmm_pid);
+	/* the vmm may have ended (its pid reused) between the check and the open */
+	if (p->pidfd >= 0 && !vmproc_vmm_alive(p, NULL)) {
 		close(p->pidfd);
 		p->pidfd = -1;
 	}
 	return p->pidfd >= 0 ? 0 : -1;
-}
-
-int vmproc_watch_vmm(struct vm_proc *p)
-{
-	int fd;
-
-	if (!vmproc_vmm_alive(p, NULL))
-		return -1;
-	fd = pidfd_open_(p->vmm_pid);
-	/* the vmm may have ended (its pid reused) between the check and the open */
-	if (fd >= 0 && !vmproc_vmm_alive(p, NULL)) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd < 0)
-		return -1;
-	p->pidfd = fd;
-	p->monitor_pid = 0;
-	p->monitor_start = 0;
-	p->is_child = false;
-	return 0;
 }
 
 /* /proc/PID/cmdline into buf (NUL-separated arguments); its length, 0 if
@@ -564,55 +452,33 @@ static bool cmdline_has(const char *buf, size_t len, const char *want)
 	return false;
 }
 
-static pid_t proc_ppid(pid_t pid)
-{
-	char buf[1024];
-	const char *p = proc_stat_fields(pid, buf, sizeof buf);
-	long ppid = 0;
-
-	return p && sscanf(p, "%*c %ld", &ppid) == 1 ? (pid_t)ppid : 0;
-}
-
-int vmproc_find(struct vm_proc *p, const char *status_path, const char *console_arg)
+int vmproc_find(struct vm_proc *p, const char *console_arg)
 {
 	static char cmd[65536]; /* vmm's argument list: a few KiB at most */
 	struct dirent *de;
 	DIR *dh;
 
-	p->monitor_pid = p->vmm_pid = 0;
-	p->monitor_start = p->vmm_start = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		dh = opendir("/proc");
-		if (!dh)
-			return -1;
-		while ((de = readdir(dh))) {
-			pid_t pid = (pid_t)atol(de->d_name);
-			const char *a0, *a1;
-			size_t len;
+	p->vmm_pid = 0;
+	p->vmm_start = 0;
+	if (!console_arg || !(dh = opendir("/proc")))
+		return -1;
+	while ((de = readdir(dh))) {
+		pid_t pid = (pid_t)atol(de->d_name);
+		const char *a1;
+		size_t len;
 
-			if (pid <= 0 || !(len = read_cmdline(pid, cmd, sizeof cmd)))
-				continue;
-			a0 = cmdline_arg(cmd, len, 0);
-			a1 = cmdline_arg(cmd, len, 1);
-			if (pass == 0 && a1 && strcmp(a1, status_path) == 0 && strstr(a0, "vmmd-monitor")) {
-				p->monitor_pid = pid;
-				p->monitor_start = proc_starttime(pid);
-			} else if (pass == 1 && a1 && strcmp(a1, "run") == 0 &&
-				   (p->monitor_pid ? proc_ppid(pid) == p->monitor_pid
-						   : console_arg && cmdline_has(cmd, len, console_arg))) {
-				p->vmm_pid = pid;
-				p->vmm_start = proc_starttime(pid);
-			}
+		if (pid <= 0 || !(len = read_cmdline(pid, cmd, sizeof cmd)))
+			continue;
+		a1 = cmdline_arg(cmd, len, 1);
+		if (a1 && strcmp(a1, "run") == 0 && cmdline_has(cmd, len, console_arg)) {
+			p->vmm_pid = pid;
+			p->vmm_start = proc_starttime(pid);
 		}
-		closedir(dh);
 	}
+	closedir(dh);
 	if (p->vmm_pid > 0 && p->vmm_start)
 		return 0;
-	/* a monitor without a vmm is a start that never got anywhere: nothing
-	 * of it may keep running untracked (the monitor leads its own group) */
-	if (p->monitor_pid > 0)
-		kill(-p->monitor_pid, SIGKILL);
-	p->monitor_pid = p->vmm_pid = 0;
+	p->vmm_pid = 0;
 	return -1;
 }
 
@@ -625,12 +491,15 @@ int vmproc_wait(const struct vm_proc *p, int ms)
 	return poll(&pfd, 1, ms) == 1 ? 1 : 0;
 }
 
-void vmproc_release(struct vm_proc *p)
+int vmproc_release(struct vm_proc *p)
 {
-	if (p->is_child && p->monitor_pid > 0)
-		waitpid(p->monitor_pid, NULL, 0);
+	int status = -1;
+
+	if (p->is_child && p->vmm_pid > 0 && waitpid(p->vmm_pid, &status, 0) != p->vmm_pid)
+		status = -1;
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	p->pidfd = -1;
 	p->is_child = false;
+	return status;
 }

@@ -1,7 +1,7 @@
 /* Replies that wait for an event of the daemon's loop instead of blocking
  * it: a destroy answers once the domain's processes are gone (its pidfd
- * readable) or its deadline passed; a start once the monitor reported the
- * vmm and --start-wait saw it survive (or fail). Other clients are served
+ * readable) or its deadline passed; a start once the vmm is in its
+ * cgroups and --start-wait saw it survive (or fail). Other clients are served
  * meanwhile. Each wait keeps the call's header (program, procedure,
  * serial), its connection, the domain's uuid (a transient domain may be
  * gone when the wait ends) and the reply's body; a connection that closes

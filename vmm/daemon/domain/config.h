@@ -80,8 +80,7 @@ struct domain_tune {
 };
 
 /* The defaults. A VM's memory limit is its RAM plus what vmm itself needs
- * beside it (page tables, KVM state, vCPU stacks, device buffers, the
- * monitor), so a guest that touches all of its RAM stays within it while
+ * beside it (page tables, KVM state, vCPU stacks, device buffers), so a guest that touches all of its RAM stays within it while
  * none can take the memory of the others. */
 #define DOMAIN_MEM_OVERHEAD_KIB (64ull << 10)
 #define DOMAIN_CPU_SHARES_DEFAULT 1024ull /* the kernel's default: equal for all */
@@ -92,8 +91,8 @@ struct domain_tune {
 #define DOMAIN_CPU_PERIOD_MAX 1000000ull
 #define DOMAIN_CPU_QUOTA_MIN 1000ll
 #define DOMAIN_CPU_QUOTA_MAX 17592186044415ll
-/* Tasks beside the vCPU threads: vmm's main (I/O) thread, the monitor, and
- * room for helpers (a sanitizer's leak checker clones a tracer). */
+/* Tasks beside the vCPU threads: vmm's main (I/O) thread, the jail's
+ * builder thread, and room for helpers (a sanitizer's leak checker clones a tracer). */
 #define DOMAIN_PIDS_EXTRA 8u
 
 /* <clock offset='utc'> and its <timer> children, as virt-install writes
