@@ -314,66 +314,76 @@ START_TEST(failed_move_fails_the_start)
 }
 END_TEST
 
-/* cgroup_move on its own, on a pids group of its own beside vmmd's: a
- * move, a group removed after its cgroup.procs was opened (ENODEV, as
- * when a move loses a race with a removal), a process that has ended (no
- * error: nothing to move) and no groups at all. */
+/* cgroup_move on its own, on pids groups of its own below vmmd's: the
+ * thread makes a VM's group (with its limit) and moves a process into it;
+ * a group it cannot make is its error; with no hierarchies at all it
+ * reports success at once. The move alone: a group removed after its
+ * cgroup.procs was opened fails (ENODEV, as when a move loses a race with
+ * a removal), a process that has ended is no error (nothing to move). */
 START_TEST(move_reports_each_outcome)
 {
-	char dir[8300], g1[8400], g2[8500], procs[8600];
+	char dir[8300], base[8400], g1[8500], g2[8600], procs[8700], pid_text[24];
+	struct cgroups cg = { 0 }, none = { 0 };
+	struct domain_config c = { .mem_kib = 16384, .vcpus = 1 };
 	struct cgroup_join j;
+	struct verr e = { 0 };
 	pid_t child;
-	int v2, fd;
+	int fd;
 
 	if (!cgroups_usable())
 		return;
-	v2 = vmmd_cgroup_dir(&v, "pids", dir, sizeof dir);
-	ck_assert_int_ge(v2, 0);
-	snprintf(g1, sizeof g1, "%s/vmm/move-test-%ld", dir, (long)getpid());
-	snprintf(g2, sizeof g2, "%s-gone", g1);
-	ck_assert_int_eq(mkdir(g1, 0755), 0);
-	ck_assert_int_eq(mkdir(g2, 0755), 0);
+	ck_assert_int_ge(vmmd_cgroup_dir(&v, "pids", dir, sizeof dir), 0);
+	snprintf(base, sizeof base, "%s/vmm/move-test-%ld", dir, (long)getpid());
+	ck_assert_int_eq(mkdir(base, 0755), 0);
 	child = fork();
 	if (child == 0) {
 		pause();
 		_exit(0);
 	}
 	ck_assert_int_gt(child, 0);
+	snprintf(pid_text, sizeof pid_text, "%ld", (long)child);
 
-	snprintf(procs, sizeof procs, "%s/cgroup.procs", g1);
-	j.fd[0] = open(procs, O_WRONLY | O_CLOEXEC);
-	j.n = 1;
-	ck_assert_int_ge(j.fd[0], 0);
-	fd = cgroup_move_start(&j, child, &(struct verr){ 0 });
+	cg.base[CG_PIDS] = base;
+	ck_assert_int_eq(uuid_parse("6f1a2b3c-0000-4000-8000-00000000abcd", c.uuid), 0);
+	fd = cgroup_move_start(&cg, &c, child, &e);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_uint_eq(j.n, 0);
-	ck_assert_int_eq(cgroup_move_result(fd), 0);
-	snprintf(dir, sizeof dir, "%ld", (long)child);
-	ck_assert_msg(strstr(slurp(procs), dir), "%ld not in %s: %s", (long)child, procs, slurp(procs));
+	ck_assert_msg(cgroup_move_result(fd, &e) == 0, "%s", e.msg);
+	snprintf(g1, sizeof g1, "%s/6f1a2b3c-0000-4000-8000-00000000abcd", base);
+	snprintf(procs, sizeof procs, "%s/cgroup.procs", g1);
+	ck_assert_msg(strstr(slurp(procs), pid_text), "%s not in %s: %s", pid_text, procs, slurp(procs));
+	snprintf(procs, sizeof procs, "%s/pids.max", g1);
+	ck_assert_str_eq(slurp(procs), "9");
 
+	snprintf(g2, sizeof g2, "%s/no-such-dir", base);
+	cg.base[CG_PIDS] = g2;
+	fd = cgroup_move_start(&cg, &c, child, &e);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(cgroup_move_result(fd, &e), -1);
+	ck_assert_msg(strstr(e.msg, "cannot create cgroup") && strstr(e.msg, "No such file or directory"), "%s", e.msg);
+
+	fd = cgroup_move_start(&none, &c, child, &e);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(cgroup_move_result(fd, &e), 0);
+
+	snprintf(g2, sizeof g2, "%s/gone", base);
+	ck_assert_int_eq(mkdir(g2, 0755), 0);
 	snprintf(procs, sizeof procs, "%s/cgroup.procs", g2);
 	j.fd[0] = open(procs, O_WRONLY | O_CLOEXEC);
 	j.n = 1;
 	ck_assert_int_ge(j.fd[0], 0);
 	ck_assert_int_eq(rmdir(g2), 0);
-	fd = cgroup_move_start(&j, child, &(struct verr){ 0 });
-	ck_assert_int_eq(cgroup_move_result(fd), ENODEV);
+	ck_assert_int_eq(cgroup_move_now(&j, child), ENODEV);
 
 	kill(child, SIGKILL);
 	ck_assert_int_eq(waitid(P_PID, (id_t)child, &(siginfo_t){ 0 }, WEXITED | WNOWAIT), 0); /* a zombie now */
 	snprintf(procs, sizeof procs, "%s/cgroup.procs", g1);
 	j.fd[0] = open(procs, O_WRONLY | O_CLOEXEC);
 	j.n = 1;
-	fd = cgroup_move_start(&j, child, &(struct verr){ 0 });
-	ck_assert_int_eq(cgroup_move_result(fd), 0);
+	ck_assert_int_eq(cgroup_move_now(&j, child), 0);
 	ck_assert_int_eq(waitpid(child, NULL, 0), child);
-
-	j.n = 0;
-	fd = cgroup_move_start(&j, child, &(struct verr){ 0 });
-	ck_assert_int_eq(cgroup_move_result(fd), 0);
 	for (int i = 0; i < 100 && rmdir(g1) < 0; i++)
 		usleep(10000);
-	ck_assert_msg(access(g1, F_OK) < 0, "%s is still there", g1);
+	ck_assert_int_eq(rmdir(base), 0);
 }
 END_TEST
 

@@ -233,7 +233,6 @@ static int save_starting(struct vmmd *m, struct domain *d, struct verr *e)
 static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool restart, const char *how,
 		 struct verr *e)
 {
-	struct cgroup_join cg = { .n = 0 };
 	struct vm_files files;
 	unsigned cid = 0;
 	int rc, report_fd = -1;
@@ -255,12 +254,12 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
 	vm_files_close(&files);
 	if (rc < 0)
 		return -1;
-	/* While the vmm boots (off a site's first answer: 0.7 ms of groups,
-	 * 0.1 ms of record): the "starting" record (no pid yet), which a
-	 * daemon that dies before the pid is saved finds at start-up and looks
-	 * for the VM instead of leaving it running untracked (adopt_one); then
-	 * the groups, and the vmm's move into them in a thread of its own
-	 * (cgroup_move.h), whose result the loop waits for. What that leaves
+	/* While the vmm boots: the "starting" record (no pid yet; 0.1 ms),
+	 * which a daemon that dies before the pid is saved finds at start-up
+	 * and looks for the VM instead of leaving it running untracked
+	 * (adopt_one); then the groups and the vmm's move into them, in a
+	 * thread of their own (cgroup_move.h), whose result the loop waits
+	 * for. What that leaves
 	 * outside the VM's limits until the move, ~10 ms at most unless the
 	 * host is overloaded:
 	 * - memory (v1 does not move charges): the pages vmm touches first (its
@@ -273,9 +272,7 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
 	 * - cpu: the time before the move is vmmd's group's.
 	 * A move that fails fails the start: the vmm is killed before it is
 	 * ever reported, so no VM runs outside its limits unnoticed. */
-	if (save_starting(m, d, e) < 0 || cgroup_vm_prepare(&m->cg, d->live, &cg, e) < 0 ||
-	    (report_fd = cgroup_move_start(&cg, d->proc.vmm_pid, e)) < 0) {
-		cgroup_join_close(&cg);
+	if (save_starting(m, d, e) < 0 || (report_fd = cgroup_move_start(&m->cg, d->live, d->proc.vmm_pid, e)) < 0) {
 		vmproc_abandon(&d->proc);
 		store_remove_run(m->state_dir, dom_name(d));
 		remove_cgroup(m, d);
@@ -301,23 +298,23 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
  * to be finished. */
 static int spawn_reported(struct vmmd *m, struct domain *d, bool timed_out, struct verr *e)
 {
-	int err;
+	int rc;
 
-	if (timed_out)
+	if (timed_out) {
 		close(d->start_fd); /* the thread's result, if it ever comes, goes nowhere */
-	err = timed_out ? ETIMEDOUT : cgroup_move_result(d->start_fd);
+		rc = verr_set(e, VERR_INTERNAL_ERROR,
+			      "cannot start the vmm process: its move into the VM's cgroups took over %d s",
+			      REPORT_WAIT_MS / 1000);
+	} else {
+		rc = cgroup_move_result(d->start_fd, e);
+	}
 	d->start_fd = -1;
 	d->start_phase = START_NONE;
-	if (err || d->destroying) {
+	if (rc < 0 || d->destroying) {
 		vmproc_abandon(&d->proc);
-		if (timed_out)
-			return verr_set(e, VERR_INTERNAL_ERROR,
-					"cannot start the vmm process: its move into the VM's cgroups took over %d s",
-					REPORT_WAIT_MS / 1000);
-		if (err)
-			return verr_set(e, VERR_SYSTEM_ERROR, "cannot move the VM's processes into its cgroup: %s",
-					strerror(err));
-		return verr_set(e, VERR_OPERATION_FAILED, "domain '%s' was destroyed while it started", dom_name(d));
+		return rc < 0 ? -1
+			      : verr_set(e, VERR_OPERATION_FAILED, "domain '%s' was destroyed while it started",
+					 dom_name(d));
 	}
 	d->started_ms = now_ms();
 	d->state = d->start_paused ? DOM_PAUSED : DOM_RUNNING;
