@@ -28,7 +28,12 @@ cleanup() {
 }
 trap cleanup EXIT
 ip link set lo up 2>/dev/null || true # a fresh VM (the TCG fallback) has lo down
-PORT=$((30000 + $$ % 20000))
+# A free port below the ephemeral range (32768 up): a port there may be the
+# local end of one of the poller's own connections, and the VM's listener
+# then fails with "Address already in use".
+port_free() { [ -z "$(ss -Hltn "sport = :$1")" ]; }
+PORT=$((20000 + $$ % 12000))
+for _ in $(seq 50); do port_free "$PORT" && break; PORT=$((PORT + 1)); done
 uri="vmm+unix:///system?socket=$T/sock"
 
 # The poller (bench/start_poll.c): after `virsh start`, a bare `vmm run`, or
@@ -65,7 +70,7 @@ for _ in $(seq "$N"); do
 	settle
 	if ! "$T/poll" wait "$PORT" 120000 virsh -q -c "$uri" start site >>"$T/virsh"; then
 		echo "bench: the site did not answer after virsh start" >&2
-		tail -5 "$T/vmmd.log" "$T/state/run/site.log" >&2 || true
+		tail -n 5 "$T/vmmd.log" "$T/state/run/site.log" >&2 || true
 		exit 1
 	fi
 	virsh -q -c "$uri" destroy site >/dev/null
@@ -76,7 +81,7 @@ for _ in $(seq "$N"); do
 	settle
 	if ! "$T/poll" create "$uri" site "$PORT" >>"$T/api.us"; then
 		echo "bench: the site did not answer after virDomainCreate" >&2
-		tail -5 "$T/vmmd.log" "$T/state/run/site.log" >&2 || true
+		tail -n 5 "$T/vmmd.log" "$T/state/run/site.log" >&2 || true
 		exit 1
 	fi
 	virsh -q -c "$uri" destroy site >/dev/null
