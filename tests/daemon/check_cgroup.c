@@ -328,13 +328,21 @@ START_TEST(move_reports_each_outcome)
 	struct cgroup_join j;
 	struct verr e = { 0 };
 	pid_t child;
-	int fd;
+	int fd, v2;
 
 	if (!cgroups_usable())
 		return;
-	ck_assert_int_ge(vmmd_cgroup_dir(&v, "pids", dir, sizeof dir), 0);
+	v2 = vmmd_cgroup_dir(&v, "pids", dir, sizeof dir);
+	ck_assert_int_ge(v2, 0);
 	snprintf(base, sizeof base, "%s/vmm/move-test-%ld", dir, (long)getpid());
 	ck_assert_int_eq(mkdir(base, 0755), 0);
+	if (v2) { /* the unified hierarchy: the controller is enabled per level, as vmmd does for its vmm/ */
+		snprintf(procs, sizeof procs, "%s/cgroup.subtree_control", base);
+		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, "+pids", 5), 5);
+		close(fd);
+	}
 	child = fork();
 	if (child == 0) {
 		pause();
@@ -344,6 +352,7 @@ START_TEST(move_reports_each_outcome)
 	snprintf(pid_text, sizeof pid_text, "%ld", (long)child);
 
 	cg.base[CG_PIDS] = base;
+	cg.v2[CG_PIDS] = v2 == 1;
 	ck_assert_int_eq(uuid_parse("6f1a2b3c-0000-4000-8000-00000000abcd", c.uuid), 0);
 	fd = cgroup_move_start(&cg, &c, child, &e);
 	ck_assert_int_ge(fd, 0);
