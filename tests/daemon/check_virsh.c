@@ -413,7 +413,7 @@ START_TEST(persistence_and_adoption)
 	ck_assert_int_eq(vmmd_stop(&v), 0);
 	ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
 	/* an autostart goes on in the loop: paused (starting up) until the
-	 * monitor reports, a moment */
+	 * vmm's move into its cgroups reports, a moment */
 	ck_assert_int_eq(wait_state(&v, "auto", "running", 5000), 0);
 	OK("list --all");
 	HAS("1    run     running");

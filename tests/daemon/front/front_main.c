@@ -345,9 +345,9 @@ START_TEST(on_demand_start_and_idle_stop)
 	OK("domstate --reason a");
 	HAS("shut off");
 	expect_site("a", false);
-	/* the site can answer before vmmd has the monitor's report (its cgroup
-	 * move waits for an RCU grace period, monitor.c): "paused" (starting
-	 * up) until then, for some milliseconds */
+	/* the site can answer before vmmd has the report of the vmm's cgroup
+	 * move (it waits for an RCU grace period, core/cgroup_move.h):
+	 * "paused" (starting up) until then, for some milliseconds */
 	ck_assert_int_eq(wait_state(&v, "a", "running", 5000), 0);
 	ck_assert_int_eq(wait_state(&v, "a", "shut off", 30000), 0);
 	OK("domstate --reason a");
@@ -401,9 +401,9 @@ START_TEST(no_request_lost_across_stop_and_start)
 }
 END_TEST
 
-/* The vmm of a running site: once vmmd has its pid (the site may answer
- * before its monitor reports the vmm, which waits for the moves into the
- * VM's cgroups). */
+/* The vmm of a running site: once vmmd has recorded its pid (the site may
+ * answer before that: the record waits for the vmm's move into the VM's
+ * cgroups). */
 static pid_t vmm_pid_of(const char *name)
 {
 	char path[600], line[128];

@@ -6,7 +6,7 @@
  * writes right after it). A start hands both to a thread of its own at
  * the lowest priority (nice 19: on a busy host the booting vmm comes
  * first; done in vmmd's loop right after the vmm's exec, that work put an
- * on-demand site's first answer 0.7-0.9 ms later than the monitor process
+ * on-demand site's first answer 0.6-0.9 ms later than the monitor process
  * that did it before, whose exec came first), and the loop waits for its
  * result like any other event. What that leaves outside the VM's limits
  * until the move: see lifecycle.c's spawn. */
