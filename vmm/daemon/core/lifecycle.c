@@ -316,6 +316,9 @@ static int spawn_reported(struct vmmd *m, struct domain *d, bool timed_out, stru
 			      : verr_set(e, VERR_OPERATION_FAILED, "domain '%s' was destroyed while it started",
 					 dom_name(d));
 	}
+	/* what a later signal checks it by; read here, not while the vmm
+	 * boots (where vmmd's work competes with it for the CPUs) */
+	d->proc.vmm_start = proc_starttime(d->proc.vmm_pid);
 	d->started_ms = now_ms();
 	d->state = d->start_paused ? DOM_PAUSED : DOM_RUNNING;
 	d->reason = d->start_paused ? PAUSED_USER : RUNNING_BOOTED;

@@ -338,11 +338,13 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		files[nfiles++] = vf->initrd;
 	for (unsigned i = 0; i < vf->ndisks; i++)
 		files[nfiles++] = vf->disks[i];
-	unlink(status_path);
 	unlink(sock);
 	/* where vmm records how it ends, for a daemon that is not its
-	 * parent any more by then (restarted meanwhile) */
-	if (f->exit_status) {
+	 * parent any more by then (restarted meanwhile): emptied, as is an
+	 * earlier instance's record by a vmm that writes none */
+	if (!f->exit_status) {
+		unlink(status_path);
+	} else {
 		record = open(status_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (record < 0) {
 			verr_set(e, VERR_SYSTEM_ERROR, "cannot create '%s': %s", status_path, strerror(errno));
@@ -369,7 +371,6 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 	}
 	p->vmm_pid = vmm;
 	p->is_child = true;
-	p->vmm_start = proc_starttime(vmm);
 	p->pidfd = pidfd_open_(vmm);
 	if (p->pidfd < 0) {
 		verr_set(e, VERR_SYSTEM_ERROR, "pidfd_open: %s", strerror(errno));
