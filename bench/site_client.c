@@ -8,6 +8,13 @@
  *                                         number of starts that gave no 200 and
  *                                         the median time to the first accepted
  *                                         connection (the VMM listening)
+ *   site_client standby N PORT MEM VMM run ARGS...
+ *                                         as cold, but each start is handed
+ *                                         to a `VMM standby --mem MEM` started
+ *                                         (and left 100 ms to make its VM)
+ *                                         beforehand: timed from the handover
+ *                                         (abi/vmm_standby.h), as vmmd's
+ *                                         starts from its standby are
  *   site_client load PORT N               N keep-alive GETs over the example
  *                                         site's pages on one connection;
  *                                         prints requests/s
@@ -33,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,7 +107,66 @@ static int cmp_ll(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int cold(int n, int port, char **argv)
+/* A `vmm standby` with its control socket; returns that socket, -1 on error. */
+static int standby_spawn(const char *vmm, const char *mem, pid_t *pid)
+{
+	int sv[2];
+	char opt[64];
+
+	snprintf(opt, sizeof opt, "--mem=%s", mem);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	*pid = fork();
+	if (*pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(sv[1], 3);
+		execl(vmm, vmm, "standby", opt, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	return *pid < 0 ? -1 : sv[0];
+}
+
+/* Hands argv (a `vmm run`'s, from "run") to the standby on ctl, with
+ * /dev/null as its stdin, stdout and stderr. */
+static int standby_hand_over(int ctl, char **argv)
+{
+	static char msg[65536];
+	static const char magic[] = "vmm-standby-1";
+	size_t len = sizeof magic;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), fds[3] = { null, null, null };
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof fds)];
+	} c;
+	struct iovec iov;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.space, .msg_controllen = sizeof c.space };
+	ssize_t sent;
+
+	memcpy(msg, magic, sizeof magic);
+	for (int i = 0; argv[i]; i++) {
+		size_t l = strlen(argv[i]) + 1;
+
+		if (len + l > sizeof msg)
+			return -1;
+		memcpy(msg + len, argv[i], l);
+		len += l;
+	}
+	iov = (struct iovec){ msg, len };
+	c.h.cmsg_level = SOL_SOCKET;
+	c.h.cmsg_type = SCM_RIGHTS;
+	c.h.cmsg_len = CMSG_LEN(sizeof fds);
+	memcpy(CMSG_DATA(&c.h), fds, sizeof fds);
+	sent = sendmsg(ctl, &m, 0);
+	close(null);
+	return sent == (ssize_t)len ? 0 : -1;
+}
+
+/* standby_mem: NULL, exec argv; else hand argv + 1 to a standby of argv[0]. */
+static int cold(int n, int port, char **argv, const char *standby_mem)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 	static char buf[1 << 16];
@@ -107,10 +174,28 @@ static int cold(int n, int port, char **argv)
 	int good = 0, fails = 0;
 
 	for (int i = 0; i < n; i++) {
-		long long t0 = now_us();
+		long long t0;
 		int st = 0, ok = 0;
-		pid_t pid = fork();
+		pid_t pid;
 
+		if (standby_mem) {
+			int ctl = standby_spawn(argv[0], standby_mem, &pid);
+
+			if (ctl < 0) {
+				perror("standby: cannot start it");
+				return 1;
+			}
+			usleep(100000);
+			t0 = now_us();
+			if (standby_hand_over(ctl, argv + 1) < 0) {
+				perror("standby: cannot hand the run over");
+				return 1;
+			}
+			close(ctl);
+		} else {
+			t0 = now_us();
+			pid = fork();
+		}
 		if (pid == 0) {
 			int null = open("/dev/null", O_RDWR);
 			dup2(null, 0);
@@ -279,11 +364,14 @@ int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 5 && strcmp(argv[1], "cold") == 0)
-		return cold(atoi(argv[2]), atoi(argv[3]), argv + 4);
+		return cold(atoi(argv[2]), atoi(argv[3]), argv + 4, NULL);
+	if (argc >= 7 && strcmp(argv[1], "standby") == 0)
+		return cold(atoi(argv[2]), atoi(argv[3]), argv + 5, argv[4]);
 	if (argc == 4 && strcmp(argv[1], "load") == 0)
 		return load(atoi(argv[2]), atoi(argv[3]));
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "latency") == 0)
 		return latency(atoi(argv[2]), atoi(argv[3]), argv[4], argc == 6 ? atoi(argv[5]) : 1000);
-	fprintf(stderr, "usage: site_client cold N PORT VMM ARGS... | load PORT N | latency PORT N PATH [WARMUP]\n");
+	fprintf(stderr, "usage: site_client cold N PORT VMM ARGS... | standby N PORT MEM VMM run ARGS... | load PORT N |"
+			" latency PORT N PATH [WARMUP]\n");
 	return 2;
 }

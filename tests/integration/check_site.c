@@ -1444,6 +1444,142 @@ START_TEST(publish_fd_refuses_what_is_not_listening)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ standby */
+
+/* `vmm standby` started with ctl as its fd 3 (its own output in
+ * TMP/TAG-standby.out and .err); does not wait for it. */
+static pid_t standby_start(const char *tag, int ctl)
+{
+	char out[160], err[160];
+	const char *argv[] = { vmm_bin(), "standby", "--mem=64M", NULL };
+	pid_t pid;
+
+	snprintf(out, sizeof out, "%s/%s-standby.out", tmp, tag);
+	snprintf(err, sizeof err, "%s/%s-standby.err", tmp, tag);
+	pid = proc_spawn_fd(argv, out, err, ctl, 3);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+/* data (len bytes) with fds[0..n) on ctl */
+static void standby_send(int ctl, const void *data, size_t len, const int *fds, int n)
+{
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int) * 4)];
+	} c;
+	struct iovec iov = { (void *)data, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.space,
+			    .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n) };
+
+	memset(c.space, 0, sizeof c.space);
+	c.h.cmsg_level = SOL_SOCKET;
+	c.h.cmsg_type = SCM_RIGHTS;
+	c.h.cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+	memcpy(CMSG_DATA(&c.h), fds, sizeof(int) * (size_t)n);
+	ck_assert_int_eq(sendmsg(ctl, &m, 0), (ssize_t)len);
+}
+
+/* vmmd's scale-to-zero start through a standby: the run it is handed (its
+ * arguments, stdin/stdout/stderr and the listener as fd 3) boots the site
+ * on the standby's VM and serves, and ends as a `vmm run` does. */
+START_TEST(standby_runs_the_vm_it_is_handed)
+{
+	static const char magic[] = "vmm-standby-1";
+	char msg[1024], d[200], cmdline[4096], path[64];
+	const char *args[] = { "run", "--kernel", site_kernel(), "--disk", d, "--publish", "fd:3:80",
+			       "--console=output", "--name", "standby", NULL };
+	int sv[2], lfd = parent_listener(), fds[4], c, fd;
+	size_t len = sizeof magic;
+	struct vm v;
+	const char *why;
+
+	snprintf(d, sizeof d, "%s,ro", site_tar);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	v.pid = standby_start("run", sv[1]);
+	close(sv[1]);
+	usleep(200000);
+	snprintf(v.out, sizeof v.out, "%s/standby.out", tmp);
+	snprintf(v.err, sizeof v.err, "%s/standby.err", tmp);
+	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds[1] = open(v.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fds[2] = open(v.err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fds[3] = lfd;
+	memcpy(msg, magic, len);
+	for (int i = 0; args[i]; i++) {
+		memcpy(msg + len, args[i], strlen(args[i]) + 1);
+		len += strlen(args[i]) + 1;
+	}
+	standby_send(sv[0], msg, len, fds, 4);
+	close(sv[0]);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	ck_assert_msg(wait_output(&v, "site: listening on vsock port 80") == 0, "the standby's VM did not start: %s",
+		      msg_tail(slurp(v.err, NULL)));
+	c = unix_client();
+	send_all(c, GET_CLOSE, strlen(GET_CLOSE));
+	assert_200_to_end(c, "standby");
+	close(c);
+	/* ps shows the run, where the kernel lets a process set its arguments
+	 * (PR_SET_MM_MAP: CONFIG_CHECKPOINT_RESTORE, which ns_last_pid shows) */
+	if (access("/proc/sys/kernel/ns_last_pid", F_OK) == 0) {
+		snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)v.pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		len = (size_t)read(fd, cmdline, sizeof cmdline - 1);
+		close(fd);
+		ck_assert_uint_gt(len, strlen(vmm_bin()) + 5);
+		ck_assert_str_eq(cmdline, vmm_bin());
+		ck_assert_str_eq(cmdline + strlen(vmm_bin()) + 1, "run");
+		ck_assert_mem_eq(cmdline + len - 8, "standby", 8);
+	}
+	why = vm_poweroff(&v);
+	ck_assert_msg(!why, "standby VM: %s", why);
+	close(lfd);
+	unlink(idle_sock);
+}
+END_TEST
+
+/* A standby whose manager goes away ends quietly; one handed something
+ * that is not a run says so and ends with 2, running nothing. */
+START_TEST(standby_refuses_what_is_not_a_run)
+{
+	static const char bad[][40] = { "vmm-standby-1\0image\0create", "vmm-standby-0\0run", "vmm-standby-1\0run" };
+	static const size_t bad_len[] = { 27, 18, 17 /* no NUL at its end */ };
+	static const char *const why[] = { "the arguments are not a 'run'", "not a standby message", "does not end in a NUL" };
+	char err[200], *text;
+	int sv[2], null = open("/dev/null", O_RDWR | O_CLOEXEC), fds[3] = { null, null, null }, st;
+	struct vm v;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	v.pid = standby_start("gone", sv[1]);
+	close(sv[1]);
+	close(sv[0]);
+	st = vm_wait_exit(&v, WAIT_MS);
+	snprintf(err, sizeof err, "%s/gone-standby.err", tmp);
+	text = slurp(err, NULL);
+	ck_assert_msg(st == 0, "exit %d after its socket closed, want 0; stderr: %s", st, msg_tail(text));
+	ck_assert_msg(no_sanitizer_report(text), "stderr: %s", msg_tail(text));
+	free(text);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+		v.pid = standby_start("bad", sv[1]);
+		close(sv[1]);
+		standby_send(sv[0], bad[i], bad_len[i], fds, 3);
+		st = vm_wait_exit(&v, WAIT_MS);
+		close(sv[0]);
+		snprintf(err, sizeof err, "%s/bad-standby.err", tmp);
+		text = slurp(err, NULL);
+		ck_assert_msg(st == 2, "message %d: exit %d, want 2; stderr: %s", i, st, msg_tail(text));
+		ck_assert_msg(strstr(text, "vmm: standby: ") && strstr(text, why[i]), "message %d: stderr: %s", i,
+			      msg_tail(text));
+		ck_assert_msg(no_sanitizer_report(text), "stderr: %s", msg_tail(text));
+		free(text);
+	}
+	close(null);
+}
+END_TEST
+
 /* With nobody connecting, vmm stops by itself; a client that comes after
  * waits in the backlog of the parent's socket and the next vmm answers it. */
 START_TEST(idle_stop_leaves_later_clients_to_the_next_vmm)
@@ -1823,6 +1959,8 @@ int main(void)
 	tcase_add_test(own, idle_polling_follows_site_poll_us);
 	tcase_add_test(idle, publish_fd_serves_an_inherited_listener);
 	tcase_add_test(idle, publish_fd_refuses_what_is_not_listening);
+	tcase_add_test(idle, standby_runs_the_vm_it_is_handed);
+	tcase_add_test(idle, standby_refuses_what_is_not_a_run);
 	tcase_add_test(idle, idle_stop_leaves_later_clients_to_the_next_vmm);
 	tcase_add_test(idle, idle_stop_waits_for_an_open_keepalive_connection);
 	suite_add_tcase(s, shared);

@@ -19,5 +19,6 @@ Suite *image_suite(void);
 Suite *mmio_batch_suite(void);
 Suite *jail_netns_suite(void);
 Suite *kernel_cache_suite(void);
+Suite *standby_msg_suite(void);
 
 #endif

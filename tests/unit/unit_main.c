@@ -24,6 +24,7 @@ int main(void)
 	srunner_add_suite(sr, mmio_batch_suite());
 	srunner_add_suite(sr, jail_netns_suite());
 	srunner_add_suite(sr, kernel_cache_suite());
+	srunner_add_suite(sr, standby_msg_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

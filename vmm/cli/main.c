@@ -4,6 +4,7 @@
 
 #include "cli/image_cmd.h"
 #include "cli/run_cmd.h"
+#include "cli/standby_cmd.h"
 
 static void usage(FILE *out)
 {
@@ -14,6 +15,8 @@ static void usage(FILE *out)
 		"Commands:\n"
 		"  run        boot a guest kernel (see 'vmm run --help')\n"
 		"  image      create or inspect a single-file site image (see 'vmm image --help')\n"
+		"  standby    make a VM ahead and wait for the run a manager hands over (vmmd;\n"
+		"             see 'vmm standby --help')\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     show this help\n"
@@ -36,6 +39,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return run_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "standby") == 0)
+		return standby_cmd(argv[0], argc - 1, argv + 1);
 	if (strcmp(argv[1], "image") == 0)
 		return image_cmd(argc - 1, argv + 1);
 	fprintf(stderr, "vmm: unknown command '%s' (see 'vmm --help')\n", argv[1]);

@@ -16,6 +16,7 @@
 #include "kvm/vcpu.h"
 #include "machine/boot_image.h"
 #include "machine/machine.h"
+#include "machine/vm_ahead.h"
 
 #define EXIT_SETUP  2
 #define EXIT_CRASH  125
@@ -96,7 +97,7 @@ static void print_exit_stats(const struct vm_config *cfg, const char *stats)
 }
 
 /* Runs the VM cfg describes until it stops; vmm's exit status. */
-static int run_vm(struct vm_config *cfg)
+static int run_vm(struct vm_config *cfg, const struct run_ahead *ahead)
 {
 	/* Static, not on the stack: the stack-clash probes of a frame this big
 	 * touch every page of it, for good; in .bss only what a run writes
@@ -108,7 +109,7 @@ static int run_vm(struct vm_config *cfg)
 	struct virtio_hosts devices = { { NULL } };
 	struct boot_files files;
 	struct machine_host host = { &con, NULL, -1, &devices, -1, run_jail_before_start, run_jail_vcpu_thread, NULL,
-				     NULL, VSOCK_CID_DIR "/cpuid" };
+				     NULL, VSOCK_CID_DIR "/cpuid", NULL };
 	struct run_jail jail;
 	struct err e = { "" };
 	sigset_t old;
@@ -124,7 +125,9 @@ static int run_vm(struct vm_config *cfg)
 	host.cpuid = &cpuid;
 	/* held for the whole run: a reset's next VM comes from it (jailed, vmm
 	 * can open nothing) */
-	host.kvm_fd = kvm_open(&e);
+	host.kvm_fd = ahead ? dup(ahead->kvm_fd) : kvm_open(&e);
+	if (ahead && host.kvm_fd < 0)
+		err_errno(&e, "cannot keep /dev/kvm open");
 	if (host.kvm_fd < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
 		run_jail_free(&jail);
@@ -167,8 +170,15 @@ static int run_vm(struct vm_config *cfg)
 		fprintf(stderr, "vmm: console: %s\n", e.msg);
 		goto out_csock;
 	}
+	host.ahead = ahead ? ahead->vm : NULL;
 	for (;;) {
-		if (machine_run(cfg, &host, &res, &e) < 0) {
+		int rc = machine_run(cfg, &host, &res, &e);
+
+		if (host.ahead) { /* taken by that boot, or of no use to a later one */
+			vm_ahead_free(host.ahead);
+			host.ahead = NULL;
+		}
+		if (rc < 0) {
 			console_restore(&con);
 			console_close(&con);
 			fprintf(stderr, "vmm: %s\n", e.msg);
@@ -200,7 +210,7 @@ out_signal:
 	return status;
 }
 
-int run_cmd(int argc, char **argv)
+int run_cmd_ahead(int argc, char **argv, const struct run_ahead *ahead)
 {
 	struct vm_config cfg;
 	struct err e = { "" };
@@ -224,10 +234,15 @@ int run_cmd(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	status = run_vm(&cfg);
+	status = run_vm(&cfg, ahead);
 	exit_record_write(record, status);
 	if (record >= 0)
 		close(record);
 	vm_config_free(&cfg);
 	return status;
+}
+
+int run_cmd(int argc, char **argv)
+{
+	return run_cmd_ahead(argc, argv, NULL);
 }

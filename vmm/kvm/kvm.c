@@ -83,9 +83,8 @@ static int set_memory(struct kvm_vm *vm, const struct guest_mem *m, struct err *
 	return 0;
 }
 
-int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, bool pit, struct err *e)
+int kvm_vm_create_base(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, struct err *e)
 {
-	struct kvm_pit_config pit_cfg = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t ident = GPA_KVM_IDENT_MAP;
 	int v;
 
@@ -98,8 +97,7 @@ int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, bool
 	}
 	if (need_cap(vm->kvm_fd, KVM_CAP_IRQCHIP, "an in-kernel irqchip", e) < 0 ||
 	    need_cap(vm->kvm_fd, KVM_CAP_USER_MEMORY, "user memory slots", e) < 0 ||
-	    need_cap(vm->kvm_fd, KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", e) < 0 ||
-	    (pit && need_cap(vm->kvm_fd, KVM_CAP_PIT2, "an in-kernel PIT", e) < 0))
+	    need_cap(vm->kvm_fd, KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", e) < 0)
 		goto fail;
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0) {
@@ -136,14 +134,32 @@ int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, bool
 		err_errno(e, "KVM_CREATE_IRQCHIP");
 		goto fail;
 	}
-	if (pit && ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit_cfg) < 0) {
-		err_errno(e, "KVM_CREATE_PIT2");
-		goto fail;
-	}
 	return 0;
 fail:
 	kvm_vm_destroy(vm);
 	return -1;
+}
+
+int kvm_vm_add_pit(struct kvm_vm *vm, struct err *e)
+{
+	struct kvm_pit_config pit_cfg = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (need_cap(vm->kvm_fd, KVM_CAP_PIT2, "an in-kernel PIT", e) < 0)
+		return -1;
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit_cfg) < 0)
+		return err_errno(e, "KVM_CREATE_PIT2");
+	return 0;
+}
+
+int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, bool pit, struct err *e)
+{
+	if (kvm_vm_create_base(vm, kvm_fd, m, e) < 0)
+		return -1;
+	if (pit && kvm_vm_add_pit(vm, e) < 0) {
+		kvm_vm_destroy(vm);
+		return -1;
+	}
+	return 0;
 }
 
 int kvm_vm_set_halt_poll(struct kvm_vm *vm, uint64_t ns, struct err *e)

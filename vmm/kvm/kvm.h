@@ -26,6 +26,11 @@ int kvm_open(struct err *e);
  * thread per PIT: a kernel that promises not to use one goes without).
  * kvm_fd stays the caller's. */
 int kvm_vm_create(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, bool pit, struct err *e);
+/* kvm_vm_create in two steps, for a VM made before its kernel is read
+ * (machine/early_vm.h): everything but the PIT; then the PIT, which needs
+ * the irqchip first. */
+int kvm_vm_create_base(struct kvm_vm *vm, int kvm_fd, const struct guest_mem *m, struct err *e);
+int kvm_vm_add_pit(struct kvm_vm *vm, struct err *e);
 void kvm_vm_destroy(struct kvm_vm *vm);
 /* Drives an interrupt line (GSI) to level. */
 int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);

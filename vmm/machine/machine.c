@@ -25,6 +25,7 @@
 #include "kvm/kvm_stats.h"
 #include "kvm/vcpu.h"
 #include "machine/boot_image.h"
+#include "machine/vm_ahead.h"
 #include "machine/idle_stop.h"
 #include "machine/virtio_slots.h"
 #include "util/zalloc.h"
@@ -353,6 +354,7 @@ static int create_vcpus(struct machine *m, const struct boot_entry *boot, struct
 static int setup(struct machine *m, struct err *e)
 {
 	struct boot_entry boot;
+	bool ahead;
 
 	if (m->cfg->cpus > VM_MAX_CPUS)
 		return err_set(e, "--cpus %u: at most %u vCPUs are supported", m->cfg->cpus, VM_MAX_CPUS);
@@ -362,12 +364,17 @@ static int setup(struct machine *m, struct err *e)
 	if (virtio_slots_cmdline(&m->slots, m->cfg->cmdline, m->cmdline, sizeof m->cmdline, e) < 0)
 		return -1;
 	m->boot_cfg.cmdline = m->cmdline;
-	if (guest_mem_alloc(&m->mem, m->cfg->mem, e) < 0)
+	ahead = m->host->ahead && vm_ahead_take(m->host->ahead, m->cfg->mem, &m->mem, &m->kvm);
+	if (!ahead && guest_mem_alloc(&m->mem, m->cfg->mem, e) < 0)
 		return -1;
 	if (boot_image_load(&m->boot_cfg, &m->mem, &boot, e) < 0)
 		return -1;
-	if (kvm_vm_create(&m->kvm, m->host->kvm_fd, &m->mem, !boot.no_pit, e) < 0)
+	if (ahead) {
+		if (!boot.no_pit && kvm_vm_add_pit(&m->kvm, e) < 0)
+			return -1;
+	} else if (kvm_vm_create(&m->kvm, m->host->kvm_fd, &m->mem, !boot.no_pit, e) < 0) {
 		return -1;
+	}
 	if ((int)m->cfg->cpus > m->kvm.max_vcpus)
 		return err_set(e, "--cpus %u: this host's KVM allows at most %d vCPUs", m->cfg->cpus, m->kvm.max_vcpus);
 	if (m->cfg->halt_poll_ns >= 0 && kvm_vm_set_halt_poll(&m->kvm, (uint64_t)m->cfg->halt_poll_ns, e) < 0)

@@ -29,6 +29,7 @@ struct machine_result {
 
 /* Host resources that outlive one boot (a reset boots a new machine). */
 struct cpuid_table;
+struct vm_ahead;
 
 struct machine_host {
 	struct console *con;
@@ -49,6 +50,9 @@ struct machine_host {
 	 * reused by the boots after a reset. Zeroed (nent 0) by the caller. */
 	struct cpuid_table *cpuid;
 	const char *cpuid_cache;
+	/* RAM and a VM made ahead (machine/vm_ahead.h): the first boot whose
+	 * RAM size is theirs takes them. NULL: every boot makes its own. */
+	struct vm_ahead *ahead;
 };
 
 /* Boots cfg and runs it until it stops. Returns -1 (with e) when the machine
