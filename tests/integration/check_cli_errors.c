@@ -209,6 +209,17 @@ START_TEST(help_and_version)
 }
 END_TEST
 
+/* `vmm standby` refuses before it makes a VM (no KVM needed): without a
+ * control socket at fd 3 (a file is none either), and with bad options. */
+START_TEST(standby_without_its_socket_or_with_bad_options)
+{
+	EXPECT("descriptor 3 is not a socket", "standby");
+	EXPECT("--mem 'lots': not a size", "standby", "--mem", "lots");
+	EXPECT("unknown option '--cpus=2'", "standby", "--cpus=2");
+	EXPECT("unexpected argument 'run'", "standby", "run");
+}
+END_TEST
+
 static int make_dir(void)
 {
 	if (!mkdtemp(dir))
@@ -230,6 +241,7 @@ int main(void)
 	const TTest *const tests[] = {
 		missing_kernel_file, kernel_is_a_directory, kernel_is_random_bytes, kernel_is_empty_or_a_host_program,
 		bad_file_descriptors, bad_memory_sizes, bad_cpu_counts, bad_console_limits, unknown_options_and_commands, no_permission_on_kvm, help_and_version,
+		standby_without_its_socket_or_with_bad_options,
 		NULL,
 	};
 	int failed;
