@@ -40,12 +40,12 @@ pids=()
 cleanup() {
 	# the VMs first, while their vmmd runs: it removes each one's cgroups
 	# as it ends (killed after vmmd, they would stay behind on the host)
-	pkill -KILL -f "$T/b[0-9]/vmm run" 2>/dev/null || true
-	for _ in $(seq 50); do pgrep -f "$T/b[0-9]/vmm run" >/dev/null || break; sleep 0.1; done
+	pkill -KILL -f "$T/b[0-9]/vmm (run|standby)" 2>/dev/null || true
+	for _ in $(seq 50); do pgrep -f "$T/b[0-9]/vmm (run|standby)" >/dev/null || break; sleep 0.1; done
 	sleep 0.2
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	pkill -KILL -f "$T/b[0-9]/vmm run" 2>/dev/null || true
+	pkill -KILL -f "$T/b[0-9]/vmm (run|standby)" 2>/dev/null || true
 	# (an older tree's monitors write a status as they go): gone first, then the files
 	for _ in $(seq 50); do pgrep -f "$T/b[0-9]/" >/dev/null || break; sleep 0.1; done
 	rm -rf "$T"

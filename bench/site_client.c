@@ -13,7 +13,7 @@
  *                                         to a `VMM standby --mem MEM` started
  *                                         (and left 100 ms to make its VM)
  *                                         beforehand: timed from the handover
- *                                         (abi/vmm_standby.h), as vmmd's
+ *                                         (cli/standby_proto.h), as vmmd's
  *                                         starts from its standby are
  *   site_client load PORT N               N keep-alive GETs over the example
  *                                         site's pages on one connection;

@@ -241,6 +241,46 @@ START_TEST(daemon_killed_after_start)
 	OK("destroy fd");
 	ck_assert(!proc_running(vmm));
 
+	/* a starting record of a vmm that came from a standby names its pid
+	 * (its command line may not name the domain): that process is the VM */
+	{
+		pid_t other = fork();
+		char stat[512], *p;
+		unsigned long long start = 0;
+		FILE *f;
+
+		if (other == 0) {
+			execl("/bin/sleep", "sleep", "60", (char *)NULL);
+			_exit(127);
+		}
+		ck_assert_int_gt(other, 0);
+		usleep(50000);
+		snprintf(stat, sizeof stat, "/proc/%ld/stat", (long)other);
+		f = fopen(stat, "r");
+		ck_assert(f && fgets(stat, sizeof stat, f));
+		fclose(f);
+		p = strrchr(stat, ')');
+		for (int field = 2; p && field < 22; field++)
+			p = strchr(p + 1, ' ');
+		ck_assert(p && sscanf(p, " %llu", &start) == 1);
+		OK("start fd");
+		vmm = vmmd_vmm_pid(&v, "fd");
+		kill_daemon();
+		kill(vmm, SIGKILL);
+		for (int i = 0; i < 100 && proc_running(vmm); i++)
+			usleep(10000);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		ck_assert(fd >= 0 && dprintf(fd, "id=1\nvmm=0 0\nstandby=%ld %llu\n", (long)other, start) > 0);
+		close(fd);
+		ck_assert_int_eq(vmmd_restart(&v, NULL), 0);
+		snprintf(stat, sizeof stat, "adopting vmm (pid %ld)", (long)other);
+		ck_assert(wait_log(stat, 1000));
+		OK("domstate fd");
+		HAS("running");
+		OK("destroy fd");
+		ck_assert_int_eq(waitpid(other, NULL, 0), other);
+	}
+
 	/* a starting record with no VM behind it is dropped (this one in an
 	 * older vmmd's form, which named a monitor process too) */
 	kill_daemon();

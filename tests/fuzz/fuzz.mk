@@ -54,6 +54,6 @@ FUZZERS += firmware_image
 FUZZ_SRCS_firmware_image := firmware/gpt.c firmware/elf_load.c
 $(BUILD)/fuzz/firmware_image: firmware/fw_image.h
 
-# The message a standby vmm takes its run from (abi/vmm_standby.h).
+# The message a standby vmm takes its run from (cli/standby_proto.h).
 FUZZERS += standby_msg
 FUZZ_SRCS_standby_msg := vmm/cli/standby_msg.c vmm/util/err.c

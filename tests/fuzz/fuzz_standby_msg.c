@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "abi/vmm_standby.h"
+#include "cli/standby_proto.h"
 #include "cli/standby_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

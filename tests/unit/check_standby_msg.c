@@ -1,9 +1,9 @@
-/* The standby's message (abi/vmm_standby.h): what is a `vmm run` handed
+/* The standby's message (cli/standby_proto.h): what is a `vmm run` handed
  * over, and every way it can be something else. */
 #include <check.h>
 #include <string.h>
 
-#include "abi/vmm_standby.h"
+#include "cli/standby_proto.h"
 #include "check_suite.h"
 #include "cli/standby_msg.h"
 #include "unit/suites.h"

@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "abi/vmm_standby.h"
+#include "cli/standby_proto.h"
 #include "cli/run_cmd.h"
 #include "cli/standby_msg.h"
 #include "kvm/kvm.h"
@@ -29,8 +29,10 @@ static void usage(FILE *out)
 		"Usage: vmm standby [--mem SIZE]\n"
 		"Start ahead of a VM: open /dev/kvm, make guest RAM and a KVM VM, then wait on\n"
 		"descriptor %d (a SOCK_SEQPACKET socket) for the arguments and descriptors of a\n"
-		"'vmm run' (abi/vmm_standby.h) and run it as if exec'd with them: that start skips\n"
-		"vmm's own start-up and the VM's creation. For a manager (vmmd keeps one ready).\n"
+		"'vmm run' (vmm/cli/standby_proto.h in vmm's sources) and run it as if exec'd with\n"
+		"them: that start skips vmm's exec, its start-up and the VM's creation. Its\n"
+		"command line becomes the run's where the kernel allows (PR_SET_MM_MAP).\n"
+		"For a manager: vmmd keeps one ready.\n"
 		"\n"
 		"  -m, --mem SIZE   RAM of the VM made ahead, with K/M/G suffix (default 64M); a run\n"
 		"                   with other RAM makes its own\n"

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "abi/vmm_standby.h"
+#include "cli/standby_proto.h"
 
 int standby_msg_parse(char *buf, size_t len, char **argv, int *argc, struct err *e)
 {

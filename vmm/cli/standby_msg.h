@@ -1,4 +1,4 @@
-/* The data of a standby's one message (abi/vmm_standby.h), checked and cut
+/* The data of a standby's one message (cli/standby_proto.h), checked and cut
  * into arguments. */
 #ifndef VMM_CLI_STANDBY_MSG_H
 #define VMM_CLI_STANDBY_MSG_H

@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	m.shutdown_timeout_ms = o.shutdown_timeout_s * 1000;
 	m.start_wait_ms = o.start_wait_ms;
 	vmproc_probe(vmm, &m.feat);
+	standby_init(&m.standby);
 	m.console_log_max = o.console_log_max;
 	m.console_rate = o.console_rate;
 	if ((o.console_log_max || o.console_rate) && !m.feat.console_limits)
@@ -223,6 +224,7 @@ int main(int argc, char **argv)
 		rc = -1;
 	} else
 		rc = run(&o, &m);
+	standby_stop(&m.standby);
 	front_close(&m);
 	domains_free(&m.doms);
 	images_free(&m.images);

@@ -3,6 +3,7 @@
  * nested emulation a boot takes seconds. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
@@ -35,6 +36,7 @@ static char out[16384];
 /* A shutdown the guest obeys must never reach the destroy fallback: give it
  * far longer than any emulated host needs. */
 #define DAEMON_ARGS "--start-wait=2000 --shutdown-timeout=240"
+#define SITE_MEM_KIB 65536ul /* site_xml's */
 #define BOOT_MS 180000 /* start to the first HTTP 200 */
 
 #define OK(...) ck_assert_msg(virsh(&v, out, sizeof out, __VA_ARGS__) == 0, "virsh failed: %s", msg_tail(out))
@@ -730,12 +732,88 @@ START_TEST(real_vm_powers_off_while_daemon_is_down)
 }
 END_TEST
 
+/* The `vmm standby` (core/standby.h) this daemon keeps ready, its child
+ * waiting for a start with mem_kib of RAM: its pid, 0 if none within ms. */
+static pid_t standby_pid(unsigned long mem_kib, int ms)
+{
+	char want[1200], cmd[4096], path[64], stat[512];
+
+	snprintf(want, sizeof want, "%s standby --mem=%luK", v.vmm, mem_kib);
+	for (int64_t t0 = now_ms(); now_ms() - t0 < ms; usleep(20000)) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		pid_t found = 0;
+
+		while (d && !found && (de = readdir(d))) {
+			long pid = strtol(de->d_name, NULL, 10), ppid = 0;
+			FILE *f;
+
+			if (pid <= 1 || !proc_cmdline((pid_t)pid, cmd, sizeof cmd) || strncmp(cmd, want, strlen(want)))
+				continue;
+			snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+			if ((f = fopen(path, "r")) && fgets(stat, sizeof stat, f) && strrchr(stat, ')'))
+				sscanf(strrchr(stat, ')'), ") %*c %ld", &ppid);
+			if (f)
+				fclose(f);
+			if (ppid == (long)v.pid)
+				found = (pid_t)pid;
+		}
+		if (d)
+			closedir(d);
+		if (found)
+			return found;
+	}
+	return 0;
+}
+
+/* After a start, vmmd makes a standby for the next start of that RAM
+ * size; the next start becomes that process (no exec): it serves, its
+ * command line is its run's, and it reads its files as descriptors as any
+ * vmm. Another standby follows; the daemon's stop ends it. */
+START_TEST(next_start_comes_from_the_standby)
+{
+	char xml[4096], body[8192], cmd[4096];
+	int pa = free_port(), pb = free_port();
+	pid_t sb, vmm, next;
+
+	ck_assert_int_gt(pa, 0);
+	ck_assert_int_gt(pb, 0);
+	site_xml(xml, sizeof xml, "sa", pa);
+	OK("define %s", write_xml(&v, "sa.xml", xml));
+	site_xml(xml, sizeof xml, "sb", pb);
+	OK("define %s", write_xml(&v, "sb.xml", xml));
+	OK("start sa");
+	ck_assert_msg(wait_http_200(pa, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from sa: %s", msg_tail(body));
+	sb = standby_pid(SITE_MEM_KIB, 20000);
+	ck_assert_msg(sb > 0, "no standby vmm after a start");
+	OK("start sb");
+	ck_assert_msg(wait_http_200(pb, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from sb: %s", msg_tail(body));
+	vmm = vmmd_vmm_pid(&v, "sb");
+	ck_assert_int_eq(vmm, sb);
+	ck_assert_uint_gt(proc_cmdline(vmm, cmd, sizeof cmd), 0);
+	ck_assert_msg(strstr(cmd, " run ") && strstr(cmd, "--name=sb"), "%s", cmd);
+	vmm_reads_descriptors("sb");
+	next = standby_pid(SITE_MEM_KIB, 20000);
+	ck_assert_msg(next > 0 && next != sb, "no standby after the second start");
+	OK("destroy sb");
+	OK("destroy sa");
+	OK("undefine sa");
+	OK("undefine sb");
+	ck_assert_int_eq(vmmd_stop(&v), 0);
+	for (int i = 0; i < 250 && proc_running(next); i++)
+		usleep(20000);
+	ck_assert_msg(!proc_running(next), "the standby outlived its daemon");
+	ck_assert_int_eq(vmmd_restart(&v, DAEMON_ARGS), 0);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
 		lifecycle_with_real_guests, site_lifecycle, site_adopted_after_daemon_restart,
 		flooding_domain_log_stays_under_the_cap, memory_hog_stays_within_its_limit, vm_killed_under_load,
-		real_vm_powers_off_while_daemon_is_down, site_image_domain_boots_through_firmware, domains_share_the_kernel_pages, NULL,
+		real_vm_powers_off_while_daemon_is_down, site_image_domain_boots_through_firmware, domains_share_the_kernel_pages,
+		next_start_comes_from_the_standby, NULL,
 	};
 
 	return suite_run(one_case_suite("vmmd-kvm", "kvm", 600, setup, teardown, tests)) ? EXIT_FAILURE : EXIT_SUCCESS;

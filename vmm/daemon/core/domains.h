@@ -39,6 +39,11 @@ struct vm_proc {
 	uint64_t vmm_start; /* /proc start time, to recognise the process */
 	int pidfd;          /* -1 none */
 	bool is_child;      /* started by this daemon (reap it) */
+	bool standby;       /* handed over to a standby vmm (core/standby.h) */
+	/* In a "starting" record (vmm_pid 0): the vmm, when it came from a
+	 * standby, whose command line does not name the domain; 0: none. */
+	pid_t starting_pid;
+	uint64_t starting_start;
 };
 
 struct conn;

@@ -27,6 +27,10 @@
 #define DESTROY_WAIT_MS 5000
 #define REPORT_WAIT_MS 5000 /* for the vmm's move into its cgroups (cgroup_move.h) */
 #define CID_AUTO_SPAN (1u << 24) /* auto CIDs: 3 .. 3 + 2^24 - 1 */
+/* How long after a start its standby's successor is made: once that
+ * start's guest has booted, so that the two do not compete for the CPUs
+ * (a burst of starts gets none until it ends). */
+#define STANDBY_DELAY_MS 200
 
 int64_t now_ms(void)
 {
@@ -220,6 +224,11 @@ static int save_starting(struct vmmd *m, struct domain *d, struct verr *e)
 
 	memset(&d->proc, 0, sizeof d->proc);
 	d->proc.pidfd = -1;
+	/* a vmm from a standby is not found by its command line */
+	if (started.standby) {
+		d->proc.starting_pid = started.vmm_pid;
+		d->proc.starting_start = proc_starttime(started.vmm_pid);
+	}
 	rc = store_save_run(m->state_dir, d, e);
 	d->proc = started;
 	return rc;
@@ -250,10 +259,13 @@ static int spawn(struct vmmd *m, struct domain *d, bool paused, bool check, bool
 	}
 	d->cid = cid;
 	rc = vmproc_spawn(&(struct vmm_paths){ m->vmm_path, m->console_log_max, m->console_rate }, &m->feat,
-			  m->state_dir, d->live, cid, d->site_fd, &files, &d->proc, e);
+			  m->state_dir, d->live, cid, d->site_fd, &files, &m->standby, &d->proc, e);
 	vm_files_close(&files);
 	if (rc < 0)
 		return -1;
+	/* the next standby is for a start like this one, made once this one has booted */
+	m->standby_mem_kib = d->live->mem_kib;
+	m->standby_due_ms = now_ms() + STANDBY_DELAY_MS;
 	/* While the vmm boots: the "starting" record (no pid yet; 0.1 ms),
 	 * which a daemon that dies before the pid is saved finds at start-up
 	 * and looks for the VM instead of leaving it running untracked
@@ -709,6 +721,27 @@ static void exited(struct vmmd *m, struct domain *d, int status)
 						    : finish(m, d, DOM_SHUTOFF, SHUTOFF_CRASHED, how);
 }
 
+/* Makes the next standby when it is due and no start is under way; the
+ * loop's next timeout given next (-1: none). */
+static int standby_tick(struct vmmd *m, int64_t now, int64_t next)
+{
+	struct verr e;
+
+	if (!m->feat.standby || !m->standby_due_ms || m->standby.pid)
+		return (int)next;
+	for (size_t i = 0; i < m->doms.n; i++)
+		if (m->doms.v[i]->start_phase == START_REPORT) {
+			m->standby_due_ms = now + STANDBY_DELAY_MS;
+			break;
+		}
+	if (m->standby_due_ms > now)
+		return (int)(next < 0 || m->standby_due_ms - now < next ? m->standby_due_ms - now : next);
+	m->standby_due_ms = 0;
+	if (standby_start(&m->standby, m->vmm_path, m->standby_mem_kib, &e) < 0)
+		fprintf(stderr, "vmmd: %s\n", e.msg);
+	return (int)next;
+}
+
 int lc_tick(struct vmmd *m)
 {
 	int64_t now = now_ms(), next = -1;
@@ -755,11 +788,12 @@ int lc_tick(struct vmmd *m)
 		if (next < 0 || d->shutdown_deadline_ms - now < next)
 			next = d->shutdown_deadline_ms - now;
 	}
-	return (int)next;
+	return standby_tick(m, now, next);
 }
 
 /* A "starting" record (the daemon died between starting the vmm and
- * saving its pid): the vmm, found by its command line, and moved into the
+ * saving its pid): the vmm, recorded (one from a standby) or found by its
+ * command line, and moved into the
  * VM's groups here, since that move may never have happened (it is the
  * start's last step); a vmm that cannot be moved is killed. */
 static int find_started(struct vmmd *m, const char *name, const struct domain_config *live, struct vm_proc *p)
@@ -772,8 +806,15 @@ static int find_started(struct vmmd *m, const char *name, const struct domain_co
 	if (store_path(sock, sizeof sock, m->state_dir, "run", name, ".sock", &e) < 0)
 		return -1;
 	snprintf(arg, sizeof arg, "--console-socket=%s", sock);
-	if (vmproc_find(p, m->feat.console_socket ? arg : NULL) < 0)
+	/* from a standby: recorded (if it is still that process); its command
+	 * line names the domain only where vmm could make it the run's */
+	if (p->starting_pid && p->starting_start && proc_starttime(p->starting_pid) == p->starting_start) {
+		p->vmm_pid = p->starting_pid;
+		p->vmm_start = p->starting_start;
+	} else if (vmproc_find(p, m->feat.console_socket ? arg : NULL) < 0) {
 		return -1;
+	}
+	p->starting_pid = 0;
 	rc = cgroup_vm_prepare(&m->cg, live, &cg, &e);
 	if (rc == 0 && (err = cgroup_move_now(&cg, p->vmm_pid)) != 0)
 		rc = verr_set(&e, VERR_SYSTEM_ERROR, "cannot move it into its cgroups: %s", strerror(err));

@@ -381,6 +381,9 @@ int store_save_run(const char *dir, const struct domain *d, struct verr *e)
 		return -1;
 	snprintf(state, sizeof state, "id=%d\nvmm=%ld %" PRIu64 "\n", d->id, (long)d->proc.vmm_pid,
 		 d->proc.vmm_start);
+	if (d->proc.starting_pid)
+		snprintf(state + strlen(state), sizeof state - strlen(state), "standby=%ld %" PRIu64 "\n",
+			 (long)d->proc.starting_pid, d->proc.starting_start);
 	return write_atomic(path, state, strlen(state), false, e);
 }
 
@@ -430,9 +433,9 @@ int store_load_run(const char *dir, const char *name, int *id, struct vm_proc *p
 {
 	char path[STORE_PATH_MAX];
 	uint64_t mstart;
-	long mpid, vpid;
+	long mpid, vpid, spid;
 	size_t len;
-	char *text;
+	char *text, *sb;
 	int n;
 
 	*live = NULL;
@@ -442,6 +445,10 @@ int store_load_run(const char *dir, const char *name, int *id, struct vm_proc *p
 	if (!text)
 		return verr_set(e, VERR_SYSTEM_ERROR, "cannot read '%s'", path);
 	n = sscanf(text, "id=%d vmm=%ld %" SCNu64, id, &vpid, &p->vmm_start);
+	/* a starting record's vmm that came from a standby */
+	if ((sb = strstr(text, "\nstandby=")) && sscanf(sb, "\nstandby=%ld %" SCNu64, &spid, &p->starting_start) == 2 &&
+	    spid > 0)
+		p->starting_pid = (pid_t)spid;
 	/* an older vmmd's record names the VM's monitor too: its vmm is
 	 * watched like any other (the monitor still writes the status) */
 	if (n == 1)

@@ -40,7 +40,8 @@ void store_remove_run(const char *dir, const char *name);
  * malloc'd strings. */
 int store_list_runs(const char *dir, char ***names, size_t *n);
 /* Reads run/NAME.state and run/NAME.xml. Pid 0 in *p: a "starting"
- * record, saved before the vmm was started. */
+ * record, saved before the vmm's start was reported (with
+ * p->starting_pid, the vmm's when it came from a standby). */
 int store_load_run(const char *dir, const char *name, int *id, struct vm_proc *p, struct domain_config **live,
 		   struct verr *e);
 /* Reads run/NAME.status into a wait status (vmm writes "exit N"); -1 if

@@ -9,6 +9,7 @@
 #include "daemon/core/cgroup.h"
 #include "daemon/core/domains.h"
 #include "daemon/core/images.h"
+#include "daemon/core/standby.h"
 #include "daemon/core/vmproc.h"
 
 struct front;
@@ -33,6 +34,9 @@ struct vmmd {
 	struct cgroups cg;        /* where each VM's cgroup goes (core/cgroup.h) */
 	struct reply_wait *waits; /* calls answered when a domain's process ends (core/waits.h) */
 	size_t nwaits;
+	struct vmm_standby standby; /* the vmm kept ready for the next start (core/standby.h) */
+	int64_t standby_due_ms;   /* when to make the next one (0: not until a start) */
+	uint64_t standby_mem_kib; /* its RAM: the last start's */
 };
 
 int64_t now_ms(void);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "daemon/core/fd_high.h"
+#include "daemon/core/standby.h"
 #include "daemon/core/store.h"
 
 #define MAX_ARGS (26 + 2 * DOMAIN_MAX_DISKS + 2 * DOMAIN_MAX_PUBLISH)
@@ -65,6 +66,14 @@ void vmproc_probe(const char *vmm_path, struct vmm_features *f)
 		if (strstr(line, "--exit-status"))
 			f->exit_status = true;
 	}
+	pclose(p);
+	snprintf(cmd, sizeof cmd, "'%s' standby --help 2>&1", vmm_path);
+	p = popen(cmd, "re");
+	if (!p)
+		return;
+	while (fgets(line, sizeof line, p))
+		if (strstr(line, "Usage: vmm standby"))
+			f->standby = true;
 	pclose(p);
 }
 
@@ -295,6 +304,32 @@ static int NO_ASAN vmm_child(void *arg)
 	_exit(2);
 }
 
+/* Hands the start to the standby sb: the descriptors vmm_child would
+ * set up (/dev/null, the log twice, the site's socket or /dev/null, the
+ * files), opened here. Its pid, or 0 when sb cannot take it. */
+static pid_t hand_to_standby(struct vmm_standby *sb, const struct domain_config *c, char *const *argv, int site,
+			     const char *log_path, const int *files, unsigned nfiles)
+{
+	int fds[FILE_FD + MAX_FILES], null, log;
+	pid_t pid = 0;
+
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (null >= 0 && log >= 0) {
+		fds[0] = null;
+		fds[1] = fds[2] = log;
+		fds[SITE_FD] = site >= 0 ? site : null;
+		for (unsigned i = 0; i < nfiles; i++)
+			fds[FILE_FD + i] = files[i];
+		pid = standby_hand_over(sb, c->mem_kib, argv + 1, fds, FILE_FD + (int)nfiles);
+	}
+	if (null >= 0)
+		close(null);
+	if (log >= 0)
+		close(log);
+	return pid;
+}
+
 /* As vfork (the daemon waits until the child execs; no copy of its page
  * tables, which hold every domain) and without a copy of its descriptor
  * table either (CLONE_FILES, then vmm_child's unsharing copy of the low
@@ -315,7 +350,7 @@ static pid_t __attribute__((noinline)) start_vmm(struct vmm_start *x)
 
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
 		 const struct domain_config *c, unsigned cid, int site_fd, const struct vm_files *vf,
-		 struct vm_proc *p, struct verr *e)
+		 struct vmm_standby *sb, struct vm_proc *p, struct verr *e)
 {
 	int files[MAX_FILES];
 	unsigned nfiles = 0;
@@ -360,7 +395,9 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		verr_set(e, VERR_SYSTEM_ERROR, "cannot start the vmm process: %s", strerror(errno));
 		goto out;
 	}
-	{
+	if (sb && f->standby && (vmm = hand_to_standby(sb, c, a.v, site, log, files, nfiles)) > 0) {
+		p->standby = true;
+	} else {
 		struct vmm_start x = { .argv = a.v, .site_fd = site, .log_path = log, .files = files, .nfiles = nfiles };
 
 		vmm = start_vmm(&x);

@@ -27,6 +27,7 @@ struct vmm_features {
 	bool file_fd;        /* --kernel, --initrd, --disk fd:N (files vmmd opened) */
 	bool console_limits; /* --console-log-max SIZE, --console-rate SIZE */
 	bool exit_status;    /* --exit-status fd:N */
+	bool standby;        /* `vmm standby` (core/standby.h) */
 };
 
 void vmproc_probe(const char *vmm_path, struct vmm_features *f);
@@ -38,15 +39,19 @@ struct vmm_paths {
 	const char *console_rate;    /* vmmd --console-rate; NULL: vmm's default */
 };
 
+struct vmm_standby;
+
 /* Starts `vmm run` for config c into p (its pid, a pidfd). cid is the
  * vsock CID (0: none); site_fd, for a site, the listening socket vmm
  * inherits as its fd 3; files c's kernel, initrd and disks, which vmm
  * inherits (from fd 4 on) and names as fd:N. Returns once vmm has exec'd
- * (or failed to: then it exits 2 with why in its log). The caller moves
- * it into the VM's cgroups (cgroup_move.h). */
+ * (or failed to: then it exits 2 with why in its log). With sb, a
+ * standby of c's RAM size becomes that vmm instead, when there is one
+ * (p->standby then). The caller moves it into the VM's cgroups
+ * (cgroup_move.h). */
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
 		 const struct domain_config *c, unsigned cid, int site_fd, const struct vm_files *files,
-		 struct vm_proc *p, struct verr *e);
+		 struct vmm_standby *sb, struct vm_proc *p, struct verr *e);
 /* A start that is not to go on: kills and reaps the vmm, closes the pidfd. */
 void vmproc_abandon(struct vm_proc *p);
 /* The /proc start time of pid, 0 if it does not exist. */

@@ -11,8 +11,8 @@
  *          as if the run had been exec'd with them.
  * It then runs as that `vmm run` would have (its exit status is the run's).
  * A control socket closed without a message ends the standby (exit 0). */
-#ifndef ABI_VMM_STANDBY_H
-#define ABI_VMM_STANDBY_H
+#ifndef VMM_CLI_STANDBY_PROTO_H
+#define VMM_CLI_STANDBY_PROTO_H
 
 #define VMM_STANDBY_CONTROL_FD 3
 #define VMM_STANDBY_MAGIC      "vmm-standby-1"
