@@ -1533,6 +1533,24 @@ START_TEST(standby_runs_the_vm_it_is_handed)
 		ck_assert_str_eq(cmdline + strlen(vmm_bin()) + 1, "run");
 		ck_assert_mem_eq(cmdline + len - 8, "standby", 8);
 	}
+	/* jailed as a `vmm run` is, with the namespaces the standby built
+	 * before it knew its run: its own ids, filter, mount namespace */
+	if (geteuid() == 0) {
+		char status[4096], ns[2][64] = { { 0 } };
+		FILE *f;
+
+		snprintf(path, sizeof path, "/proc/%ld/status", (long)v.pid);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		len = fread(status, 1, sizeof status - 1, f);
+		fclose(f);
+		status[len] = 0;
+		ck_assert_msg(strstr(status, "\nSeccomp:\t2\n") && !strstr(status, "\nUid:\t0\t"), "%s", status);
+		snprintf(path, sizeof path, "/proc/%ld/ns/mnt", (long)v.pid);
+		ck_assert_int_gt(readlink(path, ns[0], sizeof ns[0] - 1), 0);
+		ck_assert_int_gt(readlink("/proc/self/ns/mnt", ns[1], sizeof ns[1] - 1), 0);
+		ck_assert_msg(strcmp(ns[0], ns[1]) != 0, "the VM is in our mount namespace");
+	}
 	why = vm_poweroff(&v);
 	ck_assert_msg(!why, "standby VM: %s", why);
 	close(lfd);

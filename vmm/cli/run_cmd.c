@@ -115,7 +115,7 @@ static int run_vm(struct vm_config *cfg, const struct run_ahead *ahead)
 	sigset_t old;
 	int sig_fd, status = EXIT_SETUP;
 
-	if (run_jail_init(&jail, cfg, &e) < 0) {
+	if (run_jail_init(&jail, cfg, ahead ? ahead->jail : NULL, &e) < 0) {
 		fprintf(stderr, "vmm: %s\n", e.msg);
 		run_jail_free(&jail);
 		return EXIT_SETUP;

@@ -2,6 +2,7 @@
 #define VMM_CLI_RUN_CMD_H
 
 struct vm_ahead;
+struct jail_state;
 
 /* `vmm run`: argv[0] is "run". Returns the process exit status. */
 int run_cmd(int argc, char **argv);
@@ -13,6 +14,9 @@ int run_cmd(int argc, char **argv);
 struct run_ahead {
 	int kvm_fd;
 	struct vm_ahead *vm;
+	/* the jail's namespaces, built for a run that keeps no paths
+	 * (run_jail_ahead); the run takes or frees them */
+	struct jail_state *jail;
 };
 
 /* run_cmd with what ahead holds (NULL: as run_cmd). */

@@ -15,17 +15,38 @@
 /* the kernel's own limit on a process's descriptors (fs.nr_open's) */
 #define FD_TABLE_MAX   (1u << 20)
 
-int run_jail_init(struct run_jail *j, const struct vm_config *vm, struct err *e)
+/* The configuration run_jail_ahead builds for: the builder reads it while
+ * it runs. */
+static const struct jail_config keeps_nothing;
+
+int run_jail_ahead(struct jail_state *ahead, struct err *e)
+{
+	return jail_prepare(&keeps_nothing, ahead, e);
+}
+
+int run_jail_init(struct run_jail *j, const struct vm_config *vm, struct jail_state *ahead, struct err *e)
 {
 	memset(j, 0, sizeof *j);
 	j->vm = vm;
 	jail_state_init(&j->st);
 	if (vm->no_jail) {
+		if (ahead)
+			jail_state_free(ahead);
 		fprintf(stderr, "vmm: %s: --no-jail: the VM runs unconfined (no namespaces, ids, limits or seccomp)\n",
 			vm->name);
 		return 0;
 	}
 	j->cfg.nkeep = vm_config_run_paths(vm, j->cfg.keep, JAIL_MAX_KEEP);
+	if (ahead && j->cfg.nkeep == 0) {
+		int rc = jail_prepare_wait(ahead, e);
+
+		j->st = *ahead; /* built for a jail like this one: ours from here on */
+		j->st.cfg = &j->cfg;
+		jail_state_init(ahead);
+		return rc;
+	}
+	if (ahead)
+		jail_state_free(ahead);
 	if (j->cfg.nkeep > JAIL_MAX_KEEP)
 		return err_set(e, "jail: at most %u --vsock-connect sockets", JAIL_MAX_KEEP);
 	return jail_prepare(&j->cfg, &j->st, e);

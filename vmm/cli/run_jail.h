@@ -17,8 +17,13 @@ struct run_jail {
 };
 
 /* Starts building the jail's namespaces (jail_prepare) to overlap the
- * VM's set-up. With --no-jail: says so on stderr and the hooks do nothing. */
-int run_jail_init(struct run_jail *j, const struct vm_config *vm, struct err *e);
+ * VM's set-up. With --no-jail: says so on stderr and the hooks do nothing.
+ * ahead: NULL, or namespaces built before vm was known, for a jail that
+ * keeps no paths (run_jail_ahead): taken when they fit, else freed. */
+int run_jail_init(struct run_jail *j, const struct vm_config *vm, struct jail_state *ahead, struct err *e);
+/* For a standby: builds the namespaces of a jail that keeps no paths (most
+ * runs: vmmd's all) before the run is known, into ahead. */
+int run_jail_ahead(struct jail_state *ahead, struct err *e);
 /* machine_host.before_start: enters the jail at the first boot (all of
  * set-up is done by then), nothing at later ones. */
 int run_jail_before_start(void *ctx, struct err *e);

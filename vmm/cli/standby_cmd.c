@@ -17,6 +17,7 @@
 
 #include "cli/standby_proto.h"
 #include "cli/run_cmd.h"
+#include "cli/run_jail.h"
 #include "cli/standby_msg.h"
 #include "kvm/kvm.h"
 #include "machine/config.h"
@@ -208,17 +209,46 @@ static void take_cmdline(const char *argv0, char **run_argv)
 		munmap(area, len);
 }
 
+/* Holds every free descriptor below VMM_STANDBY_FDS_MAX (on /dev/null),
+ * so that what the standby opens before its run (/dev/kvm, the VM, the
+ * jail's namespaces) lies above the ones the run is given; their numbers
+ * in held[], -1 after the last. */
+static int hold_low_fds(int *held, struct err *e)
+{
+	int n = 0, fd;
+
+	while ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0 && fd < VMM_STANDBY_FDS_MAX)
+		held[n++] = fd;
+	held[n] = -1;
+	if (fd < 0)
+		return err_errno(e, "cannot open /dev/null");
+	close(fd);
+	return 0;
+}
+
+static void release_low_fds(int *held)
+{
+	for (int i = 0; held[i] >= 0; i++) {
+		close(held[i]);
+		held[i] = -1;
+	}
+}
+
 int standby_cmd(const char *argv0, int argc, char **argv)
 {
 	static char buf[VMM_STANDBY_MSG_MAX + 1];
 	char *run_argv[VMM_STANDBY_ARGS_MAX + 1];
-	int fds[VMM_STANDBY_FDS_MAX], nfds = 0, run_argc, kvm_fd = -1, status = 2;
+	int fds[VMM_STANDBY_FDS_MAX], held[VMM_STANDBY_FDS_MAX + 1] = { -1 }, nfds = 0, run_argc, kvm_fd = -1,
+										   status = 2;
 	struct vm_ahead ahead = { .taken = true };
-	struct err e = { "" };
+	struct jail_state jail;
+	bool jail_ahead = false;
+	struct err e = { "" }, jail_err;
 	struct stat st;
 	uint64_t mem;
 	ssize_t n;
 
+	jail_state_init(&jail);
 	switch (parse(argc, argv, &mem, &e)) {
 	case 1:
 		usage(stdout);
@@ -232,30 +262,24 @@ int standby_cmd(const char *argv0, int argc, char **argv)
 			VMM_STANDBY_CONTROL_FD);
 		return 2;
 	}
-	/* above the descriptors a run is given */
-	if ((kvm_fd = kvm_open(&e)) < 0)
+	if (hold_low_fds(held, &e) < 0 || (kvm_fd = kvm_open(&e)) < 0 ||
+	    vm_ahead_make(&ahead, kvm_fd, mem, &e) < 0)
 		goto out;
-	if (kvm_fd < VMM_STANDBY_FDS_MAX) {
-		int high = fcntl(kvm_fd, F_DUPFD_CLOEXEC, VMM_STANDBY_FDS_MAX);
-
-		close(kvm_fd);
-		if ((kvm_fd = high) < 0) {
-			err_errno(&e, "cannot keep /dev/kvm open");
-			goto out;
-		}
-	}
-	if (vm_ahead_make(&ahead, kvm_fd, mem, &e) < 0 || vm_ahead_move_fd(&ahead, VMM_STANDBY_FDS_MAX, &e) < 0)
-		goto out;
+	/* a failure here is the run's to report, if it fails there too */
+	jail_ahead = run_jail_ahead(&jail, &jail_err) == 0;
+	if (!jail_ahead)
+		jail_state_free(&jail);
 	n = receive(buf, sizeof buf, fds, &nfds, &e);
 	if (n == 0 && nfds == 0) {
 		status = 0;
 		goto out;
 	}
+	release_low_fds(held);
 	if (n < 0 || standby_msg_parse(buf, (size_t)n, run_argv, &run_argc, &e) < 0 || place(fds, nfds, &e) < 0)
 		goto out;
 	nfds = 0;
 	take_cmdline(argv0, run_argv);
-	status = run_cmd_ahead(run_argc, run_argv, &(struct run_ahead){ kvm_fd, &ahead });
+	status = run_cmd_ahead(run_argc, run_argv, &(struct run_ahead){ kvm_fd, &ahead, jail_ahead ? &jail : NULL });
 	e.msg[0] = 0;
 out:
 	if (e.msg[0])
@@ -263,6 +287,8 @@ out:
 	for (int i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	release_low_fds(held);
+	jail_state_free(&jail); /* nothing, once a run took it */
 	vm_ahead_free(&ahead);
 	if (kvm_fd >= 0)
 		close(kvm_fd);

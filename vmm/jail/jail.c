@@ -313,6 +313,11 @@ static int wait_builder(struct jail_state *s, struct err *e)
 	return 0;
 }
 
+int jail_prepare_wait(struct jail_state *s, struct err *e)
+{
+	return wait_builder(s, e);
+}
+
 static void close_ns(struct jail_state *s)
 {
 	for (unsigned i = 0; i < JAIL_NNS; i++)

@@ -78,6 +78,10 @@ void jail_state_init(struct jail_state *s);
  * ruleset could be made here. c must stay valid until jail_enter or
  * jail_state_free. */
 int jail_prepare(const struct jail_config *c, struct jail_state *s, struct err *e);
+/* Waits for what jail_prepare started (nothing if it started nothing);
+ * -1 with its error. From then on s is plain data: copied elsewhere (by
+ * value), it is that copy's, for a jail_config like c (nkeep 0 alike). */
+int jail_prepare_wait(struct jail_state *s, struct err *e);
 /* Confines the calling process: Landlock's scoping (before the shared
  * network namespace is joined; without root after no_new_privs), joins
  * what jail_prepare built, then ids, capabilities, limits, no_new_privs and

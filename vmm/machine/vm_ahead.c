@@ -1,8 +1,6 @@
 #include "machine/vm_ahead.h"
 
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 int vm_ahead_make(struct vm_ahead *a, int kvm_fd, uint64_t mem_size, struct err *e)
 {
@@ -14,20 +12,6 @@ int vm_ahead_make(struct vm_ahead *a, int kvm_fd, uint64_t mem_size, struct err 
 		guest_mem_free(&a->mem);
 		return -1;
 	}
-	return 0;
-}
-
-int vm_ahead_move_fd(struct vm_ahead *a, int min_fd, struct err *e)
-{
-	int fd;
-
-	if (a->vm.vm_fd >= min_fd)
-		return 0;
-	fd = fcntl(a->vm.vm_fd, F_DUPFD_CLOEXEC, min_fd);
-	if (fd < 0)
-		return err_errno(e, "cannot move the VM's descriptor");
-	close(a->vm.vm_fd);
-	a->vm.vm_fd = fd;
 	return 0;
 }
 

@@ -24,9 +24,6 @@ struct vm_ahead {
 /* Reserves mem_size bytes of RAM and creates the VM on kvm_fd (which stays
  * the caller's) with it registered. -1 with e: nothing to free. */
 int vm_ahead_make(struct vm_ahead *a, int kvm_fd, uint64_t mem_size, struct err *e);
-/* Moves the VM's descriptor to at least min_fd (a standby keeps low
- * descriptors free for the ones it is given). */
-int vm_ahead_move_fd(struct vm_ahead *a, int min_fd, struct err *e);
 /* For a boot with mem_size bytes of RAM: true, and mem and vm are the
  * boot's (to free with guest_mem_free and kvm_vm_destroy), when a holds a
  * VM of that size not taken yet. */
