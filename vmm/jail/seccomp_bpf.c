@@ -54,13 +54,17 @@ static int emit_args(struct emitter *m, const struct seccomp_rule *r, struct err
 			return err_set(e, "seccomp: rule %s: value %#llx above 32 bits", r->name,
 				       (unsigned long long)r->values[i]);
 	/* every value fits in 32 bits, so the high half must be 0 (a flags
-	 * mask included: no flag we allow lives up there) */
-	stmt(m, BPF_LD | BPF_W | BPF_ABS, (uint32_t)ARG_HI(r->arg));
-	emit(m, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0);
-	stmt(m, BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+	 * mask included: no flag we allow lives up there), unless the kernel
+	 * ignores it */
+	if (r->check != ARG_ONE_OF_32) {
+		stmt(m, BPF_LD | BPF_W | BPF_ABS, (uint32_t)ARG_HI(r->arg));
+		emit(m, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0);
+		stmt(m, BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+	}
 	stmt(m, BPF_LD | BPF_W | BPF_ABS, (uint32_t)ARG_LO(r->arg));
 	switch (r->check) {
 	case ARG_ONE_OF:
+	case ARG_ONE_OF_32:
 		/* value i jumps over the remaining tests and the trap to the allow */
 		for (unsigned i = 0; i < r->nvalues; i++)
 			emit(m, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(r->nvalues - i), 0, (uint32_t)r->values[i]);

@@ -12,6 +12,11 @@
 enum seccomp_arg_check {
 	ARG_ANY,          /* any arguments */
 	ARG_ONE_OF,       /* argument `arg` is one of values[] */
+	/* as ARG_ONE_OF, its low 32 bits only: for an argument the kernel
+	 * reads as 32 bits (ioctl's request, an unsigned int), which a C
+	 * library may pass sign-extended (musl's ioctl takes an int: _IOR
+	 * and _IOWR requests have bit 31 set) */
+	ARG_ONE_OF_32,
 	ARG_BITS_WITHIN,  /* argument `arg` has no bit outside values[0] */
 	ARG_BITS_ALL,     /* argument `arg` has every bit of values[0] */
 };

@@ -28,6 +28,10 @@
 #define ONE_OF(call, arg, why, ...)                                                                       \
 	{ N(call), ARG_ONE_OF, arg, { __VA_ARGS__ }, sizeof((uint64_t[]){ __VA_ARGS__ }) / sizeof(uint64_t), 0, \
 	  why }
+/* ioctl's request: the kernel takes it as an unsigned int */
+#define REQUEST_ONE_OF(why, ...)                                                                                 \
+	{ N(ioctl), ARG_ONE_OF_32, 1, { __VA_ARGS__ }, sizeof((uint64_t[]){ __VA_ARGS__ }) / sizeof(uint64_t), 0, \
+	  why }
 #define BITS_WITHIN(call, arg, mask, why) { N(call), ARG_BITS_WITHIN, arg, { mask }, 1, 0, why }
 #define BITS_ALL(call, arg, bits, why) { N(call), ARG_BITS_ALL, arg, { bits }, 1, 0, why }
 #define FAIL(call, err, why) { N(call), ARG_ANY, 0, { 0 }, 0, err, why }
@@ -129,7 +133,7 @@ static const struct seccomp_rule main_rules[] = {
 	ANY(unlink, "the console and --publish unix sockets at exit: jailed, the root is empty and read-only, "
 		    "so nothing is removed (their parent, or vmm's next start, replaces them)"),
 	ONE_OF(tgkill, 2, "kick a vCPU out of KVM_RUN (SIGUSR1); SIGSYS report", SIGUSR1, SIGSYS),
-	ONE_OF(ioctl, 1, "KVM: build a VM at a reset (the same calls as the first boot), irq lines, "
+	REQUEST_ONE_OF("KVM: build a VM at a reset (the same calls as the first boot), irq lines, "
 			 "ioeventfds, statistics; the terminal's settings back at exit",
 	       KVM_GET_API_VERSION, KVM_CHECK_EXTENSION, KVM_GET_VCPU_MMAP_SIZE, KVM_CREATE_VM, KVM_SET_TSS_ADDR,
 	       KVM_SET_IDENTITY_MAP_ADDR, KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2, KVM_ENABLE_CAP,
@@ -170,7 +174,7 @@ static const struct seccomp_rule main_rules[] = {
 };
 
 static const struct seccomp_rule vcpu_rules[] = {
-	ONE_OF(ioctl, 1, "KVM_RUN; registers for a crash report; device interrupts from exits", KVM_RUN,
+	REQUEST_ONE_OF("KVM_RUN; registers for a crash report; device interrupts from exits", KVM_RUN,
 	       KVM_IRQ_LINE, KVM_GET_REGS, KVM_GET_SREGS),
 	ANY(write, "wake the I/O thread (eventfds); console output from the UART and bulk port"),
 	ANY(sendto, "console output to the --console-socket client (MSG_NOSIGNAL)"),
