@@ -44,6 +44,8 @@ struct machine {
 	struct vm_config boot_cfg; /* cfg with the device list on the command line */
 	struct vcpu *vcpus;
 	unsigned nvcpus;
+	struct vcpu ahead_vcpu0; /* vCPU 0, made ahead with the VM; until create_vcpus takes it */
+	bool have_ahead_vcpu0;
 	struct vcpu_env env;
 	volatile int stopping;
 
@@ -339,8 +341,13 @@ static int create_vcpus(struct machine *m, const struct boot_entry *boot, struct
 		return -1;
 	m->env = (struct vcpu_env){ &m->pio, &m->mmio, on_vcpu_stop, m, &m->stopping, vcpu_thread_start };
 	for (unsigned i = 0; i < m->cfg->cpus; i++) {
-		if (vcpu_create(&m->vcpus[i], &m->kvm, i, &m->env, e) < 0)
+		if (i == 0 && m->have_ahead_vcpu0) {
+			m->vcpus[0] = m->ahead_vcpu0;
+			m->vcpus[0].env = &m->env;
+			m->have_ahead_vcpu0 = false;
+		} else if (vcpu_create(&m->vcpus[i], &m->kvm, i, &m->env, e) < 0) {
 			return -1;
+		}
 		m->nvcpus = i + 1;
 		if (cpuid_apply(cpuid, m->vcpus[i].fd, i, m->cfg->cpus, e) < 0)
 			return -1;
@@ -364,7 +371,8 @@ static int setup(struct machine *m, struct err *e)
 	if (virtio_slots_cmdline(&m->slots, m->cfg->cmdline, m->cmdline, sizeof m->cmdline, e) < 0)
 		return -1;
 	m->boot_cfg.cmdline = m->cmdline;
-	ahead = m->host->ahead && vm_ahead_take(m->host->ahead, m->cfg->mem, &m->mem, &m->kvm);
+	ahead = m->host->ahead && vm_ahead_take(m->host->ahead, m->cfg->mem, &m->mem, &m->kvm, &m->ahead_vcpu0);
+	m->have_ahead_vcpu0 = ahead;
 	if (!ahead && guest_mem_alloc(&m->mem, m->cfg->mem, e) < 0)
 		return -1;
 	if (boot_image_load(&m->boot_cfg, &m->mem, &boot, e) < 0)
@@ -450,6 +458,8 @@ static void teardown(struct machine *m)
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		vcpu_destroy(&m->vcpus[i]);
 	free(m->vcpus);
+	if (m->have_ahead_vcpu0) /* set-up failed before it was taken */
+		vcpu_destroy(&m->ahead_vcpu0);
 	idle_stop_close(&m->idle);
 	event_loop_close(&m->loop);
 	virtio_slots_close(&m->slots);

@@ -12,15 +12,22 @@ int vm_ahead_make(struct vm_ahead *a, int kvm_fd, uint64_t mem_size, struct err 
 		guest_mem_free(&a->mem);
 		return -1;
 	}
+	if (vcpu_create(&a->vcpu0, &a->vm, 0, NULL, e) < 0) {
+		kvm_vm_destroy(&a->vm);
+		guest_mem_free(&a->mem);
+		return -1;
+	}
 	return 0;
 }
 
-bool vm_ahead_take(struct vm_ahead *a, uint64_t mem_size, struct guest_mem *mem, struct kvm_vm *vm)
+bool vm_ahead_take(struct vm_ahead *a, uint64_t mem_size, struct guest_mem *mem, struct kvm_vm *vm,
+		   struct vcpu *vcpu0)
 {
 	if (a->taken || a->vm.vm_fd < 0 || a->mem.size != mem_size)
 		return false;
 	*mem = a->mem;
 	*vm = a->vm;
+	*vcpu0 = a->vcpu0;
 	a->taken = true;
 	return true;
 }
@@ -28,6 +35,7 @@ bool vm_ahead_take(struct vm_ahead *a, uint64_t mem_size, struct guest_mem *mem,
 void vm_ahead_free(struct vm_ahead *a)
 {
 	if (!a->taken) {
+		vcpu_destroy(&a->vcpu0);
 		kvm_vm_destroy(&a->vm);
 		guest_mem_free(&a->mem);
 	}
