@@ -2,6 +2,7 @@
 # The site image (build/guest/site.elf serving examples/site from a tar disk):
 #  (a) cold start: exec of `vmm run` to the first 200 on the published port,
 #      median of N (a C poller, bench/site_client.c: no process start-up inside);
+#      and handed to a `vmm standby` (vmmd's way) against exec'd, interleaved;
 #  (b) memory after 10,000 keep-alive requests: guest pages touched (Rss of the
 #      guest-RAM mappings in /proc/PID/smaps; those of the VM's own, and the
 #      kernel's shared ones) plus the VMM's own (the rest of Rss);
@@ -92,6 +93,34 @@ if [ -n "${BEFORE:-}" ]; then
 		"$(wc -l <"$T/cold.ours")" "$(echo "$(med "$T/cold.ours") / 1000" | bc -l)" \
 		"$(echo "$(med "$T/cold.before") / 1000" | bc -l)"
 fi
+
+# The same start handed to a `vmm standby` (its VM, vCPU 0 and jail made
+# beforehand, as vmmd keeps one ready) against exec'd, in alternating
+# batches of 5: from the handover to the first 200 (site_client standby).
+: >"$T/cold.exec"
+: >"$T/cold.standby"
+for r in $(seq $(((N + 4) / 5))); do
+	order="exec standby"
+	[ $((r % 2)) = 0 ] && order="standby exec"
+	for v in $order; do
+		mode=cold
+		mem=()
+		[ "$v" = standby ] && mode=standby mem=(${MEM_MB}M)
+		out=$(SITE_CLIENT_DEBUG=1 "$T/site_client" "$mode" 5 "$PORT" "${mem[@]}" "$VMM" run --kernel "$KERNEL" \
+			--mem ${MEM_MB}M --disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none 2>"$T/cold.err") || true
+		read -r _ _ _ sfails _ <<<"$out"
+		if [ "${sfails:-1}" != 0 ]; then
+			echo "site bench: a $v start FAILED:" >&2
+			tail -5 "$T/cold.err" >&2
+			exit 1
+		fi
+		sed -n 's/^cold [0-9]*: \([0-9]*\) us.*/\1/p' "$T/cold.err" >>"$T/cold.$v"
+	done
+done
+smed() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+printf "  cold start handed to a vmm standby, to first 200, median of %d: %.2f ms; exec'd in the same run: %.2f ms\n" \
+	"$(wc -l <"$T/cold.standby")" "$(echo "$(smed "$T/cold.standby") / 1000" | bc -l)" \
+	"$(echo "$(smed "$T/cold.exec") / 1000" | bc -l)"
 
 # Starts the guest on $PORT (counters on $PORT+1); waits until it listens.
 boot() {
