@@ -64,63 +64,55 @@ printf "  cold start (exec to first 200, median of %d): %8.2f ms (min %.2f, max 
 [ "$fails" = 0 ] || echo "  ($fails of $N starts gave no 200 within 60 s)"
 printf "    of which exec to the VMM listening on the port: %.2f ms (median); the rest is VM set-up, guest boot, first request\n" \
 	"$(echo "$conn / 1000" | bc -l)"
+# cold_batch KIND: 5 cold starts of KIND (exec: ours exec'd; before: the
+# BEFORE binary exec'd; standby: ours handed to a `vmm standby`, its VM,
+# vCPU 0 and jail made beforehand, as vmmd keeps one ready), their times
+# appended to $T/cold.KIND; stops the bench on a start with no 200.
+cold_batch() {
+	local mode=cold bin=$VMM mem=() out fails
+	case $1 in
+	before) bin=$T/vmm.before ;;
+	standby) mode=standby mem=(${MEM_MB}M) ;;
+	esac
+	out=$(SITE_CLIENT_DEBUG=1 "$T/site_client" "$mode" 5 "$PORT" "${mem[@]}" "$bin" run --kernel "$KERNEL" \
+		--mem ${MEM_MB}M --disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none 2>"$T/cold.err") || true
+	read -r _ _ _ fails _ <<<"$out"
+	if [ "${fails:-1}" != 0 ]; then
+		echo "site bench: a cold start ($1, $bin) FAILED:" >&2
+		tail -5 "$T/cold.err" >&2
+		exit 1
+	fi
+	sed -n 's/^cold [0-9]*: \([0-9]*\) us.*/\1/p' "$T/cold.err" >>"$T/cold.$1"
+}
+# interleave A B: about N cold starts of each kind, in alternating batches
+# of 5 (which goes first alternates too), so that a shared host's drift
+# falls on both.
+interleave() {
+	: >"$T/cold.$1"
+	: >"$T/cold.$2"
+	for r in $(seq $(((N + 4) / 5))); do
+		if [ $((r % 2)) = 0 ]; then
+			cold_batch "$2"
+			cold_batch "$1"
+		else
+			cold_batch "$1"
+			cold_batch "$2"
+		fi
+	done
+}
+cold_med() { sort -n "$T/cold.$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }' |
+	awk '{ printf "%.2f", $1 / 1000 }'; }
+interleave exec standby
+printf "  cold start handed to a vmm standby, to first 200, median of %d: %s ms; exec'd in the same run: %s ms\n" \
+	"$(wc -l <"$T/cold.standby")" "$(cold_med standby)" "$(cold_med exec)"
 # BEFORE=path of another vmm binary (an older build): its cold start and
-# ours again, in alternating batches of 5 (which goes first alternates too),
-# so that a shared host's drift falls on both; median of N each.
+# ours again, interleaved.
 if [ -n "${BEFORE:-}" ]; then
 	cp "$BEFORE" "$T/vmm.before"
-	: >"$T/cold.ours"
-	: >"$T/cold.before"
-	for r in $(seq $(((N + 4) / 5))); do
-		order="ours before"
-		[ $((r % 2)) = 0 ] && order="before ours"
-		for v in $order; do
-			bin=$VMM
-			[ "$v" = before ] && bin=$T/vmm.before
-			out=$(SITE_CLIENT_DEBUG=1 "$T/site_client" cold 5 "$PORT" "$bin" run --kernel "$KERNEL" --mem ${MEM_MB}M \
-				--disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none 2>"$T/cold.err") || true
-			read -r _ _ _ bfails _ <<<"$out"
-			if [ "${bfails:-1}" != 0 ]; then
-				echo "site bench: a cold start of $bin FAILED:" >&2
-				tail -5 "$T/cold.err" >&2
-				exit 1
-			fi
-			sed -n 's/^cold [0-9]*: \([0-9]*\) us.*/\1/p' "$T/cold.err" >>"$T/cold.$v"
-		done
-	done
-	med() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-	printf "  cold start interleaved with BEFORE (%s), median of %d each: %.2f ms, before %.2f ms\n" "$BEFORE" \
-		"$(wc -l <"$T/cold.ours")" "$(echo "$(med "$T/cold.ours") / 1000" | bc -l)" \
-		"$(echo "$(med "$T/cold.before") / 1000" | bc -l)"
+	interleave exec before
+	printf "  cold start interleaved with BEFORE (%s), median of %d each: %s ms, before %s ms\n" "$BEFORE" \
+		"$(wc -l <"$T/cold.exec")" "$(cold_med exec)" "$(cold_med before)"
 fi
-
-# The same start handed to a `vmm standby` (its VM, vCPU 0 and jail made
-# beforehand, as vmmd keeps one ready) against exec'd, in alternating
-# batches of 5: from the handover to the first 200 (site_client standby).
-: >"$T/cold.exec"
-: >"$T/cold.standby"
-for r in $(seq $(((N + 4) / 5))); do
-	order="exec standby"
-	[ $((r % 2)) = 0 ] && order="standby exec"
-	for v in $order; do
-		mode=cold
-		mem=()
-		[ "$v" = standby ] && mode=standby mem=(${MEM_MB}M)
-		out=$(SITE_CLIENT_DEBUG=1 "$T/site_client" "$mode" 5 "$PORT" "${mem[@]}" "$VMM" run --kernel "$KERNEL" \
-			--mem ${MEM_MB}M --disk "$T/site.tar,ro" --publish "127.0.0.1:$PORT:80" --console=none 2>"$T/cold.err") || true
-		read -r _ _ _ sfails _ <<<"$out"
-		if [ "${sfails:-1}" != 0 ]; then
-			echo "site bench: a $v start FAILED:" >&2
-			tail -5 "$T/cold.err" >&2
-			exit 1
-		fi
-		sed -n 's/^cold [0-9]*: \([0-9]*\) us.*/\1/p' "$T/cold.err" >>"$T/cold.$v"
-	done
-done
-smed() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-printf "  cold start handed to a vmm standby, to first 200, median of %d: %.2f ms; exec'd in the same run: %.2f ms\n" \
-	"$(wc -l <"$T/cold.standby")" "$(echo "$(smed "$T/cold.standby") / 1000" | bc -l)" \
-	"$(echo "$(smed "$T/cold.exec") / 1000" | bc -l)"
 
 # Starts the guest on $PORT (counters on $PORT+1); waits until it listens.
 boot() {

@@ -164,6 +164,7 @@ static int run(const struct vmmd_options *o, struct vmmd *m)
 	}
 	lc_adopt_all(m);
 	sites_open_all(m);
+	lc_standby_plan(m);
 	lc_autostart_all(m);
 	if (front_start(m, &e) < 0) {
 		fprintf(stderr, "vmmd: %s\n", e.msg);

@@ -439,3 +439,36 @@ size_t proc_cmdline(pid_t pid, char *buf, size_t size)
 	buf[n] = 0;
 	return n;
 }
+
+pid_t vmmd_standby_pid(const struct vmmd_inst *v, unsigned long mem_kib, int ms)
+{
+	char want[1200], cmd[4096], path[64], stat[512];
+
+	snprintf(want, sizeof want, "%s standby --mem=%luK", v->vmm, mem_kib);
+	for (int waited = 0; waited <= ms; waited += 20, sleep_ms(20)) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		pid_t found = 0;
+
+		while (d && !found && (de = readdir(d))) {
+			long pid = strtol(de->d_name, NULL, 10), ppid = 0;
+			FILE *f;
+
+			if (pid <= 1 || !proc_cmdline((pid_t)pid, cmd, sizeof cmd) || strncmp(cmd, want, strlen(want)))
+				continue;
+			snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+			if ((f = fopen(path, "r")) && fgets(stat, sizeof stat, f) && strrchr(stat, ')'))
+				sscanf(strrchr(stat, ')'), ") %*c %ld", &ppid);
+			if (f)
+				fclose(f);
+			if (ppid == (long)v->pid)
+				found = (pid_t)pid;
+		}
+		if (d)
+			closedir(d);
+		if (found)
+			return found;
+	}
+	return 0;
+}
+

@@ -66,5 +66,9 @@ bool proc_running(pid_t pid);
 /* pid's command line, its arguments separated by single spaces, into buf
  * (size bytes, terminated); "" when pid is gone. Returns its length. */
 size_t proc_cmdline(pid_t pid, char *buf, size_t size);
+/* The `vmm standby` (vmm/daemon/core/standby.h) v's daemon keeps ready: its
+ * child waiting for a start with mem_kib KiB of RAM; its pid, 0 if none
+ * appears within ms. */
+pid_t vmmd_standby_pid(const struct vmmd_inst *v, unsigned long mem_kib, int ms);
 
 #endif

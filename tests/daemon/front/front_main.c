@@ -486,6 +486,8 @@ START_TEST(daemon_restart_and_nginx_death)
 	FILE *f;
 	long npid = 0;
 
+	pid_t standby;
+
 	define_site("a", ON_DEMAND, 300); /* running across the restart */
 	define_site("b", ON_DEMAND, 300); /* stopped across it */
 	expect_site("a", false);
@@ -495,6 +497,10 @@ START_TEST(daemon_restart_and_nginx_death)
 	HAS("running");
 	OK("domstate b");
 	HAS("shut off");
+	/* with a stopped on-demand site, the restarted daemon makes a standby
+	 * vmm of its size at once, and b's first request is handed to it */
+	standby = vmmd_standby_pid(&v, 32768, 10000);
+	ck_assert_msg(standby > 0, "no standby vmm after the restart");
 	for (int i = 0; i < 50 && !npid; i++) { /* the front door starts with the daemon */
 		struct reply r;
 
@@ -505,6 +511,8 @@ START_TEST(daemon_restart_and_nginx_death)
 	}
 	expect_site("a", false);
 	expect_site("b", false);
+	ck_assert_int_eq(wait_state(&v, "b", "running", 5000), 0); /* its pid recorded */
+	ck_assert_int_eq(vmmd_vmm_pid(&v, "b"), standby);
 	/* nginx killed: vmmd starts it again */
 	snprintf(pidfile, sizeof pidfile, "%s/front/nginx.pid", v.state);
 	f = fopen(pidfile, "r");

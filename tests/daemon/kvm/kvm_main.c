@@ -732,40 +732,6 @@ START_TEST(real_vm_powers_off_while_daemon_is_down)
 }
 END_TEST
 
-/* The `vmm standby` (core/standby.h) this daemon keeps ready, its child
- * waiting for a start with mem_kib of RAM: its pid, 0 if none within ms. */
-static pid_t standby_pid(unsigned long mem_kib, int ms)
-{
-	char want[1200], cmd[4096], path[64], stat[512];
-
-	snprintf(want, sizeof want, "%s standby --mem=%luK", v.vmm, mem_kib);
-	for (int64_t t0 = now_ms(); now_ms() - t0 < ms; usleep(20000)) {
-		DIR *d = opendir("/proc");
-		struct dirent *de;
-		pid_t found = 0;
-
-		while (d && !found && (de = readdir(d))) {
-			long pid = strtol(de->d_name, NULL, 10), ppid = 0;
-			FILE *f;
-
-			if (pid <= 1 || !proc_cmdline((pid_t)pid, cmd, sizeof cmd) || strncmp(cmd, want, strlen(want)))
-				continue;
-			snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-			if ((f = fopen(path, "r")) && fgets(stat, sizeof stat, f) && strrchr(stat, ')'))
-				sscanf(strrchr(stat, ')'), ") %*c %ld", &ppid);
-			if (f)
-				fclose(f);
-			if (ppid == (long)v.pid)
-				found = (pid_t)pid;
-		}
-		if (d)
-			closedir(d);
-		if (found)
-			return found;
-	}
-	return 0;
-}
-
 /* After a start, vmmd makes a standby for the next start of that RAM
  * size; the next start becomes that process (no exec): it serves, its
  * command line is its run's, and it reads its files as descriptors as any
@@ -784,7 +750,7 @@ START_TEST(next_start_comes_from_the_standby)
 	OK("define %s", write_xml(&v, "sb.xml", xml));
 	OK("start sa");
 	ck_assert_msg(wait_http_200(pa, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from sa: %s", msg_tail(body));
-	sb = standby_pid(SITE_MEM_KIB, 20000);
+	sb = vmmd_standby_pid(&v, SITE_MEM_KIB, 20000);
 	ck_assert_msg(sb > 0, "no standby vmm after a start");
 	OK("start sb");
 	ck_assert_msg(wait_http_200(pb, body, sizeof body, BOOT_MS) >= 0, "no HTTP 200 from sb: %s", msg_tail(body));
@@ -793,7 +759,7 @@ START_TEST(next_start_comes_from_the_standby)
 	ck_assert_uint_gt(proc_cmdline(vmm, cmd, sizeof cmd), 0);
 	ck_assert_msg(strstr(cmd, " run ") && strstr(cmd, "--name=sb"), "%s", cmd);
 	vmm_reads_descriptors("sb");
-	next = standby_pid(SITE_MEM_KIB, 20000);
+	next = vmmd_standby_pid(&v, SITE_MEM_KIB, 20000);
 	ck_assert_msg(next > 0 && next != sb, "no standby after the second start");
 	OK("destroy sb");
 	OK("destroy sa");

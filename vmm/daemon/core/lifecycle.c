@@ -900,6 +900,19 @@ void lc_adopt_all(struct vmmd *m)
 	cleanup_stale(m->state_dir, &m->doms);
 }
 
+void lc_standby_plan(struct vmmd *m)
+{
+	for (size_t i = 0; i < m->doms.n && !m->standby_due_ms; i++) {
+		const struct domain *d = m->doms.v[i];
+
+		/* the first request to a stopped on-demand site waits for its start */
+		if (d->def && !dom_active(d) && d->def->site.present && d->def->site.on_demand) {
+			m->standby_mem_kib = d->def->mem_kib;
+			m->standby_due_ms = now_ms() + STANDBY_DELAY_MS;
+		}
+	}
+}
+
 void lc_autostart_all(struct vmmd *m)
 {
 	for (size_t i = 0; i < m->doms.n; i++) {

@@ -41,6 +41,9 @@ int lc_tick(struct vmmd *m);
 /* At daemon start: adopt the VMs left running, then start autostart ones. */
 void lc_adopt_all(struct vmmd *m);
 void lc_autostart_all(struct vmmd *m);
+/* At start-up, before any start: a standby vmm (core/standby.h) for the
+ * first stopped on-demand site's RAM size, if there is such a site. */
+void lc_standby_plan(struct vmmd *m);
 
 struct domain_config *domain_config_dup(const struct domain_config *c);
 
