@@ -227,7 +227,7 @@ static int save_starting(struct vmmd *m, struct domain *d, struct verr *e)
 	/* a vmm from a standby is not found by its command line */
 	if (started.standby) {
 		d->proc.starting_pid = started.vmm_pid;
-		d->proc.starting_start = proc_starttime(started.vmm_pid);
+		d->proc.starting_start = started.vmm_start;
 	}
 	rc = store_save_run(m->state_dir, d, e);
 	d->proc = started;
@@ -329,8 +329,10 @@ static int spawn_reported(struct vmmd *m, struct domain *d, bool timed_out, stru
 					 dom_name(d));
 	}
 	/* what a later signal checks it by; read here, not while the vmm
-	 * boots (where vmmd's work competes with it for the CPUs) */
-	d->proc.vmm_start = proc_starttime(d->proc.vmm_pid);
+	 * boots (where vmmd's work competes with it for the CPUs); a
+	 * standby's was read when it was made */
+	if (!d->proc.vmm_start)
+		d->proc.vmm_start = proc_starttime(d->proc.vmm_pid);
 	d->started_ms = now_ms();
 	d->state = d->start_paused ? DOM_PAUSED : DOM_RUNNING;
 	d->reason = d->start_paused ? PAUSED_USER : RUNNING_BOOTED;

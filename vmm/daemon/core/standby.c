@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/standby_proto.h"
+#include "daemon/core/vmproc.h"
 
 extern char **environ;
 
@@ -21,6 +22,7 @@ void standby_init(struct vmm_standby *s)
 	s->pid = 0;
 	s->ctl = -1;
 	s->mem_kib = 0;
+	s->start = 0;
 }
 
 static void drop(struct vmm_standby *s, bool kill_it)
@@ -72,10 +74,12 @@ int standby_start(struct vmm_standby *s, const char *vmm_path, uint64_t mem_kib,
 	s->pid = pid;
 	s->ctl = sv[0];
 	s->mem_kib = mem_kib;
+	s->start = proc_starttime(pid);
 	return 0;
 }
 
-pid_t standby_hand_over(struct vmm_standby *s, uint64_t mem_kib, char *const *argv, const int *fds, int nfds)
+pid_t standby_hand_over(struct vmm_standby *s, uint64_t mem_kib, char *const *argv, const int *fds, int nfds,
+			uint64_t *start)
 {
 	static char msg[VMM_STANDBY_MSG_MAX];
 	union {
@@ -116,6 +120,7 @@ pid_t standby_hand_over(struct vmm_standby *s, uint64_t mem_kib, char *const *ar
 		return 0;
 	}
 	pid = s->pid;
+	*start = s->start;
 	close(s->ctl);
 	standby_init(s);
 	return pid;

@@ -19,6 +19,7 @@ struct vmm_standby {
 	pid_t pid;        /* 0: none */
 	int ctl;          /* its control socket; -1 none */
 	uint64_t mem_kib; /* the RAM of its VM */
+	uint64_t start;   /* its /proc start time, read when it was made (off any start's path) */
 };
 
 void standby_init(struct vmm_standby *s);
@@ -29,9 +30,11 @@ int standby_start(struct vmm_standby *s, const char *vmm_path, uint64_t mem_kib,
 /* Hands argv (a `vmm run`'s, from "run") and fds[0..nfds) (its
  * descriptors 0, 1, ...) to the standby when it is alive and its RAM is
  * mem_kib: its pid then (the caller's child from here on, as a started
- * vmm), the slot empty. 0 when there is none to use (the caller starts a
- * vmm itself); a standby that failed is reaped and dropped. */
-pid_t standby_hand_over(struct vmm_standby *s, uint64_t mem_kib, char *const *argv, const int *fds, int nfds);
+ * vmm) and its start time in *start, the slot empty. 0 when there is none
+ * to use (the caller starts a vmm itself); a standby that failed is reaped
+ * and dropped. */
+pid_t standby_hand_over(struct vmm_standby *s, uint64_t mem_kib, char *const *argv, const int *fds, int nfds,
+			uint64_t *start);
 /* Ends the standby and reaps it. */
 void standby_stop(struct vmm_standby *s);
 

@@ -308,7 +308,7 @@ static int NO_ASAN vmm_child(void *arg)
  * set up (/dev/null, the log twice, the site's socket or /dev/null, the
  * files), opened here. Its pid, or 0 when sb cannot take it. */
 static pid_t hand_to_standby(struct vmm_standby *sb, const struct domain_config *c, char *const *argv, int site,
-			     const char *log_path, const int *files, unsigned nfiles)
+			     const char *log_path, const int *files, unsigned nfiles, uint64_t *start)
 {
 	int fds[FILE_FD + MAX_FILES], null, log;
 	pid_t pid = 0;
@@ -321,7 +321,7 @@ static pid_t hand_to_standby(struct vmm_standby *sb, const struct domain_config 
 		fds[SITE_FD] = site >= 0 ? site : null;
 		for (unsigned i = 0; i < nfiles; i++)
 			fds[FILE_FD + i] = files[i];
-		pid = standby_hand_over(sb, c->mem_kib, argv + 1, fds, FILE_FD + (int)nfiles);
+		pid = standby_hand_over(sb, c->mem_kib, argv + 1, fds, FILE_FD + (int)nfiles, start);
 	}
 	if (null >= 0)
 		close(null);
@@ -395,7 +395,7 @@ int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, co
 		verr_set(e, VERR_SYSTEM_ERROR, "cannot start the vmm process: %s", strerror(errno));
 		goto out;
 	}
-	if (sb && f->standby && (vmm = hand_to_standby(sb, c, a.v, site, log, files, nfiles)) > 0) {
+	if (sb && f->standby && (vmm = hand_to_standby(sb, c, a.v, site, log, files, nfiles, &p->vmm_start)) > 0) {
 		p->standby = true;
 	} else {
 		struct vmm_start x = { .argv = a.v, .site_fd = site, .log_path = log, .files = files, .nfiles = nfiles };

@@ -47,7 +47,7 @@ struct vmm_standby;
  * inherits (from fd 4 on) and names as fd:N. Returns once vmm has exec'd
  * (or failed to: then it exits 2 with why in its log). With sb, a
  * standby of c's RAM size becomes that vmm instead, when there is one
- * (p->standby then). The caller moves it into the VM's cgroups
+ * (p->standby then, and p->vmm_start already known). The caller moves it into the VM's cgroups
  * (cgroup_move.h). */
 int vmproc_spawn(const struct vmm_paths *paths, const struct vmm_features *f, const char *state_dir,
 		 const struct domain_config *c, unsigned cid, int site_fd, const struct vm_files *files,
